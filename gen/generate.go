@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"go/format"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+	"unicode"
+
+	"github.com/gostytch/stytch/internal/specload"
+	"github.com/gostytch/stytch/internal/transport"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"doc":         docComment,
+	"format":      formatQuery,
+	"methodName":  func(m string) string { return m[:1] + strings.ToLower(m[1:]) },
+	"pathExpr":    pathExpr,
+	"samplePath":  samplePath,
+	"sampleValue": sampleValue,
+	"sampleLit":   sampleLit,
+}).ParseFS(templateFS, "templates/*.tmpl"))
+
+// generate renders one surface of the spec in fsys into Go files, keyed by
+// file name. root names fsys in error messages.
+func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
+	doc, err := specload.Load(fsys, root, surface)
+	if err != nil {
+		return nil, err
+	}
+	s, err := buildSurface(doc, surface)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	if files["models.gen.go"], err = generateModels(doc, s); err != nil {
+		return nil, err
+	}
+	if files["client.gen.go"], err = render("client.tmpl", s); err != nil {
+		return nil, err
+	}
+	if files["operations_gen_test.go"], err = render("operations_test.tmpl", s); err != nil {
+		return nil, err
+	}
+	for _, top := range s.Services {
+		group := &Surface{Package: s.Package, Services: []*Service{top}}
+		var ops []*Operation
+		var walk func(*Service)
+		walk = func(sv *Service) {
+			group.All = append(group.All, sv)
+			ops = append(ops, sv.Ops...)
+			for _, c := range sv.Children {
+				walk(c)
+			}
+		}
+		walk(top)
+		group.Ops = ops
+		data := struct {
+			*Surface
+			Imports []string
+		}{group, serviceImports(ops)}
+		// Nested services are rendered after their parent in the same file.
+		data.Services = group.All
+		name := snake(top.Field) + "_service.gen.go"
+		if files[name], err = render("service.tmpl", data); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func render(name string, data any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	out, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("template %s produced invalid Go: %w\n%s", name, err, buf.Bytes())
+	}
+	return out, nil
+}
+
+// serviceImports lists a service file's imports, the standard library
+// first and then the module's own packages after an empty entry.
+func serviceImports(ops []*Operation) []string {
+	set := map[string]bool{"github.com/gostytch/stytch/internal/transport": true}
+	if len(ops) > 0 {
+		set["context"] = true
+		set["net/http"] = true
+	}
+	for _, o := range ops {
+		for _, p := range o.QueryParams {
+			set["net/url"] = true
+			if p.Kind != "string" {
+				set["strconv"] = true
+			}
+		}
+	}
+	var std, own []string
+	for k := range set {
+		if strings.Contains(k, ".") {
+			own = append(own, k)
+		} else {
+			std = append(std, k)
+		}
+	}
+	sort.Strings(std)
+	sort.Strings(own)
+	return append(append(std, ""), own...)
+}
+
+// docComment renders a description as a Go doc comment for name, wrapped
+// at 100 columns. Descriptions in the spec are written to follow the name.
+func docComment(name, desc string) string {
+	words := strings.Fields(name + " " + desc)
+	var b strings.Builder
+	line := "//"
+	for _, w := range words {
+		if len(line)+1+len(w) > 100 && line != "//" {
+			b.WriteString(line + "\n")
+			line = "//"
+		}
+		line += " " + w
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
+// formatQuery renders the Go expression that turns expr, of p's type, into
+// a query string value.
+func formatQuery(p *Param, expr string) string {
+	switch p.Kind {
+	case "integer":
+		return "strconv.FormatInt(int64(" + expr + "), 10)"
+	case "boolean":
+		return "strconv.FormatBool(" + expr + ")"
+	}
+	return expr
+}
+
+// pathExpr renders the Go expression of an operation's escaped path.
+func pathExpr(o *Operation) string {
+	var parts []string
+	for _, s := range o.Segments {
+		if s.Param != nil {
+			parts = append(parts, "transport.PathEscape(params."+s.Param.GoName+")")
+		} else if s.Literal != "" {
+			parts = append(parts, strconv.Quote(s.Literal))
+		}
+	}
+	return strings.Join(parts, " + ")
+}
+
+// sampleValue is the value the generated tests give a parameter: for a
+// path parameter, one full of characters that must not escape their
+// segment; for an integer or boolean query parameter, 7 or true.
+func sampleValue(p *Param) string {
+	switch p.Kind {
+	case "integer":
+		return "7"
+	case "boolean":
+		return "true"
+	}
+	return p.Name + "/..?#%"
+}
+
+// sampleLit is sampleValue as a Go literal of the parameter's type.
+func sampleLit(p *Param) string {
+	if p.Kind == "string" {
+		return strconv.Quote(sampleValue(p))
+	}
+	return sampleValue(p)
+}
+
+// samplePath is the escaped path the generated tests expect on the wire.
+func samplePath(o *Operation) string {
+	var b strings.Builder
+	for _, s := range o.Segments {
+		if s.Param != nil {
+			b.WriteString(transport.PathEscape(sampleValue(s.Param)))
+		} else {
+			b.WriteString(s.Literal)
+		}
+	}
+	return b.String()
+}
+
+// snake turns a Go service name into a file name stem: MagicLinks becomes
+// magic_links, OTPs otps.
+func snake(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		if i > 0 && unicode.IsUpper(r) && unicode.IsLower(rs[i-1]) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

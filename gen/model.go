@@ -1,0 +1,398 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/gostytch/stytch/internal/specload"
+)
+
+// Surface is what the templates render: a client, its services and their
+// operations.
+type Surface struct {
+	Package  string
+	Services []*Service // top-level services, by name
+	All      []*Service // every service, depth first
+	Ops      []*Operation
+}
+
+// Service is one node of the client's service tree, such as MagicLinks.Email.
+type Service struct {
+	Path        string // "MagicLinks.Email"
+	Field       string // "Email": the field on the parent
+	TypeName    string // "MagicLinksEmailService"
+	Description string
+	Children    []*Service
+	Ops         []*Operation
+}
+
+// Operation is one API call.
+type Operation struct {
+	ID           string // "MagicLinks.Email.LoginOrCreate", the operationId
+	Name         string // "LoginOrCreate"
+	Service      *Service
+	Description  string
+	HTTPMethod   string // "POST"
+	Path         string // "/v1/users/{user_id}"
+	Segments     []Segment
+	PathParams   []*Param
+	QueryParams  []*Param
+	HasBody      bool
+	BodyRequired []string // JSON names of required body fields
+	BodyFields   []string // JSON names of every body field
+	ParamsType   string
+	ResponseType string
+	pointer      string
+	body         *openapi3.Schema
+	bodyPointer  string
+	response     *openapi3.SchemaRef
+	respPointer  string
+}
+
+// Segment is a literal run of the path or one path parameter.
+type Segment struct {
+	Literal string
+	Param   *Param
+}
+
+// Param is a path or query parameter.
+type Param struct {
+	Name        string // JSON name
+	GoName      string
+	Kind        string // "string", "integer" or "boolean"
+	GoType      string // Go type of the value, without pointer
+	Required    bool
+	Description string
+	schema      *openapi3.SchemaRef
+}
+
+// Pointer reports whether the Params field is a pointer.
+func (p *Param) Pointer() bool { return !p.Required }
+
+var (
+	operationIDPattern = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)+$`)
+	pathParamPattern   = regexp.MustCompile(`\{([^}]*)\}`)
+)
+
+// buildSurface checks the spec against the rules the generator relies on
+// and builds the model the templates render.
+func buildSurface(doc *specload.Doc, pkg string) (*Surface, error) {
+	var errs specload.Errors
+	s := &Surface{Package: pkg}
+	tags := map[string]string{}
+	tagIndex := map[string]int{}
+	for i, t := range doc.T.Tags {
+		tags[t.Name] = strings.TrimSpace(t.Description)
+		tagIndex[t.Name] = i
+	}
+	services := map[string]*Service{}
+	var service func(path string) *Service
+	service = func(path string) *Service {
+		if sv, ok := services[path]; ok {
+			return sv
+		}
+		field := path[strings.LastIndex(path, ".")+1:]
+		sv := &Service{Path: path, Field: field, TypeName: strings.ReplaceAll(path, ".", "") + "Service"}
+		services[path] = sv
+		if i := strings.LastIndex(path, "."); i >= 0 {
+			parent := service(path[:i])
+			parent.Children = append(parent.Children, sv)
+		} else {
+			s.Services = append(s.Services, sv)
+		}
+		return sv
+	}
+	ids := map[string]string{}
+
+	for _, p := range sortedKeys(doc.T.Paths.Map()) {
+		item := doc.T.Paths.Value(p)
+		for _, method := range sortedKeys(item.Operations()) {
+			op := item.GetOperation(method)
+			ptr := specload.Pointer("paths", p, strings.ToLower(method))
+			o, opErrs := buildOperation(doc, ptr, p, method, op)
+			errs = append(errs, opErrs...)
+			if o == nil {
+				continue
+			}
+			if prev, dup := ids[o.ID]; dup {
+				errs = append(errs, doc.Errorf(ptr+"/operationId", "operationId %q is also used at %s", o.ID, prev))
+				continue
+			}
+			ids[o.ID] = doc.Origin(ptr).String()
+			svcPath := o.ID[:strings.LastIndex(o.ID, ".")]
+			if len(op.Tags) != 1 || op.Tags[0] != svcPath {
+				errs = append(errs, doc.Errorf(ptr+"/tags", "must be exactly [%s], the service the operationId names", svcPath))
+			}
+			sv := service(svcPath)
+			o.Service = sv
+			sv.Ops = append(sv.Ops, o)
+			s.Ops = append(s.Ops, o)
+		}
+	}
+	for _, path := range sortedKeys(services) {
+		sv := services[path]
+		desc, ok := tags[path]
+		switch {
+		case !ok:
+			errs = append(errs, doc.Errorf("/tags", "service %s has no tag; add one with a description of the service", path))
+		case desc == "":
+			errs = append(errs, doc.Errorf(specload.Pointer("tags", fmt.Sprint(tagIndex[path]), "description"), "tag %s needs a description", path))
+		}
+		sv.Description = desc
+		for _, c := range sv.Children {
+			if slices.ContainsFunc(sv.Ops, func(o *Operation) bool { return o.Name == c.Field }) {
+				errs = append(errs, doc.Errorf("/tags", "service %s has both an operation and a service named %s", path, c.Field))
+			}
+		}
+	}
+	for name, t := range tags {
+		if _, used := services[name]; !used {
+			errs = append(errs, doc.Errorf(specload.Pointer("tags", fmt.Sprint(tagIndex[name])), "tag %s names no service", t))
+		}
+	}
+	errs = append(errs, checkSchemas(doc)...)
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Origin.String() < errs[j].Origin.String() })
+		return nil, errs
+	}
+	sortServices(s.Services)
+	var walk func([]*Service)
+	walk = func(list []*Service) {
+		for _, sv := range list {
+			s.All = append(s.All, sv)
+			walk(sv.Children)
+		}
+	}
+	walk(s.Services)
+	sort.Slice(s.Ops, func(i, j int) bool { return s.Ops[i].ID < s.Ops[j].ID })
+	return s, nil
+}
+
+func sortServices(list []*Service) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Path < list[j].Path })
+	for _, sv := range list {
+		sort.Slice(sv.Ops, func(i, j int) bool { return sv.Ops[i].Name < sv.Ops[j].Name })
+		sortServices(sv.Children)
+	}
+}
+
+func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Operation) (*Operation, specload.Errors) {
+	var errs specload.Errors
+	if !operationIDPattern.MatchString(op.OperationID) {
+		return nil, specload.Errors{doc.Errorf(ptr+"/operationId", "operationId %q must be the Go method path, such as MagicLinks.Email.Send", op.OperationID)}
+	}
+	o := &Operation{
+		ID:          op.OperationID,
+		Name:        op.OperationID[strings.LastIndex(op.OperationID, ".")+1:],
+		Description: strings.TrimSpace(op.Description),
+		HTTPMethod:  method,
+		Path:        path,
+		pointer:     ptr,
+	}
+	typePrefix := strings.ReplaceAll(o.ID, ".", "")
+	o.ParamsType = typePrefix + "Params"
+	if o.Description == "" {
+		errs = append(errs, doc.Errorf(ptr, "operation %s needs a description", o.ID))
+	}
+	if method != http.MethodGet && method != http.MethodPost && method != http.MethodPut && method != http.MethodDelete && method != http.MethodPatch {
+		errs = append(errs, doc.Errorf(ptr, "HTTP method %s is not supported", method))
+	}
+
+	byName := map[string]*Param{}
+	for i, pr := range op.Parameters {
+		pp := specload.Pointer("paths", path, strings.ToLower(method), "parameters", fmt.Sprint(i))
+		v := pr.Value
+		if v.In != openapi3.ParameterInPath && v.In != openapi3.ParameterInQuery {
+			errs = append(errs, doc.Errorf(pp+"/in", "parameters in %s are not supported; use path or query", v.In))
+			continue
+		}
+		kind := ""
+		if v.Schema != nil && v.Schema.Value != nil && v.Schema.Value.Type != nil && len(*v.Schema.Value.Type) == 1 {
+			kind = (*v.Schema.Value.Type)[0]
+		}
+		goType, ok := map[string]string{"string": "string", "integer": "int", "boolean": "bool"}[kind]
+		if !ok || (v.In == openapi3.ParameterInPath && kind != "string") {
+			errs = append(errs, doc.Errorf(pp+"/schema", "parameter %s must be a string%s", v.Name, map[bool]string{true: "", false: ", integer or boolean"}[v.In == openapi3.ParameterInPath]))
+			continue
+		}
+		if kind == "integer" && v.Schema.Value.Format == "int64" {
+			goType = "int64"
+		}
+		if strings.TrimSpace(v.Description) == "" {
+			errs = append(errs, doc.Errorf(pp, "parameter %s needs a description", v.Name))
+		}
+		prm := &Param{Name: v.Name, GoName: goName(v.Name), Kind: kind, GoType: goType, Required: v.Required || v.In == openapi3.ParameterInPath, Description: strings.TrimSpace(v.Description), schema: v.Schema}
+		byName[v.Name] = prm
+		if v.In == openapi3.ParameterInPath {
+			o.PathParams = append(o.PathParams, prm)
+		} else {
+			o.QueryParams = append(o.QueryParams, prm)
+		}
+	}
+	// Path segments, in template order.
+	last := 0
+	for _, m := range pathParamPattern.FindAllStringSubmatchIndex(path, -1) {
+		name := path[m[2]:m[3]]
+		prm := byName[name]
+		if prm == nil || !slices.Contains(o.PathParams, prm) {
+			errs = append(errs, doc.Errorf(specload.Pointer("paths", path), "path parameter {%s} of %s is not declared in parameters", name, o.ID))
+			continue
+		}
+		o.Segments = append(o.Segments, Segment{Literal: path[last:m[0]]}, Segment{Param: prm})
+		last = m[1]
+	}
+	if last < len(path) {
+		o.Segments = append(o.Segments, Segment{Literal: path[last:]})
+	}
+
+	if rb := op.RequestBody; rb != nil && rb.Value != nil {
+		bp := ptr + "/requestBody"
+		mt := rb.Value.Content.Get("application/json")
+		switch {
+		case mt == nil || mt.Schema == nil || len(rb.Value.Content) != 1:
+			errs = append(errs, doc.Errorf(bp+"/content", "the request body must be application/json only"))
+		case !isObject(mt.Schema.Value):
+			errs = append(errs, doc.Errorf(bp+"/content/application~1json/schema", "the request body must be an object"))
+		default:
+			o.HasBody = true
+			o.body = mt.Schema.Value
+			o.bodyPointer = bp + "/content/application~1json/schema"
+			o.BodyRequired = mt.Schema.Value.Required
+			o.BodyFields = sortedKeys(mt.Schema.Value.Properties)
+			for _, name := range o.BodyFields {
+				if prm, dup := byName[name]; dup {
+					where := "query"
+					if slices.Contains(o.PathParams, prm) {
+						where = "path"
+					}
+					errs = append(errs, doc.Errorf(bp+"/content/application~1json/schema/properties/"+name, "%s is a %s parameter; it must not be repeated in the body", name, where))
+				}
+			}
+		}
+	}
+	if method == http.MethodGet && o.HasBody {
+		errs = append(errs, doc.Errorf(ptr+"/requestBody", "a GET operation cannot have a body"))
+	}
+
+	var success []string
+	for code := range op.Responses.Map() {
+		if strings.HasPrefix(code, "2") {
+			success = append(success, code)
+		}
+	}
+	rp := ptr + "/responses"
+	if len(success) != 1 {
+		errs = append(errs, doc.Errorf(rp, "operation %s must have exactly one 2xx response, has %d", o.ID, len(success)))
+		return o, errs
+	}
+	resp := op.Responses.Value(success[0]).Value
+	mt := resp.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || !isObject(mt.Schema.Value) {
+		errs = append(errs, doc.Errorf(rp+"/"+success[0]+"/content", "the %s response must be an application/json object", success[0]))
+		return o, errs
+	}
+	o.response = mt.Schema
+	o.respPointer = rp + "/" + success[0] + "/content/application~1json/schema"
+	if mt.Schema.Ref != "" {
+		o.ResponseType = mt.Schema.Ref[strings.LastIndex(mt.Schema.Ref, "/")+1:]
+	} else {
+		o.ResponseType = typePrefix + "Response"
+	}
+	return o, errs
+}
+
+func isObject(s *openapi3.Schema) bool {
+	return s != nil && s.Type != nil && s.Type.Is("object")
+}
+
+// checkSchemas enforces what keeps generated types named and documented:
+// every component schema has a description, and nested objects with
+// properties are components rather than inline (anonymous) structs.
+func checkSchemas(doc *specload.Doc) specload.Errors {
+	var errs specload.Errors
+	if doc.T.Components == nil {
+		return nil
+	}
+	for _, name := range sortedKeys(doc.T.Components.Schemas) {
+		ptr := specload.Pointer("components", "schemas", name)
+		s := doc.T.Components.Schemas[name].Value
+		if strings.TrimSpace(s.Description) == "" {
+			errs = append(errs, doc.Errorf(ptr, "schema %s needs a description", name))
+		}
+		errs = append(errs, checkNested(doc, ptr, s)...)
+	}
+	for _, p := range sortedKeys(doc.T.Paths.Map()) {
+		item := doc.T.Paths.Value(p)
+		for _, m := range sortedKeys(item.Operations()) {
+			op := item.GetOperation(m)
+			base := specload.Pointer("paths", p, strings.ToLower(m))
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Ref == "" {
+					errs = append(errs, checkNested(doc, base+"/requestBody/content/application~1json/schema", mt.Schema.Value)...)
+				}
+			}
+			for code, r := range op.Responses.Map() {
+				if r.Value == nil {
+					continue
+				}
+				if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Ref == "" && r.Ref == "" {
+					errs = append(errs, checkNested(doc, base+"/responses/"+code+"/content/application~1json/schema", mt.Schema.Value)...)
+				}
+			}
+		}
+	}
+	return errs
+}
+
+func checkNested(doc *specload.Doc, ptr string, s *openapi3.Schema) specload.Errors {
+	var errs specload.Errors
+	for _, name := range sortedKeys(s.Properties) {
+		p := s.Properties[name]
+		pp := ptr + "/properties/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+		if p.Ref != "" {
+			continue
+		}
+		v := p.Value
+		for v != nil && v.Type != nil && v.Type.Is("array") && v.Items != nil && v.Items.Ref == "" {
+			pp += "/items"
+			v = v.Items.Value
+		}
+		if v != nil && len(v.Properties) > 0 {
+			errs = append(errs, doc.Errorf(pp, "inline object with properties: define it under components/schemas and $ref it, so its Go type has a stable name"))
+		}
+	}
+	return errs
+}
+
+// initialisms are words written in capitals in Go names.
+var initialisms = map[string]string{
+	"id": "ID", "ids": "IDs", "url": "URL", "urls": "URLs", "jwt": "JWT", "jwks": "JWKS", "otp": "OTP", "otps": "OTPs",
+	"mfa": "MFA", "sso": "SSO", "scim": "SCIM", "saml": "SAML", "oidc": "OIDC", "idp": "IDP", "m2m": "M2M",
+	"rbac": "RBAC", "totp": "TOTP", "totps": "TOTPs", "sms": "SMS", "ip": "IP", "api": "API", "jit": "JIT",
+	"pkce": "PKCE", "uri": "URI", "uuid": "UUID", "html": "HTML", "http": "HTTP", "json": "JSON",
+	"oauth": "OAuth", "webauthn": "WebAuthn", "whatsapp": "WhatsApp", "github": "GitHub", "gitlab": "GitLab",
+	"x5c": "X5C", "kty": "KTY", "alg": "Alg", "kid": "KID", "ims": "IMs", "utc": "UTC", "ua": "UA",
+}
+
+// goName turns a snake_case JSON name or an enum value into a Go identifier.
+func goName(s string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == ' ' }) {
+		if up, ok := initialisms[strings.ToLower(w)]; ok {
+			b.WriteString(up)
+			continue
+		}
+		b.WriteString(strings.ToUpper(w[:1]) + strings.ToLower(w[1:]))
+	}
+	name := b.String()
+	if name == "" || !(name[0] >= 'A' && name[0] <= 'Z') {
+		name = "X" + name
+	}
+	return name
+}

@@ -1,0 +1,441 @@
+// Package specload assembles one surface of the OpenAPI spec from its YAML
+// fragments, loads it with kin-openapi and validates it. Every error names
+// the file, line and JSON pointer of the node at fault.
+//
+// A surface is <surface>/openapi.yaml (the root document) plus every other
+// YAML file in <surface>/ and in shared/. Fragments hold only tags, paths and
+// components; they are merged into the root, and a name defined twice is an
+// error rather than an override.
+package specload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+)
+
+// SharedDir holds the fragments that every surface includes.
+const SharedDir = "shared"
+
+// RootFile is the root document of each surface.
+const RootFile = "openapi.yaml"
+
+// Origin is where a node was written.
+type Origin struct {
+	File   string
+	Line   int
+	Column int
+}
+
+func (o Origin) String() string {
+	if o.File == "" {
+		return "spec"
+	}
+	return fmt.Sprintf("%s:%d:%d", o.File, o.Line, o.Column)
+}
+
+// Error is one problem in the spec.
+type Error struct {
+	Origin  Origin
+	Pointer string // JSON pointer into the assembled document
+	Message string
+}
+
+func (e *Error) Error() string {
+	return e.Origin.String() + ": " + e.Pointer + ": " + e.Message
+}
+
+// Errors is every problem found, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Doc is one loaded, validated surface.
+type Doc struct {
+	Surface string
+	T       *openapi3.T
+	// JSON is the assembled document, for tools that load it themselves.
+	JSON    []byte
+	origins map[string]Origin
+	root    string
+}
+
+// Origin returns where the node at pointer (or its nearest ancestor with a
+// known position) was written.
+func (d *Doc) Origin(pointer string) Origin {
+	for p := pointer; ; {
+		if o, ok := d.origins[p]; ok {
+			return o
+		}
+		i := strings.LastIndex(p, "/")
+		if i < 0 {
+			return Origin{}
+		}
+		p = p[:i]
+	}
+}
+
+// Errorf builds an Error located at pointer.
+func (d *Doc) Errorf(pointer, format string, args ...any) *Error {
+	return &Error{Origin: d.Origin(pointer), Pointer: pointer, Message: fmt.Sprintf(format, args...)}
+}
+
+// Pointer builds a JSON pointer from its unescaped tokens.
+func Pointer(tokens ...string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
+}
+
+// Load reads the surface from fsys. root is how the folder fsys stands for is
+// named in error messages (for example "spec").
+func Load(fsys fs.FS, root, surface string) (*Doc, error) {
+	d := &Doc{Surface: surface, origins: map[string]Origin{}, root: root}
+	rootPath := path.Join(surface, RootFile)
+	merged, err := d.parse(fsys, rootPath)
+	if err != nil {
+		return nil, err
+	}
+	var errs Errors
+	for _, dir := range []string{surface, SharedDir} {
+		names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if name == rootPath {
+				continue
+			}
+			frag, err := d.parse(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			errs = append(errs, d.mergeFragment(merged, frag, name)...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var tree any
+	if err := merged.Decode(&tree); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.display(rootPath), err)
+	}
+	tree = jsonCompatible(tree)
+	if errs := d.checkRefs(tree, tree, ""); len(errs) > 0 {
+		return nil, errs
+	}
+	d.JSON, err = json.Marshal(tree)
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	d.T, err = loader.LoadFromData(d.JSON)
+	if err != nil {
+		return nil, fmt.Errorf("%s: loading %s: %w", d.display(rootPath), surface, err)
+	}
+	if errs := d.validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	return d, nil
+}
+
+func (d *Doc) display(name string) string { return path.Join(d.root, name) }
+
+// parse reads one YAML file and records the origin of each of its nodes.
+func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.display(name), err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: the document must be a YAML mapping", d.display(name))
+	}
+	n := doc.Content[0]
+	d.record(n, d.display(name), "")
+	return n, nil
+}
+
+func (d *Doc) record(n *yaml.Node, file, ptr string) {
+	if _, seen := d.origins[ptr]; !seen {
+		d.origins[ptr] = Origin{File: file, Line: n.Line, Column: n.Column}
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			d.record(n.Content[i+1], file, ptr+Pointer(k.Value))
+			// The key's own position is the most useful one for a mapping entry.
+			d.origins[ptr+Pointer(k.Value)] = Origin{File: file, Line: k.Line, Column: k.Column}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			d.record(c, file, ptr+"/"+strconv.Itoa(i))
+		}
+	}
+}
+
+// fragmentKeys are the top-level keys a fragment may hold.
+var fragmentKeys = map[string]bool{"tags": true, "paths": true, "components": true}
+
+// mergeFragment adds frag's tags, paths and components to root.
+func (d *Doc) mergeFragment(root, frag *yaml.Node, name string) Errors {
+	var errs Errors
+	file := d.display(name)
+	for i := 0; i+1 < len(frag.Content); i += 2 {
+		k, v := frag.Content[i], frag.Content[i+1]
+		at := Origin{File: file, Line: k.Line, Column: k.Column}
+		if !fragmentKeys[k.Value] {
+			errs = append(errs, &Error{Origin: at, Pointer: Pointer(k.Value), Message: "a fragment may hold only tags, paths and components; the rest belongs in " + RootFile})
+			continue
+		}
+		switch k.Value {
+		case "tags":
+			errs = append(errs, d.mergeTags(root, v, file)...)
+		case "paths":
+			errs = append(errs, d.mergeMaps(root, v, file, []string{"paths"}, 2)...)
+		case "components":
+			errs = append(errs, d.mergeMaps(root, v, file, []string{"components"}, 2)...)
+		}
+	}
+	return errs
+}
+
+func (d *Doc) mergeTags(root, tags *yaml.Node, file string) Errors {
+	dst := child(root, "tags", yaml.SequenceNode)
+	have := map[string]bool{}
+	for _, t := range dst.Content {
+		if n := lookup(t, "name"); n != nil {
+			have[n.Value] = true
+		}
+	}
+	var errs Errors
+	for _, t := range tags.Content {
+		n := lookup(t, "name")
+		if n == nil {
+			errs = append(errs, &Error{Origin: Origin{file, t.Line, t.Column}, Pointer: "/tags", Message: "a tag needs a name"})
+			continue
+		}
+		if have[n.Value] {
+			errs = append(errs, &Error{Origin: Origin{file, n.Line, n.Column}, Pointer: "/tags", Message: fmt.Sprintf("tag %q is defined twice (first at %s)", n.Value, d.tagOrigin(dst, n.Value))})
+			continue
+		}
+		have[n.Value] = true
+		idx := len(dst.Content)
+		dst.Content = append(dst.Content, t)
+		d.rerecord(t, file, "/tags/"+strconv.Itoa(idx))
+	}
+	return errs
+}
+
+func (d *Doc) tagOrigin(tags *yaml.Node, name string) string {
+	for i, t := range tags.Content {
+		if n := lookup(t, "name"); n != nil && n.Value == name {
+			return d.Origin("/tags/" + strconv.Itoa(i)).String()
+		}
+	}
+	return "?"
+}
+
+// mergeMaps merges src into root at the mapping named by at, descending depth
+// levels: paths merge per path and then per method; components per section
+// and then per name. A key present in both at the last level is an error.
+func (d *Doc) mergeMaps(root, src *yaml.Node, file string, at []string, depth int) Errors {
+	dst := root
+	for _, k := range at {
+		dst = child(dst, k, yaml.MappingNode)
+	}
+	if src.Kind != yaml.MappingNode {
+		return Errors{{Origin: Origin{file, src.Line, src.Column}, Pointer: Pointer(at...), Message: "must be a mapping"}}
+	}
+	var errs Errors
+	for i := 0; i+1 < len(src.Content); i += 2 {
+		k, v := src.Content[i], src.Content[i+1]
+		ptr := Pointer(append(at, k.Value)...)
+		existing := lookup(dst, k.Value)
+		switch {
+		case existing == nil:
+			dst.Content = append(dst.Content, k, v)
+			d.rerecord(v, file, ptr)
+			d.origins[ptr] = Origin{File: file, Line: k.Line, Column: k.Column}
+		case depth > 1:
+			errs = append(errs, d.mergeMaps(root, v, file, append(append([]string{}, at...), k.Value), depth-1)...)
+		default:
+			errs = append(errs, &Error{Origin: Origin{file, k.Line, k.Column}, Pointer: ptr, Message: "is defined twice (first at " + d.Origin(ptr).String() + ")"})
+		}
+	}
+	return errs
+}
+
+// rerecord records the origins of a node moved to a new place in the tree.
+func (d *Doc) rerecord(n *yaml.Node, file, ptr string) {
+	for p := range d.origins {
+		if p == ptr || strings.HasPrefix(p, ptr+"/") {
+			delete(d.origins, p)
+		}
+	}
+	d.record(n, file, ptr)
+}
+
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
+	if c := lookup(m, key); c != nil {
+		return c
+	}
+	c := &yaml.Node{Kind: kind, Tag: map[yaml.Kind]string{yaml.MappingNode: "!!map", yaml.SequenceNode: "!!seq"}[kind]}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, c)
+	return c
+}
+
+// jsonCompatible turns YAML's map[any]any (from non-string keys such as an
+// unquoted 200) into map[string]any.
+func jsonCompatible(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonCompatible(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = jsonCompatible(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = jsonCompatible(e)
+		}
+		return x
+	}
+	return v
+}
+
+// checkRefs reports every $ref that is not local or does not resolve.
+func (d *Doc) checkRefs(root, v any, ptr string) Errors {
+	var errs Errors
+	switch x := v.(type) {
+	case map[string]any:
+		if ref, ok := x["$ref"]; ok {
+			s, _ := ref.(string)
+			switch {
+			case !strings.HasPrefix(s, "#/"):
+				errs = append(errs, d.Errorf(ptr+"/$ref", "$ref %q must point into the spec itself (#/...); other files are merged, not referenced", s))
+			case resolve(root, s[1:]) == nil:
+				errs = append(errs, d.Errorf(ptr+"/$ref", "$ref %q does not resolve", s))
+			}
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			errs = append(errs, d.checkRefs(root, x[k], ptr+Pointer(k))...)
+		}
+	case []any:
+		for i, e := range x {
+			errs = append(errs, d.checkRefs(root, e, ptr+"/"+strconv.Itoa(i))...)
+		}
+	}
+	return errs
+}
+
+func resolve(root any, ptr string) any {
+	cur := root
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		if cur, ok = m[tok]; !ok {
+			return nil
+		}
+	}
+	return cur
+}
+
+// validate runs kin-openapi's validation node by node, so that each error
+// carries the pointer of the operation or schema it is about, then once over
+// the whole document for what only the whole can show.
+func (d *Doc) validate() Errors {
+	ctx := context.Background()
+	var errs Errors
+	for _, p := range sortedKeys(d.T.Paths.Map()) {
+		item := d.T.Paths.Value(p)
+		for _, m := range sortedKeys(item.Operations()) {
+			if err := item.GetOperation(m).Validate(ctx); err != nil {
+				errs = append(errs, d.Errorf(Pointer("paths", p, strings.ToLower(m)), "%v", err))
+			}
+		}
+	}
+	if d.T.Components != nil {
+		for _, name := range sortedKeys(d.T.Components.Schemas) {
+			if err := d.T.Components.Schemas[name].Validate(ctx); err != nil {
+				errs = append(errs, d.Errorf(Pointer("components", "schemas", name), "%v", err))
+			}
+		}
+	}
+	if len(errs) == 0 {
+		if err := d.T.Validate(ctx); err != nil {
+			errs = append(errs, d.Errorf("", "%v", err))
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ErrorList flattens err into its spec errors, if it holds any.
+func ErrorList(err error) Errors {
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return Errors{e}
+	}
+	return nil
+}
