@@ -37,18 +37,19 @@ const snippetBytes = 512
 // Client sends requests to one Stytch project. It is safe for concurrent use.
 type Client struct {
 	baseURL    string
-	auth       credential
+	auth       *credential
 	userAgent  string
 	timeout    time.Duration
 	httpClient *http.Client
 }
 
-// credential holds the Authorization header value. It formats as a
-// placeholder so that no %v of a client ever prints the secret.
-type credential string
+// credential holds the Authorization header value. The client keeps it
+// behind a pointer, which fmt prints as an address, and it formats as a
+// placeholder itself, so that no %v of a client ever prints the secret.
+type credential struct{ header string }
 
-func (credential) String() string   { return "[redacted]" }
-func (credential) GoString() string { return `"[redacted]"` }
+func (*credential) String() string   { return "[redacted]" }
+func (*credential) GoString() string { return "[redacted]" }
 
 // New builds a Client from the credentials and options. It validates them
 // and does no I/O.
@@ -87,7 +88,7 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	token := base64.StdEncoding.EncodeToString([]byte(projectID + ":" + secret))
 	return &Client{
 		baseURL:    strings.TrimRight(u.String(), "/"),
-		auth:       credential("Basic " + token),
+		auth:       &credential{header: "Basic " + token},
 		userAgent:  ua,
 		timeout:    cfg.Timeout,
 		httpClient: hc,
@@ -182,7 +183,7 @@ func (c *Client) newRequest(ctx context.Context, r *Request) (*http.Request, err
 	if err != nil {
 		return nil, fmt.Errorf("stytch: %s: building request: %w", r.Operation, err)
 	}
-	req.Header.Set("Authorization", string(c.auth))
+	req.Header.Set("Authorization", c.auth.header)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
