@@ -114,6 +114,8 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Paths usually live in fragments; the root needs the key all the same.
+	child(merged, "paths", yaml.MappingNode)
 	var errs Errors
 	for _, dir := range []string{surface, SharedDir} {
 		names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
@@ -178,22 +180,28 @@ func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
 	return n, nil
 }
 
+// record notes where n and its descendants were written. A pointer already
+// recorded keeps its origin: the first file to define a node owns it.
 func (d *Doc) record(n *yaml.Node, file, ptr string) {
-	if _, seen := d.origins[ptr]; !seen {
-		d.origins[ptr] = Origin{File: file, Line: n.Line, Column: n.Column}
-	}
+	d.note(ptr, Origin{File: file, Line: n.Line, Column: n.Column})
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			d.record(n.Content[i+1], file, ptr+Pointer(k.Value))
 			// The key's own position is the most useful one for a mapping entry.
-			d.origins[ptr+Pointer(k.Value)] = Origin{File: file, Line: k.Line, Column: k.Column}
+			d.note(ptr+Pointer(k.Value), Origin{File: file, Line: k.Line, Column: k.Column})
+			d.record(n.Content[i+1], file, ptr+Pointer(k.Value))
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			d.record(c, file, ptr+"/"+strconv.Itoa(i))
 		}
+	}
+}
+
+func (d *Doc) note(ptr string, o Origin) {
+	if _, seen := d.origins[ptr]; !seen {
+		d.origins[ptr] = o
 	}
 }
 
@@ -397,9 +405,16 @@ func (d *Doc) validate() Errors {
 	var errs Errors
 	for _, p := range sortedKeys(d.T.Paths.Map()) {
 		item := d.T.Paths.Value(p)
+		opErrs := len(errs)
 		for _, m := range sortedKeys(item.Operations()) {
 			if err := item.GetOperation(m).Validate(ctx); err != nil {
 				errs = append(errs, d.Errorf(Pointer("paths", p, strings.ToLower(m)), "%v", err))
+			}
+		}
+		// What only a path shows, such as path parameters left undeclared.
+		if len(errs) == opErrs {
+			if err := openapi3.NewPaths(openapi3.WithPath(p, item)).Validate(ctx); err != nil {
+				errs = append(errs, d.Errorf(Pointer("paths", p), "%v", err))
 			}
 		}
 	}

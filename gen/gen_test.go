@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/*/want")
+
+// surfaceOf returns the one surface folder of a test spec.
+func surfaceOf(t *testing.T, specDir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(specDir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "shared" {
+			return e.Name()
+		}
+	}
+	t.Fatalf("no surface folder in %s", specDir)
+	return ""
+}
+
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/golden/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			specDir := filepath.Join(dir, "spec")
+			surface := surfaceOf(t, specDir)
+			files, err := generate(os.DirFS(specDir), specDir, surface)
+			require.NoError(t, err)
+
+			again, err := generate(os.DirFS(specDir), specDir, surface)
+			require.NoError(t, err)
+			require.Equal(t, files, again, "generation must be deterministic")
+
+			wantDir := filepath.Join(dir, "want")
+			if *update {
+				require.NoError(t, os.RemoveAll(wantDir))
+				require.NoError(t, write(wantDir, files))
+			}
+			want, err := filepath.Glob(filepath.Join(wantDir, "*"))
+			require.NoError(t, err)
+			require.Len(t, files, len(want), "files generated vs. golden files in %s", wantDir)
+			for name, got := range files {
+				wantBytes, err := os.ReadFile(filepath.Join(wantDir, name))
+				require.NoError(t, err, "missing golden file (run go test ./gen -update)")
+				require.Equal(t, string(wantBytes), string(got), name)
+
+				first, _, _ := bytes.Cut(got, []byte("\n"))
+				require.Regexp(t, `^// Code generated .*; DO NOT EDIT\.$`, string(first), name)
+				require.NotContains(t, string(got), "version", "no generator or VCS version in %s", name)
+			}
+		})
+	}
+}
+
+// TestNegative runs specs that must be rejected. Each case's want_error.txt
+// lists, one per line, substrings the error must contain: the file and line,
+// the JSON pointer and the message.
+func TestNegative(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/negative/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			specDir := filepath.Join(dir, "spec")
+			_, err := generate(os.DirFS(specDir), specDir, surfaceOf(t, specDir))
+			require.Error(t, err)
+			want, rerr := os.ReadFile(filepath.Join(dir, "want_error.txt"))
+			require.NoError(t, rerr)
+			for _, line := range strings.Split(strings.TrimSpace(string(want)), "\n") {
+				require.Contains(t, err.Error(), line)
+			}
+		})
+	}
+}
+
+// TestRepositorySpec checks that the committed spec generates what is
+// committed: the same check as `make check`, runnable on its own.
+func TestRepositorySpec(t *testing.T) {
+	for _, surface := range surfaces {
+		files, err := generate(os.DirFS("../spec"), "spec", surface)
+		require.NoError(t, err)
+		for name, got := range files {
+			want, err := os.ReadFile(filepath.Join("..", surface, name))
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(got), "%s/%s drifts from spec/; run make generate", surface, name)
+		}
+	}
+}
+
+func TestGoName(t *testing.T) {
+	for in, want := range map[string]string{
+		"user_id": "UserID", "organization_ids": "OrganizationIDs", "mfa_phone_number": "MFAPhoneNumber",
+		"session_jwt": "SessionJWT", "oauth_tenant": "OAuthTenant", "webauthn_registrations": "WebAuthnRegistrations",
+		"pt-br": "PtBr", "ALL_ALLOWED": "AllAllowed", "zh-Hans": "ZhHans", "123abc": "X123abc", "totp_registration_id": "TOTPRegistrationID",
+	} {
+		require.Equal(t, want, goName(in), in)
+	}
+}
