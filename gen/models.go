@@ -54,6 +54,7 @@ func generateModels(doc *specload.Doc, s *Surface) ([]byte, error) {
 	}
 	for _, ref := range schemas {
 		nameFields(ref, map[*openapi3.Schema]bool{})
+		plainAny(ref, map[*openapi3.Schema]bool{})
 	}
 	models := &openapi3.T{
 		OpenAPI:    "3.0.3",
@@ -146,6 +147,26 @@ func nameFields(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
 	if ap := s.AdditionalProperties.Schema; ap != nil && ap.Ref == "" {
 		nameFields(ap, seen)
 	}
+}
+
+// plainAny drops nullable from free-form (untyped) values. A Go any already
+// holds nil, and oapi-codegen would otherwise type such a map value as
+// *interface{}. The spec keeps nullable: it tells validators that null is
+// allowed (null deletes a key of metadata and custom claims).
+func plainAny(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
+	if ref == nil || ref.Value == nil || seen[ref.Value] {
+		return
+	}
+	s := ref.Value
+	seen[s] = true
+	if s.Type == nil && s.Nullable && len(s.Properties) == 0 {
+		s.Nullable = false
+	}
+	for _, p := range s.Properties {
+		plainAny(p, seen)
+	}
+	plainAny(s.Items, seen)
+	plainAny(s.AdditionalProperties.Schema, seen)
 }
 
 // orderFields numbers a schema's properties in the order the spec lists
