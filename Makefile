@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: generate check test vet demo
+.PHONY: generate check test vet demo emulator
 
 # Regenerate consumer/ and b2b/ from spec/.
 generate:
@@ -21,3 +21,12 @@ test:
 
 vet:
 	$(GO) vet ./...
+
+# Walk a consumer and a B2B sign-in: on the embedded emulator, or on Stytch's
+# test environment when STYTCH_PROJECT_ID and STYTCH_SECRET are set.
+demo:
+	$(GO) run ./examples/signin
+
+# Serve the emulator on 127.0.0.1:8787 for tests in other languages.
+emulator:
+	$(GO) run ./cmd/stytch-emulator
