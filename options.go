@@ -1,6 +1,7 @@
 package stytch
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -23,9 +24,10 @@ func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config.Config) { c.HTTPClient = hc }
 }
 
-// WithTimeout bounds each call, including reading the response. The default
-// is 30 seconds; zero or a negative duration leaves only the caller's context
-// to bound a call.
+// WithTimeout bounds each attempt of a call, including reading the
+// response. The default is 30 seconds; zero or a negative duration leaves
+// only the caller's context to bound a call. The caller's context deadline
+// always applies to the whole call, retries and waits included.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config.Config) { c.Timeout = d }
 }
@@ -34,4 +36,77 @@ func WithTimeout(d time.Duration) Option {
 // SDK's User-Agent header, so that calls can be told apart in logs.
 func WithUserAgent(product string) Option {
 	return func(c *config.Config) { c.UserAgent = product }
+}
+
+// WithMaxRetries sets how many times a failed attempt may be repeated; the
+// default is 2, and 0 turns retries off. Which failures are retried is the
+// retry policy's call (see WithRetryPolicy).
+func WithMaxRetries(n int) Option {
+	return func(c *config.Config) { c.MaxRetries = max(n, 0) }
+}
+
+// RetryAttempt describes a failed attempt to a retry policy.
+type RetryAttempt struct {
+	// Method is the HTTP method of the call.
+	Method string
+	// StatusCode is the response status, or 0 when no response arrived.
+	StatusCode int
+	// Err is the transport error, or nil when a response arrived.
+	Err error
+	// Sent reports whether the request may have reached the server. When
+	// it is false (the connection was refused, say) retrying is always safe.
+	Sent bool
+}
+
+// RetryPolicy reports whether a failed attempt should be retried.
+type RetryPolicy func(RetryAttempt) bool
+
+// DefaultRetryPolicy retries what is safe to repeat:
+//   - any method when the request never reached the server, or on 429;
+//   - GET, PUT and DELETE on a 5xx other than 501, on a timeout of the
+//     attempt, or when the connection failed after the request was sent.
+//
+// POST is not retried on 5xx or timeouts, because repeating it can send a
+// second email or SMS.
+func DefaultRetryPolicy(a RetryAttempt) bool {
+	if a.Err != nil && !a.Sent || a.StatusCode == http.StatusTooManyRequests {
+		return true
+	}
+	switch a.Method {
+	case http.MethodGet, http.MethodPut, http.MethodDelete:
+		return a.Err != nil || a.StatusCode >= 500 && a.StatusCode != http.StatusNotImplemented
+	}
+	return false
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy. Waits between attempts grow
+// exponentially with full jitter, or follow the server's Retry-After.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config.Config) {
+		if p == nil {
+			c.ShouldRetry = nil
+			return
+		}
+		c.ShouldRetry = func(method string, status int, err error, sent bool) bool {
+			return p(RetryAttempt{Method: method, StatusCode: status, Err: err, Sent: sent})
+		}
+	}
+}
+
+// WithLogger logs each attempt at debug level: method, path, status,
+// duration, request ID and retry number. Secrets, tokens, codes, passwords
+// and request bodies are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config.Config) { c.Logger = l }
+}
+
+// WithMiddleware wraps the client's HTTP transport, for tracing and
+// metrics. Each attempt passes through it; the first middleware given is
+// the outermost.
+func WithMiddleware(mw func(http.RoundTripper) http.RoundTripper) Option {
+	return func(c *config.Config) {
+		if mw != nil {
+			c.Middleware = append(c.Middleware, mw)
+		}
+	}
 }

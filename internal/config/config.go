@@ -4,13 +4,23 @@
 package config
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 )
 
-// DefaultTimeout bounds one API call when the caller sets no timeout of its
-// own. An auth call that has not answered in this long is not going to.
-const DefaultTimeout = 30 * time.Second
+// Defaults. An auth call that has not answered in 30 seconds is not going
+// to; two retries ride out a blip without stretching an outage.
+const (
+	DefaultTimeout    = 30 * time.Second
+	DefaultMaxRetries = 2
+)
+
+// RetryFunc decides whether a failed attempt is retried: method is the HTTP
+// method, status the response status (0 when none arrived), err the
+// transport error (nil when a response arrived), and sent whether the
+// request may have reached the server.
+type RetryFunc func(method string, status int, err error, sent bool) bool
 
 // Config is the client-wide configuration assembled from options.
 type Config struct {
@@ -18,13 +28,21 @@ type Config struct {
 	BaseURL string
 	// HTTPClient, when set, is used as is; the SDK does not modify it.
 	HTTPClient *http.Client
-	// Timeout bounds each call; zero or less disables the SDK's own bound.
+	// Timeout bounds each attempt; zero or less disables the SDK's own bound.
 	Timeout time.Duration
+	// MaxRetries is how many times a failed attempt may be repeated.
+	MaxRetries int
+	// ShouldRetry replaces the default retry policy when set.
+	ShouldRetry RetryFunc
+	// Logger receives a debug record per attempt when set.
+	Logger *slog.Logger
+	// Middleware wraps the HTTP client's RoundTripper, outermost first.
+	Middleware []func(http.RoundTripper) http.RoundTripper
 	// UserAgent is appended to the SDK's own User-Agent product token.
 	UserAgent string
 }
 
 // Default returns the configuration a client starts from.
 func Default() Config {
-	return Config{Timeout: DefaultTimeout}
+	return Config{Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
 }

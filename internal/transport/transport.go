@@ -10,8 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +44,9 @@ type Client struct {
 	auth       *credential
 	userAgent  string
 	timeout    time.Duration
+	maxRetries int
+	retry      config.RetryFunc
+	logger     *slog.Logger
 	httpClient *http.Client
 }
 
@@ -81,6 +88,16 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	if hc == nil {
 		hc = defaultHTTPClient
 	}
+	if len(cfg.Middleware) > 0 {
+		rt := hc.Transport
+		if rt == nil {
+			rt = http.DefaultTransport
+		}
+		for i := len(cfg.Middleware) - 1; i >= 0; i-- {
+			rt = cfg.Middleware[i](rt)
+		}
+		hc = &http.Client{Transport: rt, CheckRedirect: hc.CheckRedirect, Jar: hc.Jar, Timeout: hc.Timeout}
+	}
 	ua := "gostytch/" + stytch.Version
 	if cfg.UserAgent != "" {
 		ua += " " + cfg.UserAgent
@@ -91,6 +108,9 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 		auth:       &credential{header: "Basic " + token},
 		userAgent:  ua,
 		timeout:    cfg.Timeout,
+		maxRetries: cfg.MaxRetries,
+		retry:      cfg.ShouldRetry,
+		logger:     cfg.Logger,
 		httpClient: hc,
 	}, nil
 }
@@ -127,57 +147,183 @@ type Request struct {
 
 // Do sends r and decodes a 2xx response's JSON body into out. Any other
 // status yields a *stytch.Error; transport and decoding failures are wrapped
-// with %w.
+// with %w. Failed attempts are retried as the retry policy allows, waiting
+// with exponential backoff and full jitter, or as long as Retry-After asks
+// (capped), and never past the caller's context deadline.
 func (c *Client) Do(ctx context.Context, r *Request, out any) error {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+	var payload []byte
+	if r.Body != nil {
+		var err error
+		if payload, err = json.Marshal(r.Body); err != nil {
+			return fmt.Errorf("stytch: %s: encoding request: %w", r.Operation, err)
+		}
 	}
-	req, err := c.newRequest(ctx, r)
+	for retry := 0; ; retry++ {
+		o := c.attempt(ctx, r, payload, retry)
+		if o.err == nil && o.status >= 200 && o.status <= 299 {
+			return decodeSuccess(r, o, out)
+		}
+		if o.final || retry >= c.maxRetries || ctx.Err() != nil || !c.shouldRetry(r.Method, o.status, o.err, o.sent) {
+			return o.failure()
+		}
+		wait := backoff(retry, o.header)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return o.failure() // the caller's deadline comes before the next attempt could
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("stytch: %s: %w while waiting to retry after: %w", r.Operation, ctx.Err(), o.failure())
+		case <-timer.C:
+		}
+	}
+}
+
+// outcome is what one attempt came to.
+type outcome struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error // a transport or read failure, wrapped
+	sent   bool  // whether the request may have reached the server
+	final  bool  // never retried (the request could not be built, the body is too large)
+}
+
+func (o outcome) failure() error {
+	if o.err != nil {
+		return o.err
+	}
+	return DecodeError(o.status, o.body)
+}
+
+// attempt makes one request, bounded by the per-attempt timeout, and reads
+// its whole response.
+func (c *Client) attempt(ctx context.Context, r *Request, payload []byte, retry int) (o outcome) {
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if c.timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	defer cancel()
+	start := time.Now()
+	defer func() { c.log(ctx, r, o, retry, time.Since(start)) }()
+
+	req, err := c.newRequest(actx, r, payload)
 	if err != nil {
-		return err
+		return outcome{err: err, final: true}
 	}
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("stytch: %s: %w", r.Operation, err)
+		if actx.Err() != nil && ctx.Err() == nil {
+			return outcome{err: fmt.Errorf("stytch: %s: attempt timed out after %s: %w", r.Operation, c.timeout, err), sent: true}
+		}
+		return outcome{err: fmt.Errorf("stytch: %s: %w", r.Operation, err), sent: !neverSent(err)}
 	}
 	defer resp.Body.Close()
+	o = outcome{status: resp.StatusCode, header: resp.Header, sent: true}
+	o.body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	switch {
+	case err != nil:
+		o.err = fmt.Errorf("stytch: %s: reading %d response: %w", r.Operation, resp.StatusCode, err)
+	case len(o.body) > MaxResponseBytes:
+		o.err = fmt.Errorf("stytch: %s: %d response body exceeds %d bytes", r.Operation, resp.StatusCode, MaxResponseBytes)
+		o.final = true
+	}
+	return o
+}
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
-	if err != nil {
-		return fmt.Errorf("stytch: %s: reading %d response: %w", r.Operation, resp.StatusCode, err)
-	}
-	if len(body) > MaxResponseBytes {
-		return fmt.Errorf("stytch: %s: %d response body exceeds %d bytes", r.Operation, resp.StatusCode, MaxResponseBytes)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return DecodeError(resp.StatusCode, body)
-	}
+func decodeSuccess(r *Request, o outcome, out any) error {
 	if out == nil {
 		return nil
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return fmt.Errorf("stytch: %s: %d response has an empty body", r.Operation, resp.StatusCode)
+	if len(bytes.TrimSpace(o.body)) == 0 {
+		return fmt.Errorf("stytch: %s: %d response has an empty body", r.Operation, o.status)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("stytch: %s: decoding %d response: %w", r.Operation, resp.StatusCode, err)
+	if err := json.Unmarshal(o.body, out); err != nil {
+		return fmt.Errorf("stytch: %s: decoding %d response: %w", r.Operation, o.status, err)
 	}
 	return nil
 }
 
-func (c *Client) newRequest(ctx context.Context, r *Request) (*http.Request, error) {
+// neverSent reports whether err happened before the request could reach
+// the server: the connection was never made.
+func neverSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial"
+}
+
+// Backoff bounds: the first retry waits up to baseBackoff, doubling each
+// time up to maxBackoff; a server's Retry-After is honoured up to
+// maxRetryAfter.
+const (
+	baseBackoff   = 250 * time.Millisecond
+	maxBackoff    = 5 * time.Second
+	maxRetryAfter = 30 * time.Second
+)
+
+// backoff is how long to wait before retry number retry+1.
+func backoff(retry int, h http.Header) time.Duration {
+	if d, ok := retryAfter(h.Get("Retry-After"), time.Now()); ok {
+		return d
+	}
+	ceiling := min(maxBackoff, baseBackoff<<min(retry, 16))
+	return rand.N(ceiling) + 1 // full jitter
+}
+
+// retryAfter parses a Retry-After value: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	} else {
+		return 0, false
+	}
+	return min(max(d, 0), maxRetryAfter), true
+}
+
+func (c *Client) shouldRetry(method string, status int, err error, sent bool) bool {
+	if c.retry != nil {
+		return c.retry(method, status, err, sent)
+	}
+	return stytch.DefaultRetryPolicy(stytch.RetryAttempt{Method: method, StatusCode: status, Err: err, Sent: sent})
+}
+
+// log records one attempt at debug level. It names the path, never the
+// body or the headers, where tokens, codes, passwords and the secret live.
+func (c *Client) log(ctx context.Context, r *Request, o outcome, retry int, d time.Duration) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("operation", r.Operation), slog.String("method", r.Method), slog.String("path", r.Path),
+		slog.Int("status", o.status), slog.Duration("duration", d), slog.Int("retry", retry),
+	}
+	var id struct {
+		RequestID string `json:"request_id"`
+	}
+	if json.Unmarshal(o.body, &id) == nil && id.RequestID != "" {
+		attrs = append(attrs, slog.String("request_id", id.RequestID))
+	}
+	if o.err != nil {
+		attrs = append(attrs, slog.String("error", o.err.Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "stytch attempt", attrs...)
+}
+
+func (c *Client) newRequest(ctx context.Context, r *Request, payload []byte) (*http.Request, error) {
 	target := c.baseURL + r.Path
 	if len(r.Query) > 0 {
 		target += "?" + r.Query.Encode()
 	}
 	var body io.Reader
-	if r.Body != nil {
-		b, err := json.Marshal(r.Body)
-		if err != nil {
-			return nil, fmt.Errorf("stytch: %s: encoding request: %w", r.Operation, err)
-		}
-		body = bytes.NewReader(b)
+	if payload != nil {
+		body = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, target, body)
 	if err != nil {

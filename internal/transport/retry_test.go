@@ -1,0 +1,311 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gostytch/stytch"
+)
+
+// TestMain fails the package if a test leaves goroutines behind. Idle
+// keep-alive connections are closed first: they are pooled, not leaked.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	defaultHTTPClient.CloseIdleConnections()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	if code == 0 {
+		if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// script answers attempt i with replies[i] (the last one repeats) and
+// counts attempts.
+type script struct {
+	replies  []reply
+	attempts atomic.Int64
+}
+
+func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	i := int(s.attempts.Add(1)) - 1
+	rep := s.replies[min(i, len(s.replies)-1)]
+	for k, v := range rep.header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(rep.status)
+	_, _ = io.WriteString(w, rep.body)
+}
+
+func newScripted(t *testing.T, replies []reply, opts ...stytch.Option) (*Client, *script) {
+	t.Helper()
+	s := &script{replies: replies}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	c, err := New(testProject, testSecret, append([]stytch.Option{stytch.WithBaseURL(srv.URL)}, opts...)...)
+	require.NoError(t, err)
+	return c, s
+}
+
+const stytchErr = `{"status_code":%d,"request_id":"request-id-test-r","error_type":"%s","error_message":"m","error_url":"u"}`
+
+var (
+	ok200 = reply{status: 200, body: `{"request_id":"request-id-test-ok"}`}
+	r503  = reply{status: 503, body: fmt.Sprintf(stytchErr, 503, "service_unavailable")}
+	r500  = reply{status: 500, body: fmt.Sprintf(stytchErr, 500, "internal_server_error")}
+)
+
+func get(c *Client, ctx context.Context) error {
+	return c.Do(ctx, &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &struct{}{})
+}
+
+func post(c *Client, ctx context.Context) error {
+	return c.Do(ctx, &Request{Operation: "MagicLinks.Email.Send", Method: http.MethodPost, Path: "/v1/magic_links/email/send", Body: map[string]string{"email": "a@example.com"}}, &struct{}{})
+}
+
+func requireStatus(t *testing.T, err error, status int) {
+	t.Helper()
+	var apiErr *stytch.Error
+	require.True(t, errors.As(err, &apiErr), "want *stytch.Error, got %v", err)
+	require.Equal(t, status, apiErr.StatusCode)
+}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		replies  []reply
+		call     func(*Client, context.Context) error
+		opts     []stytch.Option
+		attempts int64
+		status   int // 0: success
+	}{
+		{"503 burst that recovers, GET", []reply{r503, r503, ok200}, get, nil, 3, 0},
+		{"503 beyond the retries, GET", []reply{r503}, get, nil, 3, 503},
+		{"500 on a POST is not retried", []reply{r500, ok200}, post, nil, 1, 500},
+		{"503 on a POST is not retried", []reply{r503, ok200}, post, nil, 1, 503},
+		{"429 without Retry-After, POST", []reply{{status: 429, body: fmt.Sprintf(stytchErr, 429, "too_many_requests")}, ok200}, post, nil, 2, 0},
+		{"501 is not retried", []reply{{status: 501, body: fmt.Sprintf(stytchErr, 501, "not_implemented")}}, get, nil, 1, 501},
+		{"400 is not retried", []reply{{status: 400, body: fmt.Sprintf(stytchErr, 400, "invalid_email")}}, get, nil, 1, 400},
+		{"HTML 502 from a proxy, GET", []reply{{status: 502, body: "<html>bad gateway</html>"}, ok200}, get, nil, 2, 0},
+		{"retries off", []reply{r503, ok200}, get, []stytch.Option{stytch.WithMaxRetries(0)}, 1, 503},
+		{"custom policy", []reply{{status: 409, body: fmt.Sprintf(stytchErr, 409, "conflict")}, ok200}, post,
+			[]stytch.Option{stytch.WithRetryPolicy(func(a stytch.RetryAttempt) bool { return a.StatusCode == 409 })}, 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, s := newScripted(t, tc.replies, tc.opts...)
+			err := tc.call(c, context.Background())
+			require.Equal(t, tc.attempts, s.attempts.Load(), "attempts")
+			if tc.status == 0 {
+				require.NoError(t, err)
+			} else {
+				requireStatus(t, err, tc.status)
+			}
+		})
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
+	c, s := newScripted(t, []reply{{status: 429, header: map[string]string{"Retry-After": "1"}, body: fmt.Sprintf(stytchErr, 429, "too_many_requests")}, ok200})
+	start := time.Now()
+	require.NoError(t, post(c, context.Background()))
+	require.EqualValues(t, 2, s.attempts.Load())
+	require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "waited as Retry-After asked")
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Duration{
+		"3":                             3 * time.Second,
+		"0":                             0,
+		"-5":                            0,
+		"3600":                          maxRetryAfter,
+		"Sat, 21 Nov 2026 12:00:07 GMT": 7 * time.Second,
+		"Sat, 21 Nov 2026 11:00:00 GMT": 0,
+	} {
+		got, ok := retryAfter(in, now)
+		require.True(t, ok, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "soon", "1.5"} {
+		_, ok := retryAfter(bad, now)
+		require.False(t, ok, bad)
+	}
+}
+
+func TestBackoffHasFullJitterAndACeiling(t *testing.T) {
+	t.Parallel()
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		d := backoff(0, http.Header{})
+		require.Greater(t, d, time.Duration(0))
+		require.LessOrEqual(t, d, baseBackoff)
+		seen[d] = true
+		require.LessOrEqual(t, backoff(30, http.Header{}), maxBackoff)
+	}
+	require.Greater(t, len(seen), 100, "waits are spread, not fixed")
+}
+
+func TestConnectionRefusedIsRetriedForEveryMethod(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close()
+	var attempts atomic.Int64
+	c, err := New(testProject, testSecret, stytch.WithBaseURL(addr), stytch.WithMiddleware(counting(&attempts)))
+	require.NoError(t, err)
+	err = post(c, context.Background())
+	require.EqualValues(t, 3, attempts.Load(), "a request that never left is safe to repeat, even a POST")
+	var urlErr *url.Error
+	require.True(t, errors.As(err, &urlErr))
+	var apiErr *stytch.Error
+	require.False(t, errors.As(err, &apiErr))
+}
+
+func TestHungServer(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var attempts atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	c, err := New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithTimeout(50*time.Millisecond))
+	require.NoError(t, err)
+
+	err = post(c, context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorContains(t, err, "attempt timed out")
+	require.EqualValues(t, 1, attempts.Load(), "a POST that may have been received is not repeated")
+
+	attempts.Store(0)
+	start := time.Now()
+	err = get(c, context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.EqualValues(t, 3, attempts.Load(), "a GET is retried after a timeout")
+	require.Less(t, time.Since(start), 3*50*time.Millisecond+baseBackoff+2*baseBackoff+time.Second)
+}
+
+func TestCancelledMidBackoff(t *testing.T) {
+	t.Parallel()
+	c, s := newScripted(t, []reply{{status: 503, header: map[string]string{"Retry-After": "20"}, body: fmt.Sprintf(stytchErr, 503, "x")}})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	err := get(c, ctx)
+	require.Less(t, time.Since(start), 2*time.Second, "the wait ends with the context")
+	require.ErrorIs(t, err, context.Canceled)
+	requireStatus(t, err, 503) // the last failure is kept in the chain
+	require.EqualValues(t, 1, s.attempts.Load())
+}
+
+func TestDeadlineShorterThanBackoff(t *testing.T) {
+	t.Parallel()
+	c, s := newScripted(t, []reply{{status: 503, header: map[string]string{"Retry-After": "5"}, body: fmt.Sprintf(stytchErr, 503, "x")}})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := get(c, ctx)
+	require.Less(t, time.Since(start), 400*time.Millisecond, "no wait that cannot finish before the deadline")
+	requireStatus(t, err, 503)
+	require.EqualValues(t, 1, s.attempts.Load())
+}
+
+func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
+	t.Parallel()
+	var leaked atomic.Value
+	leaked.Store("")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization"))
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(other.Close)
+	// Same IP, another host name: net/http compares host names.
+	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	c, _ := newScripted(t, []reply{{status: 307, header: map[string]string{"Location": target + "/v1/users/u"}}})
+	_ = get(c, context.Background())
+	require.Empty(t, leaked.Load(), "the credentials must not follow a redirect to another host")
+}
+
+func TestLoggerRecordsAttemptsWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, _ := newScripted(t, []reply{r503, ok200}, stytch.WithLogger(logger))
+	err := c.Do(context.Background(), &Request{Operation: "Passwords.Authenticate", Method: http.MethodPut, Path: "/v1/x",
+		Body: map[string]string{"password": "hunter2-pass", "token": "magic-token-value", "code": "123456"}}, &struct{}{})
+	require.NoError(t, err)
+	out := buf.String()
+	require.Equal(t, 2, strings.Count(out, "stytch attempt"))
+	require.Contains(t, out, "retry=1")
+	require.Contains(t, out, "status=503")
+	require.Contains(t, out, "request_id=request-id-test-ok")
+	require.Contains(t, out, "path=/v1/x")
+	for _, secret := range []string{testSecret, base64.StdEncoding.EncodeToString([]byte(testProject + ":" + testSecret)), "hunter2-pass", "magic-token-value", "123456", "Authorization"} {
+		require.NotContains(t, out, secret)
+	}
+}
+
+func TestMiddlewareSeesEachAttemptOutermostFirst(t *testing.T) {
+	t.Parallel()
+	var order []string
+	mw := func(name string) func(http.RoundTripper) http.RoundTripper {
+		return func(next http.RoundTripper) http.RoundTripper {
+			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				order = append(order, name)
+				return next.RoundTrip(r)
+			})
+		}
+	}
+	c, s := newScripted(t, []reply{r503, ok200}, stytch.WithMiddleware(mw("outer")), stytch.WithMiddleware(mw("inner")))
+	require.NoError(t, get(c, context.Background()))
+	require.EqualValues(t, 2, s.attempts.Load())
+	require.Equal(t, []string{"outer", "inner", "outer", "inner"}, order)
+}
+
+func counting(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			n.Add(1)
+			return next.RoundTrip(r)
+		})
+	}
+}
+
+// syncWriter serialises writes from concurrent log calls.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
