@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/config"
@@ -364,13 +365,22 @@ func DecodeError(status int, body []byte) *stytch.Error {
 	return &stytch.Error{StatusCode: status, ErrorMessage: http.StatusText(status), Body: snippet(body)}
 }
 
-// snippet returns the start of body as valid UTF-8, cut at snippetBytes.
+// snippet returns the start of body as valid UTF-8, at most snippetBytes
+// long plus an ellipsis when cut. Invalid bytes are replaced before the cut,
+// and the cut falls on a rune boundary.
 func snippet(body []byte) string {
-	s := strings.TrimSpace(string(body))
-	if len(s) > snippetBytes {
-		s = s[:snippetBytes] + "…"
+	if len(body) > 4*snippetBytes {
+		body = body[:4*snippetBytes] // enough for snippetBytes once sanitised
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	s := strings.ToValidUTF8(strings.TrimSpace(string(body)), "\uFFFD")
+	if len(s) <= snippetBytes {
+		return s
+	}
+	cut := snippetBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Required reports an empty required path or query parameter before any I/O.
