@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: generate check test vet demo emulator
+.PHONY: generate check test vet demo emulator bench
 
 # Regenerate consumer/ and b2b/ from spec/.
 generate:
@@ -30,3 +30,7 @@ demo:
 # Serve the emulator on 127.0.0.1:8787 for tests in other languages.
 emulator:
 	$(GO) run ./cmd/stytch-emulator
+
+# The transport benchmarks: the SDK against a hand-written net/http floor.
+bench:
+	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
