@@ -163,16 +163,14 @@ func errorf(status int, typ, format string, args ...any) *apiError {
 type handler func(e *Emulator, r *request) (any, error)
 
 type request struct {
-	http   *http.Request
-	body   []byte
-	path   map[string]string
-	id     string
-	opID   string
-	remote string
+	http *http.Request
+	body []byte
+	path map[string]string // path parameters, by name
 }
 
-// decode unmarshals the request body into v, which is one of the SDK's
-// generated Params types, then fills its path parameters from the route.
+// decode unmarshals the request body into v, usually one of the SDK's
+// generated Params types. Path parameters are not in the body (they are
+// json:"-" in Params); handlers read them from r.path.
 func (r *request) decode(v any) error {
 	if len(r.body) > 0 {
 		if err := json.Unmarshal(r.body, v); err != nil {
@@ -293,7 +291,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		fail(errorf(501, "not_implemented", "The emulator does not implement %s (%s %s) yet.", op.OperationID, hr.Method, route.Path))
 		return
 	}
-	req := &request{http: hr, body: body, path: params, id: reqID, opID: op.OperationID, remote: hr.RemoteAddr}
+	req := &request{http: hr, body: body, path: params}
 	e.mu.Lock()
 	resp, err := func() (resp any, err error) {
 		defer func() {
