@@ -178,10 +178,11 @@ func TestConnectionRefusedIsRetriedForEveryMethod(t *testing.T) {
 	require.NoError(t, err)
 	err = post(c, context.Background())
 	require.EqualValues(t, 3, attempts.Load(), "a request that never left is safe to repeat, even a POST")
+	require.ErrorContains(t, err, "stytch: MagicLinks.Email.Send:")
 	var urlErr *url.Error
-	require.True(t, errors.As(err, &urlErr))
+	require.True(t, errors.As(err, &urlErr), "the transport error is wrapped with %%w")
 	var apiErr *stytch.Error
-	require.False(t, errors.As(err, &apiErr))
+	require.False(t, errors.As(err, &apiErr), "no status was invented")
 }
 
 func TestHungServer(t *testing.T) {
@@ -210,6 +211,13 @@ func TestHungServer(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.EqualValues(t, 3, attempts.Load(), "a GET is retried after a timeout")
 	require.Less(t, time.Since(start), 3*50*time.Millisecond+baseBackoff+2*baseBackoff+time.Second)
+
+	// The caller's own deadline applies too, with the SDK's timeout off.
+	c, err = New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithTimeout(0))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, get(c, ctx), context.DeadlineExceeded)
 }
 
 func TestCancelledMidBackoff(t *testing.T) {
