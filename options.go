@@ -18,6 +18,14 @@ func WithBaseURL(baseURL string) Option {
 	return func(c *config.Config) { c.BaseURL = baseURL }
 }
 
+// WithFraudBaseURL sends the fraud and risk calls (the Fraud service) to
+// baseURL instead of https://telemetry.stytch.com, where Stytch serves them.
+// WithBaseURL does not move them: set both to reach a proxy or an emulator
+// with every call.
+func WithFraudBaseURL(baseURL string) Option {
+	return func(c *config.Config) { c.FraudBaseURL = baseURL }
+}
+
 // WithHTTPClient makes the client send its requests through hc. The SDK does
 // not modify hc; its Timeout, if any, applies in addition to WithTimeout.
 func WithHTTPClient(hc *http.Client) Option {
@@ -109,4 +117,23 @@ func WithMiddleware(mw func(http.RoundTripper) http.RoundTripper) Option {
 			c.Middleware = append(c.Middleware, mw)
 		}
 	}
+}
+
+// RequestOption changes one call. Only the methods whose documentation says
+// they accept a member session take request options.
+type RequestOption func(*config.Call)
+
+// WithMemberSession makes a B2B call on behalf of the member whose session
+// token this is: Stytch then allows the call only if that member's roles
+// grant it, and only within their organization. It is sent in the
+// X-Stytch-Member-Session header. An empty token is an error.
+func WithMemberSession(sessionToken string) RequestOption {
+	return func(c *config.Call) { c.SetHeader("X-Stytch-Member-Session", sessionToken) }
+}
+
+// WithMemberSessionJWT is WithMemberSession with the member's session JWT
+// instead of the session token, sent in the X-Stytch-Member-SessionJWT
+// header. An empty JWT is an error.
+func WithMemberSessionJWT(sessionJWT string) RequestOption {
+	return func(c *config.Call) { c.SetHeader("X-Stytch-Member-SessionJWT", sessionJWT) }
 }

@@ -10,17 +10,57 @@ import (
 // Client calls the Stytch b2b API for one project. It is safe for
 // concurrent use; create one and share it.
 type Client struct {
+	// ConnectedApp manages Connected Apps, the OAuth clients for which your project is the identity
+	// provider.
+	ConnectedApp *ConnectedAppService
+	// Debug helps check the API credentials in use.
+	Debug *DebugService
 	// Discovery lets a user who authenticated without choosing an organization find, join or create
 	// one.
 	Discovery *DiscoveryService
+	// Fraud detects fraud and risk with Device Fingerprinting and email risk checks.
+	Fraud *FraudService
+	// IDP checks the tokens your project issues as an OAuth and OpenID Connect identity provider for
+	// Connected Apps.
+	IDP *IDPService
+	// Impersonation authenticates member impersonation tokens, which let a Stytch dashboard user log in
+	// as a member.
+	Impersonation *ImpersonationService
+	// M2M issues access tokens to machine-to-machine clients through the OAuth 2.0 client credentials
+	// flow.
+	M2M *M2MService
 	// MagicLinks authenticates B2B email magic links.
 	MagicLinks *MagicLinksService
+	// OAuth authenticates B2B OAuth logins, in which a member signs in to an organization through a
+	// provider such as Google, Microsoft, Slack, HubSpot or GitHub.
+	OAuth *OAuthService
+	// OTPs sends and authenticates one-time passcodes for members, by email and by SMS.
+	OTPs *OTPsService
 	// Organizations creates, fetches, updates, deletes and searches organizations, the tenants of a B2B
 	// project.
 	Organizations *OrganizationsService
+	// Passwords authenticates members with passwords, checks password strength and migrates password
+	// hashes from other systems.
+	Passwords *PasswordsService
+	// Project reports on the Stytch project as a whole.
+	Project *ProjectService
+	// RBAC reads the project's role-based access control (RBAC) policy.
+	RBAC *RBACService
+	// RecoveryCodes gets, uses and rotates the recovery codes that stand in for a B2B member's TOTP
+	// second factor.
+	RecoveryCodes *RecoveryCodesService
+	// SCIM manages SCIM provisioning, through which an organization's identity provider creates,
+	// updates and deactivates its members.
+	SCIM *SCIMService
+	// SSO authenticates SAML and OIDC single sign-on logins for B2B members, and lists and deletes an
+	// organization's SSO connections.
+	SSO *SSOService
 	// Sessions authenticates, lists, exchanges and revokes member sessions, and serves the keys that
 	// sign session JWTs.
 	Sessions *SessionsService
+	// TOTPs creates, authenticates and migrates TOTP (authenticator app) registrations used as a second
+	// factor by B2B members.
+	TOTPs *TOTPsService
 }
 
 // NewClient returns a client for the project identified by projectID and
@@ -33,9 +73,24 @@ func NewClient(projectID, secret string, opts ...stytch.Option) (*Client, error)
 		return nil, err
 	}
 	return &Client{
+		ConnectedApp:  newConnectedAppService(t),
+		Debug:         newDebugService(t),
 		Discovery:     newDiscoveryService(t),
+		Fraud:         newFraudService(t),
+		IDP:           newIDPService(t),
+		Impersonation: newImpersonationService(t),
+		M2M:           newM2MService(t),
 		MagicLinks:    newMagicLinksService(t),
+		OAuth:         newOAuthService(t),
+		OTPs:          newOTPsService(t),
 		Organizations: newOrganizationsService(t),
+		Passwords:     newPasswordsService(t),
+		Project:       newProjectService(t),
+		RBAC:          newRBACService(t),
+		RecoveryCodes: newRecoveryCodesService(t),
+		SCIM:          newSCIMService(t),
+		SSO:           newSSOService(t),
 		Sessions:      newSessionsService(t),
+		TOTPs:         newTOTPsService(t),
 	}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -103,7 +104,9 @@ func newMagicLinksEmailService(t *transport.Client) *MagicLinksEmailService {
 // revokes the invite.
 //
 // It calls POST /v1/b2b/magic_links/email/invite.
-func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams) (*MagicLinksEmailInviteResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams, opts ...stytch.RequestOption) (*MagicLinksEmailInviteResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailInviteParams{}
 	}
@@ -113,6 +116,7 @@ func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksE
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/magic_links/email/invite",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -204,6 +204,30 @@ func (e AuthenticationFactorType) Valid() bool {
 	}
 }
 
+// Defines values for ConnectedAppClientType.
+const (
+	ConnectedAppClientTypeFirstParty       ConnectedAppClientType = "first_party"
+	ConnectedAppClientTypeFirstPartyPublic ConnectedAppClientType = "first_party_public"
+	ConnectedAppClientTypeThirdParty       ConnectedAppClientType = "third_party"
+	ConnectedAppClientTypeThirdPartyPublic ConnectedAppClientType = "third_party_public"
+)
+
+// Valid indicates whether the value is a known member of the ConnectedAppClientType enum.
+func (e ConnectedAppClientType) Valid() bool {
+	switch e {
+	case ConnectedAppClientTypeFirstParty:
+		return true
+	case ConnectedAppClientTypeFirstPartyPublic:
+		return true
+	case ConnectedAppClientTypeThirdParty:
+		return true
+	case ConnectedAppClientTypeThirdPartyPublic:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConnectedAppsAllowedType.
 const (
 	ConnectedAppsAllowedTypeAllAllowed ConnectedAppsAllowedType = "ALL_ALLOWED"
@@ -243,6 +267,207 @@ func (e EmailLocale) Valid() bool {
 	case EmailLocaleFr:
 		return true
 	case EmailLocalePtBr:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmailUpdateDeliveryMethod.
+const (
+	EmailUpdateDeliveryMethodEmailMagicLink EmailUpdateDeliveryMethod = "EMAIL_MAGIC_LINK"
+	EmailUpdateDeliveryMethodEmailOTP       EmailUpdateDeliveryMethod = "EMAIL_OTP"
+)
+
+// Valid indicates whether the value is a known member of the EmailUpdateDeliveryMethod enum.
+func (e EmailUpdateDeliveryMethod) Valid() bool {
+	switch e {
+	case EmailUpdateDeliveryMethodEmailMagicLink:
+		return true
+	case EmailUpdateDeliveryMethodEmailOTP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HashType.
+const (
+	HashTypeArgon2I  HashType = "argon_2i"
+	HashTypeArgon2ID HashType = "argon_2id"
+	HashTypeBcrypt   HashType = "bcrypt"
+	HashTypeMd5      HashType = "md_5"
+	HashTypePbkdf2   HashType = "pbkdf_2"
+	HashTypePhpass   HashType = "phpass"
+	HashTypeScrypt   HashType = "scrypt"
+	HashTypeSha1     HashType = "sha_1"
+	HashTypeSha512   HashType = "sha_512"
+)
+
+// Valid indicates whether the value is a known member of the HashType enum.
+func (e HashType) Valid() bool {
+	switch e {
+	case HashTypeArgon2I:
+		return true
+	case HashTypeArgon2ID:
+		return true
+	case HashTypeBcrypt:
+		return true
+	case HashTypeMd5:
+		return true
+	case HashTypePbkdf2:
+		return true
+	case HashTypePhpass:
+		return true
+	case HashTypeScrypt:
+		return true
+	case HashTypeSha1:
+		return true
+	case HashTypeSha512:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for M2MClientStatus.
+const (
+	M2MClientStatusActive   M2MClientStatus = "active"
+	M2MClientStatusInactive M2MClientStatus = "inactive"
+)
+
+// Valid indicates whether the value is a known member of the M2MClientStatus enum.
+func (e M2MClientStatus) Valid() bool {
+	switch e {
+	case M2MClientStatusActive:
+		return true
+	case M2MClientStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectMetricType.
+const (
+	ProjectMetricTypeM2MClientCount    ProjectMetricType = "M2M_CLIENT_COUNT"
+	ProjectMetricTypeMemberCount       ProjectMetricType = "MEMBER_COUNT"
+	ProjectMetricTypeOrganizationCount ProjectMetricType = "ORGANIZATION_COUNT"
+	ProjectMetricTypeUnknown           ProjectMetricType = "UNKNOWN"
+	ProjectMetricTypeUserCount         ProjectMetricType = "USER_COUNT"
+)
+
+// Valid indicates whether the value is a known member of the ProjectMetricType enum.
+func (e ProjectMetricType) Valid() bool {
+	switch e {
+	case ProjectMetricTypeM2MClientCount:
+		return true
+	case ProjectMetricTypeMemberCount:
+		return true
+	case ProjectMetricTypeOrganizationCount:
+		return true
+	case ProjectMetricTypeUnknown:
+		return true
+	case ProjectMetricTypeUserCount:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RuleAction.
+const (
+	RuleActionAllow     RuleAction = "ALLOW"
+	RuleActionBlock     RuleAction = "BLOCK"
+	RuleActionChallenge RuleAction = "CHALLENGE"
+	RuleActionNone      RuleAction = "NONE"
+)
+
+// Valid indicates whether the value is a known member of the RuleAction enum.
+func (e RuleAction) Valid() bool {
+	switch e {
+	case RuleActionAllow:
+		return true
+	case RuleActionBlock:
+		return true
+	case RuleActionChallenge:
+		return true
+	case RuleActionNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RuleType.
+const (
+	RuleTypeAsn                 RuleType = "ASN"
+	RuleTypeBrowserFingerprint  RuleType = "BROWSER_FINGERPRINT"
+	RuleTypeBrowserID           RuleType = "BROWSER_ID"
+	RuleTypeCidrBlock           RuleType = "CIDR_BLOCK"
+	RuleTypeCountryCode         RuleType = "COUNTRY_CODE"
+	RuleTypeHardwareFingerprint RuleType = "HARDWARE_FINGERPRINT"
+	RuleTypeNetworkFingerprint  RuleType = "NETWORK_FINGERPRINT"
+	RuleTypeVisitorFingerprint  RuleType = "VISITOR_FINGERPRINT"
+	RuleTypeVisitorID           RuleType = "VISITOR_ID"
+)
+
+// Valid indicates whether the value is a known member of the RuleType enum.
+func (e RuleType) Valid() bool {
+	switch e {
+	case RuleTypeAsn:
+		return true
+	case RuleTypeBrowserFingerprint:
+		return true
+	case RuleTypeBrowserID:
+		return true
+	case RuleTypeCidrBlock:
+		return true
+	case RuleTypeCountryCode:
+		return true
+	case RuleTypeHardwareFingerprint:
+		return true
+	case RuleTypeNetworkFingerprint:
+		return true
+	case RuleTypeVisitorFingerprint:
+		return true
+	case RuleTypeVisitorID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SCIMIdentityProvider.
+const (
+	SCIMIdentityProviderCyberark       SCIMIdentityProvider = "cyberark"
+	SCIMIdentityProviderGeneric        SCIMIdentityProvider = "generic"
+	SCIMIdentityProviderJumpcloud      SCIMIdentityProvider = "jumpcloud"
+	SCIMIdentityProviderMicrosoftEntra SCIMIdentityProvider = "microsoft-entra"
+	SCIMIdentityProviderOkta           SCIMIdentityProvider = "okta"
+	SCIMIdentityProviderOnelogin       SCIMIdentityProvider = "onelogin"
+	SCIMIdentityProviderPingfederate   SCIMIdentityProvider = "pingfederate"
+	SCIMIdentityProviderRippling       SCIMIdentityProvider = "rippling"
+)
+
+// Valid indicates whether the value is a known member of the SCIMIdentityProvider enum.
+func (e SCIMIdentityProvider) Valid() bool {
+	switch e {
+	case SCIMIdentityProviderCyberark:
+		return true
+	case SCIMIdentityProviderGeneric:
+		return true
+	case SCIMIdentityProviderJumpcloud:
+		return true
+	case SCIMIdentityProviderMicrosoftEntra:
+		return true
+	case SCIMIdentityProviderOkta:
+		return true
+	case SCIMIdentityProviderOnelogin:
+		return true
+	case SCIMIdentityProviderPingfederate:
+		return true
+	case SCIMIdentityProviderRippling:
 		return true
 	default:
 		return false
@@ -309,6 +534,63 @@ func (e SMSLocale) Valid() bool {
 	}
 }
 
+// Defines values for SSOIdentityProvider.
+const (
+	SSOIdentityProviderClasslink       SSOIdentityProvider = "classlink"
+	SSOIdentityProviderCyberark        SSOIdentityProvider = "cyberark"
+	SSOIdentityProviderDuo             SSOIdentityProvider = "duo"
+	SSOIdentityProviderGeneric         SSOIdentityProvider = "generic"
+	SSOIdentityProviderGoogleWorkspace SSOIdentityProvider = "google-workspace"
+	SSOIdentityProviderJumpcloud       SSOIdentityProvider = "jumpcloud"
+	SSOIdentityProviderKeycloak        SSOIdentityProvider = "keycloak"
+	SSOIdentityProviderMicrosoftEntra  SSOIdentityProvider = "microsoft-entra"
+	SSOIdentityProviderMiniorange      SSOIdentityProvider = "miniorange"
+	SSOIdentityProviderOkta            SSOIdentityProvider = "okta"
+	SSOIdentityProviderOnelogin        SSOIdentityProvider = "onelogin"
+	SSOIdentityProviderPingfederate    SSOIdentityProvider = "pingfederate"
+	SSOIdentityProviderRippling        SSOIdentityProvider = "rippling"
+	SSOIdentityProviderSalesforce      SSOIdentityProvider = "salesforce"
+	SSOIdentityProviderShibboleth      SSOIdentityProvider = "shibboleth"
+)
+
+// Valid indicates whether the value is a known member of the SSOIdentityProvider enum.
+func (e SSOIdentityProvider) Valid() bool {
+	switch e {
+	case SSOIdentityProviderClasslink:
+		return true
+	case SSOIdentityProviderCyberark:
+		return true
+	case SSOIdentityProviderDuo:
+		return true
+	case SSOIdentityProviderGeneric:
+		return true
+	case SSOIdentityProviderGoogleWorkspace:
+		return true
+	case SSOIdentityProviderJumpcloud:
+		return true
+	case SSOIdentityProviderKeycloak:
+		return true
+	case SSOIdentityProviderMicrosoftEntra:
+		return true
+	case SSOIdentityProviderMiniorange:
+		return true
+	case SSOIdentityProviderOkta:
+		return true
+	case SSOIdentityProviderOnelogin:
+		return true
+	case SSOIdentityProviderPingfederate:
+		return true
+	case SSOIdentityProviderRippling:
+		return true
+	case SSOIdentityProviderSalesforce:
+		return true
+	case SSOIdentityProviderShibboleth:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SearchOperator.
 const (
 	SearchOperatorAnd SearchOperator = "AND"
@@ -325,6 +607,39 @@ func (e SearchOperator) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for VerdictAction.
+const (
+	VerdictActionAllow     VerdictAction = "ALLOW"
+	VerdictActionBlock     VerdictAction = "BLOCK"
+	VerdictActionChallenge VerdictAction = "CHALLENGE"
+)
+
+// Valid indicates whether the value is a known member of the VerdictAction enum.
+func (e VerdictAction) Valid() bool {
+	switch e {
+	case VerdictActionAllow:
+		return true
+	case VerdictActionBlock:
+		return true
+	case VerdictActionChallenge:
+		return true
+	default:
+		return false
+	}
+}
+
+// ASNProperties is information about the autonomous system (ASN) of a client's network.
+type ASNProperties struct {
+	// Asn is the autonomous system number of the client's network.
+	Asn string `json:"asn"`
+
+	// Name is the public name of the autonomous system.
+	Name string `json:"name"`
+
+	// Network is the CIDR block announced by the autonomous system.
+	Network string `json:"network"`
 }
 
 // ActiveSCIMConnection is a summary of the organization's active SCIM connection.
@@ -354,6 +669,24 @@ type ActiveSSOConnection struct {
 	IdentityProvider string `json:"identity_provider"`
 }
 
+// AddressInformation is what Stytch knows about an email address itself.
+type AddressInformation struct {
+	// HasKnownBounces reports whether mail to this address is known to have bounced before.
+	HasKnownBounces bool `json:"has_known_bounces"`
+
+	// HasValidSyntax reports whether the address is syntactically valid.
+	HasValidSyntax bool `json:"has_valid_syntax"`
+
+	// IsSuspectedRoleAddress reports whether the local part looks like a role or group, such as support@, rather than one person.
+	IsSuspectedRoleAddress bool `json:"is_suspected_role_address"`
+
+	// NormalizedEmail is the address with dots and any plus suffix removed from its local part.
+	NormalizedEmail string `json:"normalized_email"`
+
+	// TumblingCharacterCount is the number of . and + characters in the address; a higher count suggests a higher chance of fraud.
+	TumblingCharacterCount int32 `json:"tumbling_character_count"`
+}
+
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
 type AmazonOAuthFactor struct {
 	// ID is the ID of the user's or member's Amazon OAuth registration.
@@ -376,6 +709,24 @@ type AppleOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Apple sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// Argon2Config is the parameters of an Argon2 password hash being migrated to Stytch.
+type Argon2Config struct {
+	// Salt is the salt the hash was made with.
+	Salt string `json:"salt"`
+
+	// IterationAmount is the number of iterations (the time cost).
+	IterationAmount int32 `json:"iteration_amount"`
+
+	// Memory is the memory cost, in kibibytes.
+	Memory int32 `json:"memory"`
+
+	// Threads is the number of threads, also called the parallelism factor.
+	Threads int32 `json:"threads"`
+
+	// KeyLength is the length of the hash (the key length).
+	KeyLength int32 `json:"key_length"`
 }
 
 // AuthenticationFactor is one way a user or member proved their identity in a session; its type and delivery method say which, and the detail object for that method is set.
@@ -570,6 +921,12 @@ type BitbucketOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// BrowserProperties is information about a client's browser.
+type BrowserProperties struct {
+	// UserAgent is the user agent string of the client's browser.
+	UserAgent string `json:"user_agent"`
+}
+
 // CoinbaseOAuthFactor is a sign-in through Coinbase OAuth, recorded as one of a session's authentication factors.
 type CoinbaseOAuthFactor struct {
 	// ID is the ID of the user's or member's Coinbase OAuth registration.
@@ -582,8 +939,449 @@ type CoinbaseOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+type ConnectedApp struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// Status is the current status of the app.
+	Status string `json:"status"`
+
+	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
+	FullAccessAllowed bool `json:"full_access_allowed"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+
+	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
+	AccessTokenTemplateContent string `json:"access_token_template_content"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
+
+	// BypassConsentForOfflineAccess reports whether the app may obtain the offline_access scope without asking the user for explicit consent; first-party apps only.
+	BypassConsentForOfflineAccess bool `json:"bypass_consent_for_offline_access"`
+
+	// CreationMethod is how the app was created: through the Dashboard or API, by dynamic client registration, or from a Client ID Metadata Document.
+	CreationMethod string `json:"creation_method"`
+
+	// IDTokenTemplateContent is the custom claims template for the app's ID tokens, as a JSON object.
+	IDTokenTemplateContent string `json:"id_token_template_content"`
+
+	// ClientSecretLastFour is the last four characters of the app's current client secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// NextClientSecretLastFour is the last four characters of the pending next client secret; empty when no rotation is in progress.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+
+	// AccessTokenCustomAudience is the custom audience (aud claim) of the app's access tokens.
+	AccessTokenCustomAudience string `json:"access_token_custom_audience"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+
+	// ClientIDMetadataURL is the URL of the Client ID Metadata Document the app was registered from, if it was created that way.
+	ClientIDMetadataURL string `json:"client_id_metadata_url"`
+}
+
+// ConnectedAppClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+type ConnectedAppClientType string
+
+// ConnectedAppClientsCreateParams holds the parameters of ConnectedApp.Clients.Create.
+type ConnectedAppClientsCreateParams struct {
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls,omitempty"`
+
+	// FullAccessAllowed sets whether an authorization token granted to the app may be exchanged for a full Stytch session; valid for first-party apps only.
+	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes; defaults to 60.
+	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+
+	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
+	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
+
+	// AccessTokenTemplateContent is a custom claims template for the app's access tokens; it must be a valid JSON object.
+	AccessTokenTemplateContent *string `json:"access_token_template_content,omitempty"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls,omitempty"`
+
+	// LogoURL is the URL of the app's logo.
+	LogoURL *string `json:"logo_url,omitempty"`
+
+	// BypassConsentForOfflineAccess sets whether the app may obtain the offline_access scope without explicit user consent; valid for first-party apps only.
+	BypassConsentForOfflineAccess *bool `json:"bypass_consent_for_offline_access,omitempty"`
+
+	// IDTokenTemplateContent is a custom claims template for the app's ID tokens; it must be a valid JSON object.
+	IDTokenTemplateContent *string `json:"id_token_template_content,omitempty"`
+}
+
+// ConnectedAppClientsCreateResponse is the response of ConnectedApp.Clients.Create.
+type ConnectedAppClientsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is a newly created Connected App together with its client secret, which is shown only once.
+	ConnectedApp ConnectedAppWithClientSecret `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsDeleteParams holds the parameters of ConnectedApp.Clients.Delete.
+type ConnectedAppClientsDeleteParams struct {
+	// ClientID is the ID of the Connected App to delete.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsDeleteResponse is the response of ConnectedApp.Clients.Delete.
+type ConnectedAppClientsDeleteResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ClientID is the ID of the deleted Connected App.
+	ClientID string `json:"client_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsGetParams holds the parameters of ConnectedApp.Clients.Get.
+type ConnectedAppClientsGetParams struct {
+	// ClientID is the ID of the Connected App to fetch.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsGetResponse is the response of ConnectedApp.Clients.Get.
+type ConnectedAppClientsGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSearchParams holds the parameters of ConnectedApp.Clients.Search.
+type ConnectedAppClientsSearchParams struct {
+	// Cursor is the next_cursor from the previous page's results_metadata; leave it empty for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit is the number of Connected Apps per page, at most 1000; defaults to 100.
+	Limit *uint32 `json:"limit,omitempty"`
+}
+
+// ConnectedAppClientsSearchResponse is the response of ConnectedApp.Clients.Search.
+type ConnectedAppClientsSearchResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApps are the Connected Apps on this page.
+	ConnectedApps []ConnectedApp `json:"connected_apps"`
+
+	// ResultsMetadata is the paging information returned with a page of search results.
+	ResultsMetadata ResultsMetadata `json:"results_metadata"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSecretsRotateCancelParams holds the parameters of ConnectedApp.Clients.Secrets.RotateCancel.
+type ConnectedAppClientsSecretsRotateCancelParams struct {
+	// ClientID is the ID of the Connected App whose secret rotation is cancelled.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsSecretsRotateCancelResponse is the response of ConnectedApp.Clients.Secrets.RotateCancel.
+type ConnectedAppClientsSecretsRotateCancelResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSecretsRotateParams holds the parameters of ConnectedApp.Clients.Secrets.Rotate.
+type ConnectedAppClientsSecretsRotateParams struct {
+	// ClientID is the ID of the Connected App whose secret rotation is completed.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsSecretsRotateResponse is the response of ConnectedApp.Clients.Secrets.Rotate.
+type ConnectedAppClientsSecretsRotateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSecretsRotateStartParams holds the parameters of ConnectedApp.Clients.Secrets.RotateStart.
+type ConnectedAppClientsSecretsRotateStartParams struct {
+	// ClientID is the ID of the Connected App whose secret is rotated.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsSecretsRotateStartResponse is the response of ConnectedApp.Clients.Secrets.RotateStart.
+type ConnectedAppClientsSecretsRotateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is a Connected App together with the next client secret created by starting a secret rotation, which is shown only once.
+	ConnectedApp ConnectedAppWithNextClientSecret `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsUpdateParams holds the parameters of ConnectedApp.Clients.Update.
+type ConnectedAppClientsUpdateParams struct {
+	// ClientID is the ID of the Connected App to update.
+	ClientID string `json:"-"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls,omitempty"`
+
+	// FullAccessAllowed sets whether an authorization token granted to the app may be exchanged for a full Stytch session; valid for first-party apps only.
+	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+
+	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
+	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
+
+	// AccessTokenTemplateContent is a custom claims template for the app's access tokens; it must be a valid JSON object.
+	AccessTokenTemplateContent *string `json:"access_token_template_content,omitempty"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls,omitempty"`
+
+	// LogoURL is the URL of the app's logo.
+	LogoURL *string `json:"logo_url,omitempty"`
+
+	// BypassConsentForOfflineAccess sets whether the app may obtain the offline_access scope without explicit user consent; valid for first-party apps only.
+	BypassConsentForOfflineAccess *bool `json:"bypass_consent_for_offline_access,omitempty"`
+
+	// IDTokenTemplateContent is a custom claims template for the app's ID tokens; it must be a valid JSON object.
+	IDTokenTemplateContent *string `json:"id_token_template_content,omitempty"`
+}
+
+// ConnectedAppClientsUpdateResponse is the response of ConnectedApp.Clients.Update.
+type ConnectedAppClientsUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppPublic is the public view of a Connected App, safe to show to end users, for example on a consent screen.
+type ConnectedAppPublic struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+}
+
+// ConnectedAppWithClientSecret is a newly created Connected App together with its client secret, which is shown only once.
+type ConnectedAppWithClientSecret struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// Status is the current status of the app.
+	Status string `json:"status"`
+
+	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
+	FullAccessAllowed bool `json:"full_access_allowed"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+
+	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
+	AccessTokenTemplateContent string `json:"access_token_template_content"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
+
+	// BypassConsentForOfflineAccess reports whether the app may obtain the offline_access scope without asking the user for explicit consent; first-party apps only.
+	BypassConsentForOfflineAccess bool `json:"bypass_consent_for_offline_access"`
+
+	// IDTokenTemplateContent is the custom claims template for the app's ID tokens, as a JSON object.
+	IDTokenTemplateContent string `json:"id_token_template_content"`
+
+	// ClientSecretLastFour is the last four characters of the app's current client secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// NextClientSecretLastFour is the last four characters of the pending next client secret; empty when no rotation is in progress.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+
+	// ClientSecret is the app's client secret. It is returned only here, when the app is created, and cannot be recovered later; store it securely.
+	ClientSecret string `json:"client_secret"`
+
+	// AccessTokenCustomAudience is the custom audience (aud claim) of the app's access tokens.
+	AccessTokenCustomAudience string `json:"access_token_custom_audience"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+
+	// ClientIDMetadataURL is the URL of the Client ID Metadata Document the app was registered from, if it was created that way.
+	ClientIDMetadataURL string `json:"client_id_metadata_url"`
+}
+
+// ConnectedAppWithNextClientSecret is a Connected App together with the next client secret created by starting a secret rotation, which is shown only once.
+type ConnectedAppWithNextClientSecret struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// Status is the current status of the app.
+	Status string `json:"status"`
+
+	// ClientSecretLastFour is the last four characters of the app's current client secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
+	FullAccessAllowed bool `json:"full_access_allowed"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls"`
+
+	// NextClientSecret is the new client secret created by the rotation. It is returned only once; store it securely before completing the rotation.
+	NextClientSecret string `json:"next_client_secret"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+
+	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
+	AccessTokenTemplateContent string `json:"access_token_template_content"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
+
+	// BypassConsentForOfflineAccess reports whether the app may obtain the offline_access scope without asking the user for explicit consent; first-party apps only.
+	BypassConsentForOfflineAccess bool `json:"bypass_consent_for_offline_access"`
+
+	// IDTokenTemplateContent is the custom claims template for the app's ID tokens, as a JSON object.
+	IDTokenTemplateContent string `json:"id_token_template_content"`
+
+	// NextClientSecretLastFour is the last four characters of the pending next client secret; empty when no rotation is in progress.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+
+	// AccessTokenCustomAudience is the custom audience (aud claim) of the app's access tokens.
+	AccessTokenCustomAudience string `json:"access_token_custom_audience"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+
+	// ClientIDMetadataURL is the URL of the Client ID Metadata Document the app was registered from, if it was created that way.
+	ClientIDMetadataURL string `json:"client_id_metadata_url"`
+}
+
 // ConnectedAppsAllowedType is an organization's policy for Connected Apps: ALL_ALLOWED permits any, RESTRICTED only those on its allowed list, and NOT_ALLOWED none.
 type ConnectedAppsAllowedType string
+
+// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
+type Connection struct {
+	// OrganizationID is the ID of the organization the connection belongs to.
+	OrganizationID string `json:"organization_id"`
+
+	// ConnectionID is the unique ID of the external connection.
+	ConnectionID string `json:"connection_id"`
+
+	// ExternalOrganizationID is the ID of the other organization that owns the reused SSO connection.
+	ExternalOrganizationID string `json:"external_organization_id"`
+
+	// ExternalConnectionID is the ID of the reused SSO connection in the other organization.
+	ExternalConnectionID string `json:"external_connection_id"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName string `json:"display_name"`
+
+	// Status is the status of the connection, such as pending or active.
+	Status string `json:"status"`
+
+	// ExternalConnectionImplicitRoleAssignments are roles granted implicitly to every member who logs in through this connection.
+	ExternalConnectionImplicitRoleAssignments []ConnectionImplicitRoleAssignment `json:"external_connection_implicit_role_assignments"`
+
+	// ExternalGroupImplicitRoleAssignments are roles granted implicitly to members whose identity provider groups include a given group.
+	ExternalGroupImplicitRoleAssignments []GroupImplicitRoleAssignment `json:"external_group_implicit_role_assignments"`
+}
+
+// ConnectionImplicitRoleAssignment is a role granted to every member who logs in through an external connection.
+type ConnectionImplicitRoleAssignment struct {
+	// RoleID is the ID of the role to grant.
+	RoleID string `json:"role_id"`
+}
 
 // CryptoWalletFactor is a crypto wallet signature, used as a session authentication factor.
 type CryptoWalletFactor struct {
@@ -616,6 +1414,24 @@ type CustomRolePermission struct {
 
 	// Actions lists the actions allowed on the resource; `*` allows every action.
 	Actions []string `json:"actions"`
+}
+
+// DebugWhoamiParams holds the parameters of Debug.Whoami.
+type DebugWhoamiParams = map[string]interface{}
+
+// DebugWhoamiResponse is the response of Debug.Whoami.
+type DebugWhoamiResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProjectID is the ID of the project the credentials belong to.
+	ProjectID string `json:"project_id"`
+
+	// Name is the name of the project.
+	Name string `json:"name"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // DeviceAttributeDetails is what Stytch's device history knows about one device attribute (visitor ID, IP address or country) for this user or member.
@@ -906,6 +1722,15 @@ type DiscoveryOrganizationsListResponse struct {
 	OrganizationIDHint string `json:"organization_id_hint"`
 }
 
+// DomainInformation is what Stytch knows about the domain of an email address.
+type DomainInformation struct {
+	// HasMxOrARecord reports whether the domain has the DNS records (MX or A) needed to receive mail.
+	HasMxOrARecord bool `json:"has_mx_or_a_record"`
+
+	// IsDisposableDomain reports whether the domain is known to offer disposable addresses.
+	IsDisposableDomain bool `json:"is_disposable_domain"`
+}
+
 // EmailFactor is an email address the user or member proved they control, for example with a magic link or email OTP.
 type EmailFactor struct {
 	// EmailID is the unique ID of the email address.
@@ -927,10 +1752,25 @@ type EmailImplicitRoleAssignment struct {
 // EmailLocale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
 type EmailLocale string
 
+// EmailUpdateDeliveryMethod is how a member proves they own a new email address: EMAIL_MAGIC_LINK (the default) or EMAIL_OTP.
+type EmailUpdateDeliveryMethod string
+
 // EmbeddableMagicLinkFactor is an embeddable magic link, one your application delivers itself, used as a session authentication factor.
 type EmbeddableMagicLinkFactor struct {
 	// EmbeddedID is the ID of the embeddable magic link that was authenticated.
 	EmbeddedID string `json:"embedded_id"`
+}
+
+// EncryptionPrivateKey is a private key Stytch uses to decrypt a SAML connection's encrypted assertions.
+type EncryptionPrivateKey struct {
+	// PrivateKeyID is the unique ID of the key.
+	PrivateKeyID string `json:"private_key_id"`
+
+	// PrivateKey is the private key.
+	PrivateKey string `json:"private_key"`
+
+	// CreatedAt is when the key was added.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
 }
 
 // FacebookOAuthFactor is a sign-in through Facebook OAuth, recorded as one of a session's authentication factors.
@@ -955,6 +1795,243 @@ type FigmaOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Figma sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// Fingerprints are the identifiers Device Fingerprinting derives for a device, from cookie-based IDs to fingerprints of decreasing specificity: visitor, browser, hardware and network.
+type Fingerprints struct {
+	// NetworkFingerprint identifies the client's network stack from signals such as its TLS handshake; the least specific identifier, often shared.
+	NetworkFingerprint string `json:"network_fingerprint"`
+
+	// HardwareFingerprint identifies the device's operating system and architecture; shared by similar devices.
+	HardwareFingerprint string `json:"hardware_fingerprint"`
+
+	// BrowserFingerprint identifies a browser and its version; shared by many users.
+	BrowserFingerprint string `json:"browser_fingerprint"`
+
+	// VisitorFingerprint identifies a unique visitor without cookies, so it survives private browsing.
+	VisitorFingerprint string `json:"visitor_fingerprint"`
+
+	// VisitorID is the ID stored in a cookie on the user's device; unique, but lost when cookies are cleared.
+	VisitorID string `json:"visitor_id"`
+
+	// BrowserID identifies a browser by combining the visitor ID with the network fingerprint.
+	BrowserID string `json:"browser_id"`
+}
+
+// FraudEmailRiskParams holds the parameters of Fraud.Email.Risk.
+type FraudEmailRiskParams struct {
+	// EmailAddress is the email address to assess.
+	EmailAddress string `json:"email_address"`
+}
+
+// FraudEmailRiskResponse is the response of Fraud.Email.Risk.
+type FraudEmailRiskResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// AddressInformation is what Stytch knows about an email address itself.
+	AddressInformation AddressInformation `json:"address_information"`
+
+	// DomainInformation is what Stytch knows about the domain of an email address.
+	DomainInformation DomainInformation `json:"domain_information"`
+
+	// Action is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	Action VerdictAction `json:"action"`
+
+	// RiskScore is the email address's risk, from 0 to 100; higher is riskier.
+	RiskScore int32 `json:"risk_score"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// FraudFingerprintLookupParams holds the parameters of Fraud.Fingerprint.Lookup.
+type FraudFingerprintLookupParams struct {
+	// TelemetryID is the telemetry ID returned to the client by GetTelemetryID.
+	TelemetryID string `json:"telemetry_id"`
+
+	// ExternalMetadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
+	ExternalMetadata *Metadata `json:"external_metadata,omitempty"`
+}
+
+// FraudFingerprintLookupResponse is the response of Fraud.Fingerprint.Lookup.
+type FraudFingerprintLookupResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// TelemetryID is the telemetry ID that was looked up.
+	TelemetryID string `json:"telemetry_id"`
+
+	// Fingerprints are the identifiers Device Fingerprinting derives for a device, from cookie-based IDs to fingerprints of decreasing specificity: visitor, browser, hardware and network.
+	Fingerprints Fingerprints `json:"fingerprints"`
+
+	// Verdict is Stytch's assessment of a fingerprinted device: the recommended action and the reasons for it.
+	Verdict Verdict `json:"verdict"`
+
+	// ExternalMetadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
+	ExternalMetadata Metadata `json:"external_metadata"`
+
+	// CreatedAt is when the fingerprint was taken, in RFC 3339 UTC.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// ExpiresAt is when the fingerprint expires, in RFC 3339 UTC.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Properties is extra information about a client's browser and network.
+	Properties *Properties `json:"properties,omitempty"`
+
+	// RawSignals holds the raw device attributes, such as screen size, behind the fingerprints and verdict; present only for projects with raw signals enabled.
+	RawSignals map[string]interface{} `json:"raw_signals"`
+}
+
+// FraudRulesListParams holds the parameters of Fraud.Rules.List.
+type FraudRulesListParams struct {
+	// Cursor is the next_cursor from the previous response; leave it empty for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit is the number of rules per page, at most 100; defaults to 10.
+	Limit *int32 `json:"limit,omitempty"`
+}
+
+// FraudRulesListResponse is the response of Fraud.Rules.List.
+type FraudRulesListResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// NextCursor is the cursor to pass to get the next page; null on the last page.
+	NextCursor string `json:"next_cursor"`
+
+	// Rules are the rules on this page.
+	Rules []Rule `json:"rules"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// FraudRulesSetParams holds the parameters of Fraud.Rules.Set.
+type FraudRulesSetParams struct {
+	// Action is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	Action RuleAction `json:"action"`
+
+	// VisitorID is the visitor ID to set the rule for. Give exactly one identifier per request.
+	VisitorID *string `json:"visitor_id,omitempty"`
+
+	// BrowserID is the browser ID to set the rule for. Give exactly one identifier per request.
+	BrowserID *string `json:"browser_id,omitempty"`
+
+	// VisitorFingerprint is the visitor fingerprint to set the rule for. Give exactly one identifier per request.
+	VisitorFingerprint *string `json:"visitor_fingerprint,omitempty"`
+
+	// BrowserFingerprint is the browser fingerprint to set the rule for; it may be shared by many users. Give exactly one identifier per request.
+	BrowserFingerprint *string `json:"browser_fingerprint,omitempty"`
+
+	// HardwareFingerprint is the hardware fingerprint to set the rule for; it may be shared by many users. Give exactly one identifier per request.
+	HardwareFingerprint *string `json:"hardware_fingerprint,omitempty"`
+
+	// NetworkFingerprint is the network fingerprint to set the rule for; it may be shared by many users. Give exactly one identifier per request.
+	NetworkFingerprint *string `json:"network_fingerprint,omitempty"`
+
+	// ExpiresInMinutes is how long the rule lasts, in minutes; when absent, the rule never expires.
+	ExpiresInMinutes *int32 `json:"expires_in_minutes,omitempty"`
+
+	// Description is an optional note describing the rule.
+	Description *string `json:"description,omitempty"`
+
+	// CidrBlock is an IP address or CIDR block (prefix /16 to /32) to set the rule for; it applies to end users whose IP falls inside it. Give exactly one identifier per request.
+	CidrBlock *string `json:"cidr_block,omitempty"`
+
+	// CountryCode is the ISO 3166-1 alpha-2 country code to set the rule for; ALLOW rules are not permitted for countries. Give exactly one identifier per request.
+	CountryCode *string `json:"country_code,omitempty"`
+
+	// Asn is the autonomous system number to set the rule for, as a decimal string from 0 to 4294967295. Give exactly one identifier per request.
+	Asn *string `json:"asn,omitempty"`
+}
+
+// FraudRulesSetResponse is the response of Fraud.Rules.Set.
+type FraudRulesSetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// Action is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	Action RuleAction `json:"action"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// VisitorID is the visitor ID the rule was set for, if any.
+	VisitorID string `json:"visitor_id"`
+
+	// BrowserID is the browser ID the rule was set for, if any.
+	BrowserID string `json:"browser_id"`
+
+	// VisitorFingerprint is the visitor fingerprint the rule was set for, if any.
+	VisitorFingerprint string `json:"visitor_fingerprint"`
+
+	// BrowserFingerprint is the browser fingerprint the rule was set for, if any.
+	BrowserFingerprint string `json:"browser_fingerprint"`
+
+	// HardwareFingerprint is the hardware fingerprint the rule was set for, if any.
+	HardwareFingerprint string `json:"hardware_fingerprint"`
+
+	// NetworkFingerprint is the network fingerprint the rule was set for, if any.
+	NetworkFingerprint string `json:"network_fingerprint"`
+
+	// ExpiresAt is when the rule expires, in RFC 3339 UTC; absent for a permanent rule.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// CidrBlock is the CIDR block the rule was set for, if any; it applies to end users whose IP falls inside it.
+	CidrBlock string `json:"cidr_block"`
+
+	// CountryCode is the country code the rule was set for, if any.
+	CountryCode string `json:"country_code"`
+
+	// Asn is the autonomous system number the rule was set for, if any.
+	Asn string `json:"asn"`
+}
+
+// FraudVerdictReasonsListParams holds the parameters of Fraud.VerdictReasons.List.
+type FraudVerdictReasonsListParams struct {
+	// OverridesOnly limits the list to verdict reasons that have an override; defaults to false.
+	OverridesOnly *bool `json:"overrides_only,omitempty"`
+}
+
+// FraudVerdictReasonsListResponse is the response of Fraud.VerdictReasons.List.
+type FraudVerdictReasonsListResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// VerdictReasonActions are the verdict reasons with their default and overriding actions.
+	VerdictReasonActions []VerdictReasonAction `json:"verdict_reason_actions"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// FraudVerdictReasonsOverrideParams holds the parameters of Fraud.VerdictReasons.Override.
+type FraudVerdictReasonsOverrideParams struct {
+	// VerdictReason is the verdict reason to override, such as VIRTUAL_MACHINE; RULE_MATCH is not allowed.
+	VerdictReason string `json:"verdict_reason"`
+
+	// OverrideAction is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	OverrideAction RuleAction `json:"override_action"`
+
+	// OverrideDescription is an optional note describing the override.
+	OverrideDescription *string `json:"override_description,omitempty"`
+}
+
+// FraudVerdictReasonsOverrideResponse is the response of Fraud.VerdictReasons.Override.
+type FraudVerdictReasonsOverrideResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// VerdictReasonAction is a verdict reason with its default action and any override you set.
+	VerdictReasonAction VerdictReasonAction `json:"verdict_reason_action"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
@@ -987,6 +2064,21 @@ type GithubOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// GithubProviderInfo is a member's GitHub OAuth identity, with the access token Stytch saved at their last GitHub login.
+type GithubProviderInfo struct {
+	// ProviderSubject is the member's unique ID at GitHub.
+	ProviderSubject string `json:"provider_subject"`
+
+	// ProviderTenantIDs lists the IDs of the GitHub organizations the member belongs to.
+	ProviderTenantIDs []string `json:"provider_tenant_ids"`
+
+	// AccessToken is the GitHub access token saved for the member.
+	AccessToken string `json:"access_token"`
+
+	// Scopes lists the OAuth scopes granted to the access token.
+	Scopes []string `json:"scopes"`
+}
+
 // GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 type GoogleOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged Google sign-in.
@@ -1004,6 +2096,18 @@ type GoogleOAuthFactor struct {
 	// EmailID is the ID of the email address tied to the Google sign-in.
 	EmailID string `json:"email_id"`
 }
+
+// GroupImplicitRoleAssignment is a role granted to members of an identity provider group who log in through an external connection.
+type GroupImplicitRoleAssignment struct {
+	// RoleID is the ID of the role to grant.
+	RoleID string `json:"role_id"`
+
+	// Group is the name of the identity provider group whose members get the role.
+	Group string `json:"group"`
+}
+
+// HashType is the algorithm that produced a password hash being migrated.
+type HashType string
 
 // HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 type HubspotOAuthExchangeFactor struct {
@@ -1023,6 +2127,204 @@ type HubspotOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// HubspotProviderInfo is a member's HubSpot OAuth identity, with the tokens Stytch saved at their last HubSpot login.
+type HubspotProviderInfo struct {
+	// ProviderSubject is the member's unique ID at HubSpot.
+	ProviderSubject string `json:"provider_subject"`
+
+	// ProviderTenantID is the ID of the member's HubSpot account (portal).
+	ProviderTenantID string `json:"provider_tenant_id"`
+
+	// AccessToken is the HubSpot access token saved for the member; Stytch refreshes it when it holds a refresh token.
+	AccessToken string `json:"access_token"`
+
+	// AccessTokenExpiresIn is the number of seconds until the access token expires.
+	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+
+	// Scopes lists the OAuth scopes granted to the access token.
+	Scopes []string `json:"scopes"`
+
+	// RefreshToken is the HubSpot refresh token; returned only when include_refresh_token is true.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// IDPIntrospectTokenNetworkParams holds the parameters of IDP.IntrospectTokenNetwork.
+type IDPIntrospectTokenNetworkParams struct {
+	// Token is the token to check.
+	Token string `json:"token"`
+
+	// ClientID is the client ID of the Connected App making the request.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the Connected App's client secret; confidential clients must send it.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// TokenTypeHint hints at the kind of token sent, such as access_token.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
+
+// IDPIntrospectTokenNetworkResponse is the response of IDP.IntrospectTokenNetwork.
+type IDPIntrospectTokenNetworkResponse struct {
+	// Active reports whether the token is valid: issued by this project, not expired and not revoked. When false, the other fields are absent.
+	Active bool `json:"active"`
+
+	// TokenType is the kind of token.
+	TokenType string `json:"token_type"`
+
+	// Iss is the issuer of the token.
+	Iss string `json:"iss"`
+
+	// Sub is the subject of the token, the ID of the member it was issued for.
+	Sub string `json:"sub"`
+
+	// Aud lists the audiences the token is meant for.
+	Aud []string `json:"aud"`
+
+	// Scope is the space-separated list of scopes granted to the token.
+	Scope string `json:"scope"`
+
+	// ClientID is the client ID of the Connected App the token was issued to.
+	ClientID string `json:"client_id"`
+
+	// Exp is when the token expires, in seconds since the Unix epoch.
+	Exp *int64 `json:"exp,omitempty"`
+
+	// Iat is when the token was issued, in seconds since the Unix epoch.
+	Iat *int64 `json:"iat,omitempty"`
+
+	// StytchOrganization is the organization a token belongs to, as carried in its https://stytch.com/organization claim.
+	StytchOrganization OrganizationClaim `json:"https://stytch.com/organization"`
+}
+
+// IDPOAuthAuthorizeParams holds the parameters of IDP.OAuth.Authorize.
+type IDPOAuthAuthorizeParams struct {
+	// ConsentGranted reports whether the member granted the requested scopes; when false, no code is issued and redirect_uri carries an error.
+	ConsentGranted bool `json:"consent_granted"`
+
+	// Scopes lists the scopes the Connected App requested, such as openid, profile or email.
+	Scopes []string `json:"scopes"`
+
+	// ClientID is the client ID of the Connected App asking for authorization.
+	ClientID string `json:"client_id"`
+
+	// RedirectURI is the Connected App's callback URI, the same one given at the start of the flow.
+	RedirectURI string `json:"redirect_uri"`
+
+	// ResponseType is the OAuth response type; code is the value to send.
+	ResponseType string `json:"response_type"`
+
+	// OrganizationID is the ID of the member's organization; pass it with member_id, or pass session_token or session_jwt instead.
+	OrganizationID *string `json:"organization_id,omitempty"`
+
+	// MemberID is the ID of the member granting authorization; pass it with organization_id, or pass session_token or session_jwt instead.
+	MemberID *string `json:"member_id,omitempty"`
+
+	// SessionToken is the token of the member's session, which also links the authorization to that session; pass it instead of member_id or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of the member's session, which also links the authorization to that session; pass it instead of member_id or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// Prompt is the space-separated list of prompts the Connected App asked for; consent makes the member consent again even if they did before.
+	Prompt *string `json:"prompt,omitempty"`
+
+	// State is an opaque value from the Connected App, returned unchanged in the redirect so it can detect forged requests.
+	State *string `json:"state,omitempty"`
+
+	// Nonce is a value from the Connected App that is copied into the ID token, to guard against replay.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// CodeChallenge is the PKCE code challenge the Connected App sent, checked against its code verifier when it redeems the code.
+	CodeChallenge *string `json:"code_challenge,omitempty"`
+
+	// Resources lists resource indicators (RFC 8707) naming the APIs the Connected App wants the access token for.
+	Resources []string `json:"resources,omitempty"`
+}
+
+// IDPOAuthAuthorizeResponse is the response of IDP.OAuth.Authorize.
+type IDPOAuthAuthorizeResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// RedirectURI is where to send the member's browser next: the Connected App's callback with the authorization code, or with an OAuth error.
+	RedirectURI string `json:"redirect_uri"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// AuthorizationCode is the authorization code the Connected App redeems for tokens; it is also in redirect_uri, and empty when authorization failed.
+	AuthorizationCode string `json:"authorization_code"`
+}
+
+// IDPOAuthAuthorizeStartParams holds the parameters of IDP.OAuth.AuthorizeStart.
+type IDPOAuthAuthorizeStartParams struct {
+	// ClientID is the client ID of the Connected App asking for authorization.
+	ClientID string `json:"client_id"`
+
+	// RedirectURI is the Connected App's callback URI; it must be one registered for the app.
+	RedirectURI string `json:"redirect_uri"`
+
+	// ResponseType is the OAuth response type; code is the value to send.
+	ResponseType string `json:"response_type"`
+
+	// Scopes lists the scopes the Connected App requested, such as openid, profile or email.
+	Scopes []string `json:"scopes"`
+
+	// OrganizationID is the ID of the member's organization; pass it with member_id, or pass session_token or session_jwt instead.
+	OrganizationID *string `json:"organization_id,omitempty"`
+
+	// MemberID is the ID of the member being asked; pass it with organization_id, or pass session_token or session_jwt instead.
+	MemberID *string `json:"member_id,omitempty"`
+
+	// SessionToken is the token of the member's session; pass it instead of member_id or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of the member's session; pass it instead of member_id or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// Prompt is the space-separated list of prompts the Connected App asked for; consent makes the member consent again even if they did before.
+	Prompt *string `json:"prompt,omitempty"`
+}
+
+// IDPOAuthAuthorizeStartResponse is the response of IDP.OAuth.AuthorizeStart.
+type IDPOAuthAuthorizeStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member being asked.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// Client is the public view of a Connected App, safe to show to end users, for example on a consent screen.
+	Client ConnectedAppPublic `json:"client"`
+
+	// ConsentRequired reports whether the member must explicitly consent before Authorize is called.
+	ConsentRequired bool `json:"consent_required"`
+
+	// ScopeResults lists each requested scope with its description and whether the member can grant it.
+	ScopeResults []ScopeResult `json:"scope_results"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// IPGeoProperties is the geolocation of an IP address.
+type IPGeoProperties struct {
+	// City is the city where the IP address is located.
+	City string `json:"city"`
+
+	// Region is the region where the IP address is located.
+	Region string `json:"region"`
+
+	// Country is the country where the IP address is located.
+	Country string `json:"country"`
+}
+
 // ImpersonatedFactor is an impersonation sign-in, in which a Stytch Dashboard team member acts as the user or member.
 type ImpersonatedFactor struct {
 	// ImpersonatorID is the ID of the Dashboard team member who started the impersonation.
@@ -1030,6 +2332,54 @@ type ImpersonatedFactor struct {
 
 	// ImpersonatorEmailAddress is the email address of the Dashboard team member who started the impersonation.
 	ImpersonatorEmailAddress string `json:"impersonator_email_address"`
+}
+
+// ImpersonationAuthenticateParams holds the parameters of Impersonation.Authenticate.
+type ImpersonationAuthenticateParams struct {
+	// ImpersonationToken is the member impersonation token to authenticate; it expires after 5 minutes by default.
+	ImpersonationToken string `json:"impersonation_token"`
+}
+
+// ImpersonationAuthenticateResponse is the response of Impersonation.Authenticate.
+type ImpersonationAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the impersonated member.
+	MemberID string `json:"member_id"`
+
+	// OrganizationID is the ID of the impersonated member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// IntermediateSessionToken is an intermediate session token, returned only when member_authenticated is false; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the impersonated member is fully logged in with a session; when false, an intermediate session token is returned instead.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
 }
 
 // InstagramOAuthFactor is a sign-in through Instagram OAuth, recorded as one of a session's authentication factors.
@@ -1084,6 +2434,342 @@ type LinkedInOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the LinkedIn sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// LudsFeedback describes what a password lacks under the LUDS strength policy (lowercase, uppercase, digits, symbols).
+type LudsFeedback struct {
+	// HasLowerCase reports whether the password contains a lowercase letter.
+	HasLowerCase bool `json:"has_lower_case"`
+
+	// HasUpperCase reports whether the password contains an uppercase letter.
+	HasUpperCase bool `json:"has_upper_case"`
+
+	// HasDigit reports whether the password contains a digit.
+	HasDigit bool `json:"has_digit"`
+
+	// HasSymbol reports whether the password contains a symbol.
+	HasSymbol bool `json:"has_symbol"`
+
+	// MissingComplexity is how many more character types the password needs to meet the policy.
+	MissingComplexity int32 `json:"missing_complexity"`
+
+	// MissingCharacters is how many more characters the password needs to reach the minimum length.
+	MissingCharacters int32 `json:"missing_characters"`
+}
+
+// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+type M2MClient struct {
+	// ClientID is the ID of the client, used to get access tokens.
+	ClientID string `json:"client_id"`
+
+	// ClientName is the human-readable name of the client.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is the human-readable description of the client.
+	ClientDescription string `json:"client_description"`
+
+	// Status is whether the client is active or inactive.
+	Status string `json:"status"`
+
+	// Scopes are the scopes the client may request in its access tokens.
+	Scopes []string `json:"scopes"`
+
+	// ClientSecretLastFour is the last four characters of the client's current secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata"`
+
+	// NextClientSecretLastFour is the last four characters of the next secret while a rotation is in progress; otherwise empty.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+}
+
+// M2MClientStatus is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+type M2MClientStatus string
+
+// M2MClientWithClientSecret is a newly created M2M client, including its secret, which is shown only this once.
+type M2MClientWithClientSecret struct {
+	// ClientID is the ID of the client, used to get access tokens.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the client's secret. Stytch stores only a hash and shows it only here, so store it securely; if it is lost, rotate the secret.
+	ClientSecret string `json:"client_secret"`
+
+	// ClientName is the human-readable name of the client.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is the human-readable description of the client.
+	ClientDescription string `json:"client_description"`
+
+	// Status is whether the client is active or inactive.
+	Status string `json:"status"`
+
+	// Scopes are the scopes the client may request in its access tokens.
+	Scopes []string `json:"scopes"`
+
+	// ClientSecretLastFour is the last four characters of the client's current secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata"`
+
+	// NextClientSecretLastFour is the last four characters of the next secret while a rotation is in progress; otherwise empty.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+}
+
+// M2MClientWithNextClientSecret is an M2M client during a secret rotation, including the next secret, which is shown only this once.
+type M2MClientWithNextClientSecret struct {
+	// ClientID is the ID of the client, used to get access tokens.
+	ClientID string `json:"client_id"`
+
+	// NextClientSecret is the new secret of the rotation; it becomes the client's secret when the rotation completes. It is shown only here.
+	NextClientSecret string `json:"next_client_secret"`
+
+	// ClientName is the human-readable name of the client.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is the human-readable description of the client.
+	ClientDescription string `json:"client_description"`
+
+	// Status is whether the client is active or inactive.
+	Status string `json:"status"`
+
+	// Scopes are the scopes the client may request in its access tokens.
+	Scopes []string `json:"scopes"`
+
+	// ClientSecretLastFour is the last four characters of the client's current secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata"`
+
+	// NextClientSecretLastFour is the last four characters of the next secret while a rotation is in progress; otherwise empty.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+}
+
+// M2MClientsCreateParams holds the parameters of M2M.Clients.Create.
+type M2MClientsCreateParams struct {
+	// Scopes are the scopes the client may request in its access tokens, such as read:users.
+	Scopes []string `json:"scopes"`
+
+	// ClientID is an ID for the client, unique in the project; when absent, Stytch generates one.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// ClientSecret is a secret for the client, at least 8 characters and hard enough to guess; when absent, Stytch generates one.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// ClientName is a human-readable name for the client.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a human-readable description of the client.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+}
+
+// M2MClientsCreateResponse is the response of M2M.Clients.Create.
+type M2MClientsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a newly created M2M client, including its secret, which is shown only this once.
+	M2MClient M2MClientWithClientSecret `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsDeleteParams holds the parameters of M2M.Clients.Delete.
+type M2MClientsDeleteParams struct {
+	// ClientID is the ID of the M2M client to delete.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsDeleteResponse is the response of M2M.Clients.Delete.
+type M2MClientsDeleteResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ClientID is the ID of the deleted client.
+	ClientID string `json:"client_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsGetParams holds the parameters of M2M.Clients.Get.
+type M2MClientsGetParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsGetResponse is the response of M2M.Clients.Get.
+type M2MClientsGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSearchParams holds the parameters of M2M.Clients.Search.
+type M2MClientsSearchParams struct {
+	// Cursor is the next_cursor from the previous page's results_metadata; leave it empty for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit is the most clients to return in one page, up to 1000; defaults to 100.
+	Limit *uint32 `json:"limit,omitempty"`
+
+	// Query is a filter for an M2M client search: operands combined with an AND or OR operator.
+	Query *M2MSearchQuery `json:"query,omitempty"`
+}
+
+// M2MClientsSearchResponse is the response of M2M.Clients.Search.
+type M2MClientsSearchResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClients are the clients on this page of results.
+	M2MClients []M2MClient `json:"m2m_clients"`
+
+	// ResultsMetadata is the paging information returned with a page of search results.
+	ResultsMetadata ResultsMetadata `json:"results_metadata"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSecretsRotateCancelParams holds the parameters of M2M.Clients.Secrets.RotateCancel.
+type M2MClientsSecretsRotateCancelParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsSecretsRotateCancelResponse is the response of M2M.Clients.Secrets.RotateCancel.
+type M2MClientsSecretsRotateCancelResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSecretsRotateParams holds the parameters of M2M.Clients.Secrets.Rotate.
+type M2MClientsSecretsRotateParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsSecretsRotateResponse is the response of M2M.Clients.Secrets.Rotate.
+type M2MClientsSecretsRotateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSecretsRotateStartParams holds the parameters of M2M.Clients.Secrets.RotateStart.
+type M2MClientsSecretsRotateStartParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsSecretsRotateStartResponse is the response of M2M.Clients.Secrets.RotateStart.
+type M2MClientsSecretsRotateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is an M2M client during a secret rotation, including the next secret, which is shown only this once.
+	M2MClient M2MClientWithNextClientSecret `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsUpdateParams holds the parameters of M2M.Clients.Update.
+type M2MClientsUpdateParams struct {
+	// ClientID is the ID of the M2M client to update.
+	ClientID string `json:"-"`
+
+	// ClientName is a new human-readable name for the client.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a new human-readable description of the client.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status *M2MClientStatus `json:"status,omitempty"`
+
+	// Scopes are the client's new scopes, replacing the old list.
+	Scopes []string `json:"scopes,omitempty"`
+
+	// TrustedMetadata is new arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+}
+
+// M2MClientsUpdateResponse is the response of M2M.Clients.Update.
+type M2MClientsUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
+type M2MSearchQuery struct {
+	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
+	Operator SearchOperator `json:"operator"`
+
+	// Operands are the filters to apply; each names a filter, such as client_id, client_name or scopes, and the values to match.
+	Operands []map[string]interface{} `json:"operands"`
+}
+
+// M2MTokenParams holds the parameters of M2M.Token.
+type M2MTokenParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the secret of the M2M client.
+	ClientSecret string `json:"client_secret"`
+
+	// Scopes are the scopes to put in the token, sent space-separated. When absent, the token carries all of the client's scopes.
+	Scopes []string `json:"scope,omitempty"`
+}
+
+// M2MTokenResponse is the response of M2M.Token.
+type M2MTokenResponse struct {
+	// AccessToken is the access token, a signed JWT whose scope claim lists the granted scopes.
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn is how long the access token is valid, in seconds; 3600.
+	ExpiresIn int `json:"expires_in"`
+
+	// TokenType is the kind of token; always bearer.
+	TokenType string `json:"token_type"`
+}
+
+// MD5Config is the salts of an MD-5 password hash being migrated to Stytch.
+type MD5Config struct {
+	// PrependSalt is the salt that was put before the password when hashing; empty for none.
+	PrependSalt *string `json:"prepend_salt,omitempty"`
+
+	// AppendSalt is the salt that was put after the password when hashing; empty for none.
+	AppendSalt *string `json:"append_salt,omitempty"`
 }
 
 // MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
@@ -1431,6 +3117,27 @@ type Member struct {
 	LockExpiresAt *time.Time `json:"lock_expires_at,omitempty"`
 }
 
+// MemberConnectedApp is a Connected App that a member has authorized.
+type MemberConnectedApp struct {
+	// ConnectedAppID is the ID of the Connected App.
+	ConnectedAppID string `json:"connected_app_id"`
+
+	// Name is the display name of the Connected App.
+	Name string `json:"name"`
+
+	// Description is the description of the Connected App.
+	Description string `json:"description"`
+
+	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// ScopesGranted is the space-separated list of scopes the member granted the app.
+	ScopesGranted string `json:"scopes_granted"`
+
+	// LogoURL is the URL of the Connected App's logo; empty when it has none.
+	LogoURL string `json:"logo_url"`
+}
+
 // MemberOptions lists the MFA factors a member has already enrolled.
 type MemberOptions struct {
 	// MFAPhoneNumber is the member's phone number for SMS MFA, in E.164 format; empty if none is enrolled.
@@ -1503,6 +3210,18 @@ type Membership struct {
 	Member *Member `json:"member,omitempty"`
 }
 
+// Metadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
+type Metadata struct {
+	// ExternalID is your own ID, such as a user ID, to associate with the telemetry ID.
+	ExternalID *string `json:"external_id,omitempty"`
+
+	// OrganizationID is an organization ID to associate with the telemetry ID.
+	OrganizationID *string `json:"organization_id,omitempty"`
+
+	// UserAction is the action the user was taking, such as login, to associate with the telemetry ID.
+	UserAction *string `json:"user_action,omitempty"`
+}
+
 // MicrosoftOAuthFactor is a sign-in through Microsoft OAuth, recorded as one of a session's authentication factors.
 type MicrosoftOAuthFactor struct {
 	// ID is the ID of the user's or member's Microsoft OAuth registration.
@@ -1515,10 +3234,172 @@ type MicrosoftOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// NetworkProperties is information about a client's network connection.
+type NetworkProperties struct {
+	// IPAddress is the IP address of the client.
+	IPAddress string `json:"ip_address"`
+
+	// Asn is information about the autonomous system (ASN) of a client's network.
+	Asn ASNProperties `json:"asn"`
+
+	// IPGeolocation is the geolocation of an IP address.
+	IPGeolocation IPGeoProperties `json:"ip_geolocation"`
+
+	// IsProxy reports whether the client appears to be using a proxy.
+	IsProxy bool `json:"is_proxy"`
+
+	// IsVpn reports whether the client appears to be using a VPN.
+	IsVpn bool `json:"is_vpn"`
+}
+
 // OAuthAccessTokenExchangeFactor is a factor created by exchanging a Connected App access token for a session.
 type OAuthAccessTokenExchangeFactor struct {
 	// ClientID is the ID of the Connected App client whose access token was exchanged.
 	ClientID string `json:"client_id"`
+}
+
+// OAuthAuthenticateParams holds the parameters of OAuth.Authenticate.
+type OAuthAuthenticateParams struct {
+	// OAuthToken is the token taken from the OAuth redirect URL.
+	OAuthToken string `json:"oauth_token"`
+
+	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// PKCECodeVerifier is the PKCE verifier whose hash was sent as the code challenge when the OAuth flow started; needed only when a challenge was sent.
+	PKCECodeVerifier *string `json:"pkce_code_verifier,omitempty"`
+
+	// Locale is a language in which Stytch can write a text message, as an IETF BCP 47 tag; when none is given, messages are in English.
+	Locale *SMSLocale `json:"locale,omitempty"`
+
+	// IntermediateSessionToken is an intermediate session token to add this OAuth factor to. If the combined factors meet the organization's requirements it is consumed and a session returned; otherwise it comes back unchanged.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// OAuthAuthenticateResponse is the response of OAuth.Authenticate.
+type OAuthAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// ProviderSubject is the ID the OAuth provider gives the person, the `sub` (subject) claim in OAuth terms.
+	ProviderSubject string `json:"provider_subject"`
+
+	// ProviderType is the OAuth provider the member signed in with, such as Google, Microsoft or GitHub.
+	ProviderType string `json:"provider_type"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// OrganizationID is the ID of the member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// ResetSessions is deprecated and carries no meaning.
+	ResetSessions bool `json:"reset_sessions"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA or another primary factor is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// IntermediateSessionToken is an intermediate session token holding this OAuth factor, returned when member_authenticated is false for the remaining MFA or primary step; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// ProviderValues is the OAuth provider's own tokens and scopes for the signed-in person, for calling the provider's API; which fields are set depends on the provider.
+	ProviderValues *ProviderValues `json:"provider_values,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
+	PrimaryRequired *PrimaryRequired `json:"primary_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// OAuthDiscoveryAuthenticateParams holds the parameters of OAuth.Discovery.Authenticate.
+type OAuthDiscoveryAuthenticateParams struct {
+	// DiscoveryOAuthToken is the token taken from the discovery OAuth redirect URL.
+	DiscoveryOAuthToken string `json:"discovery_oauth_token"`
+
+	// SessionToken is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// PKCECodeVerifier is the PKCE verifier whose hash was sent as the code challenge when the OAuth flow started; needed only when a challenge was sent.
+	PKCECodeVerifier *string `json:"pkce_code_verifier,omitempty"`
+}
+
+// OAuthDiscoveryAuthenticateResponse is the response of OAuth.Discovery.Authenticate.
+type OAuthDiscoveryAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// IntermediateSessionToken is an intermediate session token, valid for 10 minutes by default, to pass to the discovery exchange or create-organization call.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// EmailAddress is the email address the OAuth provider verified.
+	EmailAddress string `json:"email_address"`
+
+	// DiscoveredOrganizations are the organizations the email address is a member of, is invited to, or may join.
+	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
+
+	// ProviderType is the OAuth provider the person signed in with, such as Google, Microsoft or GitHub.
+	ProviderType string `json:"provider_type"`
+
+	// ProviderTenantID is the provider's tenant ID, such as a Slack workspace, HubSpot hub or GitHub organization, set only when the provider returned exactly one; prefer provider_tenant_ids.
+	ProviderTenantID string `json:"provider_tenant_id"`
+
+	// ProviderTenantIDs are all the tenant IDs the provider returned, such as Slack workspace, HubSpot hub or GitHub organization IDs; empty for providers without tenants.
+	ProviderTenantIDs []string `json:"provider_tenant_ids"`
+
+	// FullName is the person's full name as the provider reported it, when available.
+	FullName string `json:"full_name"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
 }
 
 // OAuthRegistration is an OAuth identity linked to a member.
@@ -1539,6 +3420,78 @@ type OAuthRegistration struct {
 	Locale string `json:"locale,omitempty"`
 }
 
+// OIDCConnection is an OIDC SSO connection between an organization and its identity provider.
+type OIDCConnection struct {
+	// OrganizationID is the ID of the organization the connection belongs to.
+	OrganizationID string `json:"organization_id"`
+
+	// ConnectionID is the unique ID of the OIDC connection.
+	ConnectionID string `json:"connection_id"`
+
+	// Status is pending until the connection is fully configured, then active.
+	Status string `json:"status"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName string `json:"display_name"`
+
+	// RedirectURL is the Stytch callback URL to register with the identity provider, which sends the member back there after login.
+	RedirectURL string `json:"redirect_url"`
+
+	// ClientID is the OAuth 2.0 client ID issued by the identity provider.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the OAuth 2.0 client secret issued by the identity provider.
+	ClientSecret string `json:"client_secret"`
+
+	// Issuer is the identity provider's issuer, a case-sensitive https:// URL that identifies it.
+	Issuer string `json:"issuer"`
+
+	// AuthorizationURL is the identity provider's URL that starts an OAuth login.
+	AuthorizationURL string `json:"authorization_url"`
+
+	// TokenURL is the identity provider's URL that issues access and ID tokens.
+	TokenURL string `json:"token_url"`
+
+	// UserinfoURL is the identity provider's OIDC UserInfo endpoint.
+	UserinfoURL string `json:"userinfo_url"`
+
+	// JWKSURL is the URL of the identity provider's JSON Web Key Set, used to verify the tokens it issues.
+	JWKSURL string `json:"jwks_url"`
+
+	// IdentityProvider is the kind of identity provider, such as okta, microsoft-entra or generic.
+	IdentityProvider string `json:"identity_provider"`
+
+	// CustomScopes is a space-separated list of scopes requested at every SSO start instead of the default openid email profile; empty means the default.
+	CustomScopes string `json:"custom_scopes"`
+
+	// AttributeMapping maps identity provider user attributes to Stytch values, which appear in the member's trusted metadata.
+	AttributeMapping map[string]interface{} `json:"attribute_mapping"`
+}
+
+// OIDCProviderInfo is a member's identity at an OIDC SSO connection, with the tokens Stytch saved at their last login through it.
+type OIDCProviderInfo struct {
+	// ProviderSubject is the member's unique ID at the identity provider (the `sub` claim).
+	ProviderSubject string `json:"provider_subject"`
+
+	// IDToken is the ID token the identity provider issued.
+	IDToken string `json:"id_token"`
+
+	// AccessToken is the access token saved for the member; Stytch refreshes it when it holds a refresh token.
+	AccessToken string `json:"access_token"`
+
+	// AccessTokenExpiresIn is the number of seconds until the access token expires.
+	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+
+	// Scopes lists the scopes granted to the access token.
+	Scopes []string `json:"scopes"`
+
+	// ConnectionID is the ID of the OIDC connection the tokens come from.
+	ConnectionID string `json:"connection_id"`
+
+	// RefreshToken is the refresh token from the identity provider; returned only when include_refresh_token is true.
+	RefreshToken string `json:"refresh_token"`
+}
+
 // OIDCSSOFactor is a single sign-on through an OIDC connection, used as a session authentication factor.
 type OIDCSSOFactor struct {
 	// ID is the ID of the SSO registration linking the user or member to the connection.
@@ -1549,6 +3502,303 @@ type OIDCSSOFactor struct {
 
 	// ExternalID is the ID the identity provider gives the user or member.
 	ExternalID string `json:"external_id"`
+}
+
+// OTPsEmailAuthenticateParams holds the parameters of OTPs.Email.Authenticate.
+type OTPsEmailAuthenticateParams struct {
+	// OrganizationID is the ID of the organization to log in to; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// EmailAddress is the email address the code was sent to.
+	EmailAddress string `json:"email_address"`
+
+	// Code is the 6-digit code from the email.
+	Code string `json:"code"`
+
+	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// IntermediateSessionToken is an intermediate session token to add this email OTP factor to. If the combined factors meet the organization's requirements it is consumed and a session returned; otherwise it comes back unchanged.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// OTPsEmailAuthenticateResponse is the response of OTPs.Email.Authenticate.
+type OTPsEmailAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// MethodID is the ID of the email address that was authenticated.
+	MethodID string `json:"method_id"`
+
+	// OrganizationID is the ID of the member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// IntermediateSessionToken is an intermediate session token holding the factors proven so far, returned when member_authenticated is false for the remaining MFA or primary step; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA or another primary factor is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
+	PrimaryRequired *PrimaryRequired `json:"primary_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// OTPsEmailDiscoveryAuthenticateParams holds the parameters of OTPs.Email.Discovery.Authenticate.
+type OTPsEmailDiscoveryAuthenticateParams struct {
+	// EmailAddress is the email address the code was sent to.
+	EmailAddress string `json:"email_address"`
+
+	// Code is the 6-digit code from the email.
+	Code string `json:"code"`
+}
+
+// OTPsEmailDiscoveryAuthenticateResponse is the response of OTPs.Email.Discovery.Authenticate.
+type OTPsEmailDiscoveryAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// IntermediateSessionToken is an intermediate session token, valid for 10 minutes by default, to pass to the discovery exchange or create-organization call.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// EmailAddress is the email address that was authenticated.
+	EmailAddress string `json:"email_address"`
+
+	// DiscoveredOrganizations are the organizations the email address is a member of, is invited to, or may join.
+	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// OTPsEmailDiscoverySendParams holds the parameters of OTPs.Email.Discovery.Send.
+type OTPsEmailDiscoverySendParams struct {
+	// EmailAddress is the email address to send the code to.
+	EmailAddress string `json:"email_address"`
+
+	// LoginTemplateID is the ID of a custom login email template to use; when empty, the default login template is used.
+	LoginTemplateID *string `json:"login_template_id,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// DiscoveryExpirationMinutes is how long the code stays valid, in minutes, from 2 to 15; defaults to 10.
+	DiscoveryExpirationMinutes *uint32 `json:"discovery_expiration_minutes,omitempty"`
+}
+
+// OTPsEmailDiscoverySendResponse is the response of OTPs.Email.Discovery.Send.
+type OTPsEmailDiscoverySendResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OTPsEmailLoginOrSignupParams holds the parameters of OTPs.Email.LoginOrSignup.
+type OTPsEmailLoginOrSignupParams struct {
+	// OrganizationID is the ID of the organization to log in to; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// EmailAddress is the email address of the member to send the code to.
+	EmailAddress string `json:"email_address"`
+
+	// LoginTemplateID is the ID of a custom email template for login codes; when empty, the default login template is used.
+	LoginTemplateID *string `json:"login_template_id,omitempty"`
+
+	// SignupTemplateID is the ID of a custom email template for signup codes; when empty, the default signup template is used.
+	SignupTemplateID *string `json:"signup_template_id,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// LoginExpirationMinutes is how long a login code stays valid, in minutes, from 2 to 15; defaults to 10.
+	LoginExpirationMinutes *uint32 `json:"login_expiration_minutes,omitempty"`
+
+	// SignupExpirationMinutes is how long a signup code stays valid, in minutes, from 2 to 15; defaults to 10.
+	SignupExpirationMinutes *uint32 `json:"signup_expiration_minutes,omitempty"`
+}
+
+// OTPsEmailLoginOrSignupResponse is the response of OTPs.Email.LoginOrSignup.
+type OTPsEmailLoginOrSignupResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the code was sent to.
+	MemberID string `json:"member_id"`
+
+	// MemberCreated reports whether this call created the member.
+	MemberCreated bool `json:"member_created"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OTPsSMSAuthenticateParams holds the parameters of OTPs.SMS.Authenticate.
+type OTPsSMSAuthenticateParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member the code was sent to; an external ID also works.
+	MemberID string `json:"member_id"`
+
+	// Code is the 6-digit code from the text message; it expires 2 minutes after sending.
+	Code string `json:"code"`
+
+	// IntermediateSessionToken is the intermediate session token from the member's primary authentication; on success it is consumed and a session returned. Pass it or a session, not both.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// SessionToken is an existing session of the member to add this SMS factor to; pass it, session_jwt or intermediate_session_token.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of an existing session of the member to add this SMS factor to; pass it, session_token or intermediate_session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// SetMFAEnrollment is "enroll" to enroll the member in MFA on success, or "unenroll" to remove them; empty leaves enrollment unchanged.
+	SetMFAEnrollment *string `json:"set_mfa_enrollment,omitempty"`
+
+	// SetDefaultMFA reports whether to make SMS the member's default MFA method on success.
+	SetDefaultMFA *bool `json:"set_default_mfa,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// OTPsSMSAuthenticateResponse is the response of OTPs.SMS.Authenticate.
+type OTPsSMSAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// SessionToken is the opaque token of the member session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+}
+
+// OTPsSMSSendParams holds the parameters of OTPs.SMS.Send.
+type OTPsSMSSendParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member to text; an external ID also works.
+	MemberID string `json:"member_id"`
+
+	// MFAPhoneNumber is the phone number to text, in E.164 format, needed only when the member has none yet; it must match the member's existing number if they have one.
+	MFAPhoneNumber *string `json:"mfa_phone_number,omitempty"`
+
+	// Locale is a language in which Stytch can write a text message, as an IETF BCP 47 tag; when none is given, messages are in English.
+	Locale *SMSLocale `json:"locale,omitempty"`
+
+	// IntermediateSessionToken is the intermediate session token from the member's primary authentication, which the code will then complete.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// SessionToken is a session token of the member, when the code is to add SMS as a factor to an existing session.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a session JWT of the member, an alternative to session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+}
+
+// OTPsSMSSendResponse is the response of OTPs.SMS.Send.
+type OTPsSMSSendResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the code was sent to.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrgPolicy is an organization's own RBAC policy: roles that exist only in that organization, in addition to the project policy.
+type OrgPolicy struct {
+	// Roles are the roles defined for the organization.
+	Roles []PolicyRole `json:"roles"`
 }
 
 // Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
@@ -1644,6 +3894,60 @@ type Organization struct {
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
 }
 
+// OrganizationClaim is the organization a token belongs to, as carried in its https://stytch.com/organization claim.
+type OrganizationClaim struct {
+	// OrganizationID is the ID of the organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Slug is the URL slug of the organization.
+	Slug string `json:"slug"`
+}
+
+// OrganizationConnectedApp is a Connected App installed in an organization.
+type OrganizationConnectedApp struct {
+	// ConnectedAppID is the ID of the Connected App.
+	ConnectedAppID string `json:"connected_app_id"`
+
+	// Name is the display name of the Connected App.
+	Name string `json:"name"`
+
+	// Description is the description of the Connected App.
+	Description string `json:"description"`
+
+	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// LogoURL is the URL of the Connected App's logo; empty when it has none.
+	LogoURL string `json:"logo_url"`
+}
+
+// OrganizationConnectedAppActiveMember is a member who has authorized a Connected App, with the scopes they granted.
+type OrganizationConnectedAppActiveMember struct {
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// GrantedScopes lists the scopes the member granted the app.
+	GrantedScopes []string `json:"granted_scopes"`
+}
+
+// OrganizationsConnectedAppsParams holds the parameters of Organizations.ConnectedApps.
+type OrganizationsConnectedAppsParams struct {
+	// OrganizationID is the ID of the organization; its slug or organization_external_id also works.
+	OrganizationID string `json:"-"`
+}
+
+// OrganizationsConnectedAppsResponse is the response of Organizations.ConnectedApps.
+type OrganizationsConnectedAppsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApps lists the Connected Apps installed in the organization.
+	ConnectedApps []OrganizationConnectedApp `json:"connected_apps"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // OrganizationsCreateParams holds the parameters of Organizations.Create.
 type OrganizationsCreateParams struct {
 	// OrganizationName is the display name of the organization, from 1 to 128 characters.
@@ -1725,6 +4029,24 @@ type OrganizationsCreateResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// OrganizationsDeleteExternalIDParams holds the parameters of Organizations.DeleteExternalID.
+type OrganizationsDeleteExternalIDParams struct {
+	// OrganizationID is the ID of the organization; its slug also works.
+	OrganizationID string `json:"-"`
+}
+
+// OrganizationsDeleteExternalIDResponse is the response of Organizations.DeleteExternalID.
+type OrganizationsDeleteExternalIDResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // OrganizationsDeleteParams holds the parameters of Organizations.Delete.
 type OrganizationsDeleteParams struct {
 	// OrganizationID is the ID of the organization; its slug or organization_external_id also works.
@@ -1743,6 +4065,39 @@ type OrganizationsDeleteResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// OrganizationsGetConnectedAppParams holds the parameters of Organizations.GetConnectedApp.
+type OrganizationsGetConnectedAppParams struct {
+	// OrganizationID is the ID of the organization; its slug or organization_external_id also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectedAppID is the ID of the Connected App.
+	ConnectedAppID string `json:"-"`
+}
+
+// OrganizationsGetConnectedAppResponse is the response of Organizations.GetConnectedApp.
+type OrganizationsGetConnectedAppResponse struct {
+	// ConnectedAppID is the ID of the Connected App.
+	ConnectedAppID string `json:"connected_app_id"`
+
+	// Name is the display name of the Connected App.
+	Name string `json:"name"`
+
+	// Description is the description of the Connected App.
+	Description string `json:"description"`
+
+	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// ActiveMembers lists the organization's members who have authorized the app, with the scopes each granted.
+	ActiveMembers []OrganizationConnectedAppActiveMember `json:"active_members"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// LogoURL is the URL of the Connected App's logo; empty when it has none.
+	LogoURL string `json:"logo_url"`
+}
+
 // OrganizationsGetParams holds the parameters of Organizations.Get.
 type OrganizationsGetParams struct {
 	// OrganizationID is the ID of the organization; its slug or organization_external_id also works.
@@ -1756,6 +4111,27 @@ type OrganizationsGetResponse struct {
 
 	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
 	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersConnectedAppsRevokeParams holds the parameters of Organizations.Members.ConnectedApps.Revoke.
+type OrganizationsMembersConnectedAppsRevokeParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// ConnectedAppID is the ID of the Connected App to revoke.
+	ConnectedAppID string `json:"-"`
+}
+
+// OrganizationsMembersConnectedAppsRevokeResponse is the response of Organizations.Members.ConnectedApps.Revoke.
+type OrganizationsMembersConnectedAppsRevokeResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int32 `json:"status_code"`
@@ -1815,6 +4191,87 @@ type OrganizationsMembersCreateResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// OrganizationsMembersDangerouslyGetParams holds the parameters of Organizations.Members.DangerouslyGet.
+type OrganizationsMembersDangerouslyGetParams struct {
+	// MemberID is the ID of the member.
+	MemberID string `json:"-"`
+
+	// IncludeDeleted reports whether a deleted member may be returned too; defaults to false.
+	IncludeDeleted *bool `json:"-"`
+}
+
+// OrganizationsMembersDangerouslyGetResponse is the response of Organizations.Members.DangerouslyGet.
+type OrganizationsMembersDangerouslyGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersDeleteExternalIDParams holds the parameters of Organizations.Members.DeleteExternalID.
+type OrganizationsMembersDeleteExternalIDParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+}
+
+// OrganizationsMembersDeleteExternalIDResponse is the response of Organizations.Members.DeleteExternalID.
+type OrganizationsMembersDeleteExternalIDResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersDeleteMFAPhoneNumberParams holds the parameters of Organizations.Members.DeleteMFAPhoneNumber.
+type OrganizationsMembersDeleteMFAPhoneNumberParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+}
+
+// OrganizationsMembersDeleteMFAPhoneNumberResponse is the response of Organizations.Members.DeleteMFAPhoneNumber.
+type OrganizationsMembersDeleteMFAPhoneNumberResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // OrganizationsMembersDeleteParams holds the parameters of Organizations.Members.Delete.
 type OrganizationsMembersDeleteParams struct {
 	// OrganizationID is the ID of the organization; its slug or external ID also works.
@@ -1824,6 +4281,33 @@ type OrganizationsMembersDeleteParams struct {
 	MemberID string `json:"-"`
 }
 
+// OrganizationsMembersDeletePasswordParams holds the parameters of Organizations.Members.DeletePassword.
+type OrganizationsMembersDeletePasswordParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberPasswordID is the ID of the password to delete, the member's member_password_id.
+	MemberPasswordID string `json:"-"`
+}
+
+// OrganizationsMembersDeletePasswordResponse is the response of Organizations.Members.DeletePassword.
+type OrganizationsMembersDeletePasswordResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member whose password was deleted.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // OrganizationsMembersDeleteResponse is the response of Organizations.Members.Delete.
 type OrganizationsMembersDeleteResponse struct {
 	// RequestID is the ID of this request, for Stytch support.
@@ -1831,6 +4315,54 @@ type OrganizationsMembersDeleteResponse struct {
 
 	// MemberID is the ID of the deleted member.
 	MemberID string `json:"member_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersDeleteTOTPParams holds the parameters of Organizations.Members.DeleteTOTP.
+type OrganizationsMembersDeleteTOTPParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+}
+
+// OrganizationsMembersDeleteTOTPResponse is the response of Organizations.Members.DeleteTOTP.
+type OrganizationsMembersDeleteTOTPResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersGetConnectedAppsParams holds the parameters of Organizations.Members.GetConnectedApps.
+type OrganizationsMembersGetConnectedAppsParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+}
+
+// OrganizationsMembersGetConnectedAppsResponse is the response of Organizations.Members.GetConnectedApps.
+type OrganizationsMembersGetConnectedAppsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApps lists the Connected Apps the member has authorized, with the scopes granted to each.
+	ConnectedApps []MemberConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int32 `json:"status_code"`
@@ -1861,6 +4393,192 @@ type OrganizationsMembersGetResponse struct {
 
 	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
 	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersOAuthProvidersGithubParams holds the parameters of Organizations.Members.OAuthProviders.Github.
+type OrganizationsMembersOAuthProvidersGithubParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// IncludeRefreshToken reports whether to return the refresh token as well; defaults to false. Treat refresh tokens as secrets.
+	IncludeRefreshToken *bool `json:"-"`
+}
+
+// OrganizationsMembersOAuthProvidersGithubResponse is the response of Organizations.Members.OAuthProviders.Github.
+type OrganizationsMembersOAuthProvidersGithubResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProviderType names the OAuth provider, here GitHub.
+	ProviderType string `json:"provider_type"`
+
+	// Registrations lists the member's GitHub identities, with their saved tokens.
+	Registrations []GithubProviderInfo `json:"registrations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersOAuthProvidersGoogleParams holds the parameters of Organizations.Members.OAuthProviders.Google.
+type OrganizationsMembersOAuthProvidersGoogleParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// IncludeRefreshToken reports whether to return the refresh token as well; defaults to false. Treat refresh tokens as secrets.
+	IncludeRefreshToken *bool `json:"-"`
+}
+
+// OrganizationsMembersOAuthProvidersGoogleResponse is the response of Organizations.Members.OAuthProviders.Google.
+type OrganizationsMembersOAuthProvidersGoogleResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProviderType names the OAuth provider, here Google.
+	ProviderType string `json:"provider_type"`
+
+	// ProviderSubject is the member's unique ID at Google (the `sub` claim).
+	ProviderSubject string `json:"provider_subject"`
+
+	// IDToken is the ID token Google issued.
+	IDToken string `json:"id_token"`
+
+	// Scopes lists the OAuth scopes granted to the access token.
+	Scopes []string `json:"scopes"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// AccessToken is the Google access token saved for the member.
+	AccessToken string `json:"access_token"`
+
+	// AccessTokenExpiresIn is the number of seconds until the access token expires.
+	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+
+	// RefreshToken is the Google refresh token; returned only when include_refresh_token is true, and empty when Stytch holds none.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// OrganizationsMembersOAuthProvidersHubspotParams holds the parameters of Organizations.Members.OAuthProviders.Hubspot.
+type OrganizationsMembersOAuthProvidersHubspotParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// IncludeRefreshToken reports whether to return the refresh token as well; defaults to false. Treat refresh tokens as secrets.
+	IncludeRefreshToken *bool `json:"-"`
+}
+
+// OrganizationsMembersOAuthProvidersHubspotResponse is the response of Organizations.Members.OAuthProviders.Hubspot.
+type OrganizationsMembersOAuthProvidersHubspotResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProviderType names the OAuth provider, here HubSpot.
+	ProviderType string `json:"provider_type"`
+
+	// Registrations lists the member's HubSpot identities, with their saved tokens.
+	Registrations []HubspotProviderInfo `json:"registrations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersOAuthProvidersMicrosoftParams holds the parameters of Organizations.Members.OAuthProviders.Microsoft.
+type OrganizationsMembersOAuthProvidersMicrosoftParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// IncludeRefreshToken reports whether to return the refresh token as well; defaults to false. Treat refresh tokens as secrets.
+	IncludeRefreshToken *bool `json:"-"`
+}
+
+// OrganizationsMembersOAuthProvidersMicrosoftResponse is the response of Organizations.Members.OAuthProviders.Microsoft.
+type OrganizationsMembersOAuthProvidersMicrosoftResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProviderType names the OAuth provider, here Microsoft.
+	ProviderType string `json:"provider_type"`
+
+	// ProviderSubject is the member's unique ID at Microsoft (the `sub` claim).
+	ProviderSubject string `json:"provider_subject"`
+
+	// AccessToken is the Microsoft access token saved for the member.
+	AccessToken string `json:"access_token"`
+
+	// AccessTokenExpiresIn is the number of seconds until the access token expires.
+	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+
+	// IDToken is the ID token Microsoft issued.
+	IDToken string `json:"id_token"`
+
+	// Scopes lists the OAuth scopes granted to the access token.
+	Scopes []string `json:"scopes"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// RefreshToken is the Microsoft refresh token; returned only when include_refresh_token is true, and empty when Stytch holds none.
+	RefreshToken string `json:"refresh_token"`
+}
+
+// OrganizationsMembersOAuthProvidersSlackParams holds the parameters of Organizations.Members.OAuthProviders.Slack.
+type OrganizationsMembersOAuthProvidersSlackParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+}
+
+// OrganizationsMembersOAuthProvidersSlackResponse is the response of Organizations.Members.OAuthProviders.Slack.
+type OrganizationsMembersOAuthProvidersSlackResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProviderType names the OAuth provider, here Slack.
+	ProviderType string `json:"provider_type"`
+
+	// Registrations lists the member's Slack identities, with their saved tokens.
+	Registrations []SlackProviderInfo `json:"registrations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersOIDCProvidersParams holds the parameters of Organizations.Members.OIDCProviders.
+type OrganizationsMembersOIDCProvidersParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// IncludeRefreshToken reports whether to return the refresh token as well; defaults to false. Treat refresh tokens as secrets.
+	IncludeRefreshToken *bool `json:"-"`
+}
+
+// OrganizationsMembersOIDCProvidersResponse is the response of Organizations.Members.OIDCProviders.
+type OrganizationsMembersOIDCProvidersResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// Registrations lists the member's identities at the organization's OIDC connections, with their saved tokens.
+	Registrations []OIDCProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int32 `json:"status_code"`
@@ -1916,11 +4634,89 @@ type OrganizationsMembersSearchResponse struct {
 	// Members are the members on this page of results.
 	Members []Member `json:"members"`
 
-	// ResultsMetadata describes a page of search results.
+	// ResultsMetadata is the paging information returned with a page of search results.
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// Organizations maps each organization_id to its organization, for the organizations the returned members belong to.
 	Organizations map[string]Organization `json:"organizations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersStartEmailUpdateParams holds the parameters of Organizations.Members.StartEmailUpdate.
+type OrganizationsMembersStartEmailUpdateParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// EmailAddress is the member's new email address. It must not belong to, or be pending for, another member of the organization; retired addresses count until unlinked.
+	EmailAddress string `json:"email_address"`
+
+	// LoginRedirectURL is the URL the magic link opens, where your app authenticates the token. When empty, the dashboard default is used; with no default, the call fails.
+	LoginRedirectURL *string `json:"login_redirect_url,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// LoginTemplateID is the ID of a custom email template for login emails; when empty, the default login template is used.
+	LoginTemplateID *string `json:"login_template_id,omitempty"`
+
+	// DeliveryMethod is how a member proves they own a new email address: EMAIL_MAGIC_LINK (the default) or EMAIL_OTP.
+	DeliveryMethod *EmailUpdateDeliveryMethod `json:"delivery_method,omitempty"`
+}
+
+// OrganizationsMembersStartEmailUpdateResponse is the response of Organizations.Members.StartEmailUpdate.
+type OrganizationsMembersStartEmailUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OrganizationsMembersUnlinkRetiredEmailParams holds the parameters of Organizations.Members.UnlinkRetiredEmail.
+type OrganizationsMembersUnlinkRetiredEmailParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+
+	// EmailID is the ID of the retired email to unlink; give it, email_address, or both.
+	EmailID *string `json:"email_id,omitempty"`
+
+	// EmailAddress is the retired email address to unlink; give it, email_id, or both.
+	EmailAddress *string `json:"email_address,omitempty"`
+}
+
+// OrganizationsMembersUnlinkRetiredEmailResponse is the response of Organizations.Members.UnlinkRetiredEmail.
+type OrganizationsMembersUnlinkRetiredEmailResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member.
+	MemberID string `json:"member_id"`
+
+	// OrganizationID is the ID of the member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int32 `json:"status_code"`
@@ -1989,6 +4785,24 @@ type OrganizationsMembersUpdateResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// OrganizationsMetricsParams holds the parameters of Organizations.Metrics.
+type OrganizationsMetricsParams struct {
+	// OrganizationID is the ID of the organization; its slug or organization_external_id also works.
+	OrganizationID string `json:"-"`
+}
+
+// OrganizationsMetricsResponse is the response of Organizations.Metrics.
+type OrganizationsMetricsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberCount is the number of members in the organization.
+	MemberCount uint32 `json:"member_count"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // OrganizationsSearchParams holds the parameters of Organizations.Search.
 type OrganizationsSearchParams struct {
 	// Cursor is the next_cursor from the previous page's results_metadata; empty for the first page.
@@ -2009,7 +4823,7 @@ type OrganizationsSearchResponse struct {
 	// Organizations is the page of organizations that match the query.
 	Organizations []Organization `json:"organizations"`
 
-	// ResultsMetadata describes a page of search results.
+	// ResultsMetadata is the paging information returned with a page of search results.
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
@@ -2106,6 +4920,627 @@ type OrganizationsUpdateResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
+type PBKDF2Config struct {
+	// Salt is the salt the hash was made with, base64-encoded.
+	Salt string `json:"salt"`
+
+	// IterationAmount is the number of iterations.
+	IterationAmount int32 `json:"iteration_amount"`
+
+	// KeyLength is the length of the hash (the key length).
+	KeyLength int32 `json:"key_length"`
+
+	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
+	Algorithm *string `json:"algorithm,omitempty"`
+}
+
+// PasswordsAuthenticateParams holds the parameters of Passwords.Authenticate.
+type PasswordsAuthenticateParams struct {
+	// OrganizationID is the ID of the organization to log in to; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// EmailAddress is the email address of the member.
+	EmailAddress string `json:"email_address"`
+
+	// Password is the member's password.
+	Password string `json:"password"`
+
+	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// IntermediateSessionToken is an intermediate session token to add this password factor to. If the combined factors meet the organization's requirements it is consumed and a session returned; otherwise it comes back unchanged.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsAuthenticateResponse is the response of Passwords.Authenticate.
+type PasswordsAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// OrganizationID is the ID of the member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// IntermediateSessionToken is an intermediate session token holding the factors proven so far, returned when member_authenticated is false for the remaining MFA or primary step; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA or another primary factor is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
+	PrimaryRequired *PrimaryRequired `json:"primary_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// PasswordsDiscoveryAuthenticateParams holds the parameters of Passwords.Discovery.Authenticate.
+type PasswordsDiscoveryAuthenticateParams struct {
+	// EmailAddress is the email address of the user.
+	EmailAddress string `json:"email_address"`
+
+	// Password is the user's password.
+	Password string `json:"password"`
+}
+
+// PasswordsDiscoveryAuthenticateResponse is the response of Passwords.Discovery.Authenticate.
+type PasswordsDiscoveryAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// EmailAddress is the email address that was authenticated.
+	EmailAddress string `json:"email_address"`
+
+	// IntermediateSessionToken is an intermediate session token, valid for 10 minutes by default, to pass to the discovery exchange or create-organization call.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// DiscoveredOrganizations are the organizations the email address is a member of, is invited to, or may join.
+	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// PasswordsDiscoveryEmailResetParams holds the parameters of Passwords.Discovery.Email.Reset.
+type PasswordsDiscoveryEmailResetParams struct {
+	// PasswordResetToken is the token taken from the password reset link's URL.
+	PasswordResetToken string `json:"password_reset_token"`
+
+	// Password is the new password; it must meet the project's strength policy.
+	Password string `json:"password"`
+
+	// PKCECodeVerifier is the PKCE verifier whose hash was sent as pkce_code_challenge; needed only when the reset was started with a challenge.
+	PKCECodeVerifier *string `json:"pkce_code_verifier,omitempty"`
+}
+
+// PasswordsDiscoveryEmailResetResponse is the response of Passwords.Discovery.Email.Reset.
+type PasswordsDiscoveryEmailResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// IntermediateSessionToken is an intermediate session token, valid for 10 minutes by default, to pass to the discovery exchange or create-organization call.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// EmailAddress is the email address whose password was reset.
+	EmailAddress string `json:"email_address"`
+
+	// DiscoveredOrganizations are the organizations the email address is a member of, is invited to, or may join.
+	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// PasswordsDiscoveryEmailResetStartParams holds the parameters of Passwords.Discovery.Email.ResetStart.
+type PasswordsDiscoveryEmailResetStartParams struct {
+	// EmailAddress is the email address to send the reset link to.
+	EmailAddress string `json:"email_address"`
+
+	// ResetPasswordRedirectURL is the URL the reset link opens, where your app collects the new password and completes the reset. When empty, the dashboard default is used; with no default, the call fails.
+	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
+
+	// DiscoveryRedirectURL is the URL a discovery magic link from this flow opens, where your app authenticates the discovery token. When empty, the dashboard default is used; with no default, the call fails.
+	DiscoveryRedirectURL *string `json:"discovery_redirect_url,omitempty"`
+
+	// ResetPasswordTemplateID is the ID of a custom email template for the reset email; when empty, the default template is used.
+	ResetPasswordTemplateID *string `json:"reset_password_template_id,omitempty"`
+
+	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
+	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+
+	// PKCECodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent to complete the reset.
+	PKCECodeChallenge *string `json:"pkce_code_challenge,omitempty"`
+
+	// Locale is the language of the email, as an IETF BCP 47 tag such as en, es or pt-br; when empty, the email is in English.
+	Locale *string `json:"locale,omitempty"`
+
+	// VerifyEmailTemplateID is the ID of a custom template for the email-verification message sent the first time a user sets a password through a reset; when empty, the default is used.
+	VerifyEmailTemplateID *string `json:"verify_email_template_id,omitempty"`
+}
+
+// PasswordsDiscoveryEmailResetStartResponse is the response of Passwords.Discovery.Email.ResetStart.
+type PasswordsDiscoveryEmailResetStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// PasswordsEmailRequireResetParams holds the parameters of Passwords.Email.RequireReset.
+type PasswordsEmailRequireResetParams struct {
+	// EmailAddress is the email address whose password must be reset.
+	EmailAddress string `json:"email_address"`
+
+	// OrganizationID is the ID of an organization to narrow the request to one member; its slug or external ID is also accepted.
+	OrganizationID *string `json:"organization_id,omitempty"`
+
+	// MemberID is the ID of the member to narrow the request to; an external ID also works.
+	MemberID *string `json:"member_id,omitempty"`
+}
+
+// PasswordsEmailRequireResetResponse is the response of Passwords.Email.RequireReset.
+type PasswordsEmailRequireResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberID is the ID of the affected member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member *Member `json:"member,omitempty"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization *Organization `json:"organization,omitempty"`
+}
+
+// PasswordsEmailResetParams holds the parameters of Passwords.Email.Reset.
+type PasswordsEmailResetParams struct {
+	// PasswordResetToken is the token taken from the password reset link's URL.
+	PasswordResetToken string `json:"password_reset_token"`
+
+	// Password is the new password; it must meet the project's strength policy.
+	Password string `json:"password"`
+
+	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// CodeVerifier is the PKCE verifier whose hash was sent as code_challenge; needed only when the reset was started with a challenge.
+	CodeVerifier *string `json:"code_verifier,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// IntermediateSessionToken is an intermediate session token to add this password reset factor to. If the combined factors meet the organization's requirements it is consumed and a session returned; otherwise it comes back unchanged.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsEmailResetResponse is the response of Passwords.Email.Reset.
+type PasswordsEmailResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// MemberEmailID is the ID of the member's email address.
+	MemberEmailID string `json:"member_email_id"`
+
+	// OrganizationID is the ID of the member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// IntermediateSessionToken is an intermediate session token holding the factors proven so far, returned when member_authenticated is false for the remaining MFA or primary step; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA or another primary factor is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
+	PrimaryRequired *PrimaryRequired `json:"primary_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// PasswordsEmailResetStartParams holds the parameters of Passwords.Email.ResetStart.
+type PasswordsEmailResetStartParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// EmailAddress is the email address of the member to send the reset link to.
+	EmailAddress string `json:"email_address"`
+
+	// ResetPasswordRedirectURL is the URL the reset link opens, where your app collects the new password and completes the reset. When empty, the dashboard default is used; with no default, the call fails.
+	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
+
+	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
+	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+
+	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent as code_verifier to complete the reset.
+	CodeChallenge *string `json:"code_challenge,omitempty"`
+
+	// LoginRedirectURL is the URL opened by the email's option to log in without a password, where your app authenticates the magic link token. When empty, the dashboard default is used; with no default, the call fails.
+	LoginRedirectURL *string `json:"login_redirect_url,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// ResetPasswordTemplateID is the ID of a custom email template for the reset email; when empty, the default template is used.
+	ResetPasswordTemplateID *string `json:"reset_password_template_id,omitempty"`
+
+	// VerifyEmailTemplateID is the ID of a custom template for the email-verification message sent the first time a user sets a password through a reset with cross-organization passwords; when empty, the default is used.
+	VerifyEmailTemplateID *string `json:"verify_email_template_id,omitempty"`
+}
+
+// PasswordsEmailResetStartResponse is the response of Passwords.Email.ResetStart.
+type PasswordsEmailResetStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the email was sent to.
+	MemberID string `json:"member_id"`
+
+	// MemberEmailID is the ID of the member's email address.
+	MemberEmailID string `json:"member_email_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// PasswordsExistingPasswordResetParams holds the parameters of Passwords.ExistingPassword.Reset.
+type PasswordsExistingPasswordResetParams struct {
+	// EmailAddress is the email address of the member.
+	EmailAddress string `json:"email_address"`
+
+	// ExistingPassword is the member's current password.
+	ExistingPassword string `json:"existing_password"`
+
+	// NewPassword is the new password; it must meet the project's strength policy.
+	NewPassword string `json:"new_password"`
+
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsExistingPasswordResetResponse is the response of Passwords.ExistingPassword.Reset.
+type PasswordsExistingPasswordResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// IntermediateSessionToken is an intermediate session token holding the factors proven so far, returned when member_authenticated is false for the remaining MFA or primary step; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA or another primary factor is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
+	PrimaryRequired *PrimaryRequired `json:"primary_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// PasswordsMigrateParams holds the parameters of Passwords.Migrate.
+type PasswordsMigrateParams struct {
+	// EmailAddress is the email address of the member whose password is migrated; only use an address your system has already verified.
+	EmailAddress string `json:"email_address"`
+
+	// Hash is the password hash from your previous system, produced by the algorithm named in hash_type.
+	Hash string `json:"hash"`
+
+	// HashType is the algorithm that produced a password hash being migrated.
+	HashType HashType `json:"hash_type"`
+
+	// OrganizationID is the ID of the organization the member belongs to; its slug or external ID is also accepted. With cross-organization passwords, migrate once per organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Md5Config is the salts of an MD-5 password hash being migrated to Stytch.
+	Md5Config *MD5Config `json:"md_5_config,omitempty"`
+
+	// Argon2Config is the parameters of an Argon2 password hash being migrated to Stytch.
+	Argon2Config *Argon2Config `json:"argon_2_config,omitempty"`
+
+	// Sha1Config is the salts of a SHA-1 password hash being migrated to Stytch.
+	Sha1Config *SHA1Config `json:"sha_1_config,omitempty"`
+
+	// Sha512Config is the salts of a SHA-512 password hash being migrated to Stytch.
+	Sha512Config *SHA512Config `json:"sha_512_config,omitempty"`
+
+	// ScryptConfig is the parameters of a scrypt password hash being migrated to Stytch.
+	ScryptConfig *ScryptConfig `json:"scrypt_config,omitempty"`
+
+	// Pbkdf2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
+	Pbkdf2Config *PBKDF2Config `json:"pbkdf_2_config,omitempty"`
+
+	// Name is the member's name.
+	Name *string `json:"name,omitempty"`
+
+	// TrustedMetadata is arbitrary JSON data about the member, settable only from your backend.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+
+	// UntrustedMetadata is arbitrary JSON data about the member that the frontend SDK can also edit; keep nothing critical in it.
+	UntrustedMetadata map[string]interface{} `json:"untrusted_metadata,omitempty"`
+
+	// Roles are the IDs of roles to assign to the member explicitly.
+	Roles []string `json:"roles,omitempty"`
+
+	// PreserveExistingSessions reports whether to keep the member's existing sessions when explicit roles removed here are still granted implicitly through SSO; defaults to false.
+	PreserveExistingSessions *bool `json:"preserve_existing_sessions,omitempty"`
+
+	// MFAPhoneNumber is the member's phone number for SMS MFA, in E.164 format.
+	MFAPhoneNumber *string `json:"mfa_phone_number,omitempty"`
+
+	// SetPhoneNumberVerified reports whether to mark mfa_phone_number as already verified.
+	SetPhoneNumberVerified *bool `json:"set_phone_number_verified,omitempty"`
+
+	// ExternalID is an ID of your own for the member, unique in the organization, which later calls accept in place of member_id.
+	ExternalID *string `json:"external_id,omitempty"`
+}
+
+// PasswordsMigrateResponse is the response of Passwords.Migrate.
+type PasswordsMigrateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member who received the password.
+	MemberID string `json:"member_id"`
+
+	// MemberCreated reports whether this call created the member.
+	MemberCreated bool `json:"member_created"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// PasswordsSessionsResetParams holds the parameters of Passwords.Sessions.Reset.
+type PasswordsSessionsResetParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// Password is the new password; it must meet the project's strength policy.
+	Password string `json:"password"`
+
+	// SessionToken is the token of the member's current session; pass it or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of the member's current session; pass it or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionDurationMinutes is the new session lifetime in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsSessionsResetResponse is the response of Passwords.Sessions.Reset.
+type PasswordsSessionsResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// IntermediateSessionToken is an intermediate session token holding the factors proven so far, returned when member_authenticated is false for the remaining MFA or primary step; otherwise empty.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA or another primary factor is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// PasswordsStrengthCheckParams holds the parameters of Passwords.StrengthCheck.
+type PasswordsStrengthCheckParams struct {
+	// Password is the password to check.
+	Password string `json:"password"`
+
+	// EmailAddress is the email address the password is for; when given, the password is also checked against known breaches and against the address itself.
+	EmailAddress *string `json:"email_address,omitempty"`
+}
+
+// PasswordsStrengthCheckResponse is the response of Passwords.StrengthCheck.
+type PasswordsStrengthCheckResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ValidPassword reports whether the password meets the project's strength policy and may be set.
+	ValidPassword bool `json:"valid_password"`
+
+	// Score is the zxcvbn strength score, from 0 to 4; under the zxcvbn policy a score of 3 or more passes.
+	Score int32 `json:"score"`
+
+	// BreachedPassword reports whether the password appears in a known data breach.
+	BreachedPassword bool `json:"breached_password"`
+
+	// StrengthPolicy is the project's strength policy: "zxcvbn" (the default) or "luds".
+	StrengthPolicy string `json:"strength_policy"`
+
+	// BreachDetectionOnCreate reports whether the project rejects breached passwords when they are set.
+	BreachDetectionOnCreate bool `json:"breach_detection_on_create"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// LudsFeedback describes what a password lacks under the LUDS strength policy (lowercase, uppercase, digits, symbols).
+	LudsFeedback *LudsFeedback `json:"luds_feedback,omitempty"`
+
+	// ZxcvbnFeedback is zxcvbn's advice for strengthening a password.
+	ZxcvbnFeedback *ZxcvbnFeedback `json:"zxcvbn_feedback,omitempty"`
+}
+
 // PhoneNumberFactor is a phone number the user or member proved they control with a code sent by SMS or WhatsApp.
 type PhoneNumberFactor struct {
 	// PhoneID is the unique ID of the phone number.
@@ -2115,10 +5550,187 @@ type PhoneNumberFactor struct {
 	PhoneNumber string `json:"phone_number"`
 }
 
+// Policy is a project's RBAC policy, the document holding every role, resource and scope used for permission checks.
+type Policy struct {
+	// Roles are the roles members can hold, each granting actions on resources.
+	Roles []PolicyRole `json:"roles"`
+
+	// Resources are the resources that permissions refer to, with the actions each allows.
+	Resources []PolicyResource `json:"resources"`
+
+	// Scopes are the OAuth scopes that tokens can carry, each granting actions on resources.
+	Scopes []PolicyScope `json:"scopes"`
+}
+
+// PolicyResource is something in your application that permissions control access to, such as documents.
+type PolicyResource struct {
+	// ResourceID is the unique ID of the resource, chosen by you. IDs starting with "stytch" are reserved for Stytch's default resources, such as stytch.member.
+	ResourceID string `json:"resource_id"`
+
+	// Description is a description of the resource.
+	Description string `json:"description"`
+
+	// Actions are the actions that can be performed on the resource, such as read or delete.
+	Actions []string `json:"actions"`
+}
+
+// PolicyRole is a named set of permissions that can be assigned to members.
+type PolicyRole struct {
+	// RoleID is the unique ID of the role, chosen by you. stytch_member and stytch_admin are Stytch's reserved default roles.
+	RoleID string `json:"role_id"`
+
+	// Description is a description of the role.
+	Description string `json:"description"`
+
+	// Permissions are the resources the role may act on, with the actions allowed on each.
+	Permissions []PolicyRolePermission `json:"permissions"`
+}
+
+// PolicyRolePermission grants a role some actions on one resource.
+type PolicyRolePermission struct {
+	// ResourceID is the ID of the resource; it must match a resource in the policy exactly.
+	ResourceID string `json:"resource_id"`
+
+	// Actions are the actions allowed on the resource; "*" allows every action.
+	Actions []string `json:"actions"`
+}
+
+// PolicyScope is an OAuth scope that a token can carry, granting actions on resources.
+type PolicyScope struct {
+	// Scope is the name of the scope, as it appears in tokens.
+	Scope string `json:"scope"`
+
+	// Description is a description of the scope.
+	Description string `json:"description"`
+
+	// Permissions are the resources the scope may act on, with the actions allowed on each.
+	Permissions []PolicyScopePermission `json:"permissions"`
+}
+
+// PolicyScopePermission grants a scope some actions on one resource.
+type PolicyScopePermission struct {
+	// ResourceID is the ID of the resource; it must match a resource in the policy exactly.
+	ResourceID string `json:"resource_id"`
+
+	// Actions are the actions allowed on the resource; "*" allows every action.
+	Actions []string `json:"actions"`
+}
+
 // PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
 type PrimaryRequired struct {
 	// AllowedAuthMethods lists the primary methods the organization accepts, such as sso or password. Empty means any method is allowed but the member has no factor that carries over to this organization.
 	AllowedAuthMethods []string `json:"allowed_auth_methods"`
+}
+
+// ProjectMetric is a count of one kind of object in a project.
+type ProjectMetric struct {
+	// MetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
+	MetricType ProjectMetricType `json:"metric_type"`
+
+	// Count is the number of objects of the metric's type.
+	Count uint32 `json:"count"`
+}
+
+// ProjectMetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
+type ProjectMetricType string
+
+// ProjectMetricsParams holds the parameters of Project.Metrics.
+type ProjectMetricsParams = map[string]interface{}
+
+// ProjectMetricsResponse is the response of Project.Metrics.
+type ProjectMetricsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProjectID is the ID of the project.
+	ProjectID string `json:"project_id"`
+
+	// Metrics are the project's counts, one per metric type.
+	Metrics []ProjectMetric `json:"metrics"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// Properties is extra information about a client's browser and network.
+type Properties struct {
+	// NetworkProperties is information about a client's network connection.
+	NetworkProperties NetworkProperties `json:"network_properties"`
+
+	// BrowserProperties is information about a client's browser.
+	BrowserProperties BrowserProperties `json:"browser_properties"`
+}
+
+// ProviderValues is the OAuth provider's own tokens and scopes for the signed-in person, for calling the provider's API; which fields are set depends on the provider.
+type ProviderValues struct {
+	// Scopes are the OAuth scopes the provider granted.
+	Scopes []string `json:"scopes"`
+
+	// AccessToken is the provider's access token, for calling its API on the person's behalf.
+	AccessToken string `json:"access_token"`
+
+	// RefreshToken is the provider's refresh token, for getting a new access token; empty when the provider issued none.
+	RefreshToken string `json:"refresh_token"`
+
+	// ExpiresAt is when the access token expires.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// IDToken is the OpenID Connect ID token, a JWT about the person, when the provider returns one.
+	IDToken string `json:"id_token"`
+}
+
+// RBACOrganizationsGetOrgPolicyParams holds the parameters of RBAC.Organizations.GetOrgPolicy.
+type RBACOrganizationsGetOrgPolicyParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"-"`
+}
+
+// RBACOrganizationsGetOrgPolicyResponse is the response of RBAC.Organizations.GetOrgPolicy.
+type RBACOrganizationsGetOrgPolicyResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// OrgPolicy is an organization's own RBAC policy: roles that exist only in that organization, in addition to the project policy.
+	OrgPolicy OrgPolicy `json:"org_policy"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// RBACOrganizationsSetOrgPolicyParams holds the parameters of RBAC.Organizations.SetOrgPolicy.
+type RBACOrganizationsSetOrgPolicyParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"-"`
+
+	// OrgPolicy is an organization's own RBAC policy: roles that exist only in that organization, in addition to the project policy.
+	OrgPolicy OrgPolicy `json:"org_policy"`
+}
+
+// RBACOrganizationsSetOrgPolicyResponse is the response of RBAC.Organizations.SetOrgPolicy.
+type RBACOrganizationsSetOrgPolicyResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// OrgPolicy is an organization's own RBAC policy: roles that exist only in that organization, in addition to the project policy.
+	OrgPolicy OrgPolicy `json:"org_policy"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// RBACPolicyParams holds the parameters of RBAC.Policy.
+type RBACPolicyParams = map[string]interface{}
+
+// RBACPolicyResponse is the response of RBAC.Policy.
+type RBACPolicyResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Policy is a project's RBAC policy, the document holding every role, resource and scope used for permission checks.
+	Policy *Policy `json:"policy,omitempty"`
 }
 
 // RecoveryCodeFactor is a TOTP recovery code, used as a session authentication factor.
@@ -2127,12 +5739,135 @@ type RecoveryCodeFactor struct {
 	TOTPRecoveryCodeID string `json:"totp_recovery_code_id"`
 }
 
-// ResultsMetadata describes a page of search results.
+// RecoveryCodesGetParams holds the parameters of RecoveryCodes.Get.
+type RecoveryCodesGetParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"-"`
+}
+
+// RecoveryCodesGetResponse is the response of RecoveryCodes.Get.
+type RecoveryCodesGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the codes belong to.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// RecoveryCodes are the member's active, unused recovery codes.
+	RecoveryCodes []string `json:"recovery_codes"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// RecoveryCodesRecoverParams holds the parameters of RecoveryCodes.Recover.
+type RecoveryCodesRecoverParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"member_id"`
+
+	// RecoveryCode is one of the member's unused recovery codes; it can be used only once.
+	RecoveryCode string `json:"recovery_code"`
+
+	// IntermediateSessionToken is an intermediate session token from a primary authentication step; a successful recovery consumes it and returns a member session. Send it, session_token or session_jwt, but only one.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// SessionToken is an existing session of the member to add this factor to and extend. Don't send it with session_jwt or intermediate_session_token.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of an existing session of the member to add this factor to and extend. Don't send it with session_token or intermediate_session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// RecoveryCodesRecoverResponse is the response of RecoveryCodes.Recover.
+type RecoveryCodesRecoverResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// SessionToken is the opaque token of the member session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// RecoveryCodesRemaining is how many unused recovery codes the member has left.
+	RecoveryCodesRemaining int32 `json:"recovery_codes_remaining"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+}
+
+// RecoveryCodesRotateParams holds the parameters of RecoveryCodes.Rotate.
+type RecoveryCodesRotateParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"member_id"`
+}
+
+// RecoveryCodesRotateResponse is the response of RecoveryCodes.Rotate.
+type RecoveryCodesRotateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the codes belong to.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// RecoveryCodes are the member's new recovery codes; show them to the member to store safely.
+	RecoveryCodes []string `json:"recovery_codes"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ResultsMetadata is the paging information returned with a page of search results.
 type ResultsMetadata struct {
-	// Total is the number of users that match the query across all pages.
+	// Total is the number of results that match the query in all; -1 when totals are disabled for the workspace.
 	Total int32 `json:"total"`
 
-	// NextCursor is the value to pass as cursor to fetch the next page; empty on the last page.
+	// NextCursor is the cursor to pass in the next search call to get the following page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
 }
 
@@ -2143,6 +5878,138 @@ type RetiredEmail struct {
 
 	// EmailAddress is the retired email address.
 	EmailAddress string `json:"email_address"`
+}
+
+// Rule is a rule that forces the verdict action for one identifier: an ID, a fingerprint, a CIDR block, an ASN or a country code.
+type Rule struct {
+	// RuleType is the kind of identifier a rule applies to. When several rules match, they take precedence in the order VISITOR_ID, BROWSER_ID, fingerprints from visitor to network, CIDR_BLOCK, ASN, COUNTRY_CODE.
+	RuleType RuleType `json:"rule_type"`
+
+	// Action is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	Action RuleAction `json:"action"`
+
+	// CreatedAt is when the rule was created, in RFC 3339 UTC.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// VisitorID is the visitor ID the rule was set for, if any.
+	VisitorID string `json:"visitor_id"`
+
+	// BrowserID is the browser ID the rule was set for, if any.
+	BrowserID string `json:"browser_id"`
+
+	// VisitorFingerprint is the visitor fingerprint the rule was set for, if any.
+	VisitorFingerprint string `json:"visitor_fingerprint"`
+
+	// BrowserFingerprint is the browser fingerprint the rule was set for, if any.
+	BrowserFingerprint string `json:"browser_fingerprint"`
+
+	// HardwareFingerprint is the hardware fingerprint the rule was set for, if any.
+	HardwareFingerprint string `json:"hardware_fingerprint"`
+
+	// NetworkFingerprint is the network fingerprint the rule was set for, if any.
+	NetworkFingerprint string `json:"network_fingerprint"`
+
+	// CidrBlock is the CIDR block the rule was set for, if any; it applies to end users whose IP falls inside it.
+	CidrBlock string `json:"cidr_block"`
+
+	// CountryCode is the country code the rule was set for, if any.
+	CountryCode string `json:"country_code"`
+
+	// Asn is the autonomous system number the rule was set for, if any.
+	Asn string `json:"asn"`
+
+	// Description is the note attached to the rule, if any.
+	Description string `json:"description"`
+
+	// ExpiresAt is when the rule expires, in RFC 3339 UTC; absent for a permanent rule.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// LastUpdatedAt is when the rule was last changed, in RFC 3339 UTC; null if it was never updated.
+	LastUpdatedAt *time.Time `json:"last_updated_at,omitempty"`
+}
+
+// RuleAction is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+type RuleAction string
+
+// RuleType is the kind of identifier a rule applies to. When several rules match, they take precedence in the order VISITOR_ID, BROWSER_ID, fingerprints from visitor to network, CIDR_BLOCK, ASN, COUNTRY_CODE.
+type RuleType string
+
+// SAMLConnection is a SAML SSO connection between an organization and its identity provider.
+type SAMLConnection struct {
+	// OrganizationID is the ID of the organization the connection belongs to.
+	OrganizationID string `json:"organization_id"`
+
+	// ConnectionID is the unique ID of the SAML connection.
+	ConnectionID string `json:"connection_id"`
+
+	// Status is pending until the connection is fully configured, then active.
+	Status string `json:"status"`
+
+	// IDPEntityID is the identity provider's globally unique entity ID.
+	IDPEntityID string `json:"idp_entity_id"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName string `json:"display_name"`
+
+	// IDPSSOURL is the identity provider's URL to which login requests are sent.
+	IDPSSOURL string `json:"idp_sso_url"`
+
+	// AcsURL is Stytch's Assertion Consumer Service URL, to which the identity provider sends the member back after login.
+	AcsURL string `json:"acs_url"`
+
+	// AudienceURI is the audience URI that marks Stytch as the intended recipient of assertions.
+	AudienceURI string `json:"audience_uri"`
+
+	// SigningCertificates are the X.509 certificates for Stytch's signatures on login requests; upload them to the identity provider if it checks signed requests.
+	SigningCertificates []X509Certificate `json:"signing_certificates"`
+
+	// VerificationCertificates are the identity provider's X.509 certificates that Stytch uses to verify assertions.
+	VerificationCertificates []X509Certificate `json:"verification_certificates"`
+
+	// EncryptionPrivateKeys are the private keys Stytch uses to decrypt encrypted assertions.
+	EncryptionPrivateKeys []EncryptionPrivateKey `json:"encryption_private_keys"`
+
+	// SAMLConnectionImplicitRoleAssignments are roles granted implicitly to every member who logs in through this connection.
+	SAMLConnectionImplicitRoleAssignments []SAMLConnectionImplicitRoleAssignment `json:"saml_connection_implicit_role_assignments"`
+
+	// SAMLGroupImplicitRoleAssignments are roles granted implicitly to members in a given SAML group.
+	SAMLGroupImplicitRoleAssignments []SAMLGroupImplicitRoleAssignment `json:"saml_group_implicit_role_assignments"`
+
+	// AlternativeAudienceURI is another accepted audience URI, used to move an existing SAML integration to Stytch without downtime.
+	AlternativeAudienceURI string `json:"alternative_audience_uri"`
+
+	// IdentityProvider is the kind of identity provider, such as okta, microsoft-entra or generic.
+	IdentityProvider string `json:"identity_provider"`
+
+	// NameidFormat is the NameID format the connection expects.
+	NameidFormat string `json:"nameid_format"`
+
+	// AlternativeAcsURL is another Assertion Consumer Service URL put in login requests, used to move an existing integration without downtime.
+	AlternativeAcsURL string `json:"alternative_acs_url"`
+
+	// IDPInitiatedAuthDisabled reports whether logins started at the identity provider are refused.
+	IDPInitiatedAuthDisabled bool `json:"idp_initiated_auth_disabled"`
+
+	// AllowGatewayCallback reports whether the connection allows gateway callbacks.
+	AllowGatewayCallback bool `json:"allow_gateway_callback"`
+
+	// AttributeMapping maps identity provider user attributes to Stytch values such as email and name.
+	AttributeMapping map[string]interface{} `json:"attribute_mapping"`
+}
+
+// SAMLConnectionImplicitRoleAssignment is a role granted to every member who logs in through a connection.
+type SAMLConnectionImplicitRoleAssignment struct {
+	// RoleID is the ID of the role to grant, such as stytch_member, stytch_admin or a custom role.
+	RoleID string `json:"role_id"`
+}
+
+// SAMLGroupImplicitRoleAssignment is a role granted to members of an identity provider group who log in through a connection.
+type SAMLGroupImplicitRoleAssignment struct {
+	// RoleID is the ID of the role to grant.
+	RoleID string `json:"role_id"`
+
+	// Group is the name of the group whose members get the role.
+	Group string `json:"group"`
 }
 
 // SAMLSSOFactor is a single sign-on through a SAML connection, used as a session authentication factor.
@@ -2199,7 +6066,7 @@ type SCIMAttributes struct {
 	Active bool `json:"active,omitempty"`
 
 	// Groups are the SCIM groups the user belongs to.
-	Groups []SCIMGroup `json:"groups,omitempty"`
+	Groups []SCIMMemberGroup `json:"groups,omitempty"`
 
 	// DisplayName is the user's name, for display.
 	DisplayName string `json:"display_name,omitempty"`
@@ -2256,6 +6123,291 @@ type SCIMAttributes struct {
 	EnterpriseExtension *SCIMEnterpriseExtension `json:"enterprise_extension,omitempty"`
 }
 
+// SCIMConnection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
+type SCIMConnection struct {
+	// OrganizationID is the ID of the organization the connection belongs to.
+	OrganizationID string `json:"organization_id,omitempty"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"connection_id,omitempty"`
+
+	// Status is the connection's status: active or deleted.
+	Status string `json:"status,omitempty"`
+
+	// DisplayName is the human-readable name of the connection.
+	DisplayName string `json:"display_name,omitempty"`
+
+	// IdentityProvider is the identity provider the connection is set up for, such as okta or microsoft-entra, or generic.
+	IdentityProvider string `json:"identity_provider,omitempty"`
+
+	// BaseURL is the URL to give the identity provider, along with the bearer token, as the SCIM endpoint.
+	BaseURL string `json:"base_url,omitempty"`
+
+	// BearerTokenLastFour is the last four characters of the current bearer token.
+	BearerTokenLastFour string `json:"bearer_token_last_four,omitempty"`
+
+	// SCIMGroupImplicitRoleAssignments are the roles granted to members by their SCIM groups.
+	SCIMGroupImplicitRoleAssignments []SCIMGroupImplicitRoleAssignments `json:"scim_group_implicit_role_assignments,omitempty"`
+
+	// NextBearerTokenLastFour is the last four characters of the next bearer token while a rotation is in progress; otherwise empty.
+	NextBearerTokenLastFour string `json:"next_bearer_token_last_four,omitempty"`
+
+	// BearerTokenExpiresAt is when the current bearer token expires.
+	BearerTokenExpiresAt *time.Time `json:"bearer_token_expires_at,omitempty"`
+
+	// NextBearerTokenExpiresAt is when the next bearer token expires; set only while a rotation is in progress.
+	NextBearerTokenExpiresAt *time.Time `json:"next_bearer_token_expires_at,omitempty"`
+}
+
+// SCIMConnectionCreateParams holds the parameters of SCIM.Connection.Create.
+type SCIMConnectionCreateParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// IdentityProvider is a known identity provider for a SCIM connection; naming it lets Stytch apply that provider's quirks, and generic covers any other.
+	IdentityProvider *SCIMIdentityProvider `json:"identity_provider,omitempty"`
+}
+
+// SCIMConnectionCreateResponse is the response of SCIM.Connection.Create.
+type SCIMConnectionCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is a newly created SCIM connection, including its bearer token, which is shown only this once.
+	Connection *SCIMConnectionWithToken `json:"connection,omitempty"`
+}
+
+// SCIMConnectionDeleteParams holds the parameters of SCIM.Connection.Delete.
+type SCIMConnectionDeleteParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SCIM connection to delete.
+	ConnectionID string `json:"-"`
+}
+
+// SCIMConnectionDeleteResponse is the response of SCIM.Connection.Delete.
+type SCIMConnectionDeleteResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectionID is the ID of the deleted connection.
+	ConnectionID string `json:"connection_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// SCIMConnectionGetGroupsParams holds the parameters of SCIM.Connection.GetGroups.
+type SCIMConnectionGetGroupsParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"-"`
+
+	// Cursor is the next_cursor from the previous page; leave it empty for the first page.
+	Cursor *string `json:"-"`
+
+	// Limit is the most groups to return in one page, up to 1000; defaults to 100.
+	Limit *uint32 `json:"-"`
+}
+
+// SCIMConnectionGetGroupsResponse is the response of SCIM.Connection.GetGroups.
+type SCIMConnectionGetGroupsResponse struct {
+	// SCIMGroups are the groups on this page.
+	SCIMGroups []SCIMGroup `json:"scim_groups"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// NextCursor is the cursor to pass for the next page; empty when this is the last page.
+	NextCursor string `json:"next_cursor"`
+}
+
+// SCIMConnectionGetParams holds the parameters of SCIM.Connection.Get.
+type SCIMConnectionGetParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+}
+
+// SCIMConnectionGetResponse is the response of SCIM.Connection.Get.
+type SCIMConnectionGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
+	Connection *SCIMConnection `json:"connection,omitempty"`
+}
+
+// SCIMConnectionRotateCancelParams holds the parameters of SCIM.Connection.RotateCancel.
+type SCIMConnectionRotateCancelParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"-"`
+}
+
+// SCIMConnectionRotateCancelResponse is the response of SCIM.Connection.RotateCancel.
+type SCIMConnectionRotateCancelResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
+	Connection *SCIMConnection `json:"connection,omitempty"`
+}
+
+// SCIMConnectionRotateCompleteParams holds the parameters of SCIM.Connection.RotateComplete.
+type SCIMConnectionRotateCompleteParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"-"`
+}
+
+// SCIMConnectionRotateCompleteResponse is the response of SCIM.Connection.RotateComplete.
+type SCIMConnectionRotateCompleteResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
+	Connection *SCIMConnection `json:"connection,omitempty"`
+}
+
+// SCIMConnectionRotateStartParams holds the parameters of SCIM.Connection.RotateStart.
+type SCIMConnectionRotateStartParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"-"`
+}
+
+// SCIMConnectionRotateStartResponse is the response of SCIM.Connection.RotateStart.
+type SCIMConnectionRotateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is a SCIM connection during a bearer token rotation, including the next token, which is shown only this once.
+	Connection *SCIMConnectionWithNextToken `json:"connection,omitempty"`
+}
+
+// SCIMConnectionUpdateParams holds the parameters of SCIM.Connection.Update.
+type SCIMConnectionUpdateParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"-"`
+
+	// DisplayName is a new human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// IdentityProvider is a known identity provider for a SCIM connection; naming it lets Stytch apply that provider's quirks, and generic covers any other.
+	IdentityProvider *SCIMIdentityProvider `json:"identity_provider,omitempty"`
+
+	// SCIMGroupImplicitRoleAssignments are the roles to grant members by SCIM group; each entry needs a group_id and a role_id.
+	SCIMGroupImplicitRoleAssignments []SCIMGroupImplicitRoleAssignments `json:"scim_group_implicit_role_assignments,omitempty"`
+}
+
+// SCIMConnectionUpdateResponse is the response of SCIM.Connection.Update.
+type SCIMConnectionUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
+	Connection *SCIMConnection `json:"connection,omitempty"`
+}
+
+// SCIMConnectionWithNextToken is a SCIM connection during a bearer token rotation, including the next token, which is shown only this once.
+type SCIMConnectionWithNextToken struct {
+	// OrganizationID is the ID of the organization the connection belongs to.
+	OrganizationID string `json:"organization_id,omitempty"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"connection_id,omitempty"`
+
+	// Status is the connection's status: active or deleted.
+	Status string `json:"status,omitempty"`
+
+	// DisplayName is the human-readable name of the connection.
+	DisplayName string `json:"display_name,omitempty"`
+
+	// BaseURL is the URL to give the identity provider, along with the bearer token, as the SCIM endpoint.
+	BaseURL string `json:"base_url,omitempty"`
+
+	// IdentityProvider is the identity provider the connection is set up for, such as okta or microsoft-entra, or generic.
+	IdentityProvider string `json:"identity_provider,omitempty"`
+
+	// BearerTokenLastFour is the last four characters of the current bearer token.
+	BearerTokenLastFour string `json:"bearer_token_last_four,omitempty"`
+
+	// NextBearerToken is the new bearer token of the rotation; it becomes the current one when the rotation completes. It is shown only once.
+	NextBearerToken string `json:"next_bearer_token,omitempty"`
+
+	// SCIMGroupImplicitRoleAssignments are the roles granted to members by their SCIM groups.
+	SCIMGroupImplicitRoleAssignments []SCIMGroupImplicitRoleAssignments `json:"scim_group_implicit_role_assignments,omitempty"`
+
+	// BearerTokenExpiresAt is when the current bearer token expires.
+	BearerTokenExpiresAt *time.Time `json:"bearer_token_expires_at,omitempty"`
+
+	// NextBearerTokenExpiresAt is when the next bearer token expires; set only while a rotation is in progress.
+	NextBearerTokenExpiresAt *time.Time `json:"next_bearer_token_expires_at,omitempty"`
+}
+
+// SCIMConnectionWithToken is a newly created SCIM connection, including its bearer token, which is shown only this once.
+type SCIMConnectionWithToken struct {
+	// OrganizationID is the ID of the organization the connection belongs to.
+	OrganizationID string `json:"organization_id,omitempty"`
+
+	// ConnectionID is the ID of the SCIM connection.
+	ConnectionID string `json:"connection_id,omitempty"`
+
+	// Status is the connection's status: active or deleted.
+	Status string `json:"status,omitempty"`
+
+	// DisplayName is the human-readable name of the connection.
+	DisplayName string `json:"display_name,omitempty"`
+
+	// IdentityProvider is the identity provider the connection is set up for, such as okta or microsoft-entra, or generic.
+	IdentityProvider string `json:"identity_provider,omitempty"`
+
+	// BaseURL is the URL to give the identity provider, along with the bearer token, as the SCIM endpoint.
+	BaseURL string `json:"base_url,omitempty"`
+
+	// BearerToken is the bearer token the identity provider must send to the SCIM endpoint. It is shown only once, so store it securely.
+	BearerToken string `json:"bearer_token,omitempty"`
+
+	// SCIMGroupImplicitRoleAssignments are the roles granted to members by their SCIM groups.
+	SCIMGroupImplicitRoleAssignments []SCIMGroupImplicitRoleAssignments `json:"scim_group_implicit_role_assignments,omitempty"`
+
+	// BearerTokenExpiresAt is when the current bearer token expires.
+	BearerTokenExpiresAt *time.Time `json:"bearer_token_expires_at,omitempty"`
+}
+
 // SCIMEmail is an email address of a user, as provisioned over SCIM.
 type SCIMEmail struct {
 	// Value is the email address.
@@ -2301,13 +6453,31 @@ type SCIMEntitlement struct {
 	Primary bool `json:"primary,omitempty"`
 }
 
-// SCIMGroup is a group a user belongs to, as provisioned over SCIM.
+// SCIMGroup is a group of users that the identity provider has pushed over a SCIM connection.
 type SCIMGroup struct {
-	// Value is the ID of the group.
-	Value string `json:"value,omitempty"`
+	// GroupID is the ID of the group.
+	GroupID string `json:"group_id,omitempty"`
 
-	// Display is the name of the group, for display.
-	Display string `json:"display,omitempty"`
+	// GroupName is the name of the group.
+	GroupName string `json:"group_name,omitempty"`
+
+	// OrganizationID is the ID of the organization the group belongs to.
+	OrganizationID string `json:"organization_id,omitempty"`
+
+	// ConnectionID is the ID of the SCIM connection the group came through.
+	ConnectionID string `json:"connection_id,omitempty"`
+}
+
+// SCIMGroupImplicitRoleAssignments grants a role to every member of a SCIM group.
+type SCIMGroupImplicitRoleAssignments struct {
+	// RoleID is the ID of the role to grant.
+	RoleID string `json:"role_id"`
+
+	// GroupID is the ID of the SCIM group whose members get the role.
+	GroupID string `json:"group_id"`
+
+	// GroupName is the name of the SCIM group.
+	GroupName *string `json:"group_name,omitempty"`
 }
 
 // SCIMIMs is an instant-messaging address of a user, as provisioned over SCIM.
@@ -2322,6 +6492,9 @@ type SCIMIMs struct {
 	Primary bool `json:"primary,omitempty"`
 }
 
+// SCIMIdentityProvider is a known identity provider for a SCIM connection; naming it lets Stytch apply that provider's quirks, and generic covers any other.
+type SCIMIdentityProvider string
+
 // SCIMManager identifies the manager of a user, as provisioned over SCIM.
 type SCIMManager struct {
 	// Value is the SCIM ID of the manager's user.
@@ -2332,6 +6505,15 @@ type SCIMManager struct {
 
 	// DisplayName is the manager's name, for display.
 	DisplayName string `json:"display_name,omitempty"`
+}
+
+// SCIMMemberGroup is a group a user belongs to, as provisioned over SCIM.
+type SCIMMemberGroup struct {
+	// Value is the ID of the group.
+	Value string `json:"value,omitempty"`
+
+	// Display is the name of the group, for display.
+	Display string `json:"display,omitempty"`
 }
 
 // SCIMName is the parts of a user's real name, as provisioned over SCIM.
@@ -2418,8 +6600,299 @@ type SCIMX509Certificate struct {
 	Primary bool `json:"primary,omitempty"`
 }
 
+// SHA1Config is the salts of a SHA-1 password hash being migrated to Stytch.
+type SHA1Config struct {
+	// PrependSalt is the salt that was put before the password when hashing; empty for none.
+	PrependSalt *string `json:"prepend_salt,omitempty"`
+
+	// AppendSalt is the salt that was put after the password when hashing; empty for none.
+	AppendSalt *string `json:"append_salt,omitempty"`
+}
+
+// SHA512Config is the salts of a SHA-512 password hash being migrated to Stytch.
+type SHA512Config struct {
+	// PrependSalt is the salt that was put before the password when hashing; empty for none.
+	PrependSalt *string `json:"prepend_salt,omitempty"`
+
+	// AppendSalt is the salt that was put after the password when hashing; empty for none.
+	AppendSalt *string `json:"append_salt,omitempty"`
+}
+
 // SMSLocale is a language in which Stytch can write a text message, as an IETF BCP 47 tag; when none is given, messages are in English.
 type SMSLocale string
+
+// SSOAuthenticateParams holds the parameters of SSO.Authenticate.
+type SSOAuthenticateParams struct {
+	// SSOToken is the token taken from the SSO redirect URL.
+	SSOToken string `json:"sso_token"`
+
+	// PKCECodeVerifier is the PKCE verifier whose hash was sent as the code challenge when the SSO flow started; needed only when a challenge was sent.
+	PKCECodeVerifier *string `json:"pkce_code_verifier,omitempty"`
+
+	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Locale is a language in which Stytch can write a text message, as an IETF BCP 47 tag; when none is given, messages are in English.
+	Locale *SMSLocale `json:"locale,omitempty"`
+
+	// IntermediateSessionToken is an intermediate session token to add this SSO factor to. If the combined factors meet the organization's requirements it is consumed and a session returned; otherwise it comes back unchanged.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// SSOAuthenticateResponse is the response of SSO.Authenticate.
+type SSOAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// OrganizationID is the ID of the member's organization.
+	OrganizationID string `json:"organization_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	SessionJWT string `json:"session_jwt"`
+
+	// ResetSession is deprecated and carries no meaning.
+	ResetSession bool `json:"reset_session"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// IntermediateSessionToken is an intermediate session token holding this SSO factor, returned when member_authenticated is false for the remaining MFA step; otherwise empty. SSO factors belong to one organization, so discovery calls reject it.
+	IntermediateSessionToken string `json:"intermediate_session_token"`
+
+	// MemberAuthenticated reports whether the member is fully logged in; when false, MFA is still needed and an intermediate session token is returned.
+	MemberAuthenticated bool `json:"member_authenticated"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
+	MFARequired *MFARequired `json:"mfa_required,omitempty"`
+
+	// PrimaryRequired reports that the member must complete a primary authentication method accepted by the organization before logging in.
+	PrimaryRequired *PrimaryRequired `json:"primary_required,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+
+	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires; absent when none was returned.
+	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
+}
+
+// SSODeleteConnectionParams holds the parameters of SSO.DeleteConnection.
+type SSODeleteConnectionParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SSO connection to delete.
+	ConnectionID string `json:"-"`
+}
+
+// SSODeleteConnectionResponse is the response of SSO.DeleteConnection.
+type SSODeleteConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectionID is the ID of the deleted connection.
+	ConnectionID string `json:"connection_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// SSOExternalCreateConnectionParams holds the parameters of SSO.External.CreateConnection.
+type SSOExternalCreateConnectionParams struct {
+	// OrganizationID is the ID of the organization to add the connection to; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ExternalOrganizationID is the ID of the other organization, in the same project, that owns the SSO connection to reuse.
+	ExternalOrganizationID string `json:"external_organization_id"`
+
+	// ExternalConnectionID is the ID of the SSO connection, owned by the other organization, to reuse.
+	ExternalConnectionID string `json:"external_connection_id"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// ConnectionImplicitRoleAssignments are roles granted implicitly to every member who logs in through this connection.
+	ConnectionImplicitRoleAssignments []SAMLConnectionImplicitRoleAssignment `json:"connection_implicit_role_assignments,omitempty"`
+
+	// GroupImplicitRoleAssignments are roles granted implicitly to members whose identity provider groups include a given group.
+	GroupImplicitRoleAssignments []SAMLGroupImplicitRoleAssignment `json:"group_implicit_role_assignments,omitempty"`
+}
+
+// SSOExternalCreateConnectionResponse is the response of SSO.External.CreateConnection.
+type SSOExternalCreateConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
+	Connection *Connection `json:"connection,omitempty"`
+}
+
+// SSOExternalUpdateConnectionParams holds the parameters of SSO.External.UpdateConnection.
+type SSOExternalUpdateConnectionParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the external connection to update.
+	ConnectionID string `json:"-"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// ExternalConnectionImplicitRoleAssignments are roles granted implicitly to every member who logs in through this connection.
+	ExternalConnectionImplicitRoleAssignments []ConnectionImplicitRoleAssignment `json:"external_connection_implicit_role_assignments,omitempty"`
+
+	// ExternalGroupImplicitRoleAssignments are roles granted implicitly to members whose identity provider groups include a given group.
+	ExternalGroupImplicitRoleAssignments []GroupImplicitRoleAssignment `json:"external_group_implicit_role_assignments,omitempty"`
+}
+
+// SSOExternalUpdateConnectionResponse is the response of SSO.External.UpdateConnection.
+type SSOExternalUpdateConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
+	Connection *Connection `json:"connection,omitempty"`
+}
+
+// SSOGetConnectionsParams holds the parameters of SSO.GetConnections.
+type SSOGetConnectionsParams struct {
+	// OrganizationID is the ID of the organization; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+}
+
+// SSOGetConnectionsResponse is the response of SSO.GetConnections.
+type SSOGetConnectionsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// SAMLConnections are the organization's SAML connections.
+	SAMLConnections []SAMLConnection `json:"saml_connections"`
+
+	// OIDCConnections are the organization's OIDC connections.
+	OIDCConnections []OIDCConnection `json:"oidc_connections"`
+
+	// ExternalConnections are the organization's external connections, which reuse connections of other organizations.
+	ExternalConnections []Connection `json:"external_connections"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// SSOIdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
+type SSOIdentityProvider string
+
+// SSOOIDCCreateConnectionParams holds the parameters of SSO.OIDC.CreateConnection.
+type SSOOIDCCreateConnectionParams struct {
+	// OrganizationID is the ID of the organization to add the connection to; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// IdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
+	IdentityProvider *SSOIdentityProvider `json:"identity_provider,omitempty"`
+}
+
+// SSOOIDCCreateConnectionResponse is the response of SSO.OIDC.CreateConnection.
+type SSOOIDCCreateConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an OIDC SSO connection between an organization and its identity provider.
+	Connection *OIDCConnection `json:"connection,omitempty"`
+}
+
+// SSOOIDCUpdateConnectionParams holds the parameters of SSO.OIDC.UpdateConnection.
+type SSOOIDCUpdateConnectionParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the OIDC connection to update.
+	ConnectionID string `json:"-"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// ClientID is the OAuth 2.0 client ID issued by the identity provider.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// ClientSecret is the OAuth 2.0 client secret issued by the identity provider.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// Issuer is the identity provider's issuer, a case-sensitive https:// URL that identifies it.
+	Issuer *string `json:"issuer,omitempty"`
+
+	// AuthorizationURL is the identity provider's URL that starts an OAuth login.
+	AuthorizationURL *string `json:"authorization_url,omitempty"`
+
+	// TokenURL is the identity provider's URL that issues access and ID tokens.
+	TokenURL *string `json:"token_url,omitempty"`
+
+	// UserinfoURL is the identity provider's OIDC UserInfo endpoint.
+	UserinfoURL *string `json:"userinfo_url,omitempty"`
+
+	// JWKSURL is the URL of the identity provider's JSON Web Key Set, used to verify the tokens it issues.
+	JWKSURL *string `json:"jwks_url,omitempty"`
+
+	// IdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
+	IdentityProvider *SSOIdentityProvider `json:"identity_provider,omitempty"`
+
+	// CustomScopes is a space-separated, URL-encoded list of scopes to request instead of the default openid email profile.
+	CustomScopes *string `json:"custom_scopes,omitempty"`
+
+	// AttributeMapping maps identity provider user attributes to Stytch values, which then appear in the member's trusted metadata.
+	AttributeMapping map[string]interface{} `json:"attribute_mapping,omitempty"`
+}
+
+// SSOOIDCUpdateConnectionResponse is the response of SSO.OIDC.UpdateConnection.
+type SSOOIDCUpdateConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is an OIDC SSO connection between an organization and its identity provider.
+	Connection *OIDCConnection `json:"connection,omitempty"`
+
+	// Warning explains what went wrong when the issuer's discovery document could not be read, even though the update succeeded; empty otherwise.
+	Warning string `json:"warning"`
+}
 
 // SSORegistration links a member to an SSO connection they have signed in through.
 type SSORegistration struct {
@@ -2436,6 +6909,168 @@ type SSORegistration struct {
 	SSOAttributes map[string]interface{} `json:"sso_attributes,omitempty"`
 }
 
+// SSOSAMLCreateConnectionParams holds the parameters of SSO.SAML.CreateConnection.
+type SSOSAMLCreateConnectionParams struct {
+	// OrganizationID is the ID of the organization to add the connection to; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// IdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
+	IdentityProvider *SSOIdentityProvider `json:"identity_provider,omitempty"`
+}
+
+// SSOSAMLCreateConnectionResponse is the response of SSO.SAML.CreateConnection.
+type SSOSAMLCreateConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is a SAML SSO connection between an organization and its identity provider.
+	Connection *SAMLConnection `json:"connection,omitempty"`
+}
+
+// SSOSAMLDeleteEncryptionPrivateKeyParams holds the parameters of SSO.SAML.DeleteEncryptionPrivateKey.
+type SSOSAMLDeleteEncryptionPrivateKeyParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SAML connection.
+	ConnectionID string `json:"-"`
+
+	// PrivateKeyID is the ID of the encryption private key to delete.
+	PrivateKeyID string `json:"-"`
+}
+
+// SSOSAMLDeleteEncryptionPrivateKeyResponse is the response of SSO.SAML.DeleteEncryptionPrivateKey.
+type SSOSAMLDeleteEncryptionPrivateKeyResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// PrivateKeyID is the ID of the deleted private key.
+	PrivateKeyID string `json:"private_key_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// SSOSAMLDeleteVerificationCertificateParams holds the parameters of SSO.SAML.DeleteVerificationCertificate.
+type SSOSAMLDeleteVerificationCertificateParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SAML connection.
+	ConnectionID string `json:"-"`
+
+	// CertificateID is the ID of the verification certificate to delete.
+	CertificateID string `json:"-"`
+}
+
+// SSOSAMLDeleteVerificationCertificateResponse is the response of SSO.SAML.DeleteVerificationCertificate.
+type SSOSAMLDeleteVerificationCertificateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// CertificateID is the ID of the deleted certificate.
+	CertificateID string `json:"certificate_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// SSOSAMLUpdateByURLParams holds the parameters of SSO.SAML.UpdateByURL.
+type SSOSAMLUpdateByURLParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SAML connection to update.
+	ConnectionID string `json:"-"`
+
+	// MetadataURL is the URL of the identity provider's SAML metadata, given by the identity provider.
+	MetadataURL string `json:"metadata_url"`
+}
+
+// SSOSAMLUpdateByURLResponse is the response of SSO.SAML.UpdateByURL.
+type SSOSAMLUpdateByURLResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is a SAML SSO connection between an organization and its identity provider.
+	Connection *SAMLConnection `json:"connection,omitempty"`
+}
+
+// SSOSAMLUpdateConnectionParams holds the parameters of SSO.SAML.UpdateConnection.
+type SSOSAMLUpdateConnectionParams struct {
+	// OrganizationID is the ID of the organization that owns the connection; its slug or external ID also works.
+	OrganizationID string `json:"-"`
+
+	// ConnectionID is the ID of the SAML connection to update.
+	ConnectionID string `json:"-"`
+
+	// IDPEntityID is the identity provider's globally unique entity ID, given by the identity provider.
+	IDPEntityID *string `json:"idp_entity_id,omitempty"`
+
+	// DisplayName is a human-readable name for the connection.
+	DisplayName *string `json:"display_name,omitempty"`
+
+	// AttributeMapping maps identity provider user attributes to Stytch values; it must map email and either full_name or both first_name and last_name. Add a groups key before using group role assignments.
+	AttributeMapping map[string]interface{} `json:"attribute_mapping,omitempty"`
+
+	// X509Certificate is a PEM-encoded X.509 certificate from the identity provider, used to verify the signature of its assertions.
+	X509Certificate *string `json:"x509_certificate,omitempty"`
+
+	// IDPSSOURL is the identity provider's URL to which login requests are sent.
+	IDPSSOURL *string `json:"idp_sso_url,omitempty"`
+
+	// SAMLConnectionImplicitRoleAssignments are roles granted implicitly to every member who logs in through this connection.
+	SAMLConnectionImplicitRoleAssignments []SAMLConnectionImplicitRoleAssignment `json:"saml_connection_implicit_role_assignments,omitempty"`
+
+	// SAMLGroupImplicitRoleAssignments are roles granted implicitly to members in a given SAML group. The attribute_mapping must include a groups key first.
+	SAMLGroupImplicitRoleAssignments []SAMLGroupImplicitRoleAssignment `json:"saml_group_implicit_role_assignments,omitempty"`
+
+	// AlternativeAudienceURI is another audience URI to accept, so that an existing SAML integration can move to Stytch without downtime.
+	AlternativeAudienceURI *string `json:"alternative_audience_uri,omitempty"`
+
+	// IdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
+	IdentityProvider *SSOIdentityProvider `json:"identity_provider,omitempty"`
+
+	// SigningPrivateKey is a PKCS#1 RSA private key (BEGIN RSA PRIVATE KEY) for signing SAML requests; Stytch derives a new signing certificate from it.
+	SigningPrivateKey *string `json:"signing_private_key,omitempty"`
+
+	// NameidFormat is the NameID format the connection expects; defaults to urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress.
+	NameidFormat *string `json:"nameid_format,omitempty"`
+
+	// AlternativeAcsURL is another Assertion Consumer Service URL to put in login requests, for moving an existing integration without downtime; you must proxy requests sent to it to Stytch.
+	AlternativeAcsURL *string `json:"alternative_acs_url,omitempty"`
+
+	// IDPInitiatedAuthDisabled reports whether logins started at the identity provider are refused; defaults to false, which allows them.
+	IDPInitiatedAuthDisabled *bool `json:"idp_initiated_auth_disabled,omitempty"`
+
+	// SAMLEncryptionPrivateKey is a PKCS#1 RSA private key (BEGIN RSA PRIVATE KEY) used to decrypt encrypted SAML assertions.
+	SAMLEncryptionPrivateKey *string `json:"saml_encryption_private_key,omitempty"`
+
+	// AllowGatewayCallback reports whether the connection allows gateway callbacks.
+	AllowGatewayCallback *bool `json:"allow_gateway_callback,omitempty"`
+}
+
+// SSOSAMLUpdateConnectionResponse is the response of SSO.SAML.UpdateConnection.
+type SSOSAMLUpdateConnectionResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Connection is a SAML SSO connection between an organization and its identity provider.
+	Connection *SAMLConnection `json:"connection,omitempty"`
+}
+
 // SalesforceOAuthFactor is a sign-in through Salesforce OAuth, recorded as one of a session's authentication factors.
 type SalesforceOAuthFactor struct {
 	// ID is the ID of the user's or member's Salesforce OAuth registration.
@@ -2448,6 +7083,36 @@ type SalesforceOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// ScopeResult is one requested scope, as shown on a consent screen.
+type ScopeResult struct {
+	// Scope is the name of the scope.
+	Scope string `json:"scope"`
+
+	// Description is a human-readable description of the scope.
+	Description string `json:"description"`
+
+	// IsGrantable reports whether the member can grant the scope; a scope is not grantable when the member lacks the permissions behind it.
+	IsGrantable bool `json:"is_grantable"`
+}
+
+// ScryptConfig is the parameters of a scrypt password hash being migrated to Stytch.
+type ScryptConfig struct {
+	// Salt is the salt the hash was made with, base64-encoded.
+	Salt string `json:"salt"`
+
+	// NParameter is N, the CPU and memory cost (iteration count); a power of two greater than 1 and at most 262144.
+	NParameter int32 `json:"n_parameter"`
+
+	// RParameter is r, the block size.
+	RParameter int32 `json:"r_parameter"`
+
+	// PParameter is p, the parallelism factor.
+	PParameter int32 `json:"p_parameter"`
+
+	// KeyLength is the length of the hash (the key length).
+	KeyLength int32 `json:"key_length"`
+}
+
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
 type SearchOperator string
 
@@ -2458,6 +7123,63 @@ type SearchQuery struct {
 
 	// Operands lists the filters to apply, each an object naming a filter and its value.
 	Operands []map[string]interface{} `json:"operands,omitempty"`
+}
+
+// SessionsAttestParams holds the parameters of Sessions.Attest.
+type SessionsAttestParams struct {
+	// ProfileID is the ID of the Trusted Auth Token profile the token is checked against.
+	ProfileID string `json:"profile_id"`
+
+	// Token is the token, a JWT issued by the trusted identity provider, to attest.
+	Token string `json:"token"`
+
+	// OrganizationID is the ID of the organization the member belongs to; its slug or external ID also works.
+	OrganizationID *string `json:"organization_id,omitempty"`
+
+	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// SessionToken is the token of an existing session to add the factor to; pass it or session_jwt, not both. When absent, a new session is started.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of an existing session to add the factor to; pass it or session_token, not both. When absent, a new session is started.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// SessionsAttestResponse is the response of Sessions.Attest.
+type SessionsAttestResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the token identified.
+	MemberID string `json:"member_id"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession MemberSession `json:"member_session"`
+
+	// SessionToken is the opaque token for the session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
 }
 
 // SessionsAuthenticateParams holds the parameters of Sessions.Authenticate.
@@ -2503,6 +7225,51 @@ type SessionsAuthenticateResponse struct {
 
 	// Verdict is the result of an authorization check that passed.
 	Verdict *AuthorizationVerdict `json:"verdict,omitempty"`
+}
+
+// SessionsExchangeAccessTokenParams holds the parameters of Sessions.ExchangeAccessToken.
+type SessionsExchangeAccessTokenParams struct {
+	// AccessToken is the Connected App access token to exchange; it must carry the full_access scope.
+	AccessToken string `json:"access_token"`
+
+	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// SessionsExchangeAccessTokenResponse is the response of Sessions.ExchangeAccessToken.
+type SessionsExchangeAccessTokenResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the access token was issued for.
+	MemberID string `json:"member_id"`
+
+	// SessionToken is the opaque token for the new session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the new session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
 }
 
 // SessionsExchangeParams holds the parameters of Sessions.Exchange.
@@ -2613,6 +7380,48 @@ type SessionsGetResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// SessionsMigrateParams holds the parameters of Sessions.Migrate.
+type SessionsMigrateParams struct {
+	// SessionToken is the external provider's access token, which Stytch presents to the configured UserInfo endpoint. It is not a Stytch session token.
+	SessionToken string `json:"session_token"`
+
+	// OrganizationID is the ID of the organization whose member is matched; its slug or external ID also works.
+	OrganizationID string `json:"organization_id"`
+
+	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+}
+
+// SessionsMigrateResponse is the response of Sessions.Migrate.
+type SessionsMigrateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member matched by email address.
+	MemberID string `json:"member_id"`
+
+	// SessionToken is the opaque token for the new session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the new session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+}
+
 // SessionsRevokeParams holds the parameters of Sessions.Revoke.
 type SessionsRevokeParams struct {
 	// MemberSessionID is the ID of a session to revoke.
@@ -2667,6 +7476,27 @@ type SlackOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// SlackProviderInfo is a member's Slack OAuth identity, with the user and bot tokens Stytch saved at their last Slack login.
+type SlackProviderInfo struct {
+	// ProviderSubject is the member's unique ID at Slack.
+	ProviderSubject string `json:"provider_subject"`
+
+	// ProviderTenantID is the ID of the member's Slack workspace.
+	ProviderTenantID string `json:"provider_tenant_id"`
+
+	// AccessToken is the Slack user access token saved for the member.
+	AccessToken string `json:"access_token"`
+
+	// Scopes lists the scopes granted to the user access token.
+	Scopes []string `json:"scopes"`
+
+	// BotAccessToken is the Slack bot access token saved for the member's installation.
+	BotAccessToken string `json:"bot_access_token"`
+
+	// BotScopes lists the scopes granted to the bot access token.
+	BotScopes []string `json:"bot_scopes"`
+}
+
 // SnapchatOAuthFactor is a sign-in through Snapchat OAuth, recorded as one of a session's authentication factors.
 type SnapchatOAuthFactor struct {
 	// ID is the ID of the user's or member's Snapchat OAuth registration.
@@ -2701,6 +7531,162 @@ type SteamOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Steam sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// TOTPsAuthenticateParams holds the parameters of TOTPs.Authenticate.
+type TOTPsAuthenticateParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"member_id"`
+
+	// Code is the code shown in the member's authenticator app.
+	Code string `json:"code"`
+
+	// IntermediateSessionToken is an intermediate session token from a primary authentication step; a successful code consumes it and returns a member session. Send it, session_token or session_jwt, but only one.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// SessionToken is an existing session of the member to add this TOTP factor to and extend. Don't send it with session_jwt or intermediate_session_token.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of an existing session of the member to add this TOTP factor to and extend. Don't send it with session_token or intermediate_session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// SetMFAEnrollment optionally changes the member's mfa_enrolled flag on success: enroll sets it, unenroll clears it. Absent leaves it unchanged; ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+	SetMFAEnrollment *string `json:"set_mfa_enrollment,omitempty"`
+
+	// SetDefaultMFA reports whether to make TOTP the member's default MFA method on success. The first MFA method a member completes becomes the default anyway.
+	SetDefaultMFA *bool `json:"set_default_mfa,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// TOTPsAuthenticateResponse is the response of TOTPs.Authenticate.
+type TOTPsAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the authenticated member.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// SessionToken is the opaque token of the member session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the JWT of the member session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// MemberSession is a member's logged-in session in one organization.
+	MemberSession *MemberSession `json:"member_session,omitempty"`
+
+	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
+}
+
+// TOTPsCreateParams holds the parameters of TOTPs.Create.
+type TOTPsCreateParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member to register TOTP for; the member's external ID also works when one is set.
+	MemberID string `json:"member_id"`
+
+	// ExpirationMinutes is how long the new registration may stay unauthenticated, in minutes, from 5 to 1440; defaults to 60.
+	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+
+	// IntermediateSessionToken is an intermediate session token for the member, used when the member is enrolling in MFA during login.
+	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
+
+	// SessionToken is the token of the member's session, used to create the registration for a logged-in member. Don't send it with session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of the member's session, used to create the registration for a logged-in member. Don't send it with session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+}
+
+// TOTPsCreateResponse is the response of TOTPs.Create.
+type TOTPsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the registration belongs to.
+	MemberID string `json:"member_id"`
+
+	// TOTPRegistrationID is the unique ID of the new TOTP registration.
+	TOTPRegistrationID string `json:"totp_registration_id"`
+
+	// Secret is the shared secret the authenticator app uses to generate codes; show it to the member to enter by hand.
+	Secret string `json:"secret"`
+
+	// QrCode is a base64-encoded QR code image of the secret, for the member to scan with an authenticator app.
+	QrCode string `json:"qr_code"`
+
+	// RecoveryCodes are single-use codes the member can use instead of the authenticator app; show them to the member to store safely.
+	RecoveryCodes []string `json:"recovery_codes"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// TOTPsMigrateParams holds the parameters of TOTPs.Migrate.
+type TOTPsMigrateParams struct {
+	// OrganizationID is the ID of the member's organization; its slug or external ID is also accepted.
+	OrganizationID string `json:"organization_id"`
+
+	// MemberID is the ID of the member; the member's external ID also works when one is set.
+	MemberID string `json:"member_id"`
+
+	// Secret is the member's existing TOTP secret, shared with their authenticator app.
+	Secret string `json:"secret"`
+
+	// RecoveryCodes are the member's existing recovery codes to import; when empty, Stytch creates new ones.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+}
+
+// TOTPsMigrateResponse is the response of TOTPs.Migrate.
+type TOTPsMigrateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// MemberID is the ID of the member the registration belongs to.
+	MemberID string `json:"member_id"`
+
+	// Member is a person's account in one organization, identified there by email address.
+	Member Member `json:"member"`
+
+	// Organization is a tenant of a B2B project, usually one of your business customers, with its own members and authentication settings.
+	Organization Organization `json:"organization"`
+
+	// TOTPRegistrationID is the unique ID of the imported TOTP registration.
+	TOTPRegistrationID string `json:"totp_registration_id"`
+
+	// RecoveryCodes are the member's recovery codes: the imported ones, or new ones when none were given.
+	RecoveryCodes []string `json:"recovery_codes"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // TikTokOAuthFactor is a sign-in through TikTok OAuth, recorded as one of a session's authentication factors.
@@ -2745,6 +7731,60 @@ type TwitterOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// Verdict is Stytch's assessment of a fingerprinted device: the recommended action and the reasons for it.
+type Verdict struct {
+	// Action is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	Action VerdictAction `json:"action"`
+
+	// Reasons are the warning flags behind the action, such as VIRTUAL_MACHINE or RULE_MATCH.
+	Reasons []string `json:"reasons"`
+
+	// DetectedDeviceType is the operating system and architecture of the device that took the fingerprint.
+	DetectedDeviceType string `json:"detected_device_type"`
+
+	// IsAuthenticDevice reports whether the device appears authentic; false when hardware or browser deception is detected.
+	IsAuthenticDevice bool `json:"is_authentic_device"`
+
+	// VerdictReasonOverrides are the verdict reason overrides that were applied, if any.
+	VerdictReasonOverrides []VerdictReasonOverride `json:"verdict_reason_overrides"`
+
+	// RuleMatchType is the kind of identifier a rule applies to. When several rules match, they take precedence in the order VISITOR_ID, BROWSER_ID, fingerprints from visitor to network, CIDR_BLOCK, ASN, COUNTRY_CODE.
+	RuleMatchType *RuleType `json:"rule_match_type,omitempty"`
+
+	// RuleMatchIdentifier is the value of the identifier whose rule matched, such as a visitor ID; present only when reasons include RULE_MATCH.
+	RuleMatchIdentifier string `json:"rule_match_identifier"`
+}
+
+// VerdictAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+type VerdictAction string
+
+// VerdictReasonAction is a verdict reason with its default action and any override you set.
+type VerdictReasonAction struct {
+	// VerdictReason is the verdict reason.
+	VerdictReason string `json:"verdict_reason"`
+
+	// DefaultAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	DefaultAction VerdictAction `json:"default_action"`
+
+	// OverrideAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	OverrideAction *VerdictAction `json:"override_action,omitempty"`
+
+	// OverrideCreatedAt is when the override was created, in RFC 3339 UTC; absent when there is none.
+	OverrideCreatedAt *time.Time `json:"override_created_at,omitempty"`
+
+	// OverrideDescription is the note attached to the override, if any.
+	OverrideDescription string `json:"override_description"`
+}
+
+// VerdictReasonOverride is an override that changed the action returned for a verdict reason.
+type VerdictReasonOverride struct {
+	// VerdictReason is the verdict reason that was overridden.
+	VerdictReason string `json:"verdict_reason"`
+
+	// OverrideAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	OverrideAction VerdictAction `json:"override_action"`
+}
+
 // WebAuthnFactor is a passkey or WebAuthn authenticator, used as a session authentication factor.
 type WebAuthnFactor struct {
 	// WebAuthnRegistrationID is the ID of the WebAuthn registration that was used.
@@ -2757,6 +7797,27 @@ type WebAuthnFactor struct {
 	UserAgent string `json:"user_agent"`
 }
 
+// X509Certificate is an X.509 certificate attached to a SAML connection.
+type X509Certificate struct {
+	// CertificateID is the unique ID of the certificate.
+	CertificateID string `json:"certificate_id"`
+
+	// Certificate is the certificate in PEM format.
+	Certificate string `json:"certificate"`
+
+	// Issuer is the certificate's issuer.
+	Issuer string `json:"issuer"`
+
+	// CreatedAt is when the certificate was added.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// ExpiresAt is when the certificate expires.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// UpdatedAt is when the certificate was last updated.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
 // YahooOAuthFactor is a sign-in through Yahoo OAuth, recorded as one of a session's authentication factors.
 type YahooOAuthFactor struct {
 	// ID is the ID of the user's or member's Yahoo OAuth registration.
@@ -2767,4 +7828,13 @@ type YahooOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Yahoo sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// ZxcvbnFeedback is zxcvbn's advice for strengthening a password.
+type ZxcvbnFeedback struct {
+	// Warning is a short explanation of why the password is weak; empty when there is none.
+	Warning string `json:"warning"`
+
+	// Suggestions are tips for making the password stronger.
+	Suggestions []string `json:"suggestions"`
 }

@@ -11,307 +11,1813 @@ import (
 	"github.com/gostytch/stytch/internal/optest"
 )
 
-var _ url.Values // not every surface has query parameters
+var (
+	_ url.Values           // not every surface has query parameters
+	_ stytch.RequestOption // nor per-call options
+)
 
-// TestGeneratedOperations calls every operation once. Path parameters hold
+// operationCases calls every operation once. Path parameters hold
 // characters that must be escaped; required fields are set and optional ones
 // left out, so the body the server sees holds exactly the required fields.
+var operationCases = []optest.Case[*Client]{
+	{
+		ID:            "ConnectedApp.Clients.Create",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"client_type"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{})
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Get",
+		Method:        "GET",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Search",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{})
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Secrets.Rotate",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25/secrets/rotate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Secrets.RotateCancel",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25/secrets/rotate/cancel",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Secrets.RotateStart",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25/secrets/rotate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Update",
+		Method:        "PUT",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "Debug.Whoami",
+		Method:        "GET",
+		Path:          "/v1/debug/whoami",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Debug.Whoami(ctx, &DebugWhoamiParams{})
+		},
+	},
+	{
+		ID:            "Discovery.IntermediateSessions.Exchange",
+		Method:        "POST",
+		Path:          "/v1/b2b/discovery/intermediate_sessions/exchange",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"intermediate_session_token", "organization_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Discovery.IntermediateSessions.Exchange(ctx, &DiscoveryIntermediateSessionsExchangeParams{})
+		},
+	},
+	{
+		ID:            "Discovery.Organizations.Create",
+		Method:        "POST",
+		Path:          "/v1/b2b/discovery/organizations/create",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"intermediate_session_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Discovery.Organizations.Create(ctx, &DiscoveryOrganizationsCreateParams{})
+		},
+	},
+	{
+		ID:            "Discovery.Organizations.List",
+		Method:        "POST",
+		Path:          "/v1/b2b/discovery/organizations",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Discovery.Organizations.List(ctx, &DiscoveryOrganizationsListParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Email.Risk",
+		Method:        "POST",
+		Path:          "/telemetry/v1/email/risk",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Fingerprint.Lookup",
+		Method:        "POST",
+		Path:          "/telemetry/v1/fingerprint/lookup",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"telemetry_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Rules.List",
+		Method:        "POST",
+		Path:          "/telemetry/v1/rules/list",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Rules.Set",
+		Method:        "POST",
+		Path:          "/telemetry/v1/rules/set",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"action"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{})
+		},
+	},
+	{
+		ID:            "Fraud.VerdictReasons.List",
+		Method:        "POST",
+		Path:          "/telemetry/v1/verdict_reasons/list",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{})
+		},
+	},
+	{
+		ID:            "Fraud.VerdictReasons.Override",
+		Method:        "POST",
+		Path:          "/telemetry/v1/verdict_reasons/override",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"verdict_reason", "override_action"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{})
+		},
+	},
+	{
+		ID:            "IDP.IntrospectTokenNetwork",
+		Method:        "POST",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/oauth2/introspect",
+		HasBody:       true,
+		Form:          true,
+		BodyKeys:      []string{"token", "client_id"},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{})
+		},
+	},
+	{
+		ID:            "IDP.OAuth.Authorize",
+		Method:        "POST",
+		Path:          "/v1/b2b/idp/oauth/authorize",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"consent_granted", "scopes", "client_id", "redirect_uri", "response_type"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{})
+		},
+	},
+	{
+		ID:            "IDP.OAuth.AuthorizeStart",
+		Method:        "POST",
+		Path:          "/v1/b2b/idp/oauth/authorize/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"client_id", "redirect_uri", "response_type", "scopes"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{})
+		},
+	},
+	{
+		ID:            "Impersonation.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/impersonation/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"impersonation_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "M2M.Clients.Create",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"scopes"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{})
+		},
+	},
+	{
+		ID:            "M2M.Clients.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Get",
+		Method:        "GET",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Search",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{})
+		},
+	},
+	{
+		ID:            "M2M.Clients.Secrets.Rotate",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25/secrets/rotate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.Rotate(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Secrets.RotateCancel",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25/secrets/rotate/cancel",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateCancel(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Secrets.RotateStart",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25/secrets/rotate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateStart(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Update",
+		Method:        "PUT",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Token",
+		Method:        "POST",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/oauth2/token",
+		HasBody:       true,
+		Form:          true,
+		BodyKeys:      []string{"grant_type", "client_id", "client_secret"},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Token(ctx, &M2MTokenParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/magic_links/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"magic_links_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Discovery.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/magic_links/discovery/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"discovery_magic_links_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Discovery.Authenticate(ctx, &MagicLinksDiscoveryAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.Discovery.Send",
+		Method:        "POST",
+		Path:          "/v1/b2b/magic_links/email/discovery/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.Discovery.Send(ctx, &MagicLinksEmailDiscoverySendParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.Invite",
+		Method:        "POST",
+		Path:          "/v1/b2b/magic_links/email/invite",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "email_address"},
+		NotInBody:     []string{},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{}, stytch.WithMemberSession(optest.MemberSession))
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.LoginOrSignup",
+		Method:        "POST",
+		Path:          "/v1/b2b/magic_links/email/login_or_signup",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.LoginOrSignup(ctx, &MagicLinksEmailLoginOrSignupParams{})
+		},
+	},
+	{
+		ID:            "OAuth.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/oauth/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"oauth_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OAuth.Discovery.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/oauth/discovery/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"discovery_oauth_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OAuth.Discovery.Authenticate(ctx, &OAuthDiscoveryAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Email.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/otps/email/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "email_address", "code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Email.Authenticate(ctx, &OTPsEmailAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Email.Discovery.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/otps/email/discovery/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address", "code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Email.Discovery.Authenticate(ctx, &OTPsEmailDiscoveryAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Email.Discovery.Send",
+		Method:        "POST",
+		Path:          "/v1/b2b/otps/email/discovery/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Email.Discovery.Send(ctx, &OTPsEmailDiscoverySendParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Email.LoginOrSignup",
+		Method:        "POST",
+		Path:          "/v1/b2b/otps/email/login_or_signup",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Email.LoginOrSignup(ctx, &OTPsEmailLoginOrSignupParams{})
+		},
+	},
+	{
+		ID:            "OTPs.SMS.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/otps/sms/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id", "code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.SMS.Authenticate(ctx, &OTPsSMSAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.SMS.Send",
+		Method:        "POST",
+		Path:          "/v1/b2b/otps/sms/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
+		},
+	},
+	{
+		ID:            "Organizations.ConnectedApps",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/connected_apps",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.ConnectedApps(ctx, &OrganizationsConnectedAppsParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.ConnectedApps(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Create",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_name"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Create(ctx, &OrganizationsCreateParams{})
+		},
+	},
+	{
+		ID:            "Organizations.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Delete(ctx, &OrganizationsDeleteParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.DeleteExternalID",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/external_id",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.DeleteExternalID(ctx, &OrganizationsDeleteExternalIDParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.DeleteExternalID(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Get",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Get(ctx, &OrganizationsGetParams{OrganizationID: "organization_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.GetConnectedApp",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/connected_apps/connected_app_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connected_app_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.GetConnectedApp(ctx, &OrganizationsGetConnectedAppParams{OrganizationID: "organization_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.GetConnectedApp(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.ConnectedApps.Revoke",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/connected_apps/connected_app_id%2F..%3F%23%25/revoke",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "connected_app_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.ConnectedApps.Revoke(ctx, &OrganizationsMembersConnectedAppsRevokeParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.ConnectedApps.Revoke(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.Create",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Create(ctx, &OrganizationsMembersCreateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Create(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.DangerouslyGet",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/members/dangerously_get/member_id%2F..%3F%23%25",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"member_id", "include_deleted"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DangerouslyGet(ctx, &OrganizationsMembersDangerouslyGetParams{MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DangerouslyGet(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Delete(ctx, &OrganizationsMembersDeleteParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.DeleteExternalID",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/external_id",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeleteExternalID(ctx, &OrganizationsMembersDeleteExternalIDParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeleteExternalID(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.DeleteMFAPhoneNumber",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/mfa_phone_numbers/member_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeleteMFAPhoneNumber(ctx, &OrganizationsMembersDeleteMFAPhoneNumberParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeleteMFAPhoneNumber(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.DeletePassword",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/passwords/member_password_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_password_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeletePassword(ctx, &OrganizationsMembersDeletePasswordParams{OrganizationID: "organization_id/..?#%", MemberPasswordID: "member_password_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeletePassword(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.DeleteTOTP",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/totp",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeleteTOTP(ctx, &OrganizationsMembersDeleteTOTPParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.DeleteTOTP(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.Get",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/member",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "email_address"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Get(ctx, &OrganizationsMembersGetParams{OrganizationID: "organization_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.GetConnectedApps",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/connected_apps",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.GetConnectedApps(ctx, &OrganizationsMembersGetConnectedAppsParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.GetConnectedApps(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.OAuthProviders.Github",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/github",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Github(ctx, &OrganizationsMembersOAuthProvidersGithubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Github(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.OAuthProviders.Google",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/google",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Google(ctx, &OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Google(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.OAuthProviders.Hubspot",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/hubspot",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, &OrganizationsMembersOAuthProvidersHubspotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.OAuthProviders.Microsoft",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/microsoft",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Microsoft(ctx, &OrganizationsMembersOAuthProvidersMicrosoftParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Microsoft(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.OAuthProviders.Slack",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/slack",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Slack(ctx, &OrganizationsMembersOAuthProvidersSlackParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Slack(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.OIDCProviders",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oidc_providers",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OIDCProviders(ctx, &OrganizationsMembersOIDCProvidersParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.OIDCProviders(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.Reactivate",
+		Method:        "PUT",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/reactivate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Reactivate(ctx, &OrganizationsMembersReactivateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Reactivate(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.Search",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations/members/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_ids"},
+		NotInBody:     []string{},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Search(ctx, &OrganizationsMembersSearchParams{}, stytch.WithMemberSession(optest.MemberSession))
+		},
+	},
+	{
+		ID:            "Organizations.Members.StartEmailUpdate",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/start_email_update",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.StartEmailUpdate(ctx, &OrganizationsMembersStartEmailUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.StartEmailUpdate(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.UnlinkRetiredEmail",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/unlink_retired_email",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.UnlinkRetiredEmail(ctx, &OrganizationsMembersUnlinkRetiredEmailParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.UnlinkRetiredEmail(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Members.Update",
+		Method:        "PUT",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Update(ctx, &OrganizationsMembersUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Members.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Metrics",
+		Method:        "GET",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/metrics",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Metrics(ctx, &OrganizationsMetricsParams{OrganizationID: "organization_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Metrics(ctx, nil)
+		},
+	},
+	{
+		ID:            "Organizations.Search",
+		Method:        "POST",
+		Path:          "/v1/b2b/organizations/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Search(ctx, &OrganizationsSearchParams{})
+		},
+	},
+	{
+		ID:            "Organizations.Update",
+		Method:        "PUT",
+		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Update(ctx, &OrganizationsUpdateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Organizations.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "Passwords.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "email_address", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Discovery.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/discovery/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Discovery.Authenticate(ctx, &PasswordsDiscoveryAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Discovery.Email.Reset",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/discovery/email/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"password_reset_token", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Discovery.Email.Reset(ctx, &PasswordsDiscoveryEmailResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Discovery.Email.ResetStart",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/discovery/email/reset/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Discovery.Email.ResetStart(ctx, &PasswordsDiscoveryEmailResetStartParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Email.RequireReset",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/email/require_reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Email.RequireReset(ctx, &PasswordsEmailRequireResetParams{}, stytch.WithMemberSession(optest.MemberSession))
+		},
+	},
+	{
+		ID:            "Passwords.Email.Reset",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/email/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"password_reset_token", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Email.ResetStart",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/email/reset/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{})
+		},
+	},
+	{
+		ID:            "Passwords.ExistingPassword.Reset",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/existing_password/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address", "existing_password", "new_password", "organization_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Migrate",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/migrate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address", "hash", "hash_type", "organization_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Sessions.Reset",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/session/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.StrengthCheck",
+		Method:        "POST",
+		Path:          "/v1/b2b/passwords/strength_check",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{})
+		},
+	},
+	{
+		ID:            "Project.Metrics",
+		Method:        "GET",
+		Path:          "/v1/projects/metrics",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Project.Metrics(ctx, &ProjectMetricsParams{})
+		},
+	},
+	{
+		ID:            "RBAC.Organizations.GetOrgPolicy",
+		Method:        "GET",
+		Path:          "/v1/b2b/rbac/organizations/organization_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RBAC.Organizations.GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: "organization_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.RBAC.Organizations.GetOrgPolicy(ctx, nil)
+		},
+	},
+	{
+		ID:            "RBAC.Organizations.SetOrgPolicy",
+		Method:        "PUT",
+		Path:          "/v1/b2b/rbac/organizations/organization_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"org_policy"},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RBAC.Organizations.SetOrgPolicy(ctx, &RBACOrganizationsSetOrgPolicyParams{OrganizationID: "organization_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.RBAC.Organizations.SetOrgPolicy(ctx, nil)
+		},
+	},
+	{
+		ID:            "RBAC.Policy",
+		Method:        "GET",
+		Path:          "/v1/b2b/rbac/policy",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RBAC.Policy(ctx, &RBACPolicyParams{})
+		},
+	},
+	{
+		ID:            "RecoveryCodes.Get",
+		Method:        "GET",
+		Path:          "/v1/b2b/recovery_codes/organization_id%2F..%3F%23%25/member_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RecoveryCodes.Get(ctx, &RecoveryCodesGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.RecoveryCodes.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "RecoveryCodes.Recover",
+		Method:        "POST",
+		Path:          "/v1/b2b/recovery_codes/recover",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id", "recovery_code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RecoveryCodes.Recover(ctx, &RecoveryCodesRecoverParams{})
+		},
+	},
+	{
+		ID:            "RecoveryCodes.Rotate",
+		Method:        "POST",
+		Path:          "/v1/b2b/recovery_codes/rotate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RecoveryCodes.Rotate(ctx, &RecoveryCodesRotateParams{})
+		},
+	},
+	{
+		ID:            "SCIM.Connection.Create",
+		Method:        "POST",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Create(ctx, &SCIMConnectionCreateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Create(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection/connection_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Delete(ctx, &SCIMConnectionDeleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.Get",
+		Method:        "GET",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Get(ctx, &SCIMConnectionGetParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.GetGroups",
+		Method:        "GET",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection/connection_id%2F..%3F%23%25",
+		Query:         url.Values{},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id", "cursor", "limit"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.GetGroups(ctx, &SCIMConnectionGetGroupsParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.GetGroups(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.RotateCancel",
+		Method:        "POST",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection/connection_id%2F..%3F%23%25/rotate/cancel",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.RotateCancel(ctx, &SCIMConnectionRotateCancelParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.RotateCancel(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.RotateComplete",
+		Method:        "POST",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection/connection_id%2F..%3F%23%25/rotate/complete",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.RotateComplete(ctx, &SCIMConnectionRotateCompleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.RotateComplete(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.RotateStart",
+		Method:        "POST",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection/connection_id%2F..%3F%23%25/rotate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.RotateStart(ctx, &SCIMConnectionRotateStartParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.RotateStart(ctx, nil)
+		},
+	},
+	{
+		ID:            "SCIM.Connection.Update",
+		Method:        "PUT",
+		Path:          "/v1/b2b/scim/organization_id%2F..%3F%23%25/connection/connection_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Update(ctx, &SCIMConnectionUpdateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SCIM.Connection.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/sso/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"sso_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.Authenticate(ctx, &SSOAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "SSO.DeleteConnection",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/sso/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.DeleteConnection(ctx, &SSODeleteConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.DeleteConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.External.CreateConnection",
+		Method:        "POST",
+		Path:          "/v1/b2b/sso/external/organization_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"external_organization_id", "external_connection_id"},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.External.CreateConnection(ctx, &SSOExternalCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.External.CreateConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.External.UpdateConnection",
+		Method:        "PUT",
+		Path:          "/v1/b2b/sso/external/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.External.UpdateConnection(ctx, &SSOExternalUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.External.UpdateConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.GetConnections",
+		Method:        "GET",
+		Path:          "/v1/b2b/sso/organization_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.GetConnections(ctx, &SSOGetConnectionsParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.GetConnections(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.OIDC.CreateConnection",
+		Method:        "POST",
+		Path:          "/v1/b2b/sso/oidc/organization_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.OIDC.CreateConnection(ctx, &SSOOIDCCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.OIDC.CreateConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.OIDC.UpdateConnection",
+		Method:        "PUT",
+		Path:          "/v1/b2b/sso/oidc/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.OIDC.UpdateConnection(ctx, &SSOOIDCUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.OIDC.UpdateConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.SAML.CreateConnection",
+		Method:        "POST",
+		Path:          "/v1/b2b/sso/saml/organization_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.CreateConnection(ctx, &SSOSAMLCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.CreateConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.SAML.DeleteEncryptionPrivateKey",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/sso/saml/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25/encryption_private_keys/private_key_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id", "private_key_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.DeleteEncryptionPrivateKey(ctx, &SSOSAMLDeleteEncryptionPrivateKeyParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", PrivateKeyID: "private_key_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.DeleteEncryptionPrivateKey(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.SAML.DeleteVerificationCertificate",
+		Method:        "DELETE",
+		Path:          "/v1/b2b/sso/saml/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25/verification_certificates/certificate_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id", "certificate_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.DeleteVerificationCertificate(ctx, &SSOSAMLDeleteVerificationCertificateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", CertificateID: "certificate_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.DeleteVerificationCertificate(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.SAML.UpdateByURL",
+		Method:        "PUT",
+		Path:          "/v1/b2b/sso/saml/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25/url",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"metadata_url"},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.UpdateByURL(ctx, &SSOSAMLUpdateByURLParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.UpdateByURL(ctx, nil)
+		},
+	},
+	{
+		ID:            "SSO.SAML.UpdateConnection",
+		Method:        "PUT",
+		Path:          "/v1/b2b/sso/saml/organization_id%2F..%3F%23%25/connections/connection_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "connection_id"},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.UpdateConnection(ctx, &SSOSAMLUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.SSO.SAML.UpdateConnection(ctx, nil)
+		},
+	},
+	{
+		ID:            "Sessions.Attest",
+		Method:        "POST",
+		Path:          "/v1/b2b/sessions/attest",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"profile_id", "token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Attest(ctx, &SessionsAttestParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/sessions/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Exchange",
+		Method:        "POST",
+		Path:          "/v1/b2b/sessions/exchange",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Exchange(ctx, &SessionsExchangeParams{})
+		},
+	},
+	{
+		ID:            "Sessions.ExchangeAccessToken",
+		Method:        "POST",
+		Path:          "/v1/b2b/sessions/exchange_access_token",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"access_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Get",
+		Method:        "GET",
+		Path:          "/v1/b2b/sessions",
+		Query:         url.Values{"organization_id": {"organization_id/..?#%"}, "member_id": {"member_id/..?#%"}},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"organization_id", "member_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Get(ctx, &SessionsGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		},
+	},
+	{
+		ID:            "Sessions.GetJWKS",
+		Method:        "GET",
+		Path:          "/v1/b2b/sessions/jwks/project_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.GetJWKS(ctx, nil)
+		},
+	},
+	{
+		ID:            "Sessions.Migrate",
+		Method:        "POST",
+		Path:          "/v1/b2b/sessions/migrate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"session_token", "organization_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Revoke",
+		Method:        "POST",
+		Path:          "/v1/b2b/sessions/revoke",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{}, stytch.WithMemberSession(optest.MemberSession))
+		},
+	},
+	{
+		ID:            "TOTPs.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/b2b/totp/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id", "code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "TOTPs.Create",
+		Method:        "POST",
+		Path:          "/v1/b2b/totp",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.Create(ctx, &TOTPsCreateParams{})
+		},
+	},
+	{
+		ID:            "TOTPs.Migrate",
+		Method:        "POST",
+		Path:          "/v1/b2b/totp/migrate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"organization_id", "member_id", "secret"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.Migrate(ctx, &TOTPsMigrateParams{})
+		},
+	},
+}
+
 func TestGeneratedOperations(t *testing.T) {
-	optest.Run(t, []optest.Case[*Client]{
-		{
-			ID:        "Discovery.IntermediateSessions.Exchange",
-			Method:    "POST",
-			Path:      "/v1/b2b/discovery/intermediate_sessions/exchange",
-			HasBody:   true,
-			BodyKeys:  []string{"intermediate_session_token", "organization_id"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Discovery.IntermediateSessions.Exchange(ctx, &DiscoveryIntermediateSessionsExchangeParams{})
-			},
-		},
-		{
-			ID:        "Discovery.Organizations.Create",
-			Method:    "POST",
-			Path:      "/v1/b2b/discovery/organizations/create",
-			HasBody:   true,
-			BodyKeys:  []string{"intermediate_session_token"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Discovery.Organizations.Create(ctx, &DiscoveryOrganizationsCreateParams{})
-			},
-		},
-		{
-			ID:        "Discovery.Organizations.List",
-			Method:    "POST",
-			Path:      "/v1/b2b/discovery/organizations",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Discovery.Organizations.List(ctx, &DiscoveryOrganizationsListParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Authenticate",
-			Method:    "POST",
-			Path:      "/v1/b2b/magic_links/authenticate",
-			HasBody:   true,
-			BodyKeys:  []string{"magic_links_token"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Discovery.Authenticate",
-			Method:    "POST",
-			Path:      "/v1/b2b/magic_links/discovery/authenticate",
-			HasBody:   true,
-			BodyKeys:  []string{"discovery_magic_links_token"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Discovery.Authenticate(ctx, &MagicLinksDiscoveryAuthenticateParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.Discovery.Send",
-			Method:    "POST",
-			Path:      "/v1/b2b/magic_links/email/discovery/send",
-			HasBody:   true,
-			BodyKeys:  []string{"email_address"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.Discovery.Send(ctx, &MagicLinksEmailDiscoverySendParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.Invite",
-			Method:    "POST",
-			Path:      "/v1/b2b/magic_links/email/invite",
-			HasBody:   true,
-			BodyKeys:  []string{"organization_id", "email_address"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.LoginOrSignup",
-			Method:    "POST",
-			Path:      "/v1/b2b/magic_links/email/login_or_signup",
-			HasBody:   true,
-			BodyKeys:  []string{"organization_id", "email_address"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.LoginOrSignup(ctx, &MagicLinksEmailLoginOrSignupParams{})
-			},
-		},
-		{
-			ID:        "Organizations.Create",
-			Method:    "POST",
-			Path:      "/v1/b2b/organizations",
-			HasBody:   true,
-			BodyKeys:  []string{"organization_name"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Create(ctx, &OrganizationsCreateParams{})
-			},
-		},
-		{
-			ID:        "Organizations.Delete",
-			Method:    "DELETE",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Delete(ctx, &OrganizationsDeleteParams{OrganizationID: "organization_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Delete(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Get",
-			Method:    "GET",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Get(ctx, &OrganizationsGetParams{OrganizationID: "organization_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Get(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Members.Create",
-			Method:    "POST",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members",
-			HasBody:   true,
-			BodyKeys:  []string{"email_address"},
-			NotInBody: []string{"organization_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Create(ctx, &OrganizationsMembersCreateParams{OrganizationID: "organization_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Create(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Members.Delete",
-			Method:    "DELETE",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id", "member_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Delete(ctx, &OrganizationsMembersDeleteParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Delete(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Members.Get",
-			Method:    "GET",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25/member",
-			Query:     url.Values{},
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id", "member_id", "email_address"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Get(ctx, &OrganizationsMembersGetParams{OrganizationID: "organization_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Get(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Members.Reactivate",
-			Method:    "PUT",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/reactivate",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id", "member_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Reactivate(ctx, &OrganizationsMembersReactivateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Reactivate(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Members.Search",
-			Method:    "POST",
-			Path:      "/v1/b2b/organizations/members/search",
-			HasBody:   true,
-			BodyKeys:  []string{"organization_ids"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Search(ctx, &OrganizationsMembersSearchParams{})
-			},
-		},
-		{
-			ID:        "Organizations.Members.Update",
-			Method:    "PUT",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id", "member_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Update(ctx, &OrganizationsMembersUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Members.Update(ctx, nil)
-			},
-		},
-		{
-			ID:        "Organizations.Search",
-			Method:    "POST",
-			Path:      "/v1/b2b/organizations/search",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Search(ctx, &OrganizationsSearchParams{})
-			},
-		},
-		{
-			ID:        "Organizations.Update",
-			Method:    "PUT",
-			Path:      "/v1/b2b/organizations/organization_id%2F..%3F%23%25",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Update(ctx, &OrganizationsUpdateParams{OrganizationID: "organization_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Organizations.Update(ctx, nil)
-			},
-		},
-		{
-			ID:        "Sessions.Authenticate",
-			Method:    "POST",
-			Path:      "/v1/b2b/sessions/authenticate",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
-			},
-		},
-		{
-			ID:        "Sessions.Exchange",
-			Method:    "POST",
-			Path:      "/v1/b2b/sessions/exchange",
-			HasBody:   true,
-			BodyKeys:  []string{"organization_id"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Exchange(ctx, &SessionsExchangeParams{})
-			},
-		},
-		{
-			ID:        "Sessions.Get",
-			Method:    "GET",
-			Path:      "/v1/b2b/sessions",
-			Query:     url.Values{"organization_id": {"organization_id/..?#%"}, "member_id": {"member_id/..?#%"}},
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"organization_id", "member_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Get(ctx, &SessionsGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
-			},
-		},
-		{
-			ID:        "Sessions.GetJWKS",
-			Method:    "GET",
-			Path:      "/v1/b2b/sessions/jwks/project_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"project_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.GetJWKS(ctx, nil)
-			},
-		},
-		{
-			ID:        "Sessions.Revoke",
-			Method:    "POST",
-			Path:      "/v1/b2b/sessions/revoke",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Revoke(ctx, &SessionsRevokeParams{})
-			},
-		},
-	}, func(baseURL string) (*Client, error) {
-		return NewClient(optest.ProjectID, optest.Secret, stytch.WithBaseURL(baseURL))
+	optest.Run(t, operationCases, func(baseURL string) (*Client, error) {
+		return NewClient(optest.ProjectID, optest.Secret, stytch.WithBaseURL(baseURL), stytch.WithFraudBaseURL(baseURL+optest.FraudPrefix))
 	})
 }

@@ -4,9 +4,13 @@ package b2b
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
+	"strconv"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -25,6 +29,32 @@ func newOrganizationsService(t *transport.Client) *OrganizationsService {
 		t:       t,
 		Members: newOrganizationsMembersService(t),
 	}
+}
+
+// ConnectedApps lists the Connected Apps installed in an organization: those that at least one
+// member has authorized, with no revocation since.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/connected_apps.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsService) ConnectedApps(ctx context.Context, params *OrganizationsConnectedAppsParams, opts ...stytch.RequestOption) (*OrganizationsConnectedAppsResponse, error) {
+	if params == nil {
+		params = &OrganizationsConnectedAppsParams{}
+	}
+	if err := transport.Required("Organizations.ConnectedApps", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsConnectedAppsResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.ConnectedApps",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/connected_apps",
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }
 
 // Create creates an organization. When no authentication settings are passed, email_invites becomes
@@ -52,7 +82,9 @@ func (s *OrganizationsService) Create(ctx context.Context, params *Organizations
 // Delete deletes an organization and every member in it.
 //
 // It calls DELETE /v1/b2b/organizations/{organization_id}.
-func (s *OrganizationsService) Delete(ctx context.Context, params *OrganizationsDeleteParams) (*OrganizationsDeleteResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsService) Delete(ctx context.Context, params *OrganizationsDeleteParams, opts ...stytch.RequestOption) (*OrganizationsDeleteResponse, error) {
 	if params == nil {
 		params = &OrganizationsDeleteParams{}
 	}
@@ -64,6 +96,32 @@ func (s *OrganizationsService) Delete(ctx context.Context, params *Organizations
 		Operation: "Organizations.Delete",
 		Method:    http.MethodDelete,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteExternalID removes the organization_external_id from an organization.
+//
+// It calls DELETE /v1/b2b/organizations/{organization_id}/external_id.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsService) DeleteExternalID(ctx context.Context, params *OrganizationsDeleteExternalIDParams, opts ...stytch.RequestOption) (*OrganizationsDeleteExternalIDResponse, error) {
+	if params == nil {
+		params = &OrganizationsDeleteExternalIDParams{}
+	}
+	if err := transport.Required("Organizations.DeleteExternalID", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsDeleteExternalIDResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.DeleteExternalID",
+		Method:    http.MethodDelete,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/external_id",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -93,6 +151,57 @@ func (s *OrganizationsService) Get(ctx context.Context, params *OrganizationsGet
 	return &resp, nil
 }
 
+// GetConnectedApp gets a Connected App installed in an organization, with the members who have
+// authorized it and the scopes each granted.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsService) GetConnectedApp(ctx context.Context, params *OrganizationsGetConnectedAppParams, opts ...stytch.RequestOption) (*OrganizationsGetConnectedAppResponse, error) {
+	if params == nil {
+		params = &OrganizationsGetConnectedAppParams{}
+	}
+	if err := transport.Required("Organizations.GetConnectedApp", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.GetConnectedApp", "connected_app_id", params.ConnectedAppID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsGetConnectedAppResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.GetConnectedApp",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID),
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Metrics returns usage figures for an organization, such as its number of members.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/metrics.
+func (s *OrganizationsService) Metrics(ctx context.Context, params *OrganizationsMetricsParams) (*OrganizationsMetricsResponse, error) {
+	if params == nil {
+		params = &OrganizationsMetricsParams{}
+	}
+	if err := transport.Required("Organizations.Metrics", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMetricsResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Metrics",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/metrics",
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // Search searches the project's organizations, a page at a time. Without a query it returns every
 // organization; fuzzy filters need at least three characters.
 //
@@ -114,11 +223,47 @@ func (s *OrganizationsService) Search(ctx context.Context, params *Organizations
 	return &resp, nil
 }
 
+// SearchAll returns an iterator over every Organization that Search finds, calling
+// Search page after page as the loop goes on. It never changes params; the
+// first page starts at params' cursor, if any. An error ends the sequence:
+// the loop receives it with a zero Organization.
+func (s *OrganizationsService) SearchAll(ctx context.Context, params *OrganizationsSearchParams) iter.Seq2[Organization, error] {
+	return func(yield func(Organization, error) bool) {
+		var page OrganizationsSearchParams
+		if params != nil {
+			page = *params
+		}
+		for {
+			resp, err := s.Search(ctx, &page)
+			if err != nil {
+				yield(Organization{}, err)
+				return
+			}
+			for _, item := range resp.Organizations {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			next := resp.ResultsMetadata.NextCursor
+			if next == "" {
+				return
+			}
+			if page.Cursor != nil && *page.Cursor == next {
+				yield(Organization{}, fmt.Errorf("stytch: Organizations.Search: the API returned the same cursor twice; stopping rather than looping"))
+				return
+			}
+			page.Cursor = &next
+		}
+	}
+}
+
 // Update updates an organization's name, slug, metadata and settings; fields left out keep their
 // values. At least one way of provisioning new members must remain RESTRICTED or ALL_ALLOWED.
 //
 // It calls PUT /v1/b2b/organizations/{organization_id}.
-func (s *OrganizationsService) Update(ctx context.Context, params *OrganizationsUpdateParams) (*OrganizationsUpdateResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsService) Update(ctx context.Context, params *OrganizationsUpdateParams, opts ...stytch.RequestOption) (*OrganizationsUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsUpdateParams{}
 	}
@@ -131,6 +276,7 @@ func (s *OrganizationsService) Update(ctx context.Context, params *Organizations
 		Method:    http.MethodPut,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -142,11 +288,20 @@ func (s *OrganizationsService) Update(ctx context.Context, params *Organizations
 // searching, deleting and reactivating them.
 type OrganizationsMembersService struct {
 	t *transport.Client
+
+	// ConnectedApps revokes the Connected Apps a member has authorized.
+	ConnectedApps *OrganizationsMembersConnectedAppsService
+
+	// OAuthProviders returns the OAuth tokens Stytch saved from a member's logins with Google,
+	// Microsoft, GitHub, HubSpot or Slack.
+	OAuthProviders *OrganizationsMembersOAuthProvidersService
 }
 
 func newOrganizationsMembersService(t *transport.Client) *OrganizationsMembersService {
 	return &OrganizationsMembersService{
-		t: t,
+		t:              t,
+		ConnectedApps:  newOrganizationsMembersConnectedAppsService(t),
+		OAuthProviders: newOrganizationsMembersOAuthProvidersService(t),
 	}
 }
 
@@ -154,7 +309,9 @@ func newOrganizationsMembersService(t *transport.Client) *OrganizationsMembersSe
 // of that organization; the member starts active unless create_member_as_pending is set.
 //
 // It calls POST /v1/b2b/organizations/{organization_id}/members.
-func (s *OrganizationsMembersService) Create(ctx context.Context, params *OrganizationsMembersCreateParams) (*OrganizationsMembersCreateResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) Create(ctx context.Context, params *OrganizationsMembersCreateParams, opts ...stytch.RequestOption) (*OrganizationsMembersCreateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersCreateParams{}
 	}
@@ -167,6 +324,35 @@ func (s *OrganizationsMembersService) Create(ctx context.Context, params *Organi
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members",
 		Body:      params,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DangerouslyGet gets a member by member_id alone, in whatever organization they belong to. It
+// skips the organization check, so never pass it a member ID a caller controls; prefer Get.
+//
+// It calls GET /v1/b2b/organizations/members/dangerously_get/{member_id}.
+func (s *OrganizationsMembersService) DangerouslyGet(ctx context.Context, params *OrganizationsMembersDangerouslyGetParams) (*OrganizationsMembersDangerouslyGetResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersDangerouslyGetParams{}
+	}
+	if err := transport.Required("Organizations.Members.DangerouslyGet", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	if params.IncludeDeleted != nil {
+		query.Set("include_deleted", strconv.FormatBool(*params.IncludeDeleted))
+	}
+	var resp OrganizationsMembersDangerouslyGetResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.DangerouslyGet",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/members/dangerously_get/" + transport.PathEscape(params.MemberID),
+		Query:     query,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -178,7 +364,9 @@ func (s *OrganizationsMembersService) Create(ctx context.Context, params *Organi
 // revokes any pending invite; Reactivate can restore the member.
 //
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}.
-func (s *OrganizationsMembersService) Delete(ctx context.Context, params *OrganizationsMembersDeleteParams) (*OrganizationsMembersDeleteResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) Delete(ctx context.Context, params *OrganizationsMembersDeleteParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteParams{}
 	}
@@ -193,6 +381,119 @@ func (s *OrganizationsMembersService) Delete(ctx context.Context, params *Organi
 		Operation: "Organizations.Members.Delete",
 		Method:    http.MethodDelete,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID),
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteExternalID removes the external ID from a member.
+//
+// It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/external_id.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, params *OrganizationsMembersDeleteExternalIDParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteExternalIDResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersDeleteExternalIDParams{}
+	}
+	if err := transport.Required("Organizations.Members.DeleteExternalID", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.DeleteExternalID", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersDeleteExternalIDResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.DeleteExternalID",
+		Method:    http.MethodDelete,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/external_id",
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteMFAPhoneNumber deletes a member's MFA phone number.
+//
+// It calls DELETE /v1/b2b/organizations/{organization_id}/members/mfa_phone_numbers/{member_id}.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, params *OrganizationsMembersDeleteMFAPhoneNumberParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteMFAPhoneNumberResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersDeleteMFAPhoneNumberParams{}
+	}
+	if err := transport.Required("Organizations.Members.DeleteMFAPhoneNumber", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.DeleteMFAPhoneNumber", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersDeleteMFAPhoneNumberResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.DeleteMFAPhoneNumber",
+		Method:    http.MethodDelete,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/mfa_phone_numbers/" + transport.PathEscape(params.MemberID),
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeletePassword deletes a member's password.
+//
+// It calls DELETE /v1/b2b/organizations/{organization_id}/members/passwords/{member_password_id}.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params *OrganizationsMembersDeletePasswordParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeletePasswordResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersDeletePasswordParams{}
+	}
+	if err := transport.Required("Organizations.Members.DeletePassword", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.DeletePassword", "member_password_id", params.MemberPasswordID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersDeletePasswordResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.DeletePassword",
+		Method:    http.MethodDelete,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/passwords/" + transport.PathEscape(params.MemberPasswordID),
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteTOTP deletes a member's TOTP (authenticator app) registration.
+//
+// It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/totp.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) DeleteTOTP(ctx context.Context, params *OrganizationsMembersDeleteTOTPParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteTOTPResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersDeleteTOTPParams{}
+	}
+	if err := transport.Required("Organizations.Members.DeleteTOTP", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.DeleteTOTP", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersDeleteTOTPResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.DeleteTOTP",
+		Method:    http.MethodDelete,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/totp",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -230,11 +531,72 @@ func (s *OrganizationsMembersService) Get(ctx context.Context, params *Organizat
 	return &resp, nil
 }
 
+// GetConnectedApps lists the Connected Apps a member has authorized and not since revoked.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) GetConnectedApps(ctx context.Context, params *OrganizationsMembersGetConnectedAppsParams, opts ...stytch.RequestOption) (*OrganizationsMembersGetConnectedAppsResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersGetConnectedAppsParams{}
+	}
+	if err := transport.Required("Organizations.Members.GetConnectedApps", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.GetConnectedApps", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersGetConnectedAppsResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.GetConnectedApps",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/connected_apps",
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// OIDCProviders returns the access and ID tokens Stytch saved from a member's OIDC SSO logins, one
+// entry per connection. Stytch refreshes access tokens itself when it holds a refresh token.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oidc_providers.
+func (s *OrganizationsMembersService) OIDCProviders(ctx context.Context, params *OrganizationsMembersOIDCProvidersParams) (*OrganizationsMembersOIDCProvidersResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersOIDCProvidersParams{}
+	}
+	if err := transport.Required("Organizations.Members.OIDCProviders", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.OIDCProviders", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	if params.IncludeRefreshToken != nil {
+		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
+	}
+	var resp OrganizationsMembersOIDCProvidersResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.OIDCProviders",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oidc_providers",
+		Query:     query,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // Reactivate restores a deleted member, and their email address where they have one, to active
 // status.
 //
 // It calls PUT /v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate.
-func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *OrganizationsMembersReactivateParams) (*OrganizationsMembersReactivateResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *OrganizationsMembersReactivateParams, opts ...stytch.RequestOption) (*OrganizationsMembersReactivateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersReactivateParams{}
 	}
@@ -250,6 +612,7 @@ func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *Or
 		Method:    http.MethodPut,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/reactivate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -261,7 +624,9 @@ func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *Or
 // returns every member not deleted. Limited to 100 requests a minute; avoid it in login flows.
 //
 // It calls POST /v1/b2b/organizations/members/search.
-func (s *OrganizationsMembersService) Search(ctx context.Context, params *OrganizationsMembersSearchParams) (*OrganizationsMembersSearchResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) Search(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.RequestOption) (*OrganizationsMembersSearchResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersSearchParams{}
 	}
@@ -271,6 +636,103 @@ func (s *OrganizationsMembersService) Search(ctx context.Context, params *Organi
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/organizations/members/search",
 		Body:      params,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// SearchAll returns an iterator over every Member that Search finds, calling
+// Search page after page as the loop goes on. It never changes params; the
+// first page starts at params' cursor, if any. An error ends the sequence:
+// the loop receives it with a zero Member.
+func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.RequestOption) iter.Seq2[Member, error] {
+	return func(yield func(Member, error) bool) {
+		var page OrganizationsMembersSearchParams
+		if params != nil {
+			page = *params
+		}
+		for {
+			resp, err := s.Search(ctx, &page, opts...)
+			if err != nil {
+				yield(Member{}, err)
+				return
+			}
+			for _, item := range resp.Members {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			next := resp.ResultsMetadata.NextCursor
+			if next == "" {
+				return
+			}
+			if page.Cursor != nil && *page.Cursor == next {
+				yield(Member{}, fmt.Errorf("stytch: Organizations.Members.Search: the API returned the same cursor twice; stopping rather than looping"))
+				return
+			}
+			page.Cursor = &next
+		}
+	}
+}
+
+// StartEmailUpdate starts a self-serve change of an active member's verified email address by
+// sending a magic link or OTP code to the new address. It expires in 5 minutes; the change happens
+// when the member authenticates it.
+//
+// It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/start_email_update.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, params *OrganizationsMembersStartEmailUpdateParams, opts ...stytch.RequestOption) (*OrganizationsMembersStartEmailUpdateResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersStartEmailUpdateParams{}
+	}
+	if err := transport.Required("Organizations.Members.StartEmailUpdate", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.StartEmailUpdate", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersStartEmailUpdateResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.StartEmailUpdate",
+		Method:    http.MethodPost,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/start_email_update",
+		Body:      params,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// UnlinkRetiredEmail unlinks a retired email address from a member, freeing it for other members of
+// the organization. Identify it by email_id, email_address or both; both must then name the same
+// email.
+//
+// It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/unlink_retired_email.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, params *OrganizationsMembersUnlinkRetiredEmailParams, opts ...stytch.RequestOption) (*OrganizationsMembersUnlinkRetiredEmailResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersUnlinkRetiredEmailParams{}
+	}
+	if err := transport.Required("Organizations.Members.UnlinkRetiredEmail", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.UnlinkRetiredEmail", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersUnlinkRetiredEmailResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.UnlinkRetiredEmail",
+		Method:    http.MethodPost,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/unlink_retired_email",
+		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -282,7 +744,9 @@ func (s *OrganizationsMembersService) Search(ctx context.Context, params *Organi
 // metadata is merged at the top level.
 //
 // It calls PUT /v1/b2b/organizations/{organization_id}/members/{member_id}.
-func (s *OrganizationsMembersService) Update(ctx context.Context, params *OrganizationsMembersUpdateParams) (*OrganizationsMembersUpdateResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersService) Update(ctx context.Context, params *OrganizationsMembersUpdateParams, opts ...stytch.RequestOption) (*OrganizationsMembersUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersUpdateParams{}
 	}
@@ -298,6 +762,213 @@ func (s *OrganizationsMembersService) Update(ctx context.Context, params *Organi
 		Method:    http.MethodPut,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID),
 		Body:      params,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// OrganizationsMembersConnectedAppsService revokes the Connected Apps a member has authorized.
+type OrganizationsMembersConnectedAppsService struct {
+	t *transport.Client
+}
+
+func newOrganizationsMembersConnectedAppsService(t *transport.Client) *OrganizationsMembersConnectedAppsService {
+	return &OrganizationsMembersConnectedAppsService{
+		t: t,
+	}
+}
+
+// Revoke revokes a Connected App's access to a member, along with every token it holds for them.
+// The app needs a new authorization, with consent, to act for the member again.
+//
+// It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps/{connected_app_id}/revoke.
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *OrganizationsMembersConnectedAppsService) Revoke(ctx context.Context, params *OrganizationsMembersConnectedAppsRevokeParams, opts ...stytch.RequestOption) (*OrganizationsMembersConnectedAppsRevokeResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersConnectedAppsRevokeParams{}
+	}
+	if err := transport.Required("Organizations.Members.ConnectedApps.Revoke", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.ConnectedApps.Revoke", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.ConnectedApps.Revoke", "connected_app_id", params.ConnectedAppID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersConnectedAppsRevokeResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.ConnectedApps.Revoke",
+		Method:    http.MethodPost,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID) + "/revoke",
+		Body:      params,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// OrganizationsMembersOAuthProvidersService returns the OAuth tokens Stytch saved from a member's
+// logins with Google, Microsoft, GitHub, HubSpot or Slack.
+type OrganizationsMembersOAuthProvidersService struct {
+	t *transport.Client
+}
+
+func newOrganizationsMembersOAuthProvidersService(t *transport.Client) *OrganizationsMembersOAuthProvidersService {
+	return &OrganizationsMembersOAuthProvidersService{
+		t: t,
+	}
+}
+
+// Github returns the tokens Stytch saved from a member's GitHub OAuth logins. Stytch refreshes the
+// access token itself when it holds a refresh token.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/github.
+func (s *OrganizationsMembersOAuthProvidersService) Github(ctx context.Context, params *OrganizationsMembersOAuthProvidersGithubParams) (*OrganizationsMembersOAuthProvidersGithubResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersOAuthProvidersGithubParams{}
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Github", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Github", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	if params.IncludeRefreshToken != nil {
+		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
+	}
+	var resp OrganizationsMembersOAuthProvidersGithubResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.OAuthProviders.Github",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/github",
+		Query:     query,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Google returns the tokens Stytch saved from a member's Google OAuth logins. Stytch refreshes the
+// access token itself when it holds a refresh token. Google One Tap logins yield no tokens, and
+// Google does not issue a refresh token on every login.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/google.
+func (s *OrganizationsMembersOAuthProvidersService) Google(ctx context.Context, params *OrganizationsMembersOAuthProvidersGoogleParams) (*OrganizationsMembersOAuthProvidersGoogleResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersOAuthProvidersGoogleParams{}
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Google", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Google", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	if params.IncludeRefreshToken != nil {
+		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
+	}
+	var resp OrganizationsMembersOAuthProvidersGoogleResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.OAuthProviders.Google",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/google",
+		Query:     query,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Hubspot returns the tokens Stytch saved from a member's HubSpot OAuth logins. Stytch refreshes
+// the access token itself when it holds a refresh token.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/hubspot.
+func (s *OrganizationsMembersOAuthProvidersService) Hubspot(ctx context.Context, params *OrganizationsMembersOAuthProvidersHubspotParams) (*OrganizationsMembersOAuthProvidersHubspotResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersOAuthProvidersHubspotParams{}
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Hubspot", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Hubspot", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	if params.IncludeRefreshToken != nil {
+		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
+	}
+	var resp OrganizationsMembersOAuthProvidersHubspotResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.OAuthProviders.Hubspot",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/hubspot",
+		Query:     query,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Microsoft returns the tokens Stytch saved from a member's Microsoft OAuth logins. Stytch
+// refreshes the access token itself when it holds a refresh token.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/microsoft.
+func (s *OrganizationsMembersOAuthProvidersService) Microsoft(ctx context.Context, params *OrganizationsMembersOAuthProvidersMicrosoftParams) (*OrganizationsMembersOAuthProvidersMicrosoftResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersOAuthProvidersMicrosoftParams{}
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Microsoft", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Microsoft", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	if params.IncludeRefreshToken != nil {
+		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
+	}
+	var resp OrganizationsMembersOAuthProvidersMicrosoftResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.OAuthProviders.Microsoft",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/microsoft",
+		Query:     query,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Slack returns the user and bot tokens Stytch saved from a member's Slack OAuth logins.
+//
+// It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/slack.
+func (s *OrganizationsMembersOAuthProvidersService) Slack(ctx context.Context, params *OrganizationsMembersOAuthProvidersSlackParams) (*OrganizationsMembersOAuthProvidersSlackResponse, error) {
+	if params == nil {
+		params = &OrganizationsMembersOAuthProvidersSlackParams{}
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Slack", "organization_id", params.OrganizationID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Organizations.Members.OAuthProviders.Slack", "member_id", params.MemberID); err != nil {
+		return nil, err
+	}
+	var resp OrganizationsMembersOAuthProvidersSlackResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Organizations.Members.OAuthProviders.Slack",
+		Method:    http.MethodGet,
+		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/slack",
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -20,6 +21,28 @@ func newSessionsService(t *transport.Client) *SessionsService {
 	return &SessionsService{
 		t: t,
 	}
+}
+
+// Attest exchanges a token from a trusted identity provider, checked against a Trusted Auth Token
+// profile set up in the dashboard, for a member session. Given session_token or session_jwt, it
+// adds the token as a factor to that session instead.
+//
+// It calls POST /v1/b2b/sessions/attest.
+func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestParams) (*SessionsAttestResponse, error) {
+	if params == nil {
+		params = &SessionsAttestParams{}
+	}
+	var resp SessionsAttestResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Sessions.Attest",
+		Method:    http.MethodPost,
+		Path:      "/v1/b2b/sessions/attest",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }
 
 // Authenticate checks a member session by its token or JWT and, with session_duration_minutes,
@@ -58,6 +81,27 @@ func (s *SessionsService) Exchange(ctx context.Context, params *SessionsExchange
 		Operation: "Sessions.Exchange",
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/exchange",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// ExchangeAccessToken exchanges a Connected App access token for a new session of the member it was
+// issued for. The token must carry the full_access scope, which only first-party apps can get.
+//
+// It calls POST /v1/b2b/sessions/exchange_access_token.
+func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *SessionsExchangeAccessTokenParams) (*SessionsExchangeAccessTokenResponse, error) {
+	if params == nil {
+		params = &SessionsExchangeAccessTokenParams{}
+	}
+	var resp SessionsExchangeAccessTokenResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Sessions.ExchangeAccessToken",
+		Method:    http.MethodPost,
+		Path:      "/v1/b2b/sessions/exchange_access_token",
 		Body:      params,
 	}, &resp)
 	if err != nil {
@@ -118,12 +162,36 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 	return &resp, nil
 }
 
+// Migrate moves a session from an external OIDC-compliant provider into Stytch. Stytch sends
+// session_token to the UserInfo endpoint set in the dashboard and starts a session for the
+// organization's member with the email address returned; that member must already exist.
+//
+// It calls POST /v1/b2b/sessions/migrate.
+func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigrateParams) (*SessionsMigrateResponse, error) {
+	if params == nil {
+		params = &SessionsMigrateParams{}
+	}
+	var resp SessionsMigrateResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Sessions.Migrate",
+		Method:    http.MethodPost,
+		Path:      "/v1/b2b/sessions/migrate",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // Revoke revokes member sessions, invalidating their tokens at once. Pass member_session_id,
 // session_token or session_jwt to revoke one session, or member_id to revoke all of a member's
 // sessions. JWTs already issued still verify locally until they expire.
 //
 // It calls POST /v1/b2b/sessions/revoke.
-func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams) (*SessionsRevokeResponse, error) {
+// Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
+// call on behalf of a member, within their roles and organization.
+func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams, opts ...stytch.RequestOption) (*SessionsRevokeResponse, error) {
 	if params == nil {
 		params = &SessionsRevokeParams{}
 	}
@@ -133,6 +201,7 @@ func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokePara
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/revoke",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

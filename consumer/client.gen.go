@@ -10,15 +10,48 @@ import (
 // Client calls the Stytch consumer API for one project. It is safe for
 // concurrent use; create one and share it.
 type Client struct {
-	// MagicLinks authenticates B2B email magic links.
+	// ConnectedApp manages Connected Apps, the OAuth clients for which your project is the identity
+	// provider.
+	ConnectedApp *ConnectedAppService
+	// CryptoWallets authenticates users by having them sign a challenge with an Ethereum or Solana
+	// crypto wallet.
+	CryptoWallets *CryptoWalletsService
+	// Debug helps check the API credentials in use.
+	Debug *DebugService
+	// Fraud detects fraud and risk with Device Fingerprinting and email risk checks.
+	Fraud *FraudService
+	// IDP lets your project act as an OAuth 2.0 and OpenID Connect identity provider for Connected
+	// Apps, and checks the tokens it issues.
+	IDP *IDPService
+	// Impersonation authenticates impersonation tokens, which let a Stytch Dashboard team member sign
+	// in to your application as a user.
+	Impersonation *ImpersonationService
+	// M2M issues access tokens to machine-to-machine clients through the OAuth 2.0 client credentials
+	// flow.
+	M2M *M2MService
+	// MagicLinks authenticates magic link tokens and creates embeddable magic links.
 	MagicLinks *MagicLinksService
+	// OAuth completes sign-in through third-party OAuth providers such as Google or GitHub, and links
+	// provider logins to existing users.
+	OAuth *OAuthService
 	// OTPs authenticates one-time passcodes sent by email, SMS or WhatsApp.
 	OTPs *OTPsService
-	// Sessions authenticates, lists, exchanges and revokes member sessions, and serves the keys that
-	// sign session JWTs.
+	// Passwords creates, checks and imports user passwords, and tests their strength.
+	Passwords *PasswordsService
+	// Project reports on the Stytch project as a whole.
+	Project *ProjectService
+	// RBAC reads the project's role-based access control policy.
+	RBAC *RBACService
+	// Sessions authenticates, lists and revokes user sessions, and serves the keys that sign session
+	// JWTs.
 	Sessions *SessionsService
+	// TOTPs enrolls users in authenticator-app passcodes (TOTP) and checks those codes and their
+	// recovery codes.
+	TOTPs *TOTPsService
 	// Users creates, reads, updates, searches and deletes the users of your project.
 	Users *UsersService
+	// WebAuthn registers, and authenticates, passkeys and WebAuthn devices.
+	WebAuthn *WebAuthnService
 }
 
 // NewClient returns a client for the project identified by projectID and
@@ -31,9 +64,22 @@ func NewClient(projectID, secret string, opts ...stytch.Option) (*Client, error)
 		return nil, err
 	}
 	return &Client{
-		MagicLinks: newMagicLinksService(t),
-		OTPs:       newOTPsService(t),
-		Sessions:   newSessionsService(t),
-		Users:      newUsersService(t),
+		ConnectedApp:  newConnectedAppService(t),
+		CryptoWallets: newCryptoWalletsService(t),
+		Debug:         newDebugService(t),
+		Fraud:         newFraudService(t),
+		IDP:           newIDPService(t),
+		Impersonation: newImpersonationService(t),
+		M2M:           newM2MService(t),
+		MagicLinks:    newMagicLinksService(t),
+		OAuth:         newOAuthService(t),
+		OTPs:          newOTPsService(t),
+		Passwords:     newPasswordsService(t),
+		Project:       newProjectService(t),
+		RBAC:          newRBACService(t),
+		Sessions:      newSessionsService(t),
+		TOTPs:         newTOTPsService(t),
+		Users:         newUsersService(t),
+		WebAuthn:      newWebAuthnService(t),
 	}, nil
 }

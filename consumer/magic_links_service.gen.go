@@ -9,11 +9,11 @@ import (
 	"github.com/gostytch/stytch/internal/transport"
 )
 
-// MagicLinksService authenticates B2B email magic links.
+// MagicLinksService authenticates magic link tokens and creates embeddable magic links.
 type MagicLinksService struct {
 	t *transport.Client
 
-	// Email sends login, signup and invite email magic links for an organization.
+	// Email sends email magic links, and sends and revokes email invites.
 	Email *MagicLinksEmailService
 }
 
@@ -24,9 +24,8 @@ func newMagicLinksService(t *transport.Client) *MagicLinksService {
 	}
 }
 
-// Authenticate authenticates a single-use organization email magic link token and logs the member
-// in, activating a pending or invited member. When MFA or another primary factor is needed, it
-// returns an intermediate session token instead.
+// Authenticate checks a magic link token and, when asked, starts or extends a session. A token
+// works once: a used or expired token, or a failed IP or user-agent match, is an error.
 //
 // It calls POST /v1/magic_links/authenticate.
 func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinksAuthenticateParams) (*MagicLinksAuthenticateResponse, error) {
@@ -67,7 +66,7 @@ func (s *MagicLinksService) Create(ctx context.Context, params *MagicLinksCreate
 	return &resp, nil
 }
 
-// MagicLinksEmailService sends login, signup and invite email magic links for an organization.
+// MagicLinksEmailService sends email magic links, and sends and revokes email invites.
 type MagicLinksEmailService struct {
 	t *transport.Client
 }
@@ -78,9 +77,8 @@ func newMagicLinksEmailService(t *transport.Client) *MagicLinksEmailService {
 	}
 }
 
-// Invite emails an invite magic link to a new member of an organization, who gets status invited (a
-// pending member becomes invited). Inviting an active member is an error; deleting the member
-// revokes the invite.
+// Invite creates a pending user and emails them an invite magic link. The user stays pending until
+// they authenticate the link.
 //
 // It calls POST /v1/magic_links/email/invite.
 func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams) (*MagicLinksEmailInviteResponse, error) {

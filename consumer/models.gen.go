@@ -204,6 +204,30 @@ func (e AuthenticationFactorType) Valid() bool {
 	}
 }
 
+// Defines values for ConnectedAppClientType.
+const (
+	ConnectedAppClientTypeFirstParty       ConnectedAppClientType = "first_party"
+	ConnectedAppClientTypeFirstPartyPublic ConnectedAppClientType = "first_party_public"
+	ConnectedAppClientTypeThirdParty       ConnectedAppClientType = "third_party"
+	ConnectedAppClientTypeThirdPartyPublic ConnectedAppClientType = "third_party_public"
+)
+
+// Valid indicates whether the value is a known member of the ConnectedAppClientType enum.
+func (e ConnectedAppClientType) Valid() bool {
+	switch e {
+	case ConnectedAppClientTypeFirstParty:
+		return true
+	case ConnectedAppClientTypeFirstPartyPublic:
+		return true
+	case ConnectedAppClientTypeThirdParty:
+		return true
+	case ConnectedAppClientTypeThirdPartyPublic:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailLocale.
 const (
 	EmailLocaleEn   EmailLocale = "en"
@@ -222,6 +246,153 @@ func (e EmailLocale) Valid() bool {
 	case EmailLocaleFr:
 		return true
 	case EmailLocalePtBr:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HashType.
+const (
+	HashTypeArgon2I  HashType = "argon_2i"
+	HashTypeArgon2ID HashType = "argon_2id"
+	HashTypeBcrypt   HashType = "bcrypt"
+	HashTypeMd5      HashType = "md_5"
+	HashTypePbkdf2   HashType = "pbkdf_2"
+	HashTypePhpass   HashType = "phpass"
+	HashTypeScrypt   HashType = "scrypt"
+	HashTypeSha1     HashType = "sha_1"
+	HashTypeSha512   HashType = "sha_512"
+)
+
+// Valid indicates whether the value is a known member of the HashType enum.
+func (e HashType) Valid() bool {
+	switch e {
+	case HashTypeArgon2I:
+		return true
+	case HashTypeArgon2ID:
+		return true
+	case HashTypeBcrypt:
+		return true
+	case HashTypeMd5:
+		return true
+	case HashTypePbkdf2:
+		return true
+	case HashTypePhpass:
+		return true
+	case HashTypeScrypt:
+		return true
+	case HashTypeSha1:
+		return true
+	case HashTypeSha512:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for M2MClientStatus.
+const (
+	M2MClientStatusActive   M2MClientStatus = "active"
+	M2MClientStatusInactive M2MClientStatus = "inactive"
+)
+
+// Valid indicates whether the value is a known member of the M2MClientStatus enum.
+func (e M2MClientStatus) Valid() bool {
+	switch e {
+	case M2MClientStatusActive:
+		return true
+	case M2MClientStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProjectMetricType.
+const (
+	ProjectMetricTypeM2MClientCount    ProjectMetricType = "M2M_CLIENT_COUNT"
+	ProjectMetricTypeMemberCount       ProjectMetricType = "MEMBER_COUNT"
+	ProjectMetricTypeOrganizationCount ProjectMetricType = "ORGANIZATION_COUNT"
+	ProjectMetricTypeUnknown           ProjectMetricType = "UNKNOWN"
+	ProjectMetricTypeUserCount         ProjectMetricType = "USER_COUNT"
+)
+
+// Valid indicates whether the value is a known member of the ProjectMetricType enum.
+func (e ProjectMetricType) Valid() bool {
+	switch e {
+	case ProjectMetricTypeM2MClientCount:
+		return true
+	case ProjectMetricTypeMemberCount:
+		return true
+	case ProjectMetricTypeOrganizationCount:
+		return true
+	case ProjectMetricTypeUnknown:
+		return true
+	case ProjectMetricTypeUserCount:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RuleAction.
+const (
+	RuleActionAllow     RuleAction = "ALLOW"
+	RuleActionBlock     RuleAction = "BLOCK"
+	RuleActionChallenge RuleAction = "CHALLENGE"
+	RuleActionNone      RuleAction = "NONE"
+)
+
+// Valid indicates whether the value is a known member of the RuleAction enum.
+func (e RuleAction) Valid() bool {
+	switch e {
+	case RuleActionAllow:
+		return true
+	case RuleActionBlock:
+		return true
+	case RuleActionChallenge:
+		return true
+	case RuleActionNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RuleType.
+const (
+	RuleTypeAsn                 RuleType = "ASN"
+	RuleTypeBrowserFingerprint  RuleType = "BROWSER_FINGERPRINT"
+	RuleTypeBrowserID           RuleType = "BROWSER_ID"
+	RuleTypeCidrBlock           RuleType = "CIDR_BLOCK"
+	RuleTypeCountryCode         RuleType = "COUNTRY_CODE"
+	RuleTypeHardwareFingerprint RuleType = "HARDWARE_FINGERPRINT"
+	RuleTypeNetworkFingerprint  RuleType = "NETWORK_FINGERPRINT"
+	RuleTypeVisitorFingerprint  RuleType = "VISITOR_FINGERPRINT"
+	RuleTypeVisitorID           RuleType = "VISITOR_ID"
+)
+
+// Valid indicates whether the value is a known member of the RuleType enum.
+func (e RuleType) Valid() bool {
+	switch e {
+	case RuleTypeAsn:
+		return true
+	case RuleTypeBrowserFingerprint:
+		return true
+	case RuleTypeBrowserID:
+		return true
+	case RuleTypeCidrBlock:
+		return true
+	case RuleTypeCountryCode:
+		return true
+	case RuleTypeHardwareFingerprint:
+		return true
+	case RuleTypeNetworkFingerprint:
+		return true
+	case RuleTypeVisitorFingerprint:
+		return true
+	case RuleTypeVisitorID:
 		return true
 	default:
 		return false
@@ -306,6 +477,57 @@ func (e SearchOperator) Valid() bool {
 	}
 }
 
+// Defines values for VerdictAction.
+const (
+	VerdictActionAllow     VerdictAction = "ALLOW"
+	VerdictActionBlock     VerdictAction = "BLOCK"
+	VerdictActionChallenge VerdictAction = "CHALLENGE"
+)
+
+// Valid indicates whether the value is a known member of the VerdictAction enum.
+func (e VerdictAction) Valid() bool {
+	switch e {
+	case VerdictActionAllow:
+		return true
+	case VerdictActionBlock:
+		return true
+	case VerdictActionChallenge:
+		return true
+	default:
+		return false
+	}
+}
+
+// ASNProperties is information about the autonomous system (ASN) of a client's network.
+type ASNProperties struct {
+	// Asn is the autonomous system number of the client's network.
+	Asn string `json:"asn"`
+
+	// Name is the public name of the autonomous system.
+	Name string `json:"name"`
+
+	// Network is the CIDR block announced by the autonomous system.
+	Network string `json:"network"`
+}
+
+// AddressInformation is what Stytch knows about an email address itself.
+type AddressInformation struct {
+	// HasKnownBounces reports whether mail to this address is known to have bounced before.
+	HasKnownBounces bool `json:"has_known_bounces"`
+
+	// HasValidSyntax reports whether the address is syntactically valid.
+	HasValidSyntax bool `json:"has_valid_syntax"`
+
+	// IsSuspectedRoleAddress reports whether the local part looks like a role or group, such as support@, rather than one person.
+	IsSuspectedRoleAddress bool `json:"is_suspected_role_address"`
+
+	// NormalizedEmail is the address with dots and any plus suffix removed from its local part.
+	NormalizedEmail string `json:"normalized_email"`
+
+	// TumblingCharacterCount is the number of . and + characters in the address; a higher count suggests a higher chance of fraud.
+	TumblingCharacterCount int32 `json:"tumbling_character_count"`
+}
+
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
 type AmazonOAuthFactor struct {
 	// ID is the ID of the user's or member's Amazon OAuth registration.
@@ -328,6 +550,24 @@ type AppleOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Apple sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// Argon2Config is the parameters of an Argon2 password hash being migrated to Stytch.
+type Argon2Config struct {
+	// Salt is the salt the hash was made with.
+	Salt string `json:"salt"`
+
+	// IterationAmount is the number of iterations (the time cost).
+	IterationAmount int32 `json:"iteration_amount"`
+
+	// Memory is the memory cost, in kibibytes.
+	Memory int32 `json:"memory"`
+
+	// Threads is the number of threads, also called the parallelism factor.
+	Threads int32 `json:"threads"`
+
+	// KeyLength is the length of the hash (the key length).
+	KeyLength int32 `json:"key_length"`
 }
 
 // Attributes is information about the end user's client, passed to Stytch to help detect fraud.
@@ -501,21 +741,21 @@ type AuthenticatorAppFactor struct {
 	TOTPID string `json:"totp_id"`
 }
 
-// AuthorizationCheck asks whether the session's member may perform an action on a resource in an organization.
+// AuthorizationCheck is a permission to check: whether the user may perform an action on a resource.
 type AuthorizationCheck struct {
-	// ResourceID is the ID of the RBAC resource, as defined in your policy. IDs starting with "stytch" are reserved for Stytch's default resources, such as stytch.member.
+	// ResourceID is the ID of the RBAC resource; IDs starting with stytch are reserved for Stytch.
 	ResourceID string `json:"resource_id"`
 
-	// Action is the action the member wants to perform on the resource.
+	// Action is the action to check on the resource.
 	Action string `json:"action"`
 }
 
-// AuthorizationVerdict is the result of an authorization check that passed.
+// AuthorizationVerdict is the result of a successful authorization check.
 type AuthorizationVerdict struct {
-	// Authorized reports whether the member may perform the action; always true, since a denied check is a 403 error.
+	// Authorized reports whether the user may perform the action; always true, since a denial is returned as a 403 error.
 	Authorized bool `json:"authorized"`
 
-	// GrantingRoles lists the IDs of the roles that give the member the requested permission.
+	// GrantingRoles are all the roles that give the user the permission.
 	GrantingRoles []string `json:"granting_roles"`
 }
 
@@ -546,6 +786,12 @@ type BitbucketOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// BrowserProperties is information about a client's browser.
+type BrowserProperties struct {
+	// UserAgent is the user agent string of the client's browser.
+	UserAgent string `json:"user_agent"`
+}
+
 // CoinbaseOAuthFactor is a sign-in through Coinbase OAuth, recorded as one of a session's authentication factors.
 type CoinbaseOAuthFactor struct {
 	// ID is the ID of the user's or member's Coinbase OAuth registration.
@@ -556,6 +802,414 @@ type CoinbaseOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Coinbase sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+type ConnectedApp struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// Status is the current status of the app.
+	Status string `json:"status"`
+
+	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
+	FullAccessAllowed bool `json:"full_access_allowed"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+
+	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
+	AccessTokenTemplateContent string `json:"access_token_template_content"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
+
+	// BypassConsentForOfflineAccess reports whether the app may obtain the offline_access scope without asking the user for explicit consent; first-party apps only.
+	BypassConsentForOfflineAccess bool `json:"bypass_consent_for_offline_access"`
+
+	// CreationMethod is how the app was created: through the Dashboard or API, by dynamic client registration, or from a Client ID Metadata Document.
+	CreationMethod string `json:"creation_method"`
+
+	// IDTokenTemplateContent is the custom claims template for the app's ID tokens, as a JSON object.
+	IDTokenTemplateContent string `json:"id_token_template_content"`
+
+	// ClientSecretLastFour is the last four characters of the app's current client secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// NextClientSecretLastFour is the last four characters of the pending next client secret; empty when no rotation is in progress.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+
+	// AccessTokenCustomAudience is the custom audience (aud claim) of the app's access tokens.
+	AccessTokenCustomAudience string `json:"access_token_custom_audience"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+
+	// ClientIDMetadataURL is the URL of the Client ID Metadata Document the app was registered from, if it was created that way.
+	ClientIDMetadataURL string `json:"client_id_metadata_url"`
+}
+
+// ConnectedAppClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+type ConnectedAppClientType string
+
+// ConnectedAppClientsCreateParams holds the parameters of ConnectedApp.Clients.Create.
+type ConnectedAppClientsCreateParams struct {
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls,omitempty"`
+
+	// FullAccessAllowed sets whether an authorization token granted to the app may be exchanged for a full Stytch session; valid for first-party apps only.
+	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes; defaults to 60.
+	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+
+	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
+	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
+
+	// AccessTokenTemplateContent is a custom claims template for the app's access tokens; it must be a valid JSON object.
+	AccessTokenTemplateContent *string `json:"access_token_template_content,omitempty"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls,omitempty"`
+
+	// LogoURL is the URL of the app's logo.
+	LogoURL *string `json:"logo_url,omitempty"`
+
+	// BypassConsentForOfflineAccess sets whether the app may obtain the offline_access scope without explicit user consent; valid for first-party apps only.
+	BypassConsentForOfflineAccess *bool `json:"bypass_consent_for_offline_access,omitempty"`
+
+	// IDTokenTemplateContent is a custom claims template for the app's ID tokens; it must be a valid JSON object.
+	IDTokenTemplateContent *string `json:"id_token_template_content,omitempty"`
+}
+
+// ConnectedAppClientsCreateResponse is the response of ConnectedApp.Clients.Create.
+type ConnectedAppClientsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is a newly created Connected App together with its client secret, which is shown only once.
+	ConnectedApp ConnectedAppWithClientSecret `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsDeleteParams holds the parameters of ConnectedApp.Clients.Delete.
+type ConnectedAppClientsDeleteParams struct {
+	// ClientID is the ID of the Connected App to delete.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsDeleteResponse is the response of ConnectedApp.Clients.Delete.
+type ConnectedAppClientsDeleteResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ClientID is the ID of the deleted Connected App.
+	ClientID string `json:"client_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsGetParams holds the parameters of ConnectedApp.Clients.Get.
+type ConnectedAppClientsGetParams struct {
+	// ClientID is the ID of the Connected App to fetch.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsGetResponse is the response of ConnectedApp.Clients.Get.
+type ConnectedAppClientsGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSearchParams holds the parameters of ConnectedApp.Clients.Search.
+type ConnectedAppClientsSearchParams struct {
+	// Cursor is the next_cursor from the previous page's results_metadata; leave it empty for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit is the number of Connected Apps per page, at most 1000; defaults to 100.
+	Limit *uint32 `json:"limit,omitempty"`
+}
+
+// ConnectedAppClientsSearchResponse is the response of ConnectedApp.Clients.Search.
+type ConnectedAppClientsSearchResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApps are the Connected Apps on this page.
+	ConnectedApps []ConnectedApp `json:"connected_apps"`
+
+	// ResultsMetadata is the paging information returned with a page of search results.
+	ResultsMetadata ResultsMetadata `json:"results_metadata"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSecretsRotateCancelParams holds the parameters of ConnectedApp.Clients.Secrets.RotateCancel.
+type ConnectedAppClientsSecretsRotateCancelParams struct {
+	// ClientID is the ID of the Connected App whose secret rotation is cancelled.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsSecretsRotateCancelResponse is the response of ConnectedApp.Clients.Secrets.RotateCancel.
+type ConnectedAppClientsSecretsRotateCancelResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSecretsRotateParams holds the parameters of ConnectedApp.Clients.Secrets.Rotate.
+type ConnectedAppClientsSecretsRotateParams struct {
+	// ClientID is the ID of the Connected App whose secret rotation is completed.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsSecretsRotateResponse is the response of ConnectedApp.Clients.Secrets.Rotate.
+type ConnectedAppClientsSecretsRotateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsSecretsRotateStartParams holds the parameters of ConnectedApp.Clients.Secrets.RotateStart.
+type ConnectedAppClientsSecretsRotateStartParams struct {
+	// ClientID is the ID of the Connected App whose secret is rotated.
+	ClientID string `json:"-"`
+}
+
+// ConnectedAppClientsSecretsRotateStartResponse is the response of ConnectedApp.Clients.Secrets.RotateStart.
+type ConnectedAppClientsSecretsRotateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is a Connected App together with the next client secret created by starting a secret rotation, which is shown only once.
+	ConnectedApp ConnectedAppWithNextClientSecret `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppClientsUpdateParams holds the parameters of ConnectedApp.Clients.Update.
+type ConnectedAppClientsUpdateParams struct {
+	// ClientID is the ID of the Connected App to update.
+	ClientID string `json:"-"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls,omitempty"`
+
+	// FullAccessAllowed sets whether an authorization token granted to the app may be exchanged for a full Stytch session; valid for first-party apps only.
+	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+
+	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
+	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
+
+	// AccessTokenTemplateContent is a custom claims template for the app's access tokens; it must be a valid JSON object.
+	AccessTokenTemplateContent *string `json:"access_token_template_content,omitempty"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls,omitempty"`
+
+	// LogoURL is the URL of the app's logo.
+	LogoURL *string `json:"logo_url,omitempty"`
+
+	// BypassConsentForOfflineAccess sets whether the app may obtain the offline_access scope without explicit user consent; valid for first-party apps only.
+	BypassConsentForOfflineAccess *bool `json:"bypass_consent_for_offline_access,omitempty"`
+
+	// IDTokenTemplateContent is a custom claims template for the app's ID tokens; it must be a valid JSON object.
+	IDTokenTemplateContent *string `json:"id_token_template_content,omitempty"`
+}
+
+// ConnectedAppClientsUpdateResponse is the response of ConnectedApp.Clients.Update.
+type ConnectedAppClientsUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApp is an OAuth client, such as a partner integration, CLI tool or AI agent, for which your Stytch project acts as the identity provider. Its secrets are never returned here.
+	ConnectedApp ConnectedApp `json:"connected_app"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// ConnectedAppPublic is the public view of a Connected App, safe to show to end users, for example on a consent screen.
+type ConnectedAppPublic struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+}
+
+// ConnectedAppWithClientSecret is a newly created Connected App together with its client secret, which is shown only once.
+type ConnectedAppWithClientSecret struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// Status is the current status of the app.
+	Status string `json:"status"`
+
+	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
+	FullAccessAllowed bool `json:"full_access_allowed"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+
+	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
+	AccessTokenTemplateContent string `json:"access_token_template_content"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
+
+	// BypassConsentForOfflineAccess reports whether the app may obtain the offline_access scope without asking the user for explicit consent; first-party apps only.
+	BypassConsentForOfflineAccess bool `json:"bypass_consent_for_offline_access"`
+
+	// IDTokenTemplateContent is the custom claims template for the app's ID tokens, as a JSON object.
+	IDTokenTemplateContent string `json:"id_token_template_content"`
+
+	// ClientSecretLastFour is the last four characters of the app's current client secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// NextClientSecretLastFour is the last four characters of the pending next client secret; empty when no rotation is in progress.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+
+	// ClientSecret is the app's client secret. It is returned only here, when the app is created, and cannot be recovered later; store it securely.
+	ClientSecret string `json:"client_secret"`
+
+	// AccessTokenCustomAudience is the custom audience (aud claim) of the app's access tokens.
+	AccessTokenCustomAudience string `json:"access_token_custom_audience"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+
+	// ClientIDMetadataURL is the URL of the Client ID Metadata Document the app was registered from, if it was created that way.
+	ClientIDMetadataURL string `json:"client_id_metadata_url"`
+}
+
+// ConnectedAppWithNextClientSecret is a Connected App together with the next client secret created by starting a secret rotation, which is shown only once.
+type ConnectedAppWithNextClientSecret struct {
+	// ClientID is the unique ID of the Connected App, used as its OAuth client_id.
+	ClientID string `json:"client_id"`
+
+	// ClientName is a human-readable name for the app, shown to users on the consent screen.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is a human-readable description of the app.
+	ClientDescription string `json:"client_description"`
+
+	// Status is the current status of the app.
+	Status string `json:"status"`
+
+	// ClientSecretLastFour is the last four characters of the app's current client secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
+	FullAccessAllowed bool `json:"full_access_allowed"`
+
+	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
+	RedirectURLs []string `json:"redirect_urls"`
+
+	// NextClientSecret is the new client secret created by the rotation. It is returned only once; store it securely before completing the rotation.
+	NextClientSecret string `json:"next_client_secret"`
+
+	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
+	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+
+	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
+	AccessTokenTemplateContent string `json:"access_token_template_content"`
+
+	// PostLogoutRedirectURLs are the redirect URIs the app may use in OIDC logout flows.
+	PostLogoutRedirectURLs []string `json:"post_logout_redirect_urls"`
+
+	// BypassConsentForOfflineAccess reports whether the app may obtain the offline_access scope without asking the user for explicit consent; first-party apps only.
+	BypassConsentForOfflineAccess bool `json:"bypass_consent_for_offline_access"`
+
+	// IDTokenTemplateContent is the custom claims template for the app's ID tokens, as a JSON object.
+	IDTokenTemplateContent string `json:"id_token_template_content"`
+
+	// NextClientSecretLastFour is the last four characters of the pending next client secret; empty when no rotation is in progress.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+
+	// AccessTokenCustomAudience is the custom audience (aud claim) of the app's access tokens.
+	AccessTokenCustomAudience string `json:"access_token_custom_audience"`
+
+	// LogoURL is the URL of the app's logo, if any.
+	LogoURL string `json:"logo_url"`
+
+	// ClientIDMetadataURL is the URL of the Client ID Metadata Document the app was registered from, if it was created that way.
+	ClientIDMetadataURL string `json:"client_id_metadata_url"`
 }
 
 // CryptoWallet is a crypto wallet linked to a user.
@@ -583,6 +1237,120 @@ type CryptoWalletFactor struct {
 
 	// CryptoWalletType is the kind of crypto wallet, such as ethereum or solana.
 	CryptoWalletType string `json:"crypto_wallet_type"`
+}
+
+// CryptoWalletsAuthenticateParams holds the parameters of CryptoWallets.Authenticate.
+type CryptoWalletsAuthenticateParams struct {
+	// CryptoWalletType is the kind of wallet: ethereum or solana. Wallets on EVM-compatible chains use ethereum.
+	CryptoWalletType string `json:"crypto_wallet_type"`
+
+	// CryptoWalletAddress is the address of the wallet that signed the challenge.
+	CryptoWalletAddress string `json:"crypto_wallet_address"`
+
+	// Signature is the wallet's signature of the challenge returned by AuthenticateStart.
+	Signature string `json:"signature"`
+
+	// SessionToken is the token of an existing session to add this authentication to; use it or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Used only when a session is started or extended; reserved JWT claims are ignored; 4 KB total at most.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// CryptoWalletsAuthenticateResponse is the response of CryptoWallets.Authenticate.
+type CryptoWalletsAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the authenticated user.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token for the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the session, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// SiweParams is the Sign-In With Ethereum data of the message the wallet signed.
+	SiweParams *SIWEParamsResponse `json:"siwe_params,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// CryptoWalletsAuthenticateStartParams holds the parameters of CryptoWallets.AuthenticateStart.
+type CryptoWalletsAuthenticateStartParams struct {
+	// CryptoWalletType is the kind of wallet: ethereum or solana. Wallets on EVM-compatible chains, such as Polygon or BSC, use ethereum.
+	CryptoWalletType string `json:"crypto_wallet_type"`
+
+	// CryptoWalletAddress is the address of the wallet to authenticate.
+	CryptoWalletAddress string `json:"crypto_wallet_address"`
+
+	// UserID is the ID of an existing user to attach the wallet to; give at most one of it, session_token and session_jwt.
+	UserID *string `json:"user_id,omitempty"`
+
+	// SessionToken is the token of a session whose user the wallet is attached to; use it or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of a session whose user the wallet is attached to; use it or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SiweParams holds the Sign-In With Ethereum (EIP-4361) fields used to build the challenge message; for Ethereum wallets only.
+	SiweParams *SIWEParams `json:"siwe_params,omitempty"`
+}
+
+// CryptoWalletsAuthenticateStartResponse is the response of CryptoWallets.AuthenticateStart.
+type CryptoWalletsAuthenticateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the wallet belongs to.
+	UserID string `json:"user_id"`
+
+	// Challenge is the message the wallet must sign to prove it owns the address; a SIWE message when siwe_params was sent.
+	Challenge string `json:"challenge"`
+
+	// UserCreated reports whether this call created a new user for the wallet.
+	UserCreated bool `json:"user_created"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// DebugWhoamiParams holds the parameters of Debug.Whoami.
+type DebugWhoamiParams = map[string]interface{}
+
+// DebugWhoamiResponse is the response of Debug.Whoami.
+type DebugWhoamiResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProjectID is the ID of the project the credentials belong to.
+	ProjectID string `json:"project_id"`
+
+	// Name is the name of the project.
+	Name string `json:"name"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // DeviceAttributeDetails is what Stytch's device history knows about one device attribute (visitor ID, IP address or country) for this user or member.
@@ -636,6 +1404,15 @@ type DiscordOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// DomainInformation is what Stytch knows about the domain of an email address.
+type DomainInformation struct {
+	// HasMxOrARecord reports whether the domain has the DNS records (MX or A) needed to receive mail.
+	HasMxOrARecord bool `json:"has_mx_or_a_record"`
+
+	// IsDisposableDomain reports whether the domain is known to offer disposable addresses.
+	IsDisposableDomain bool `json:"is_disposable_domain"`
+}
+
 // Email is an email address linked to a user.
 type Email struct {
 	// EmailID is the unique ID of the email address.
@@ -678,6 +1455,18 @@ type FacebookOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// Feedback is advice on how to make a weak password stronger.
+type Feedback struct {
+	// Warning explains why the password is weak; empty when there is nothing to warn about.
+	Warning string `json:"warning"`
+
+	// Suggestions are tips for making the password stronger.
+	Suggestions []string `json:"suggestions"`
+
+	// LudsRequirements reports how a password measures against the LUDS policy (lowercase, uppercase, digits, symbols).
+	LudsRequirements *LUDSRequirements `json:"luds_requirements,omitempty"`
+}
+
 // FigmaOAuthFactor is a sign-in through Figma OAuth, recorded as one of a session's authentication factors.
 type FigmaOAuthFactor struct {
 	// ID is the ID of the user's or member's Figma OAuth registration.
@@ -688,6 +1477,243 @@ type FigmaOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Figma sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// Fingerprints are the identifiers Device Fingerprinting derives for a device, from cookie-based IDs to fingerprints of decreasing specificity: visitor, browser, hardware and network.
+type Fingerprints struct {
+	// NetworkFingerprint identifies the client's network stack from signals such as its TLS handshake; the least specific identifier, often shared.
+	NetworkFingerprint string `json:"network_fingerprint"`
+
+	// HardwareFingerprint identifies the device's operating system and architecture; shared by similar devices.
+	HardwareFingerprint string `json:"hardware_fingerprint"`
+
+	// BrowserFingerprint identifies a browser and its version; shared by many users.
+	BrowserFingerprint string `json:"browser_fingerprint"`
+
+	// VisitorFingerprint identifies a unique visitor without cookies, so it survives private browsing.
+	VisitorFingerprint string `json:"visitor_fingerprint"`
+
+	// VisitorID is the ID stored in a cookie on the user's device; unique, but lost when cookies are cleared.
+	VisitorID string `json:"visitor_id"`
+
+	// BrowserID identifies a browser by combining the visitor ID with the network fingerprint.
+	BrowserID string `json:"browser_id"`
+}
+
+// FraudEmailRiskParams holds the parameters of Fraud.Email.Risk.
+type FraudEmailRiskParams struct {
+	// EmailAddress is the email address to assess.
+	EmailAddress string `json:"email_address"`
+}
+
+// FraudEmailRiskResponse is the response of Fraud.Email.Risk.
+type FraudEmailRiskResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// AddressInformation is what Stytch knows about an email address itself.
+	AddressInformation AddressInformation `json:"address_information"`
+
+	// DomainInformation is what Stytch knows about the domain of an email address.
+	DomainInformation DomainInformation `json:"domain_information"`
+
+	// Action is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	Action VerdictAction `json:"action"`
+
+	// RiskScore is the email address's risk, from 0 to 100; higher is riskier.
+	RiskScore int32 `json:"risk_score"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// FraudFingerprintLookupParams holds the parameters of Fraud.Fingerprint.Lookup.
+type FraudFingerprintLookupParams struct {
+	// TelemetryID is the telemetry ID returned to the client by GetTelemetryID.
+	TelemetryID string `json:"telemetry_id"`
+
+	// ExternalMetadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
+	ExternalMetadata *Metadata `json:"external_metadata,omitempty"`
+}
+
+// FraudFingerprintLookupResponse is the response of Fraud.Fingerprint.Lookup.
+type FraudFingerprintLookupResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// TelemetryID is the telemetry ID that was looked up.
+	TelemetryID string `json:"telemetry_id"`
+
+	// Fingerprints are the identifiers Device Fingerprinting derives for a device, from cookie-based IDs to fingerprints of decreasing specificity: visitor, browser, hardware and network.
+	Fingerprints Fingerprints `json:"fingerprints"`
+
+	// Verdict is Stytch's assessment of a fingerprinted device: the recommended action and the reasons for it.
+	Verdict Verdict `json:"verdict"`
+
+	// ExternalMetadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
+	ExternalMetadata Metadata `json:"external_metadata"`
+
+	// CreatedAt is when the fingerprint was taken, in RFC 3339 UTC.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// ExpiresAt is when the fingerprint expires, in RFC 3339 UTC.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Properties is extra information about a client's browser and network.
+	Properties *Properties `json:"properties,omitempty"`
+
+	// RawSignals holds the raw device attributes, such as screen size, behind the fingerprints and verdict; present only for projects with raw signals enabled.
+	RawSignals map[string]interface{} `json:"raw_signals"`
+}
+
+// FraudRulesListParams holds the parameters of Fraud.Rules.List.
+type FraudRulesListParams struct {
+	// Cursor is the next_cursor from the previous response; leave it empty for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit is the number of rules per page, at most 100; defaults to 10.
+	Limit *int32 `json:"limit,omitempty"`
+}
+
+// FraudRulesListResponse is the response of Fraud.Rules.List.
+type FraudRulesListResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// NextCursor is the cursor to pass to get the next page; null on the last page.
+	NextCursor string `json:"next_cursor"`
+
+	// Rules are the rules on this page.
+	Rules []Rule `json:"rules"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// FraudRulesSetParams holds the parameters of Fraud.Rules.Set.
+type FraudRulesSetParams struct {
+	// Action is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	Action RuleAction `json:"action"`
+
+	// VisitorID is the visitor ID to set the rule for. Give exactly one identifier per request.
+	VisitorID *string `json:"visitor_id,omitempty"`
+
+	// BrowserID is the browser ID to set the rule for. Give exactly one identifier per request.
+	BrowserID *string `json:"browser_id,omitempty"`
+
+	// VisitorFingerprint is the visitor fingerprint to set the rule for. Give exactly one identifier per request.
+	VisitorFingerprint *string `json:"visitor_fingerprint,omitempty"`
+
+	// BrowserFingerprint is the browser fingerprint to set the rule for; it may be shared by many users. Give exactly one identifier per request.
+	BrowserFingerprint *string `json:"browser_fingerprint,omitempty"`
+
+	// HardwareFingerprint is the hardware fingerprint to set the rule for; it may be shared by many users. Give exactly one identifier per request.
+	HardwareFingerprint *string `json:"hardware_fingerprint,omitempty"`
+
+	// NetworkFingerprint is the network fingerprint to set the rule for; it may be shared by many users. Give exactly one identifier per request.
+	NetworkFingerprint *string `json:"network_fingerprint,omitempty"`
+
+	// ExpiresInMinutes is how long the rule lasts, in minutes; when absent, the rule never expires.
+	ExpiresInMinutes *int32 `json:"expires_in_minutes,omitempty"`
+
+	// Description is an optional note describing the rule.
+	Description *string `json:"description,omitempty"`
+
+	// CidrBlock is an IP address or CIDR block (prefix /16 to /32) to set the rule for; it applies to end users whose IP falls inside it. Give exactly one identifier per request.
+	CidrBlock *string `json:"cidr_block,omitempty"`
+
+	// CountryCode is the ISO 3166-1 alpha-2 country code to set the rule for; ALLOW rules are not permitted for countries. Give exactly one identifier per request.
+	CountryCode *string `json:"country_code,omitempty"`
+
+	// Asn is the autonomous system number to set the rule for, as a decimal string from 0 to 4294967295. Give exactly one identifier per request.
+	Asn *string `json:"asn,omitempty"`
+}
+
+// FraudRulesSetResponse is the response of Fraud.Rules.Set.
+type FraudRulesSetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// Action is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	Action RuleAction `json:"action"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// VisitorID is the visitor ID the rule was set for, if any.
+	VisitorID string `json:"visitor_id"`
+
+	// BrowserID is the browser ID the rule was set for, if any.
+	BrowserID string `json:"browser_id"`
+
+	// VisitorFingerprint is the visitor fingerprint the rule was set for, if any.
+	VisitorFingerprint string `json:"visitor_fingerprint"`
+
+	// BrowserFingerprint is the browser fingerprint the rule was set for, if any.
+	BrowserFingerprint string `json:"browser_fingerprint"`
+
+	// HardwareFingerprint is the hardware fingerprint the rule was set for, if any.
+	HardwareFingerprint string `json:"hardware_fingerprint"`
+
+	// NetworkFingerprint is the network fingerprint the rule was set for, if any.
+	NetworkFingerprint string `json:"network_fingerprint"`
+
+	// ExpiresAt is when the rule expires, in RFC 3339 UTC; absent for a permanent rule.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// CidrBlock is the CIDR block the rule was set for, if any; it applies to end users whose IP falls inside it.
+	CidrBlock string `json:"cidr_block"`
+
+	// CountryCode is the country code the rule was set for, if any.
+	CountryCode string `json:"country_code"`
+
+	// Asn is the autonomous system number the rule was set for, if any.
+	Asn string `json:"asn"`
+}
+
+// FraudVerdictReasonsListParams holds the parameters of Fraud.VerdictReasons.List.
+type FraudVerdictReasonsListParams struct {
+	// OverridesOnly limits the list to verdict reasons that have an override; defaults to false.
+	OverridesOnly *bool `json:"overrides_only,omitempty"`
+}
+
+// FraudVerdictReasonsListResponse is the response of Fraud.VerdictReasons.List.
+type FraudVerdictReasonsListResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// VerdictReasonActions are the verdict reasons with their default and overriding actions.
+	VerdictReasonActions []VerdictReasonAction `json:"verdict_reason_actions"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// FraudVerdictReasonsOverrideParams holds the parameters of Fraud.VerdictReasons.Override.
+type FraudVerdictReasonsOverrideParams struct {
+	// VerdictReason is the verdict reason to override, such as VIRTUAL_MACHINE; RULE_MATCH is not allowed.
+	VerdictReason string `json:"verdict_reason"`
+
+	// OverrideAction is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	OverrideAction RuleAction `json:"override_action"`
+
+	// OverrideDescription is an optional note describing the override.
+	OverrideDescription *string `json:"override_description,omitempty"`
+}
+
+// FraudVerdictReasonsOverrideResponse is the response of Fraud.VerdictReasons.Override.
+type FraudVerdictReasonsOverrideResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// VerdictReasonAction is a verdict reason with its default action and any override you set.
+	VerdictReasonAction VerdictReasonAction `json:"verdict_reason_action"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
@@ -738,6 +1764,9 @@ type GoogleOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// HashType is the algorithm of a password hash imported by Passwords.Migrate.
+type HashType string
+
 // HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 type HubspotOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged HubSpot sign-in.
@@ -756,6 +1785,171 @@ type HubspotOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
+// IDPIntrospectTokenNetworkParams holds the parameters of IDP.IntrospectTokenNetwork.
+type IDPIntrospectTokenNetworkParams struct {
+	// Token is the access token or refresh token to check.
+	Token string `json:"token"`
+
+	// ClientID is the ID of the Connected App client asking for the check.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the secret of the Connected App client; needed for confidential clients.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// TokenTypeHint is a hint about the kind of token sent, such as access_token or refresh_token.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
+
+// IDPIntrospectTokenNetworkResponse is the response of IDP.IntrospectTokenNetwork.
+type IDPIntrospectTokenNetworkResponse struct {
+	// Active reports whether the token is currently valid; when false, the other fields may be empty.
+	Active bool `json:"active"`
+
+	// TokenType is the kind of token that was checked.
+	TokenType string `json:"token_type"`
+
+	// Iss is the issuer of the token.
+	Iss string `json:"iss"`
+
+	// Sub is the subject of the token: the ID of the user it was issued for.
+	Sub string `json:"sub"`
+
+	// Aud are the audiences the token is meant for.
+	Aud []string `json:"aud"`
+
+	// Scope is the space-separated list of scopes granted to the token.
+	Scope string `json:"scope"`
+
+	// ClientID is the ID of the Connected App client the token was issued to.
+	ClientID string `json:"client_id"`
+
+	// Exp is when the token expires, in seconds since the Unix epoch.
+	Exp *int64 `json:"exp,omitempty"`
+
+	// Iat is when the token was issued, in seconds since the Unix epoch.
+	Iat *int64 `json:"iat,omitempty"`
+}
+
+// IDPOAuthAuthorizeParams holds the parameters of IDP.OAuth.Authorize.
+type IDPOAuthAuthorizeParams struct {
+	// ConsentGranted reports whether the user granted the requested scopes.
+	ConsentGranted bool `json:"consent_granted"`
+
+	// Scopes are the scopes the client asks for.
+	Scopes []string `json:"scopes"`
+
+	// ClientID is the ID of the Connected App client asking for authorization.
+	ClientID string `json:"client_id"`
+
+	// RedirectURI is the callback URI the user returns to, as given in the authorization request.
+	RedirectURI string `json:"redirect_uri"`
+
+	// ResponseType is the OAuth 2.0 response type; code for the authorization code flow.
+	ResponseType string `json:"response_type"`
+
+	// UserID is the ID, or external ID, of the user granting authorization; give exactly one of it, session_token and session_jwt.
+	UserID *string `json:"user_id,omitempty"`
+
+	// SessionToken is the token of the user's session, which the authorization is then linked to; give exactly one of it, user_id and session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of the user's session, which the authorization is then linked to; give exactly one of it, user_id and session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// Prompt is a space-separated list saying how the user should be prompted; only consent is supported.
+	Prompt *string `json:"prompt,omitempty"`
+
+	// State is an opaque value from the client, passed back unchanged in the redirect to tie the request to the callback.
+	State *string `json:"state,omitempty"`
+
+	// Nonce is a value from the client that is put in the ID token to prevent replay attacks.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// CodeChallenge is the client's base64url-encoded PKCE challenge, derived from its code verifier.
+	CodeChallenge *string `json:"code_challenge,omitempty"`
+
+	// Resources are the resource indicators the client asks for the token to be valid at.
+	Resources []string `json:"resources,omitempty"`
+}
+
+// IDPOAuthAuthorizeResponse is the response of IDP.OAuth.Authorize.
+type IDPOAuthAuthorizeResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// RedirectURI is where to send the user next: the client's callback with the authorization code, or an error, in its query.
+	RedirectURI string `json:"redirect_uri"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// AuthorizationCode is the single-use code the client exchanges for tokens.
+	AuthorizationCode string `json:"authorization_code"`
+}
+
+// IDPOAuthAuthorizeStartParams holds the parameters of IDP.OAuth.AuthorizeStart.
+type IDPOAuthAuthorizeStartParams struct {
+	// ClientID is the ID of the Connected App client asking for authorization.
+	ClientID string `json:"client_id"`
+
+	// RedirectURI is the callback URI the user returns to, as given in the authorization request.
+	RedirectURI string `json:"redirect_uri"`
+
+	// ResponseType is the OAuth 2.0 response type; code for the authorization code flow.
+	ResponseType string `json:"response_type"`
+
+	// Scopes are the scopes the client asks for.
+	Scopes []string `json:"scopes"`
+
+	// UserID is the ID, or external ID, of the user granting authorization; give exactly one of it, session_token and session_jwt.
+	UserID *string `json:"user_id,omitempty"`
+
+	// SessionToken is the token of the user's session; give exactly one of it, user_id and session_jwt. A session is needed if the client will later exchange its token for a session.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of the user's session; give exactly one of it, user_id and session_token. A session is needed if the client will later exchange its token for a session.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// Prompt is a space-separated list saying how the user should be prompted; only consent is supported.
+	Prompt *string `json:"prompt,omitempty"`
+}
+
+// IDPOAuthAuthorizeStartResponse is the response of IDP.OAuth.AuthorizeStart.
+type IDPOAuthAuthorizeStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user granting authorization.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// Client is the public view of a Connected App, safe to show to end users, for example on a consent screen.
+	Client ConnectedAppPublic `json:"client"`
+
+	// ConsentRequired reports whether the user must explicitly consent before authorization can complete.
+	ConsentRequired bool `json:"consent_required"`
+
+	// ScopeResults describe each requested scope and whether the user can grant it.
+	ScopeResults []ScopeResult `json:"scope_results"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// IPGeoProperties is the geolocation of an IP address.
+type IPGeoProperties struct {
+	// City is the city where the IP address is located.
+	City string `json:"city"`
+
+	// Region is the region where the IP address is located.
+	Region string `json:"region"`
+
+	// Country is the country where the IP address is located.
+	Country string `json:"country"`
+}
+
 // ImpersonatedFactor is an impersonation sign-in, in which a Stytch Dashboard team member acts as the user or member.
 type ImpersonatedFactor struct {
 	// ImpersonatorID is the ID of the Dashboard team member who started the impersonation.
@@ -763,6 +1957,36 @@ type ImpersonatedFactor struct {
 
 	// ImpersonatorEmailAddress is the email address of the Dashboard team member who started the impersonation.
 	ImpersonatorEmailAddress string `json:"impersonator_email_address"`
+}
+
+// ImpersonationAuthenticateParams holds the parameters of Impersonation.Authenticate.
+type ImpersonationAuthenticateParams struct {
+	// ImpersonationToken is the impersonation token from the Dashboard, passed in the redirect URL; single use, and valid for 5 minutes by default.
+	ImpersonationToken string `json:"impersonation_token"`
+}
+
+// ImpersonationAuthenticateResponse is the response of Impersonation.Authenticate.
+type ImpersonationAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the impersonated user.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// SessionToken is the opaque token of the impersonation session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the impersonation session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
 }
 
 // InstagramOAuthFactor is a sign-in through Instagram OAuth, recorded as one of a session's authentication factors.
@@ -807,6 +2031,27 @@ type JWK struct {
 	E string `json:"e"`
 }
 
+// LUDSRequirements reports how a password measures against the LUDS policy (lowercase, uppercase, digits, symbols).
+type LUDSRequirements struct {
+	// HasLowerCase reports whether the password contains a lowercase letter.
+	HasLowerCase bool `json:"has_lower_case"`
+
+	// HasUpperCase reports whether the password contains an uppercase letter.
+	HasUpperCase bool `json:"has_upper_case"`
+
+	// HasDigit reports whether the password contains a digit.
+	HasDigit bool `json:"has_digit"`
+
+	// HasSymbol reports whether the password contains a symbol.
+	HasSymbol bool `json:"has_symbol"`
+
+	// MissingComplexity is how many more character classes (lowercase, uppercase, digits, symbols) the password needs to meet the policy.
+	MissingComplexity int32 `json:"missing_complexity"`
+
+	// MissingCharacters is how many more characters the password needs to reach the policy's minimum length.
+	MissingCharacters int32 `json:"missing_characters"`
+}
+
 // LinkedInOAuthFactor is a sign-in through LinkedIn OAuth, recorded as one of a session's authentication factors.
 type LinkedInOAuthFactor struct {
 	// ID is the ID of the user's or member's LinkedIn OAuth registration.
@@ -817,6 +2062,321 @@ type LinkedInOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the LinkedIn sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+type M2MClient struct {
+	// ClientID is the ID of the client, used to get access tokens.
+	ClientID string `json:"client_id"`
+
+	// ClientName is the human-readable name of the client.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is the human-readable description of the client.
+	ClientDescription string `json:"client_description"`
+
+	// Status is whether the client is active or inactive.
+	Status string `json:"status"`
+
+	// Scopes are the scopes the client may request in its access tokens.
+	Scopes []string `json:"scopes"`
+
+	// ClientSecretLastFour is the last four characters of the client's current secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata"`
+
+	// NextClientSecretLastFour is the last four characters of the next secret while a rotation is in progress; otherwise empty.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+}
+
+// M2MClientStatus is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+type M2MClientStatus string
+
+// M2MClientWithClientSecret is a newly created M2M client, including its secret, which is shown only this once.
+type M2MClientWithClientSecret struct {
+	// ClientID is the ID of the client, used to get access tokens.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the client's secret. Stytch stores only a hash and shows it only here, so store it securely; if it is lost, rotate the secret.
+	ClientSecret string `json:"client_secret"`
+
+	// ClientName is the human-readable name of the client.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is the human-readable description of the client.
+	ClientDescription string `json:"client_description"`
+
+	// Status is whether the client is active or inactive.
+	Status string `json:"status"`
+
+	// Scopes are the scopes the client may request in its access tokens.
+	Scopes []string `json:"scopes"`
+
+	// ClientSecretLastFour is the last four characters of the client's current secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata"`
+
+	// NextClientSecretLastFour is the last four characters of the next secret while a rotation is in progress; otherwise empty.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+}
+
+// M2MClientWithNextClientSecret is an M2M client during a secret rotation, including the next secret, which is shown only this once.
+type M2MClientWithNextClientSecret struct {
+	// ClientID is the ID of the client, used to get access tokens.
+	ClientID string `json:"client_id"`
+
+	// NextClientSecret is the new secret of the rotation; it becomes the client's secret when the rotation completes. It is shown only here.
+	NextClientSecret string `json:"next_client_secret"`
+
+	// ClientName is the human-readable name of the client.
+	ClientName string `json:"client_name"`
+
+	// ClientDescription is the human-readable description of the client.
+	ClientDescription string `json:"client_description"`
+
+	// Status is whether the client is active or inactive.
+	Status string `json:"status"`
+
+	// Scopes are the scopes the client may request in its access tokens.
+	Scopes []string `json:"scopes"`
+
+	// ClientSecretLastFour is the last four characters of the client's current secret.
+	ClientSecretLastFour string `json:"client_secret_last_four"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata"`
+
+	// NextClientSecretLastFour is the last four characters of the next secret while a rotation is in progress; otherwise empty.
+	NextClientSecretLastFour string `json:"next_client_secret_last_four"`
+}
+
+// M2MClientsCreateParams holds the parameters of M2M.Clients.Create.
+type M2MClientsCreateParams struct {
+	// Scopes are the scopes the client may request in its access tokens, such as read:users.
+	Scopes []string `json:"scopes"`
+
+	// ClientID is an ID for the client, unique in the project; when absent, Stytch generates one.
+	ClientID *string `json:"client_id,omitempty"`
+
+	// ClientSecret is a secret for the client, at least 8 characters and hard enough to guess; when absent, Stytch generates one.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// ClientName is a human-readable name for the client.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a human-readable description of the client.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// TrustedMetadata is arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+}
+
+// M2MClientsCreateResponse is the response of M2M.Clients.Create.
+type M2MClientsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a newly created M2M client, including its secret, which is shown only this once.
+	M2MClient M2MClientWithClientSecret `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsDeleteParams holds the parameters of M2M.Clients.Delete.
+type M2MClientsDeleteParams struct {
+	// ClientID is the ID of the M2M client to delete.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsDeleteResponse is the response of M2M.Clients.Delete.
+type M2MClientsDeleteResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ClientID is the ID of the deleted client.
+	ClientID string `json:"client_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsGetParams holds the parameters of M2M.Clients.Get.
+type M2MClientsGetParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsGetResponse is the response of M2M.Clients.Get.
+type M2MClientsGetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSearchParams holds the parameters of M2M.Clients.Search.
+type M2MClientsSearchParams struct {
+	// Cursor is the next_cursor from the previous page's results_metadata; leave it empty for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit is the most clients to return in one page, up to 1000; defaults to 100.
+	Limit *uint32 `json:"limit,omitempty"`
+
+	// Query is a filter for an M2M client search: operands combined with an AND or OR operator.
+	Query *M2MSearchQuery `json:"query,omitempty"`
+}
+
+// M2MClientsSearchResponse is the response of M2M.Clients.Search.
+type M2MClientsSearchResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClients are the clients on this page of results.
+	M2MClients []M2MClient `json:"m2m_clients"`
+
+	// ResultsMetadata is the paging information returned with a page of search results.
+	ResultsMetadata ResultsMetadata `json:"results_metadata"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSecretsRotateCancelParams holds the parameters of M2M.Clients.Secrets.RotateCancel.
+type M2MClientsSecretsRotateCancelParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsSecretsRotateCancelResponse is the response of M2M.Clients.Secrets.RotateCancel.
+type M2MClientsSecretsRotateCancelResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSecretsRotateParams holds the parameters of M2M.Clients.Secrets.Rotate.
+type M2MClientsSecretsRotateParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsSecretsRotateResponse is the response of M2M.Clients.Secrets.Rotate.
+type M2MClientsSecretsRotateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsSecretsRotateStartParams holds the parameters of M2M.Clients.Secrets.RotateStart.
+type M2MClientsSecretsRotateStartParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"-"`
+}
+
+// M2MClientsSecretsRotateStartResponse is the response of M2M.Clients.Secrets.RotateStart.
+type M2MClientsSecretsRotateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is an M2M client during a secret rotation, including the next secret, which is shown only this once.
+	M2MClient M2MClientWithNextClientSecret `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MClientsUpdateParams holds the parameters of M2M.Clients.Update.
+type M2MClientsUpdateParams struct {
+	// ClientID is the ID of the M2M client to update.
+	ClientID string `json:"-"`
+
+	// ClientName is a new human-readable name for the client.
+	ClientName *string `json:"client_name,omitempty"`
+
+	// ClientDescription is a new human-readable description of the client.
+	ClientDescription *string `json:"client_description,omitempty"`
+
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status *M2MClientStatus `json:"status,omitempty"`
+
+	// Scopes are the client's new scopes, replacing the old list.
+	Scopes []string `json:"scopes,omitempty"`
+
+	// TrustedMetadata is new arbitrary JSON data about the client that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+}
+
+// M2MClientsUpdateResponse is the response of M2M.Clients.Update.
+type M2MClientsUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
+	M2MClient M2MClient `json:"m2m_client"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
+type M2MSearchQuery struct {
+	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
+	Operator SearchOperator `json:"operator"`
+
+	// Operands are the filters to apply; each names a filter, such as client_id, client_name or scopes, and the values to match.
+	Operands []map[string]interface{} `json:"operands"`
+}
+
+// M2MTokenParams holds the parameters of M2M.Token.
+type M2MTokenParams struct {
+	// ClientID is the ID of the M2M client.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the secret of the M2M client.
+	ClientSecret string `json:"client_secret"`
+
+	// Scopes are the scopes to put in the token, sent space-separated. When absent, the token carries all of the client's scopes.
+	Scopes []string `json:"scope,omitempty"`
+}
+
+// M2MTokenResponse is the response of M2M.Token.
+type M2MTokenResponse struct {
+	// AccessToken is the access token, a signed JWT whose scope claim lists the granted scopes.
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn is how long the access token is valid, in seconds; 3600.
+	ExpiresIn int `json:"expires_in"`
+
+	// TokenType is the kind of token; always bearer.
+	TokenType string `json:"token_type"`
+}
+
+// MD5Config is the salts of an MD-5 password hash being migrated to Stytch.
+type MD5Config struct {
+	// PrependSalt is the salt that was put before the password when hashing; empty for none.
+	PrependSalt *string `json:"prepend_salt,omitempty"`
+
+	// AppendSalt is the salt that was put after the password when hashing; empty for none.
+	AppendSalt *string `json:"append_salt,omitempty"`
 }
 
 // MagicLinksAuthenticateParams holds the parameters of MagicLinks.Authenticate.
@@ -830,22 +2390,22 @@ type MagicLinksAuthenticateParams struct {
 	// Options is a set of optional checks that the magic link is opened from the same client that requested it.
 	Options *AuthenticateOptions `json:"options,omitempty"`
 
-	// SessionToken is an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_jwt.
+	// SessionToken is the token of an existing session to add this authentication to; an alternative to session_jwt.
 	SessionToken *string `json:"session_token,omitempty"`
 
-	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
 	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
 
-	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
+	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
-	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
 	// CodeVerifier is the one-time PKCE secret whose hash was sent as code_challenge with the link; needed when a challenge was sent.
 	CodeVerifier *string `json:"code_verifier,omitempty"`
 
-	// TelemetryID is a Device Fingerprinting telemetry ID from the client; when set, Stytch looks up the device's fingerprint and stores it for the member. Device Fingerprinting must be enabled.
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
 	TelemetryID *string `json:"telemetry_id,omitempty"`
 }
 
@@ -857,19 +2417,19 @@ type MagicLinksAuthenticateResponse struct {
 	// UserID is the ID of the user who authenticated.
 	UserID string `json:"user_id"`
 
-	// MethodID is the ID of the email address that was authenticated.
+	// MethodID is the ID of the email address (or phone number) the link was sent to.
 	MethodID string `json:"method_id"`
 
-	// SessionToken is the opaque token of the member session; empty when member_authenticated is false.
+	// SessionToken is the opaque token of the session; empty when no session was started.
 	SessionToken string `json:"session_token"`
 
-	// SessionJWT is the JWT of the member session, valid for 5 minutes; empty when member_authenticated is false.
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
 	SessionJWT string `json:"session_jwt"`
 
 	// User is a person who can sign in to your project, with their contact methods and authentication factors.
 	User User `json:"user"`
 
-	// ResetSessions is deprecated and carries no meaning.
+	// ResetSessions reports whether the user's other sessions should be ended. Check it if you manage sessions yourself; Stytch revokes its own sessions for you.
 	ResetSessions bool `json:"reset_sessions"`
 
 	// StatusCode is the HTTP status of the response.
@@ -914,7 +2474,7 @@ type MagicLinksEmailInviteParams struct {
 	// Email is the email address to invite.
 	Email string `json:"email"`
 
-	// InviteTemplateID is the ID of a custom email template for the invite; when empty, the default invite template is used.
+	// InviteTemplateID is the ID of a custom email template for invites; empty uses the project's default template.
 	InviteTemplateID *string `json:"invite_template_id,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
@@ -926,16 +2486,16 @@ type MagicLinksEmailInviteParams struct {
 	// InviteMagicLinkURL is where the invite magic link leads. When empty, the dashboard's default invite redirect URL is used; with no default, the call fails.
 	InviteMagicLinkURL *string `json:"invite_magic_link_url,omitempty"`
 
-	// InviteExpirationMinutes is how long the invite link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
+	// InviteExpirationMinutes is how long the invite link stays valid, in minutes, from 5 to 10080; defaults to 60.
 	InviteExpirationMinutes *int32 `json:"invite_expiration_minutes,omitempty"`
 
 	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
 	Locale *EmailLocale `json:"locale,omitempty"`
 
-	// TrustedMetadata is arbitrary JSON data about the member, settable only from your backend.
+	// TrustedMetadata holds application data to store on the new user; only your backend can change it.
 	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
 
-	// UntrustedMetadata is arbitrary JSON data about the member that the frontend SDK can also edit; keep nothing critical in it.
+	// UntrustedMetadata holds application data to store on the new user that end users can edit through the SDKs; keep nothing there that you rely on.
 	UntrustedMetadata map[string]interface{} `json:"untrusted_metadata,omitempty"`
 }
 
@@ -1080,6 +2640,18 @@ type MagicLinksEmailSendResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// Metadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
+type Metadata struct {
+	// ExternalID is your own ID, such as a user ID, to associate with the telemetry ID.
+	ExternalID *string `json:"external_id,omitempty"`
+
+	// OrganizationID is an organization ID to associate with the telemetry ID.
+	OrganizationID *string `json:"organization_id,omitempty"`
+
+	// UserAction is the action the user was taking, such as login, to associate with the telemetry ID.
+	UserAction *string `json:"user_action,omitempty"`
+}
+
 // MicrosoftOAuthFactor is a sign-in through Microsoft OAuth, recorded as one of a session's authentication factors.
 type MicrosoftOAuthFactor struct {
 	// ID is the ID of the user's or member's Microsoft OAuth registration.
@@ -1104,10 +2676,121 @@ type Name struct {
 	LastName string `json:"last_name,omitempty"`
 }
 
+// NetworkProperties is information about a client's network connection.
+type NetworkProperties struct {
+	// IPAddress is the IP address of the client.
+	IPAddress string `json:"ip_address"`
+
+	// Asn is information about the autonomous system (ASN) of a client's network.
+	Asn ASNProperties `json:"asn"`
+
+	// IPGeolocation is the geolocation of an IP address.
+	IPGeolocation IPGeoProperties `json:"ip_geolocation"`
+
+	// IsProxy reports whether the client appears to be using a proxy.
+	IsProxy bool `json:"is_proxy"`
+
+	// IsVpn reports whether the client appears to be using a VPN.
+	IsVpn bool `json:"is_vpn"`
+}
+
 // OAuthAccessTokenExchangeFactor is a factor created by exchanging a Connected App access token for a session.
 type OAuthAccessTokenExchangeFactor struct {
 	// ClientID is the ID of the Connected App client whose access token was exchanged.
 	ClientID string `json:"client_id"`
+}
+
+// OAuthAttachParams holds the parameters of OAuth.Attach.
+type OAuthAttachParams struct {
+	// Provider is the name of the OAuth provider, such as google.
+	Provider string `json:"provider"`
+
+	// UserID is the ID of the user to link; give exactly one of it, session_token and session_jwt.
+	UserID *string `json:"user_id,omitempty"`
+
+	// SessionToken is the token of a session whose user is linked; give exactly one of it, user_id and session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of a session whose user is linked; give exactly one of it, user_id and session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+}
+
+// OAuthAttachResponse is the response of OAuth.Attach.
+type OAuthAttachResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// OAuthAttachToken is the single-use token to pass to the same provider's OAuth start URL.
+	OAuthAttachToken string `json:"oauth_attach_token"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// OAuthAuthenticateParams holds the parameters of OAuth.Authenticate.
+type OAuthAuthenticateParams struct {
+	// Token is the OAuth token, taken from the token query parameter of the redirect URL.
+	Token string `json:"token"`
+
+	// SessionToken is the token of an existing session to add this OAuth factor to; use it or session_jwt, not both. It is ignored if it belongs to another user.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is a JWT of an existing session to add this OAuth factor to; use it or session_token, not both. It is ignored if it belongs to another user.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Used only when a session is started or extended; reserved JWT claims are ignored; 4 KB total at most.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// CodeVerifier is the one-time PKCE secret whose hash was sent as code_challenge when the flow started; needed when a challenge was sent.
+	CodeVerifier *string `json:"code_verifier,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// OAuthAuthenticateResponse is the response of OAuth.Authenticate.
+type OAuthAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the authenticated user.
+	UserID string `json:"user_id"`
+
+	// ProviderSubject is the user's unique ID at the OAuth provider, often called sub.
+	ProviderSubject string `json:"provider_subject"`
+
+	// ProviderType is the OAuth provider the user signed in with, such as Google or GitHub.
+	ProviderType string `json:"provider_type"`
+
+	// SessionToken is the opaque token for the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the session, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// ProviderValues holds the tokens and scopes that the OAuth provider returned for the user; which fields are set depends on the provider.
+	ProviderValues ProviderValues `json:"provider_values"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// ResetSessions reports whether the user's other sessions should be reset. Only check it if you do not use Stytch sessions; otherwise Stytch revokes them for you.
+	ResetSessions bool `json:"reset_sessions"`
+
+	// OAuthUserRegistrationID is the ID of the link between the user and this OAuth provider.
+	OAuthUserRegistrationID string `json:"oauth_user_registration_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// UserSession is a period during which a user stays signed in after authenticating.
+	UserSession *Session `json:"user_session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
 }
 
 // OAuthProvider is an OAuth identity provider that a user has signed in with.
@@ -1440,6 +3123,21 @@ type OTPsWhatsAppSendResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
+type PBKDF2Config struct {
+	// Salt is the salt the hash was made with, base64-encoded.
+	Salt string `json:"salt"`
+
+	// IterationAmount is the number of iterations.
+	IterationAmount int32 `json:"iteration_amount"`
+
+	// KeyLength is the length of the hash (the key length).
+	KeyLength int32 `json:"key_length"`
+
+	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
+	Algorithm *string `json:"algorithm,omitempty"`
+}
+
 // Password is the password set on a user; it is present only for users with a password.
 type Password struct {
 	// PasswordID is the unique ID of the password.
@@ -1447,6 +3145,429 @@ type Password struct {
 
 	// RequiresReset reports whether the user must reset the password before it can be used again.
 	RequiresReset bool `json:"requires_reset"`
+}
+
+// PasswordsAuthenticateParams holds the parameters of Passwords.Authenticate.
+type PasswordsAuthenticateParams struct {
+	// Email is the email address of the user signing in.
+	Email string `json:"email"`
+
+	// Password is the password to check.
+	Password string `json:"password"`
+
+	// SessionToken is the token of an existing session to add this authentication to; an alternative to session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsAuthenticateResponse is the response of Passwords.Authenticate.
+type PasswordsAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user who authenticated.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token of the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// PasswordsCreateParams holds the parameters of Passwords.Create.
+type PasswordsCreateParams struct {
+	// Email is the email address of the new user.
+	Email string `json:"email"`
+
+	// Password is the new user's password; any UTF-8 characters are allowed, and it must pass the project's strength policy.
+	Password string `json:"password"`
+
+	// SessionDurationMinutes is how long the new session should last, in minutes from now, from 5 to 527040. Without it no session is started.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TrustedMetadata is arbitrary JSON data for your application that only your backend can set.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+
+	// UntrustedMetadata is arbitrary JSON data that end users can edit through the frontend SDKs; never store critical information in it.
+	UntrustedMetadata map[string]interface{} `json:"untrusted_metadata,omitempty"`
+
+	// Name is a user's name; every part is optional.
+	Name *Name `json:"name,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsCreateResponse is the response of Passwords.Create.
+type PasswordsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the new user.
+	UserID string `json:"user_id"`
+
+	// EmailID is the ID of the new user's email address.
+	EmailID string `json:"email_id"`
+
+	// SessionToken is the opaque token of the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// PasswordsEmailResetParams holds the parameters of Passwords.Email.Reset.
+type PasswordsEmailResetParams struct {
+	// Token is the password reset token, taken from the token query parameter of the redirect URL.
+	Token string `json:"token"`
+
+	// Password is the new password; any UTF-8 characters are allowed, and it must pass the project's strength policy.
+	Password string `json:"password"`
+
+	// SessionToken is the token of an existing session to add this authentication to; an alternative to session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// CodeVerifier is the one-time PKCE secret whose hash was sent as code_challenge when the reset started; needed when a challenge was sent.
+	CodeVerifier *string `json:"code_verifier,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
+	Attributes *Attributes `json:"attributes,omitempty"`
+
+	// Options is a set of optional checks that the magic link is opened from the same client that requested it.
+	Options *AuthenticateOptions `json:"options,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsEmailResetResponse is the response of Passwords.Email.Reset.
+type PasswordsEmailResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user whose password was reset.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token of the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// PasswordsEmailResetStartParams holds the parameters of Passwords.Email.ResetStart.
+type PasswordsEmailResetStartParams struct {
+	// Email is the email address of the user who asked to reset their password.
+	Email string `json:"email"`
+
+	// ResetPasswordRedirectURL is the page the reset link leads to, where the user picks a new password. When empty, the dashboard's default reset password redirect URL is used; with no default, the call fails.
+	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
+
+	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
+	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+
+	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE secret, checking that the reset starts and ends on the same device.
+	CodeChallenge *string `json:"code_challenge,omitempty"`
+
+	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
+	Attributes *Attributes `json:"attributes,omitempty"`
+
+	// LoginRedirectURL is where the email's log-in-without-password link leads, to authenticate as a magic link. When empty, the dashboard's default login redirect URL is used; with no default, the call fails.
+	LoginRedirectURL *string `json:"login_redirect_url,omitempty"`
+
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
+
+	// ResetPasswordTemplateID is the ID of a custom email template for password resets; empty uses the project's default template.
+	ResetPasswordTemplateID *string `json:"reset_password_template_id,omitempty"`
+}
+
+// PasswordsEmailResetStartResponse is the response of Passwords.Email.ResetStart.
+type PasswordsEmailResetStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the reset email was sent to.
+	UserID string `json:"user_id"`
+
+	// EmailID is the ID of the email address the reset email was sent to.
+	EmailID string `json:"email_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// PasswordsExistingPasswordResetParams holds the parameters of Passwords.ExistingPassword.Reset.
+type PasswordsExistingPasswordResetParams struct {
+	// Email is the email address of the user.
+	Email string `json:"email"`
+
+	// ExistingPassword is the user's current password.
+	ExistingPassword string `json:"existing_password"`
+
+	// NewPassword is the password to set; any UTF-8 characters are allowed, and it must pass the project's strength policy.
+	NewPassword string `json:"new_password"`
+
+	// SessionToken is the token of an existing session to add this authentication to; an alternative to session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsExistingPasswordResetResponse is the response of Passwords.ExistingPassword.Reset.
+type PasswordsExistingPasswordResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user whose password was reset.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token of the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// PasswordsMigrateParams holds the parameters of Passwords.Migrate.
+type PasswordsMigrateParams struct {
+	// Email is the email address of the user whose password is imported.
+	Email string `json:"email"`
+
+	// Hash is the password hash from your previous system; scrypt and PBKDF2 hashes must be base64-encoded.
+	Hash string `json:"hash"`
+
+	// HashType is the algorithm of a password hash imported by Passwords.Migrate.
+	HashType HashType `json:"hash_type"`
+
+	// Md5Config is the salts of an MD-5 password hash being migrated to Stytch.
+	Md5Config *MD5Config `json:"md_5_config,omitempty"`
+
+	// Argon2Config is the parameters of an Argon2 password hash being migrated to Stytch.
+	Argon2Config *Argon2Config `json:"argon_2_config,omitempty"`
+
+	// Sha1Config is the salts of a SHA-1 password hash being migrated to Stytch.
+	Sha1Config *SHA1Config `json:"sha_1_config,omitempty"`
+
+	// Sha512Config is the salts of a SHA-512 password hash being migrated to Stytch.
+	Sha512Config *SHA512Config `json:"sha_512_config,omitempty"`
+
+	// ScryptConfig is the parameters of a scrypt password hash being migrated to Stytch.
+	ScryptConfig *ScryptConfig `json:"scrypt_config,omitempty"`
+
+	// Pbkdf2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
+	Pbkdf2Config *PBKDF2Config `json:"pbkdf_2_config,omitempty"`
+
+	// TrustedMetadata is arbitrary JSON data for your application that only your backend can set; applied when a new user is created.
+	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
+
+	// UntrustedMetadata is arbitrary JSON data that end users can edit through the frontend SDKs; never store critical information in it. Applied when a new user is created.
+	UntrustedMetadata map[string]interface{} `json:"untrusted_metadata,omitempty"`
+
+	// SetEmailVerified reports whether to mark the email address as verified. Set it only when you know the user owns the address, since verified addresses can merge users.
+	SetEmailVerified *bool `json:"set_email_verified,omitempty"`
+
+	// Name is a user's name; every part is optional.
+	Name *Name `json:"name,omitempty"`
+
+	// PhoneNumber is the user's phone number in E.164 format, such as +12025550162.
+	PhoneNumber *string `json:"phone_number,omitempty"`
+
+	// SetPhoneNumberVerified reports whether to mark the phone number as verified. Set it only when you know the user owns the number.
+	SetPhoneNumberVerified *bool `json:"set_phone_number_verified,omitempty"`
+
+	// ExternalID is your own identifier for a newly created user, usable wherever a user_id is expected: up to 128 letters, digits, '.', '_', '-' or '|'.
+	ExternalID *string `json:"external_id,omitempty"`
+
+	// Roles are the roles to assign explicitly to the user.
+	Roles []string `json:"roles,omitempty"`
+}
+
+// PasswordsMigrateResponse is the response of Passwords.Migrate.
+type PasswordsMigrateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user who received the password.
+	UserID string `json:"user_id"`
+
+	// EmailID is the ID of the user's email address.
+	EmailID string `json:"email_id"`
+
+	// UserCreated reports whether a new user was created for the email address.
+	UserCreated bool `json:"user_created"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// PasswordsSessionsResetParams holds the parameters of Passwords.Sessions.Reset.
+type PasswordsSessionsResetParams struct {
+	// Password is the new password; any UTF-8 characters are allowed, and it must pass the project's strength policy.
+	Password string `json:"password"`
+
+	// SessionToken is the token of the user's session; give this or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is the JWT of the user's session; give this or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040; when given, the session is extended by that much.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// PasswordsSessionsResetResponse is the response of Passwords.Sessions.Reset.
+type PasswordsSessionsResetResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user whose password was reset.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// SessionToken is the opaque token of the session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// PasswordsStrengthCheckParams holds the parameters of Passwords.StrengthCheck.
+type PasswordsStrengthCheckParams struct {
+	// Password is the password to check.
+	Password string `json:"password"`
+
+	// Email is the email address of the user, if known; it is used in the strength rules and enables the breach check.
+	Email *string `json:"email,omitempty"`
+}
+
+// PasswordsStrengthCheckResponse is the response of Passwords.StrengthCheck.
+type PasswordsStrengthCheckResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ValidPassword reports whether the password meets the project's policy and may be used.
+	ValidPassword bool `json:"valid_password"`
+
+	// Score is the zxcvbn strength score, from 0 to 4; 3 or more passes under the zxcvbn policy.
+	Score int32 `json:"score"`
+
+	// BreachedPassword reports whether the password appears in a known data breach.
+	BreachedPassword bool `json:"breached_password"`
+
+	// StrengthPolicy is the project's password strength policy: zxcvbn (the default) or luds.
+	StrengthPolicy string `json:"strength_policy"`
+
+	// BreachDetectionOnCreate reports whether the project rejects breached passwords when they are set.
+	BreachDetectionOnCreate bool `json:"breach_detection_on_create"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Feedback is advice on how to make a weak password stronger.
+	Feedback *Feedback `json:"feedback,omitempty"`
 }
 
 // PhoneNumber is a phone number linked to a user.
@@ -1470,20 +3591,212 @@ type PhoneNumberFactor struct {
 	PhoneNumber string `json:"phone_number"`
 }
 
+// Policy is the project's role-based access control policy: the roles, the resources they act on, and the scopes Connected Apps may hold.
+type Policy struct {
+	// Roles are the roles defined in the project.
+	Roles []PolicyRole `json:"roles"`
+
+	// Resources are the resources defined in the project, with their possible actions.
+	Resources []PolicyResource `json:"resources"`
+
+	// Scopes are the scopes defined in the project, with the permissions each grants.
+	Scopes []PolicyScope `json:"scopes"`
+}
+
+// PolicyResource is something in your application that roles can act on, with the actions that are possible on it.
+type PolicyResource struct {
+	// ResourceID is the unique, human-readable ID of the resource; IDs starting with stytch are reserved for Stytch.
+	ResourceID string `json:"resource_id"`
+
+	// Description is a description of the resource.
+	Description string `json:"description"`
+
+	// Actions are all the actions that can be performed on the resource.
+	Actions []string `json:"actions"`
+}
+
+// PolicyRole is a named set of permissions that can be given to users.
+type PolicyRole struct {
+	// RoleID is the unique, human-readable ID of the role; stytch_user is predefined by Stytch.
+	RoleID string `json:"role_id"`
+
+	// Description is a description of the role.
+	Description string `json:"description"`
+
+	// Permissions are the permissions the role grants, each linking a resource to actions.
+	Permissions []PolicyRolePermission `json:"permissions"`
+}
+
+// PolicyRolePermission is a permission held by a role: actions it may perform on one resource.
+type PolicyRolePermission struct {
+	// ResourceID is the ID of the resource the permission applies to.
+	ResourceID string `json:"resource_id"`
+
+	// Actions are the actions the role may perform on the resource; * allows all of them.
+	Actions []string `json:"actions"`
+}
+
+// PolicyScope is an OAuth scope that Connected Apps can be granted, with the permissions it carries.
+type PolicyScope struct {
+	// Scope is the name of the scope.
+	Scope string `json:"scope"`
+
+	// Description is a description of the scope.
+	Description string `json:"description"`
+
+	// Permissions are the permissions the scope grants, each linking a resource to actions.
+	Permissions []PolicyScopePermission `json:"permissions"`
+}
+
+// PolicyScopePermission is a permission carried by a scope: actions it allows on one resource.
+type PolicyScopePermission struct {
+	// ResourceID is the ID of the resource the permission applies to.
+	ResourceID string `json:"resource_id"`
+
+	// Actions are the actions the scope allows on the resource; * allows all of them.
+	Actions []string `json:"actions"`
+}
+
+// ProjectMetric is a count of one kind of object in a project.
+type ProjectMetric struct {
+	// MetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
+	MetricType ProjectMetricType `json:"metric_type"`
+
+	// Count is the number of objects of the metric's type.
+	Count uint32 `json:"count"`
+}
+
+// ProjectMetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
+type ProjectMetricType string
+
+// ProjectMetricsParams holds the parameters of Project.Metrics.
+type ProjectMetricsParams = map[string]interface{}
+
+// ProjectMetricsResponse is the response of Project.Metrics.
+type ProjectMetricsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ProjectID is the ID of the project.
+	ProjectID string `json:"project_id"`
+
+	// Metrics are the project's counts, one per metric type.
+	Metrics []ProjectMetric `json:"metrics"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// Properties is extra information about a client's browser and network.
+type Properties struct {
+	// NetworkProperties is information about a client's network connection.
+	NetworkProperties NetworkProperties `json:"network_properties"`
+
+	// BrowserProperties is information about a client's browser.
+	BrowserProperties BrowserProperties `json:"browser_properties"`
+}
+
+// ProviderValues holds the tokens and scopes that the OAuth provider returned for the user; which fields are set depends on the provider.
+type ProviderValues struct {
+	// AccessToken is the provider's access token, for calling the provider's API on the user's behalf.
+	AccessToken string `json:"access_token"`
+
+	// RefreshToken is the provider's refresh token, for getting a new access token from the provider.
+	RefreshToken string `json:"refresh_token"`
+
+	// IDToken is the OpenID Connect ID token from the provider, a JWT describing the user; only OIDC providers return it.
+	IDToken string `json:"id_token"`
+
+	// Scopes are the OAuth scopes granted by the provider.
+	Scopes []string `json:"scopes"`
+
+	// ExpiresAt is when the provider's access token expires.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// RBACPolicyParams holds the parameters of RBAC.Policy.
+type RBACPolicyParams = map[string]interface{}
+
+// RBACPolicyResponse is the response of RBAC.Policy.
+type RBACPolicyResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Policy is the project's role-based access control policy: the roles, the resources they act on, and the scopes Connected Apps may hold.
+	Policy *Policy `json:"policy,omitempty"`
+}
+
 // RecoveryCodeFactor is a TOTP recovery code, used as a session authentication factor.
 type RecoveryCodeFactor struct {
 	// TOTPRecoveryCodeID is the ID of the recovery code that was used.
 	TOTPRecoveryCodeID string `json:"totp_recovery_code_id"`
 }
 
-// ResultsMetadata describes a page of search results.
+// ResultsMetadata is the paging information returned with a page of search results.
 type ResultsMetadata struct {
-	// Total is the number of users that match the query across all pages.
+	// Total is the number of results that match the query in all; -1 when totals are disabled for the workspace.
 	Total int32 `json:"total"`
 
-	// NextCursor is the value to pass as cursor to fetch the next page; empty on the last page.
+	// NextCursor is the cursor to pass in the next search call to get the following page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
 }
+
+// Rule is a rule that forces the verdict action for one identifier: an ID, a fingerprint, a CIDR block, an ASN or a country code.
+type Rule struct {
+	// RuleType is the kind of identifier a rule applies to. When several rules match, they take precedence in the order VISITOR_ID, BROWSER_ID, fingerprints from visitor to network, CIDR_BLOCK, ASN, COUNTRY_CODE.
+	RuleType RuleType `json:"rule_type"`
+
+	// Action is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+	Action RuleAction `json:"action"`
+
+	// CreatedAt is when the rule was created, in RFC 3339 UTC.
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// VisitorID is the visitor ID the rule was set for, if any.
+	VisitorID string `json:"visitor_id"`
+
+	// BrowserID is the browser ID the rule was set for, if any.
+	BrowserID string `json:"browser_id"`
+
+	// VisitorFingerprint is the visitor fingerprint the rule was set for, if any.
+	VisitorFingerprint string `json:"visitor_fingerprint"`
+
+	// BrowserFingerprint is the browser fingerprint the rule was set for, if any.
+	BrowserFingerprint string `json:"browser_fingerprint"`
+
+	// HardwareFingerprint is the hardware fingerprint the rule was set for, if any.
+	HardwareFingerprint string `json:"hardware_fingerprint"`
+
+	// NetworkFingerprint is the network fingerprint the rule was set for, if any.
+	NetworkFingerprint string `json:"network_fingerprint"`
+
+	// CidrBlock is the CIDR block the rule was set for, if any; it applies to end users whose IP falls inside it.
+	CidrBlock string `json:"cidr_block"`
+
+	// CountryCode is the country code the rule was set for, if any.
+	CountryCode string `json:"country_code"`
+
+	// Asn is the autonomous system number the rule was set for, if any.
+	Asn string `json:"asn"`
+
+	// Description is the note attached to the rule, if any.
+	Description string `json:"description"`
+
+	// ExpiresAt is when the rule expires, in RFC 3339 UTC; absent for a permanent rule.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// LastUpdatedAt is when the rule was last changed, in RFC 3339 UTC; null if it was never updated.
+	LastUpdatedAt *time.Time `json:"last_updated_at,omitempty"`
+}
+
+// RuleAction is the action a rule forces: ALLOW, BLOCK or CHALLENGE; NONE, when setting a rule, clears it.
+type RuleAction string
+
+// RuleType is the kind of identifier a rule applies to. When several rules match, they take precedence in the order VISITOR_ID, BROWSER_ID, fingerprints from visitor to network, CIDR_BLOCK, ASN, COUNTRY_CODE.
+type RuleType string
 
 // SAMLSSOFactor is a single sign-on through a SAML connection, used as a session authentication factor.
 type SAMLSSOFactor struct {
@@ -1495,6 +3808,75 @@ type SAMLSSOFactor struct {
 
 	// ExternalID is the ID the identity provider gives the user or member.
 	ExternalID string `json:"external_id"`
+}
+
+// SHA1Config is the salts of a SHA-1 password hash being migrated to Stytch.
+type SHA1Config struct {
+	// PrependSalt is the salt that was put before the password when hashing; empty for none.
+	PrependSalt *string `json:"prepend_salt,omitempty"`
+
+	// AppendSalt is the salt that was put after the password when hashing; empty for none.
+	AppendSalt *string `json:"append_salt,omitempty"`
+}
+
+// SHA512Config is the salts of a SHA-512 password hash being migrated to Stytch.
+type SHA512Config struct {
+	// PrependSalt is the salt that was put before the password when hashing; empty for none.
+	PrependSalt *string `json:"prepend_salt,omitempty"`
+
+	// AppendSalt is the salt that was put after the password when hashing; empty for none.
+	AppendSalt *string `json:"append_salt,omitempty"`
+}
+
+// SIWEParams holds the Sign-In With Ethereum (EIP-4361) fields used to build the challenge message; for Ethereum wallets only.
+type SIWEParams struct {
+	// Domain is the RFC 3986 authority, such as example.com, that asks for the signature; wallets warn when it does not match the site.
+	Domain string `json:"domain"`
+
+	// URI is the RFC 3986 URI of the resource the signature is for.
+	URI string `json:"uri"`
+
+	// Resources are RFC 3986 URIs of further resources the user wants resolved as part of signing in.
+	Resources []string `json:"resources,omitempty"`
+
+	// ChainID is the EIP-155 chain ID the session is bound to, as a decimal string; defaults to 1.
+	ChainID *string `json:"chain_id,omitempty"`
+
+	// Statement is a human-readable ASCII assertion for the user to sign; it may not contain newlines, tabs or other whitespace but spaces.
+	Statement *string `json:"statement,omitempty"`
+
+	// IssuedAt is when the message was generated; defaults to now.
+	IssuedAt *time.Time `json:"issued_at,omitempty"`
+
+	// NotBefore is when the signed message becomes valid; defaults to now.
+	NotBefore *time.Time `json:"not_before,omitempty"`
+
+	// MessageRequestID is your own identifier for this sign-in request, which must be a valid RFC 3986 pchar.
+	MessageRequestID *string `json:"message_request_id,omitempty"`
+}
+
+// SIWEParamsResponse is the Sign-In With Ethereum data of the message the wallet signed.
+type SIWEParamsResponse struct {
+	// Domain is the authority that asked for the signature.
+	Domain string `json:"domain"`
+
+	// URI is the URI of the resource the signature is for.
+	URI string `json:"uri"`
+
+	// ChainID is the EIP-155 chain ID the session is bound to.
+	ChainID string `json:"chain_id"`
+
+	// Resources are the further resource URIs included in the message.
+	Resources []string `json:"resources"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// IssuedAt is when the message was generated.
+	IssuedAt *time.Time `json:"issued_at,omitempty"`
+
+	// MessageRequestID is the sign-in request identifier included in the message.
+	MessageRequestID string `json:"message_request_id"`
 }
 
 // SMSLocale is a language in which Stytch can write a text message, as an IETF BCP 47 tag; when none is given, messages are in English.
@@ -1510,6 +3892,36 @@ type SalesforceOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the Salesforce sign-in.
 	EmailID string `json:"email_id"`
+}
+
+// ScopeResult is one scope requested by a Connected App, with what a consent screen should show for it.
+type ScopeResult struct {
+	// Scope is the name of the scope.
+	Scope string `json:"scope"`
+
+	// Description is a human-readable description of what the scope allows.
+	Description string `json:"description"`
+
+	// IsGrantable reports whether the user is able to grant this scope.
+	IsGrantable bool `json:"is_grantable"`
+}
+
+// ScryptConfig is the parameters of a scrypt password hash being migrated to Stytch.
+type ScryptConfig struct {
+	// Salt is the salt the hash was made with, base64-encoded.
+	Salt string `json:"salt"`
+
+	// NParameter is N, the CPU and memory cost (iteration count); a power of two greater than 1 and at most 262144.
+	NParameter int32 `json:"n_parameter"`
+
+	// RParameter is r, the block size.
+	RParameter int32 `json:"r_parameter"`
+
+	// PParameter is p, the parallelism factor.
+	PParameter int32 `json:"p_parameter"`
+
+	// KeyLength is the length of the hash (the key length).
+	KeyLength int32 `json:"key_length"`
 }
 
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
@@ -1554,33 +3966,39 @@ type Session struct {
 	CustomClaims map[string]interface{} `json:"custom_claims,omitempty"`
 }
 
-// SessionsAuthenticateParams holds the parameters of Sessions.Authenticate.
-type SessionsAuthenticateParams struct {
-	// SessionToken is the token of the session to authenticate; pass it or session_jwt, not both.
-	SessionToken *string `json:"session_token,omitempty"`
+// SessionsAttestParams holds the parameters of Sessions.Attest.
+type SessionsAttestParams struct {
+	// ProfileID is the ID of the Trusted Auth Token profile used to check the token.
+	ProfileID string `json:"profile_id"`
 
-	// SessionDurationMinutes is the new session lifetime in minutes from now, from 5 to 527040; when absent, the expiry is unchanged.
+	// Token is the token from the trusted identity provider to exchange.
+	Token string `json:"token"`
+
+	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040.
 	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
-
-	// SessionJWT is a JWT of the session to authenticate; pass it or session_token, not both. A correctly signed JWT past its exp is accepted while the session lives, and a fresh one is returned.
-	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
-	// AuthorizationCheck asks whether the session's member may perform an action on a resource in an organization.
-	AuthorizationCheck *AuthorizationCheck `json:"authorization_check,omitempty"`
+	// SessionToken is the token of an existing session to add this factor to; use it or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionJWT is a JWT of an existing session to add this factor to; use it or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
 }
 
-// SessionsAuthenticateResponse is the response of Sessions.Authenticate.
-type SessionsAuthenticateResponse struct {
+// SessionsAttestResponse is the response of Sessions.Attest.
+type SessionsAttestResponse struct {
 	// RequestID is the ID of this request, for Stytch support.
 	RequestID string `json:"request_id"`
 
-	// Session is a period during which a user stays signed in after authenticating.
-	Session Session `json:"session"`
+	// UserID is the ID of the authenticated user.
+	UserID string `json:"user_id"`
 
-	// SessionToken is the opaque token for the session.
+	// SessionToken is the opaque token of the session.
 	SessionToken string `json:"session_token"`
 
 	// SessionJWT is a JWT for the session, valid for 5 minutes.
@@ -1592,19 +4010,106 @@ type SessionsAuthenticateResponse struct {
 	// StatusCode is the HTTP status of the response.
 	StatusCode int32 `json:"status_code"`
 
-	// Verdict is the result of an authorization check that passed.
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// SessionsAuthenticateParams holds the parameters of Sessions.Authenticate.
+type SessionsAuthenticateParams struct {
+	// SessionToken is the session token to check; give it or session_jwt, not both.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is a new lifetime for the session, in minutes from now, from 5 to 527040; when absent, the expiry is unchanged.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the session JWT to check; give it or session_token, not both. A JWT past its exp is accepted while the session lives, and a fresh one is returned.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// AuthorizationCheck is a permission to check: whether the user may perform an action on a resource.
+	AuthorizationCheck *AuthorizationCheck `json:"authorization_check,omitempty"`
+}
+
+// SessionsAuthenticateResponse is the response of Sessions.Authenticate.
+type SessionsAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session Session `json:"session"`
+
+	// SessionToken is the opaque token of the session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a fresh JWT for the session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Verdict is the result of a successful authorization check.
 	Verdict *AuthorizationVerdict `json:"verdict,omitempty"`
+}
+
+// SessionsExchangeAccessTokenParams holds the parameters of Sessions.ExchangeAccessToken.
+type SessionsExchangeAccessTokenParams struct {
+	// AccessToken is the Connected App access token to exchange; it must hold the full_access scope.
+	AccessToken string `json:"access_token"`
+
+	// SessionDurationMinutes is the lifetime of the new session in minutes from now, from 5 to 527040.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// SessionsExchangeAccessTokenResponse is the response of Sessions.ExchangeAccessToken.
+type SessionsExchangeAccessTokenResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the token was issued to.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token of the new session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the new session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
 }
 
 // SessionsGetJWKSParams holds the parameters of Sessions.GetJWKS.
 type SessionsGetJWKSParams struct {
-	// ProjectID is the ID of the project whose keys are returned.
+	// ProjectID is the ID of the project whose keys are fetched.
 	ProjectID string `json:"-"`
 }
 
 // SessionsGetJWKSResponse is the response of Sessions.GetJWKS.
 type SessionsGetJWKSResponse struct {
-	// Keys lists the project's public signing keys, matched to a JWT by its kid header.
+	// Keys are the project's public signing keys; pick the one whose kid matches the JWT's.
 	Keys []JWK `json:"keys"`
 
 	// RequestID is the ID of this request, for Stytch support.
@@ -1632,15 +4137,57 @@ type SessionsGetResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// SessionsMigrateParams holds the parameters of Sessions.Migrate.
+type SessionsMigrateParams struct {
+	// SessionToken is the external provider's session or access token, which Stytch sends to its UserInfo endpoint.
+	SessionToken string `json:"session_token"`
+
+	// SessionDurationMinutes is the lifetime of the new session in minutes from now, from 5 to 527040; defaults to 60.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// SessionsMigrateResponse is the response of Sessions.Migrate.
+type SessionsMigrateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user matched by email address.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token of the new session.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the new session, valid for 5 minutes.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
 // SessionsRevokeParams holds the parameters of Sessions.Revoke.
 type SessionsRevokeParams struct {
 	// SessionID is the ID of the session to revoke.
 	SessionID *string `json:"session_id,omitempty"`
 
-	// SessionToken is the token of a session to revoke.
+	// SessionToken is a token of the session to revoke.
 	SessionToken *string `json:"session_token,omitempty"`
 
-	// SessionJWT is a JWT of a session to revoke.
+	// SessionJWT is a JWT of the session to revoke.
 	SessionJWT *string `json:"session_jwt,omitempty"`
 }
 
@@ -1726,6 +4273,183 @@ type TOTP struct {
 
 	// Verified reports whether the user has confirmed the registration with a valid code.
 	Verified bool `json:"verified"`
+}
+
+// TOTPRecoveryCodes is a TOTP registration together with its recovery codes.
+type TOTPRecoveryCodes struct {
+	// TOTPID is the unique ID of the TOTP registration.
+	TOTPID string `json:"totp_id"`
+
+	// Verified reports whether the registration has been authenticated at least once.
+	Verified bool `json:"verified"`
+
+	// RecoveryCodes are the single-use codes that authenticate the user without the authenticator app.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// TOTPsAuthenticateParams holds the parameters of TOTPs.Authenticate.
+type TOTPsAuthenticateParams struct {
+	// UserID is the ID of the active user the TOTP registration belongs to.
+	UserID string `json:"user_id"`
+
+	// TOTPCode is the 6-digit code from the authenticator app.
+	TOTPCode string `json:"totp_code"`
+
+	// SessionToken is the token of an existing session to add this authentication to; use it or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Used only when a session is started or extended; reserved JWT claims are ignored; 4 KB total at most.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// TOTPsAuthenticateResponse is the response of TOTPs.Authenticate.
+type TOTPsAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the authenticated user.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token for the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// TOTPID is the ID of the TOTP registration that was authenticated.
+	TOTPID string `json:"totp_id"`
+
+	// SessionJWT is a JWT for the session, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// TOTPsCreateParams holds the parameters of TOTPs.Create.
+type TOTPsCreateParams struct {
+	// UserID is the ID of the active user to enroll.
+	UserID string `json:"user_id"`
+
+	// ExpirationMinutes is how long the new registration may wait for its first successful authentication, in minutes, from 5 to 1440; defaults to 60. After that it is unusable.
+	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+}
+
+// TOTPsCreateResponse is the response of TOTPs.Create.
+type TOTPsCreateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// TOTPID is the unique ID of the new TOTP registration.
+	TOTPID string `json:"totp_id"`
+
+	// Secret is the shared secret the authenticator app uses to generate codes; users can type it in instead of scanning the QR code. Treat it as a secret.
+	Secret string `json:"secret"`
+
+	// QrCode is a base64-encoded QR code image holding the secret, for the authenticator app to scan.
+	QrCode string `json:"qr_code"`
+
+	// RecoveryCodes are single-use codes the user can sign in with when the authenticator app is unavailable. Treat them as secrets.
+	RecoveryCodes []string `json:"recovery_codes"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// UserID is the ID of the enrolled user.
+	UserID string `json:"user_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// TOTPsRecoverParams holds the parameters of TOTPs.Recover.
+type TOTPsRecoverParams struct {
+	// UserID is the ID of the active user the TOTP registration belongs to.
+	UserID string `json:"user_id"`
+
+	// RecoveryCode is the recovery code the user entered.
+	RecoveryCode string `json:"recovery_code"`
+
+	// SessionToken is the token of an existing session to add this authentication to; use it or session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Used only when a session is started or extended; reserved JWT claims are ignored; 4 KB total at most.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and stores its fingerprint for the user. Device Fingerprinting must be enabled.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// TOTPsRecoverResponse is the response of TOTPs.Recover.
+type TOTPsRecoverResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// TOTPID is the ID of the TOTP registration the recovery code belongs to.
+	TOTPID string `json:"totp_id"`
+
+	// UserID is the ID of the authenticated user.
+	UserID string `json:"user_id"`
+
+	// SessionToken is the opaque token for the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is a JWT for the session, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// TOTPsRecoveryCodesParams holds the parameters of TOTPs.RecoveryCodes.
+type TOTPsRecoveryCodesParams struct {
+	// UserID is the ID of the active user whose recovery codes are returned.
+	UserID string `json:"user_id"`
+}
+
+// TOTPsRecoveryCodesResponse is the response of TOTPs.RecoveryCodes.
+type TOTPsRecoveryCodesResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user.
+	UserID string `json:"user_id"`
+
+	// TOTPs are the user's TOTP registrations, each with its recovery codes.
+	TOTPs []TOTPRecoveryCodes `json:"totps"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // TikTokOAuthFactor is a sign-in through TikTok OAuth, recorded as one of a session's authentication factors.
@@ -1830,6 +4554,45 @@ type User struct {
 	LockExpiresAt *time.Time `json:"lock_expires_at,omitempty"`
 }
 
+// UserConnectedApp is a Connected App that a user has authorized.
+type UserConnectedApp struct {
+	// ConnectedAppID is the unique ID of the Connected App.
+	ConnectedAppID string `json:"connected_app_id"`
+
+	// Name is the display name of the Connected App.
+	Name string `json:"name"`
+
+	// Description is the description of the Connected App.
+	Description string `json:"description"`
+
+	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
+	ClientType string `json:"client_type"`
+
+	// ScopesGranted are the scopes the user granted the app, separated by spaces.
+	ScopesGranted string `json:"scopes_granted"`
+
+	// LogoURL is the URL of the app's logo; empty when it has none.
+	LogoURL string `json:"logo_url"`
+}
+
+// UsersConnectedAppsParams holds the parameters of Users.ConnectedApps.
+type UsersConnectedAppsParams struct {
+	// UserID is the ID of the user; the user's external_id also works.
+	UserID string `json:"-"`
+}
+
+// UsersConnectedAppsResponse is the response of Users.ConnectedApps.
+type UsersConnectedAppsResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// ConnectedApps are the Connected Apps the user has authorized.
+	ConnectedApps []UserConnectedApp `json:"connected_apps"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // UsersCreateParams holds the parameters of Users.Create.
 type UsersCreateParams struct {
 	// Email is the user's email address.
@@ -1884,10 +4647,157 @@ type UsersCreateResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// UsersDeleteBiometricRegistrationParams holds the parameters of Users.DeleteBiometricRegistration.
+type UsersDeleteBiometricRegistrationParams struct {
+	// BiometricRegistrationID is the ID of the biometric registration to delete.
+	BiometricRegistrationID string `json:"-"`
+}
+
+// UsersDeleteBiometricRegistrationResponse is the response of Users.DeleteBiometricRegistration.
+type UsersDeleteBiometricRegistrationResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the biometric registration belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeleteCryptoWalletParams holds the parameters of Users.DeleteCryptoWallet.
+type UsersDeleteCryptoWalletParams struct {
+	// CryptoWalletID is the ID of the crypto wallet to delete.
+	CryptoWalletID string `json:"-"`
+}
+
+// UsersDeleteCryptoWalletResponse is the response of Users.DeleteCryptoWallet.
+type UsersDeleteCryptoWalletResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the crypto wallet belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeleteEmailParams holds the parameters of Users.DeleteEmail.
+type UsersDeleteEmailParams struct {
+	// EmailID is the ID of the email address to delete.
+	EmailID string `json:"-"`
+}
+
+// UsersDeleteEmailResponse is the response of Users.DeleteEmail.
+type UsersDeleteEmailResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the email address belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeleteExternalIDParams holds the parameters of Users.DeleteExternalID.
+type UsersDeleteExternalIDParams struct {
+	// UserID is the ID of the user; the user's external_id also works.
+	UserID string `json:"-"`
+}
+
+// UsersDeleteExternalIDResponse is the response of Users.DeleteExternalID.
+type UsersDeleteExternalIDResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the updated user.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeleteOAuthRegistrationParams holds the parameters of Users.DeleteOAuthRegistration.
+type UsersDeleteOAuthRegistrationParams struct {
+	// OAuthUserRegistrationID is the ID of the OAuth registration to delete.
+	OAuthUserRegistrationID string `json:"-"`
+}
+
+// UsersDeleteOAuthRegistrationResponse is the response of Users.DeleteOAuthRegistration.
+type UsersDeleteOAuthRegistrationResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the OAuth registration belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // UsersDeleteParams holds the parameters of Users.Delete.
 type UsersDeleteParams struct {
 	// UserID is the ID of the user to delete; the user's external_id also works.
 	UserID string `json:"-"`
+}
+
+// UsersDeletePasswordParams holds the parameters of Users.DeletePassword.
+type UsersDeletePasswordParams struct {
+	// PasswordID is the ID of the password to delete.
+	PasswordID string `json:"-"`
+}
+
+// UsersDeletePasswordResponse is the response of Users.DeletePassword.
+type UsersDeletePasswordResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the password belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeletePhoneNumberParams holds the parameters of Users.DeletePhoneNumber.
+type UsersDeletePhoneNumberParams struct {
+	// PhoneID is the ID of the phone number to delete.
+	PhoneID string `json:"-"`
+}
+
+// UsersDeletePhoneNumberResponse is the response of Users.DeletePhoneNumber.
+type UsersDeletePhoneNumberResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the phone number belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // UsersDeleteResponse is the response of Users.Delete.
@@ -1897,6 +4807,75 @@ type UsersDeleteResponse struct {
 
 	// UserID is the ID of the deleted user.
 	UserID string `json:"user_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeleteTOTPParams holds the parameters of Users.DeleteTOTP.
+type UsersDeleteTOTPParams struct {
+	// TOTPID is the ID of the TOTP registration to delete.
+	TOTPID string `json:"-"`
+}
+
+// UsersDeleteTOTPResponse is the response of Users.DeleteTOTP.
+type UsersDeleteTOTPResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the TOTP registration belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersDeleteWebAuthnRegistrationParams holds the parameters of Users.DeleteWebAuthnRegistration.
+type UsersDeleteWebAuthnRegistrationParams struct {
+	// WebAuthnRegistrationID is the ID of the registration to delete.
+	WebAuthnRegistrationID string `json:"-"`
+}
+
+// UsersDeleteWebAuthnRegistrationResponse is the response of Users.DeleteWebAuthnRegistration.
+type UsersDeleteWebAuthnRegistrationResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the registration belonged to.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// UsersExchangePrimaryFactorParams holds the parameters of Users.ExchangePrimaryFactor.
+type UsersExchangePrimaryFactorParams struct {
+	// UserID is the ID of the user; the user's external_id also works.
+	UserID string `json:"-"`
+
+	// EmailAddress is the email address that becomes the user's factor; an alternative to phone_number.
+	EmailAddress *string `json:"email_address,omitempty"`
+
+	// PhoneNumber is the phone number, in E.164 format, that becomes the user's factor; an alternative to email_address.
+	PhoneNumber *string `json:"phone_number,omitempty"`
+}
+
+// UsersExchangePrimaryFactorResponse is the response of Users.ExchangePrimaryFactor.
+type UsersExchangePrimaryFactorResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the updated user.
+	UserID string `json:"user_id"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int32 `json:"status_code"`
@@ -1974,6 +4953,24 @@ type UsersGetResponse struct {
 	LockExpiresAt *time.Time `json:"lock_expires_at,omitempty"`
 }
 
+// UsersRevokeParams holds the parameters of Users.Revoke.
+type UsersRevokeParams struct {
+	// UserID is the ID of the user; the user's external_id also works.
+	UserID string `json:"-"`
+
+	// ConnectedAppID is the ID of the Connected App whose access is revoked.
+	ConnectedAppID string `json:"-"`
+}
+
+// UsersRevokeResponse is the response of Users.Revoke.
+type UsersRevokeResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
 // UsersSearchParams holds the parameters of Users.Search.
 type UsersSearchParams struct {
 	// Cursor is the next_cursor from the previous page's results_metadata; leave it empty to get the first page.
@@ -1994,7 +4991,7 @@ type UsersSearchResponse struct {
 	// Results are the users on this page that match the query.
 	Results []User `json:"results"`
 
-	// ResultsMetadata describes a page of search results.
+	// ResultsMetadata is the paging information returned with a page of search results.
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
@@ -2049,6 +5046,156 @@ type UsersUpdateResponse struct {
 	StatusCode int32 `json:"status_code"`
 }
 
+// Verdict is Stytch's assessment of a fingerprinted device: the recommended action and the reasons for it.
+type Verdict struct {
+	// Action is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	Action VerdictAction `json:"action"`
+
+	// Reasons are the warning flags behind the action, such as VIRTUAL_MACHINE or RULE_MATCH.
+	Reasons []string `json:"reasons"`
+
+	// DetectedDeviceType is the operating system and architecture of the device that took the fingerprint.
+	DetectedDeviceType string `json:"detected_device_type"`
+
+	// IsAuthenticDevice reports whether the device appears authentic; false when hardware or browser deception is detected.
+	IsAuthenticDevice bool `json:"is_authentic_device"`
+
+	// VerdictReasonOverrides are the verdict reason overrides that were applied, if any.
+	VerdictReasonOverrides []VerdictReasonOverride `json:"verdict_reason_overrides"`
+
+	// RuleMatchType is the kind of identifier a rule applies to. When several rules match, they take precedence in the order VISITOR_ID, BROWSER_ID, fingerprints from visitor to network, CIDR_BLOCK, ASN, COUNTRY_CODE.
+	RuleMatchType *RuleType `json:"rule_match_type,omitempty"`
+
+	// RuleMatchIdentifier is the value of the identifier whose rule matched, such as a visitor ID; present only when reasons include RULE_MATCH.
+	RuleMatchIdentifier string `json:"rule_match_identifier"`
+}
+
+// VerdictAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+type VerdictAction string
+
+// VerdictReasonAction is a verdict reason with its default action and any override you set.
+type VerdictReasonAction struct {
+	// VerdictReason is the verdict reason.
+	VerdictReason string `json:"verdict_reason"`
+
+	// DefaultAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	DefaultAction VerdictAction `json:"default_action"`
+
+	// OverrideAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	OverrideAction *VerdictAction `json:"override_action,omitempty"`
+
+	// OverrideCreatedAt is when the override was created, in RFC 3339 UTC; absent when there is none.
+	OverrideCreatedAt *time.Time `json:"override_created_at,omitempty"`
+
+	// OverrideDescription is the note attached to the override, if any.
+	OverrideDescription string `json:"override_description"`
+}
+
+// VerdictReasonOverride is an override that changed the action returned for a verdict reason.
+type VerdictReasonOverride struct {
+	// VerdictReason is the verdict reason that was overridden.
+	VerdictReason string `json:"verdict_reason"`
+
+	// OverrideAction is the action Stytch recommends: ALLOW a known good device, BLOCK a known bad one, or CHALLENGE an unknown or suspicious one with extra verification such as MFA.
+	OverrideAction VerdictAction `json:"override_action"`
+}
+
+// WebAuthnAuthenticateParams holds the parameters of WebAuthn.Authenticate.
+type WebAuthnAuthenticateParams struct {
+	// PublicKeyCredential is the JSON-encoded response of navigator.credentials.get(), from the authenticator.
+	PublicKeyCredential string `json:"public_key_credential"`
+
+	// SessionToken is the token of an existing session to add this authentication to; an alternative to session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// WebAuthnAuthenticateResponse is the response of WebAuthn.Authenticate.
+type WebAuthnAuthenticateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user who authenticated.
+	UserID string `json:"user_id"`
+
+	// WebAuthnRegistrationID is the ID of the registration that was used to authenticate.
+	WebAuthnRegistrationID string `json:"webauthn_registration_id"`
+
+	// SessionToken is the opaque token of the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// WebAuthnAuthenticateStartParams holds the parameters of WebAuthn.AuthenticateStart.
+type WebAuthnAuthenticateStartParams struct {
+	// Domain is the domain of your app (the relying party) for the passkey or WebAuthn registration, such as example.com.
+	Domain string `json:"domain"`
+
+	// UserID is the ID, or external ID, of the active user who is authenticating; it may be left empty for a passkey sign-in where the user picks the credential.
+	UserID *string `json:"user_id,omitempty"`
+
+	// ReturnPasskeyCredentialOptions reports whether to tailor the returned options to passkeys, preferring user verification.
+	ReturnPasskeyCredentialOptions *bool `json:"return_passkey_credential_options,omitempty"`
+
+	// UseBase64URLEncoding reports whether to base64url-encode the values in the returned options; set it when passing them straight to the browser's navigator.credentials methods.
+	UseBase64URLEncoding *bool `json:"use_base64_url_encoding,omitempty"`
+}
+
+// WebAuthnAuthenticateStartResponse is the response of WebAuthn.AuthenticateStart.
+type WebAuthnAuthenticateStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user who is authenticating; empty when none was given.
+	UserID string `json:"user_id"`
+
+	// PublicKeyCredentialRequestOptions is the JSON-encoded options to pass to navigator.credentials.get().
+	PublicKeyCredentialRequestOptions string `json:"public_key_credential_request_options"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// WebAuthnCredential is the public key credential of a passkey or WebAuthn registration.
+type WebAuthnCredential struct {
+	// CredentialID is the ID of the credential, as assigned by the authenticator.
+	CredentialID string `json:"credential_id"`
+
+	// WebAuthnRegistrationID is the ID of the registration the credential belongs to.
+	WebAuthnRegistrationID string `json:"webauthn_registration_id"`
+
+	// Type is the credential type, such as public-key.
+	Type string `json:"type"`
+
+	// PublicKey is the credential's public key.
+	PublicKey string `json:"public_key"`
+}
+
 // WebAuthnFactor is a passkey or WebAuthn authenticator, used as a session authentication factor.
 type WebAuthnFactor struct {
 	// WebAuthnRegistrationID is the ID of the WebAuthn registration that was used.
@@ -2059,6 +5206,126 @@ type WebAuthnFactor struct {
 
 	// UserAgent is the user agent of the browser or device that created the registration.
 	UserAgent string `json:"user_agent"`
+}
+
+// WebAuthnListCredentialsParams holds the parameters of WebAuthn.ListCredentials.
+type WebAuthnListCredentialsParams struct {
+	// UserID is the ID of the user; the user's external_id also works.
+	UserID string `json:"-"`
+
+	// Domain is the domain whose registrations are listed.
+	Domain string `json:"-"`
+}
+
+// WebAuthnListCredentialsResponse is the response of WebAuthn.ListCredentials.
+type WebAuthnListCredentialsResponse struct {
+	// Credentials are the user's credentials on the domain.
+	Credentials []WebAuthnCredential `json:"credentials"`
+
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+}
+
+// WebAuthnRegisterParams holds the parameters of WebAuthn.Register.
+type WebAuthnRegisterParams struct {
+	// UserID is the ID, or external ID, of the user the registration belongs to.
+	UserID string `json:"user_id"`
+
+	// PublicKeyCredential is the JSON-encoded response of navigator.credentials.create(), from the authenticator.
+	PublicKeyCredential string `json:"public_key_credential"`
+
+	// SessionToken is the token of an existing session to add this authentication to; an alternative to session_jwt.
+	SessionToken *string `json:"session_token,omitempty"`
+
+	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
+	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+
+	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
+	SessionJWT *string `json:"session_jwt,omitempty"`
+
+	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
+	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
+
+	// TelemetryID is a Device Fingerprinting telemetry ID; when given, Stytch looks up the device and returns it as user_device. Device Fingerprinting must be enabled for the workspace.
+	TelemetryID *string `json:"telemetry_id,omitempty"`
+}
+
+// WebAuthnRegisterResponse is the response of WebAuthn.Register.
+type WebAuthnRegisterResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the registration belongs to.
+	UserID string `json:"user_id"`
+
+	// WebAuthnRegistrationID is the ID of the new registration.
+	WebAuthnRegistrationID string `json:"webauthn_registration_id"`
+
+	// SessionToken is the opaque token of the session; empty when no session was started.
+	SessionToken string `json:"session_token"`
+
+	// SessionJWT is the session's JWT, valid for 5 minutes; empty when no session was started.
+	SessionJWT string `json:"session_jwt"`
+
+	// User is a person who can sign in to your project, with their contact methods and authentication factors.
+	User User `json:"user"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// Session is a period during which a user stays signed in after authenticating.
+	Session *Session `json:"session,omitempty"`
+
+	// UserDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
+	UserDevice *DeviceInfo `json:"user_device,omitempty"`
+}
+
+// WebAuthnRegisterStartParams holds the parameters of WebAuthn.RegisterStart.
+type WebAuthnRegisterStartParams struct {
+	// UserID is the ID, or external ID, of the active user the registration will belong to.
+	UserID string `json:"user_id"`
+
+	// Domain is the domain of your app (the relying party) for the passkey or WebAuthn registration, such as example.com.
+	Domain string `json:"domain"`
+
+	// UserAgent is the user agent of the client making the registration.
+	UserAgent *string `json:"user_agent,omitempty"`
+
+	// AuthenticatorType is the kind of authenticator to ask for: platform or cross-platform; empty allows either.
+	AuthenticatorType *string `json:"authenticator_type,omitempty"`
+
+	// ReturnPasskeyCredentialOptions reports whether to tailor the returned options to passkeys, requiring a resident key and preferring user verification.
+	ReturnPasskeyCredentialOptions *bool `json:"return_passkey_credential_options,omitempty"`
+
+	// OverrideID replaces the default user ID placed in the returned credential creation options.
+	OverrideID *string `json:"override_id,omitempty"`
+
+	// OverrideName replaces the default user name placed in the returned credential creation options.
+	OverrideName *string `json:"override_name,omitempty"`
+
+	// OverrideDisplayName replaces the default user display name placed in the returned credential creation options.
+	OverrideDisplayName *string `json:"override_display_name,omitempty"`
+
+	// UseBase64URLEncoding reports whether to base64url-encode the values in the returned options; set it when passing them straight to the browser's navigator.credentials methods.
+	UseBase64URLEncoding *bool `json:"use_base64_url_encoding,omitempty"`
+}
+
+// WebAuthnRegisterStartResponse is the response of WebAuthn.RegisterStart.
+type WebAuthnRegisterStartResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// UserID is the ID of the user the registration will belong to.
+	UserID string `json:"user_id"`
+
+	// PublicKeyCredentialCreationOptions is the JSON-encoded options to pass to navigator.credentials.create().
+	PublicKeyCredentialCreationOptions string `json:"public_key_credential_creation_options"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
 }
 
 // WebAuthnRegistration is a passkey or WebAuthn authenticator registered by a user.
@@ -2080,6 +5347,27 @@ type WebAuthnRegistration struct {
 
 	// Name is the display name of the registration.
 	Name string `json:"name"`
+}
+
+// WebAuthnUpdateParams holds the parameters of WebAuthn.Update.
+type WebAuthnUpdateParams struct {
+	// WebAuthnRegistrationID is the ID of the registration to rename.
+	WebAuthnRegistrationID string `json:"-"`
+
+	// Name is the new display name of the registration.
+	Name string `json:"name"`
+}
+
+// WebAuthnUpdateResponse is the response of WebAuthn.Update.
+type WebAuthnUpdateResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int32 `json:"status_code"`
+
+	// WebAuthnRegistration is a passkey or WebAuthn authenticator registered by a user.
+	WebAuthnRegistration *WebAuthnRegistration `json:"webauthn_registration,omitempty"`
 }
 
 // YahooOAuthFactor is a sign-in through Yahoo OAuth, recorded as one of a session's authentication factors.

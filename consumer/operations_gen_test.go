@@ -11,269 +11,1267 @@ import (
 	"github.com/gostytch/stytch/internal/optest"
 )
 
-var _ url.Values // not every surface has query parameters
+var (
+	_ url.Values           // not every surface has query parameters
+	_ stytch.RequestOption // nor per-call options
+)
 
-// TestGeneratedOperations calls every operation once. Path parameters hold
+// operationCases calls every operation once. Path parameters hold
 // characters that must be escaped; required fields are set and optional ones
 // left out, so the body the server sees holds exactly the required fields.
+var operationCases = []optest.Case[*Client]{
+	{
+		ID:            "ConnectedApp.Clients.Create",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"client_type"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{})
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Get",
+		Method:        "GET",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Search",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{})
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Secrets.Rotate",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25/secrets/rotate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Secrets.RotateCancel",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25/secrets/rotate/cancel",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Secrets.RotateStart",
+		Method:        "POST",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25/secrets/rotate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, nil)
+		},
+	},
+	{
+		ID:            "ConnectedApp.Clients.Update",
+		Method:        "PUT",
+		Path:          "/v1/connected_apps/clients/client_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.ConnectedApp.Clients.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "CryptoWallets.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/crypto_wallets/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"crypto_wallet_type", "crypto_wallet_address", "signature"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CryptoWallets.Authenticate(ctx, &CryptoWalletsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "CryptoWallets.AuthenticateStart",
+		Method:        "POST",
+		Path:          "/v1/crypto_wallets/authenticate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"crypto_wallet_type", "crypto_wallet_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CryptoWallets.AuthenticateStart(ctx, &CryptoWalletsAuthenticateStartParams{})
+		},
+	},
+	{
+		ID:            "Debug.Whoami",
+		Method:        "GET",
+		Path:          "/v1/debug/whoami",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Debug.Whoami(ctx, &DebugWhoamiParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Email.Risk",
+		Method:        "POST",
+		Path:          "/telemetry/v1/email/risk",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email_address"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Fingerprint.Lookup",
+		Method:        "POST",
+		Path:          "/telemetry/v1/fingerprint/lookup",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"telemetry_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Rules.List",
+		Method:        "POST",
+		Path:          "/telemetry/v1/rules/list",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{})
+		},
+	},
+	{
+		ID:            "Fraud.Rules.Set",
+		Method:        "POST",
+		Path:          "/telemetry/v1/rules/set",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"action"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{})
+		},
+	},
+	{
+		ID:            "Fraud.VerdictReasons.List",
+		Method:        "POST",
+		Path:          "/telemetry/v1/verdict_reasons/list",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{})
+		},
+	},
+	{
+		ID:            "Fraud.VerdictReasons.Override",
+		Method:        "POST",
+		Path:          "/telemetry/v1/verdict_reasons/override",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"verdict_reason", "override_action"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{})
+		},
+	},
+	{
+		ID:            "IDP.IntrospectTokenNetwork",
+		Method:        "POST",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/oauth2/introspect",
+		HasBody:       true,
+		Form:          true,
+		BodyKeys:      []string{"token", "client_id"},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{})
+		},
+	},
+	{
+		ID:            "IDP.OAuth.Authorize",
+		Method:        "POST",
+		Path:          "/v1/idp/oauth/authorize",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"consent_granted", "scopes", "client_id", "redirect_uri", "response_type"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{})
+		},
+	},
+	{
+		ID:            "IDP.OAuth.AuthorizeStart",
+		Method:        "POST",
+		Path:          "/v1/idp/oauth/authorize/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"client_id", "redirect_uri", "response_type", "scopes"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{})
+		},
+	},
+	{
+		ID:            "Impersonation.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/impersonation/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"impersonation_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "M2M.Clients.Create",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"scopes"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{})
+		},
+	},
+	{
+		ID:            "M2M.Clients.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Get",
+		Method:        "GET",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Search",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{})
+		},
+	},
+	{
+		ID:            "M2M.Clients.Secrets.Rotate",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25/secrets/rotate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.Rotate(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Secrets.RotateCancel",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25/secrets/rotate/cancel",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateCancel(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Secrets.RotateStart",
+		Method:        "POST",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25/secrets/rotate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Secrets.RotateStart(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Clients.Update",
+		Method:        "PUT",
+		Path:          "/v1/m2m/clients/client_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"client_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Clients.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "M2M.Token",
+		Method:        "POST",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/oauth2/token",
+		HasBody:       true,
+		Form:          true,
+		BodyKeys:      []string{"grant_type", "client_id", "client_secret"},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.M2M.Token(ctx, &M2MTokenParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/magic_links/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Create",
+		Method:        "POST",
+		Path:          "/v1/magic_links",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Create(ctx, &MagicLinksCreateParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.Invite",
+		Method:        "POST",
+		Path:          "/v1/magic_links/email/invite",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.LoginOrCreate",
+		Method:        "POST",
+		Path:          "/v1/magic_links/email/login_or_create",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.LoginOrCreate(ctx, &MagicLinksEmailLoginOrCreateParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.RevokeInvite",
+		Method:        "POST",
+		Path:          "/v1/magic_links/email/revoke_invite",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.RevokeInvite(ctx, &MagicLinksEmailRevokeInviteParams{})
+		},
+	},
+	{
+		ID:            "MagicLinks.Email.Send",
+		Method:        "POST",
+		Path:          "/v1/magic_links/email/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.MagicLinks.Email.Send(ctx, &MagicLinksEmailSendParams{})
+		},
+	},
+	{
+		ID:            "OAuth.Attach",
+		Method:        "POST",
+		Path:          "/v1/oauth/attach",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"provider"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OAuth.Attach(ctx, &OAuthAttachParams{})
+		},
+	},
+	{
+		ID:            "OAuth.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/oauth/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/otps/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"method_id", "code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Authenticate(ctx, &OTPsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Email.LoginOrCreate",
+		Method:        "POST",
+		Path:          "/v1/otps/email/login_or_create",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Email.LoginOrCreate(ctx, &OTPsEmailLoginOrCreateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.Email.Send",
+		Method:        "POST",
+		Path:          "/v1/otps/email/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.Email.Send(ctx, &OTPsEmailSendParams{})
+		},
+	},
+	{
+		ID:            "OTPs.SMS.LoginOrCreate",
+		Method:        "POST",
+		Path:          "/v1/otps/sms/login_or_create",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"phone_number"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.SMS.LoginOrCreate(ctx, &OTPsSMSLoginOrCreateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.SMS.Send",
+		Method:        "POST",
+		Path:          "/v1/otps/sms/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"phone_number"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
+		},
+	},
+	{
+		ID:            "OTPs.WhatsApp.LoginOrCreate",
+		Method:        "POST",
+		Path:          "/v1/otps/whatsapp/login_or_create",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"phone_number"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.WhatsApp.LoginOrCreate(ctx, &OTPsWhatsAppLoginOrCreateParams{})
+		},
+	},
+	{
+		ID:            "OTPs.WhatsApp.Send",
+		Method:        "POST",
+		Path:          "/v1/otps/whatsapp/send",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"phone_number"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.OTPs.WhatsApp.Send(ctx, &OTPsWhatsAppSendParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/passwords/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Create",
+		Method:        "POST",
+		Path:          "/v1/passwords",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Create(ctx, &PasswordsCreateParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Email.Reset",
+		Method:        "POST",
+		Path:          "/v1/passwords/email/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"token", "password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Email.ResetStart",
+		Method:        "POST",
+		Path:          "/v1/passwords/email/reset/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{})
+		},
+	},
+	{
+		ID:            "Passwords.ExistingPassword.Reset",
+		Method:        "POST",
+		Path:          "/v1/passwords/existing_password/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email", "existing_password", "new_password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Migrate",
+		Method:        "POST",
+		Path:          "/v1/passwords/migrate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"email", "hash", "hash_type"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{})
+		},
+	},
+	{
+		ID:            "Passwords.Sessions.Reset",
+		Method:        "POST",
+		Path:          "/v1/passwords/session/reset",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{})
+		},
+	},
+	{
+		ID:            "Passwords.StrengthCheck",
+		Method:        "POST",
+		Path:          "/v1/passwords/strength_check",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"password"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{})
+		},
+	},
+	{
+		ID:            "Project.Metrics",
+		Method:        "GET",
+		Path:          "/v1/projects/metrics",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Project.Metrics(ctx, &ProjectMetricsParams{})
+		},
+	},
+	{
+		ID:            "RBAC.Policy",
+		Method:        "GET",
+		Path:          "/v1/rbac/policy",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.RBAC.Policy(ctx, &RBACPolicyParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Attest",
+		Method:        "POST",
+		Path:          "/v1/sessions/attest",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"profile_id", "token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Attest(ctx, &SessionsAttestParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/sessions/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "Sessions.ExchangeAccessToken",
+		Method:        "POST",
+		Path:          "/v1/sessions/exchange_access_token",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"access_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Get",
+		Method:        "GET",
+		Path:          "/v1/sessions",
+		Query:         url.Values{"user_id": {"user_id/..?#%"}},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Get(ctx, &SessionsGetParams{UserID: "user_id/..?#%"})
+		},
+	},
+	{
+		ID:            "Sessions.GetJWKS",
+		Method:        "GET",
+		Path:          "/v1/sessions/jwks/project_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.GetJWKS(ctx, nil)
+		},
+	},
+	{
+		ID:            "Sessions.Migrate",
+		Method:        "POST",
+		Path:          "/v1/sessions/migrate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"session_token"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{})
+		},
+	},
+	{
+		ID:            "Sessions.Revoke",
+		Method:        "POST",
+		Path:          "/v1/sessions/revoke",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{})
+		},
+	},
+	{
+		ID:            "TOTPs.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/totps/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id", "totp_code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "TOTPs.Create",
+		Method:        "POST",
+		Path:          "/v1/totps",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.Create(ctx, &TOTPsCreateParams{})
+		},
+	},
+	{
+		ID:            "TOTPs.Recover",
+		Method:        "POST",
+		Path:          "/v1/totps/recover",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id", "recovery_code"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.Recover(ctx, &TOTPsRecoverParams{})
+		},
+	},
+	{
+		ID:            "TOTPs.RecoveryCodes",
+		Method:        "POST",
+		Path:          "/v1/totps/recovery_codes",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.TOTPs.RecoveryCodes(ctx, &TOTPsRecoveryCodesParams{})
+		},
+	},
+	{
+		ID:            "Users.ConnectedApps",
+		Method:        "GET",
+		Path:          "/v1/users/user_id%2F..%3F%23%25/connected_apps",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.ConnectedApps(ctx, &UsersConnectedAppsParams{UserID: "user_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.ConnectedApps(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.Create",
+		Method:        "POST",
+		Path:          "/v1/users",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Create(ctx, &UsersCreateParams{})
+		},
+	},
+	{
+		ID:            "Users.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/users/user_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Delete(ctx, &UsersDeleteParams{UserID: "user_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Delete(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteBiometricRegistration",
+		Method:        "DELETE",
+		Path:          "/v1/users/biometric_registrations/biometric_registration_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"biometric_registration_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteBiometricRegistration(ctx, &UsersDeleteBiometricRegistrationParams{BiometricRegistrationID: "biometric_registration_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteBiometricRegistration(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteCryptoWallet",
+		Method:        "DELETE",
+		Path:          "/v1/users/crypto_wallets/crypto_wallet_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"crypto_wallet_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteCryptoWallet(ctx, &UsersDeleteCryptoWalletParams{CryptoWalletID: "crypto_wallet_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteCryptoWallet(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteEmail",
+		Method:        "DELETE",
+		Path:          "/v1/users/emails/email_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"email_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteEmail(ctx, &UsersDeleteEmailParams{EmailID: "email_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteEmail(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteExternalID",
+		Method:        "DELETE",
+		Path:          "/v1/users/user_id%2F..%3F%23%25/external_id",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteExternalID(ctx, &UsersDeleteExternalIDParams{UserID: "user_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteExternalID(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteOAuthRegistration",
+		Method:        "DELETE",
+		Path:          "/v1/users/oauth/oauth_user_registration_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"oauth_user_registration_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteOAuthRegistration(ctx, &UsersDeleteOAuthRegistrationParams{OAuthUserRegistrationID: "oauth_user_registration_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteOAuthRegistration(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeletePassword",
+		Method:        "DELETE",
+		Path:          "/v1/users/passwords/password_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"password_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeletePassword(ctx, &UsersDeletePasswordParams{PasswordID: "password_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeletePassword(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeletePhoneNumber",
+		Method:        "DELETE",
+		Path:          "/v1/users/phone_numbers/phone_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"phone_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeletePhoneNumber(ctx, &UsersDeletePhoneNumberParams{PhoneID: "phone_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeletePhoneNumber(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteTOTP",
+		Method:        "DELETE",
+		Path:          "/v1/users/totps/totp_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"totp_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteTOTP(ctx, &UsersDeleteTOTPParams{TOTPID: "totp_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteTOTP(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.DeleteWebAuthnRegistration",
+		Method:        "DELETE",
+		Path:          "/v1/users/webauthn_registrations/webauthn_registration_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"webauthn_registration_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteWebAuthnRegistration(ctx, &UsersDeleteWebAuthnRegistrationParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.DeleteWebAuthnRegistration(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.ExchangePrimaryFactor",
+		Method:        "PUT",
+		Path:          "/v1/users/user_id%2F..%3F%23%25/exchange_primary_factor",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.ExchangePrimaryFactor(ctx, &UsersExchangePrimaryFactorParams{UserID: "user_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.ExchangePrimaryFactor(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.Get",
+		Method:        "GET",
+		Path:          "/v1/users/user_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Get(ctx, &UsersGetParams{UserID: "user_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.Revoke",
+		Method:        "POST",
+		Path:          "/v1/users/user_id%2F..%3F%23%25/connected_apps/connected_app_id%2F..%3F%23%25/revoke",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id", "connected_app_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Revoke(ctx, &UsersRevokeParams{UserID: "user_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Revoke(ctx, nil)
+		},
+	},
+	{
+		ID:            "Users.Search",
+		Method:        "POST",
+		Path:          "/v1/users/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Search(ctx, &UsersSearchParams{})
+		},
+	},
+	{
+		ID:            "Users.Update",
+		Method:        "PUT",
+		Path:          "/v1/users/user_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Update(ctx, &UsersUpdateParams{UserID: "user_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Update(ctx, nil)
+		},
+	},
+	{
+		ID:            "WebAuthn.Authenticate",
+		Method:        "POST",
+		Path:          "/v1/webauthn/authenticate",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"public_key_credential"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.Authenticate(ctx, &WebAuthnAuthenticateParams{})
+		},
+	},
+	{
+		ID:            "WebAuthn.AuthenticateStart",
+		Method:        "POST",
+		Path:          "/v1/webauthn/authenticate/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"domain"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.AuthenticateStart(ctx, &WebAuthnAuthenticateStartParams{})
+		},
+	},
+	{
+		ID:            "WebAuthn.ListCredentials",
+		Method:        "GET",
+		Path:          "/v1/webauthn/credentials/user_id%2F..%3F%23%25/domain%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"user_id", "domain"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.ListCredentials(ctx, &WebAuthnListCredentialsParams{UserID: "user_id/..?#%", Domain: "domain/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.ListCredentials(ctx, nil)
+		},
+	},
+	{
+		ID:            "WebAuthn.Register",
+		Method:        "POST",
+		Path:          "/v1/webauthn/register",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id", "public_key_credential"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.Register(ctx, &WebAuthnRegisterParams{})
+		},
+	},
+	{
+		ID:            "WebAuthn.RegisterStart",
+		Method:        "POST",
+		Path:          "/v1/webauthn/register/start",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"user_id", "domain"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.RegisterStart(ctx, &WebAuthnRegisterStartParams{})
+		},
+	},
+	{
+		ID:            "WebAuthn.Update",
+		Method:        "PUT",
+		Path:          "/v1/webauthn/webauthn_registration_id%2F..%3F%23%25",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"name"},
+		NotInBody:     []string{"webauthn_registration_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.Update(ctx, &WebAuthnUpdateParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.WebAuthn.Update(ctx, nil)
+		},
+	},
+}
+
 func TestGeneratedOperations(t *testing.T) {
-	optest.Run(t, []optest.Case[*Client]{
-		{
-			ID:        "MagicLinks.Authenticate",
-			Method:    "POST",
-			Path:      "/v1/magic_links/authenticate",
-			HasBody:   true,
-			BodyKeys:  []string{"token"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Create",
-			Method:    "POST",
-			Path:      "/v1/magic_links",
-			HasBody:   true,
-			BodyKeys:  []string{"user_id"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Create(ctx, &MagicLinksCreateParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.Invite",
-			Method:    "POST",
-			Path:      "/v1/magic_links/email/invite",
-			HasBody:   true,
-			BodyKeys:  []string{"email"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.LoginOrCreate",
-			Method:    "POST",
-			Path:      "/v1/magic_links/email/login_or_create",
-			HasBody:   true,
-			BodyKeys:  []string{"email"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.LoginOrCreate(ctx, &MagicLinksEmailLoginOrCreateParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.RevokeInvite",
-			Method:    "POST",
-			Path:      "/v1/magic_links/email/revoke_invite",
-			HasBody:   true,
-			BodyKeys:  []string{"email"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.RevokeInvite(ctx, &MagicLinksEmailRevokeInviteParams{})
-			},
-		},
-		{
-			ID:        "MagicLinks.Email.Send",
-			Method:    "POST",
-			Path:      "/v1/magic_links/email/send",
-			HasBody:   true,
-			BodyKeys:  []string{"email"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.MagicLinks.Email.Send(ctx, &MagicLinksEmailSendParams{})
-			},
-		},
-		{
-			ID:        "OTPs.Authenticate",
-			Method:    "POST",
-			Path:      "/v1/otps/authenticate",
-			HasBody:   true,
-			BodyKeys:  []string{"method_id", "code"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.Authenticate(ctx, &OTPsAuthenticateParams{})
-			},
-		},
-		{
-			ID:        "OTPs.Email.LoginOrCreate",
-			Method:    "POST",
-			Path:      "/v1/otps/email/login_or_create",
-			HasBody:   true,
-			BodyKeys:  []string{"email"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.Email.LoginOrCreate(ctx, &OTPsEmailLoginOrCreateParams{})
-			},
-		},
-		{
-			ID:        "OTPs.Email.Send",
-			Method:    "POST",
-			Path:      "/v1/otps/email/send",
-			HasBody:   true,
-			BodyKeys:  []string{"email"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.Email.Send(ctx, &OTPsEmailSendParams{})
-			},
-		},
-		{
-			ID:        "OTPs.SMS.LoginOrCreate",
-			Method:    "POST",
-			Path:      "/v1/otps/sms/login_or_create",
-			HasBody:   true,
-			BodyKeys:  []string{"phone_number"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.SMS.LoginOrCreate(ctx, &OTPsSMSLoginOrCreateParams{})
-			},
-		},
-		{
-			ID:        "OTPs.SMS.Send",
-			Method:    "POST",
-			Path:      "/v1/otps/sms/send",
-			HasBody:   true,
-			BodyKeys:  []string{"phone_number"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
-			},
-		},
-		{
-			ID:        "OTPs.WhatsApp.LoginOrCreate",
-			Method:    "POST",
-			Path:      "/v1/otps/whatsapp/login_or_create",
-			HasBody:   true,
-			BodyKeys:  []string{"phone_number"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.WhatsApp.LoginOrCreate(ctx, &OTPsWhatsAppLoginOrCreateParams{})
-			},
-		},
-		{
-			ID:        "OTPs.WhatsApp.Send",
-			Method:    "POST",
-			Path:      "/v1/otps/whatsapp/send",
-			HasBody:   true,
-			BodyKeys:  []string{"phone_number"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.OTPs.WhatsApp.Send(ctx, &OTPsWhatsAppSendParams{})
-			},
-		},
-		{
-			ID:        "Sessions.Authenticate",
-			Method:    "POST",
-			Path:      "/v1/sessions/authenticate",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
-			},
-		},
-		{
-			ID:        "Sessions.Get",
-			Method:    "GET",
-			Path:      "/v1/sessions",
-			Query:     url.Values{"user_id": {"user_id/..?#%"}},
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"user_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Get(ctx, &SessionsGetParams{UserID: "user_id/..?#%"})
-			},
-		},
-		{
-			ID:        "Sessions.GetJWKS",
-			Method:    "GET",
-			Path:      "/v1/sessions/jwks/project_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"project_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.GetJWKS(ctx, nil)
-			},
-		},
-		{
-			ID:        "Sessions.Revoke",
-			Method:    "POST",
-			Path:      "/v1/sessions/revoke",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Sessions.Revoke(ctx, &SessionsRevokeParams{})
-			},
-		},
-		{
-			ID:        "Users.Create",
-			Method:    "POST",
-			Path:      "/v1/users",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Create(ctx, &UsersCreateParams{})
-			},
-		},
-		{
-			ID:        "Users.Delete",
-			Method:    "DELETE",
-			Path:      "/v1/users/user_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"user_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Delete(ctx, &UsersDeleteParams{UserID: "user_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Delete(ctx, nil)
-			},
-		},
-		{
-			ID:        "Users.Get",
-			Method:    "GET",
-			Path:      "/v1/users/user_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"user_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Get(ctx, &UsersGetParams{UserID: "user_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Get(ctx, nil)
-			},
-		},
-		{
-			ID:        "Users.Search",
-			Method:    "POST",
-			Path:      "/v1/users/search",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Search(ctx, &UsersSearchParams{})
-			},
-		},
-		{
-			ID:        "Users.Update",
-			Method:    "PUT",
-			Path:      "/v1/users/user_id%2F..%3F%23%25",
-			HasBody:   true,
-			BodyKeys:  []string{},
-			NotInBody: []string{"user_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Update(ctx, &UsersUpdateParams{UserID: "user_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Users.Update(ctx, nil)
-			},
-		},
-	}, func(baseURL string) (*Client, error) {
-		return NewClient(optest.ProjectID, optest.Secret, stytch.WithBaseURL(baseURL))
+	optest.Run(t, operationCases, func(baseURL string) (*Client, error) {
+		return NewClient(optest.ProjectID, optest.Secret, stytch.WithBaseURL(baseURL), stytch.WithFraudBaseURL(baseURL+optest.FraudPrefix))
 	})
 }

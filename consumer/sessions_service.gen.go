@@ -10,8 +10,8 @@ import (
 	"github.com/gostytch/stytch/internal/transport"
 )
 
-// SessionsService authenticates, lists, exchanges and revokes member sessions, and serves the keys
-// that sign session JWTs.
+// SessionsService authenticates, lists and revokes user sessions, and serves the keys that sign
+// session JWTs.
 type SessionsService struct {
 	t *transport.Client
 }
@@ -22,9 +22,30 @@ func newSessionsService(t *transport.Client) *SessionsService {
 	}
 }
 
-// Authenticate checks a member session by its token or JWT and, with session_duration_minutes,
-// extends it. Pass exactly one of session_token and session_jwt. With an authorization_check it
-// also checks a permission, failing with 403 if denied.
+// Attest exchanges a token from a trusted identity provider, checked against a Trusted Auth Token
+// profile set up in the Dashboard, for a Stytch session. Given a session token or JWT, it adds the
+// factor to that session instead.
+//
+// It calls POST /v1/sessions/attest.
+func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestParams) (*SessionsAttestResponse, error) {
+	if params == nil {
+		params = &SessionsAttestParams{}
+	}
+	var resp SessionsAttestResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Sessions.Attest",
+		Method:    http.MethodPost,
+		Path:      "/v1/sessions/attest",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Authenticate checks a session token or JWT and returns the session and its user, optionally
+// extending the session or checking a permission. Give exactly one of the token and the JWT.
 //
 // It calls POST /v1/sessions/authenticate.
 func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuthenticateParams) (*SessionsAuthenticateResponse, error) {
@@ -44,7 +65,28 @@ func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuth
 	return &resp, nil
 }
 
-// Get lists the active sessions of a member.
+// ExchangeAccessToken exchanges a Connected App access token for a new session for the user it was
+// issued to. The token must hold the full_access scope.
+//
+// It calls POST /v1/sessions/exchange_access_token.
+func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *SessionsExchangeAccessTokenParams) (*SessionsExchangeAccessTokenResponse, error) {
+	if params == nil {
+		params = &SessionsExchangeAccessTokenParams{}
+	}
+	var resp SessionsExchangeAccessTokenResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Sessions.ExchangeAccessToken",
+		Method:    http.MethodPost,
+		Path:      "/v1/sessions/exchange_access_token",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Get lists a user's active sessions.
 //
 // It calls GET /v1/sessions.
 func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*SessionsGetResponse, error) {
@@ -69,8 +111,8 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 	return &resp, nil
 }
 
-// GetJWKS returns the public keys that verify the project's B2B session JWTs. Keys rotate about
-// every six months, and both keys are served for a month after a rotation.
+// GetJWKS returns the JSON Web Key Set that verifies the project's session JWTs. Keys rotate about
+// every six months, and the old key is still served for a month after.
 //
 // It calls GET /v1/sessions/jwks/{project_id}.
 func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams) (*SessionsGetJWKSResponse, error) {
@@ -92,9 +134,30 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 	return &resp, nil
 }
 
-// Revoke revokes member sessions, invalidating their tokens at once. Pass member_session_id,
-// session_token or session_jwt to revoke one session, or member_id to revoke all of a member's
-// sessions. JWTs already issued still verify locally until they expire.
+// Migrate creates a Stytch session from a session at an external OIDC provider. Stytch calls the
+// UserInfo endpoint set in the Dashboard with the token and matches the returned email address to
+// an existing user; create the user first.
+//
+// It calls POST /v1/sessions/migrate.
+func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigrateParams) (*SessionsMigrateResponse, error) {
+	if params == nil {
+		params = &SessionsMigrateParams{}
+	}
+	var resp SessionsMigrateResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Sessions.Migrate",
+		Method:    http.MethodPost,
+		Path:      "/v1/sessions/migrate",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Revoke revokes a session at once, invalidating all of its tokens. Identify it by exactly one of
+// its ID, a token or a JWT. JWTs already issued still pass local checks until they expire.
 //
 // It calls POST /v1/sessions/revoke.
 func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams) (*SessionsRevokeResponse, error) {

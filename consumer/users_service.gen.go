@@ -4,6 +4,8 @@ package consumer
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"net/http"
 
 	"github.com/gostytch/stytch/internal/transport"
@@ -18,6 +20,29 @@ func newUsersService(t *transport.Client) *UsersService {
 	return &UsersService{
 		t: t,
 	}
+}
+
+// ConnectedApps lists the Connected Apps that a user has authorized, with the scopes each was
+// granted.
+//
+// It calls GET /v1/users/{user_id}/connected_apps.
+func (s *UsersService) ConnectedApps(ctx context.Context, params *UsersConnectedAppsParams) (*UsersConnectedAppsResponse, error) {
+	if params == nil {
+		params = &UsersConnectedAppsParams{}
+	}
+	if err := transport.Required("Users.ConnectedApps", "user_id", params.UserID); err != nil {
+		return nil, err
+	}
+	var resp UsersConnectedAppsResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.ConnectedApps",
+		Method:    http.MethodGet,
+		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/connected_apps",
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }
 
 // Create adds a user to your project. Give an email address, a phone number, or both.
@@ -62,6 +87,229 @@ func (s *UsersService) Delete(ctx context.Context, params *UsersDeleteParams) (*
 	return &resp, nil
 }
 
+// DeleteBiometricRegistration removes a mobile biometric registration from its user.
+//
+// It calls DELETE /v1/users/biometric_registrations/{biometric_registration_id}.
+func (s *UsersService) DeleteBiometricRegistration(ctx context.Context, params *UsersDeleteBiometricRegistrationParams) (*UsersDeleteBiometricRegistrationResponse, error) {
+	if params == nil {
+		params = &UsersDeleteBiometricRegistrationParams{}
+	}
+	if err := transport.Required("Users.DeleteBiometricRegistration", "biometric_registration_id", params.BiometricRegistrationID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteBiometricRegistrationResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteBiometricRegistration",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/biometric_registrations/" + transport.PathEscape(params.BiometricRegistrationID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteCryptoWallet removes a crypto wallet from its user.
+//
+// It calls DELETE /v1/users/crypto_wallets/{crypto_wallet_id}.
+func (s *UsersService) DeleteCryptoWallet(ctx context.Context, params *UsersDeleteCryptoWalletParams) (*UsersDeleteCryptoWalletResponse, error) {
+	if params == nil {
+		params = &UsersDeleteCryptoWalletParams{}
+	}
+	if err := transport.Required("Users.DeleteCryptoWallet", "crypto_wallet_id", params.CryptoWalletID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteCryptoWalletResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteCryptoWallet",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/crypto_wallets/" + transport.PathEscape(params.CryptoWalletID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteEmail removes an email address from its user.
+//
+// It calls DELETE /v1/users/emails/{email_id}.
+func (s *UsersService) DeleteEmail(ctx context.Context, params *UsersDeleteEmailParams) (*UsersDeleteEmailResponse, error) {
+	if params == nil {
+		params = &UsersDeleteEmailParams{}
+	}
+	if err := transport.Required("Users.DeleteEmail", "email_id", params.EmailID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteEmailResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteEmail",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/emails/" + transport.PathEscape(params.EmailID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteExternalID removes the external ID from a user; the user_id keeps working.
+//
+// It calls DELETE /v1/users/{user_id}/external_id.
+func (s *UsersService) DeleteExternalID(ctx context.Context, params *UsersDeleteExternalIDParams) (*UsersDeleteExternalIDResponse, error) {
+	if params == nil {
+		params = &UsersDeleteExternalIDParams{}
+	}
+	if err := transport.Required("Users.DeleteExternalID", "user_id", params.UserID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteExternalIDResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteExternalID",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/external_id",
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteOAuthRegistration removes an OAuth provider registration from its user.
+//
+// It calls DELETE /v1/users/oauth/{oauth_user_registration_id}.
+func (s *UsersService) DeleteOAuthRegistration(ctx context.Context, params *UsersDeleteOAuthRegistrationParams) (*UsersDeleteOAuthRegistrationResponse, error) {
+	if params == nil {
+		params = &UsersDeleteOAuthRegistrationParams{}
+	}
+	if err := transport.Required("Users.DeleteOAuthRegistration", "oauth_user_registration_id", params.OAuthUserRegistrationID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteOAuthRegistrationResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteOAuthRegistration",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/oauth/" + transport.PathEscape(params.OAuthUserRegistrationID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeletePassword removes a password from its user.
+//
+// It calls DELETE /v1/users/passwords/{password_id}.
+func (s *UsersService) DeletePassword(ctx context.Context, params *UsersDeletePasswordParams) (*UsersDeletePasswordResponse, error) {
+	if params == nil {
+		params = &UsersDeletePasswordParams{}
+	}
+	if err := transport.Required("Users.DeletePassword", "password_id", params.PasswordID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeletePasswordResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeletePassword",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/passwords/" + transport.PathEscape(params.PasswordID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeletePhoneNumber removes a phone number from its user.
+//
+// It calls DELETE /v1/users/phone_numbers/{phone_id}.
+func (s *UsersService) DeletePhoneNumber(ctx context.Context, params *UsersDeletePhoneNumberParams) (*UsersDeletePhoneNumberResponse, error) {
+	if params == nil {
+		params = &UsersDeletePhoneNumberParams{}
+	}
+	if err := transport.Required("Users.DeletePhoneNumber", "phone_id", params.PhoneID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeletePhoneNumberResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeletePhoneNumber",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/phone_numbers/" + transport.PathEscape(params.PhoneID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteTOTP removes a TOTP authenticator registration from its user.
+//
+// It calls DELETE /v1/users/totps/{totp_id}.
+func (s *UsersService) DeleteTOTP(ctx context.Context, params *UsersDeleteTOTPParams) (*UsersDeleteTOTPResponse, error) {
+	if params == nil {
+		params = &UsersDeleteTOTPParams{}
+	}
+	if err := transport.Required("Users.DeleteTOTP", "totp_id", params.TOTPID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteTOTPResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteTOTP",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/totps/" + transport.PathEscape(params.TOTPID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// DeleteWebAuthnRegistration removes a passkey or WebAuthn registration from its user.
+//
+// It calls DELETE /v1/users/webauthn_registrations/{webauthn_registration_id}.
+func (s *UsersService) DeleteWebAuthnRegistration(ctx context.Context, params *UsersDeleteWebAuthnRegistrationParams) (*UsersDeleteWebAuthnRegistrationResponse, error) {
+	if params == nil {
+		params = &UsersDeleteWebAuthnRegistrationParams{}
+	}
+	if err := transport.Required("Users.DeleteWebAuthnRegistration", "webauthn_registration_id", params.WebAuthnRegistrationID); err != nil {
+		return nil, err
+	}
+	var resp UsersDeleteWebAuthnRegistrationResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.DeleteWebAuthnRegistration",
+		Method:    http.MethodDelete,
+		Path:      "/v1/users/webauthn_registrations/" + transport.PathEscape(params.WebAuthnRegistrationID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// ExchangePrimaryFactor replaces the only email address or phone number of a user with another,
+// possibly of the other kind. It works only for users with exactly one factor; give either
+// email_address or phone_number.
+//
+// It calls PUT /v1/users/{user_id}/exchange_primary_factor.
+func (s *UsersService) ExchangePrimaryFactor(ctx context.Context, params *UsersExchangePrimaryFactorParams) (*UsersExchangePrimaryFactorResponse, error) {
+	if params == nil {
+		params = &UsersExchangePrimaryFactorParams{}
+	}
+	if err := transport.Required("Users.ExchangePrimaryFactor", "user_id", params.UserID); err != nil {
+		return nil, err
+	}
+	var resp UsersExchangePrimaryFactorResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.ExchangePrimaryFactor",
+		Method:    http.MethodPut,
+		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/exchange_primary_factor",
+		Body:      params,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // Get fetches a user by ID. An unknown ID is a user_not_found error.
 //
 // It calls GET /v1/users/{user_id}.
@@ -77,6 +325,33 @@ func (s *UsersService) Get(ctx context.Context, params *UsersGetParams) (*UsersG
 		Operation: "Users.Get",
 		Method:    http.MethodGet,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID),
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Revoke revokes a Connected App's access to a user, ending the app's tokens and grants for that
+// user.
+//
+// It calls POST /v1/users/{user_id}/connected_apps/{connected_app_id}/revoke.
+func (s *UsersService) Revoke(ctx context.Context, params *UsersRevokeParams) (*UsersRevokeResponse, error) {
+	if params == nil {
+		params = &UsersRevokeParams{}
+	}
+	if err := transport.Required("Users.Revoke", "user_id", params.UserID); err != nil {
+		return nil, err
+	}
+	if err := transport.Required("Users.Revoke", "connected_app_id", params.ConnectedAppID); err != nil {
+		return nil, err
+	}
+	var resp UsersRevokeResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Users.Revoke",
+		Method:    http.MethodPost,
+		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID) + "/revoke",
+		Body:      params,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -103,6 +378,40 @@ func (s *UsersService) Search(ctx context.Context, params *UsersSearchParams) (*
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// SearchAll returns an iterator over every User that Search finds, calling
+// Search page after page as the loop goes on. It never changes params; the
+// first page starts at params' cursor, if any. An error ends the sequence:
+// the loop receives it with a zero User.
+func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams) iter.Seq2[User, error] {
+	return func(yield func(User, error) bool) {
+		var page UsersSearchParams
+		if params != nil {
+			page = *params
+		}
+		for {
+			resp, err := s.Search(ctx, &page)
+			if err != nil {
+				yield(User{}, err)
+				return
+			}
+			for _, item := range resp.Results {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			next := resp.ResultsMetadata.NextCursor
+			if next == "" {
+				return
+			}
+			if page.Cursor != nil && *page.Cursor == next {
+				yield(User{}, fmt.Errorf("stytch: Users.Search: the API returned the same cursor twice; stopping rather than looping"))
+				return
+			}
+			page.Cursor = &next
+		}
+	}
 }
 
 // Update changes a user's name, metadata, external ID or roles. To add an email address or phone

@@ -27,6 +27,15 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"samplePath":  samplePath,
 	"sampleValue": sampleValue,
 	"sampleLit":   sampleLit,
+	"fraudPrefix": func() string { return optestFraudPrefix },
+	"userPathParams": func(o *Operation) bool {
+		for _, p := range o.PathParams {
+			if !p.ProjectID {
+				return true
+			}
+		}
+		return false
+	},
 }).ParseFS(templateFS, "templates/*.tmpl"))
 
 // generate renders one surface of the spec in fsys into Go files, keyed by
@@ -98,6 +107,19 @@ func serviceImports(ops []*Operation) []string {
 		set["net/http"] = true
 	}
 	for _, o := range ops {
+		if o.MemberSession {
+			set["github.com/gostytch/stytch"] = true
+		}
+		if o.Paginate != nil {
+			set["iter"] = true
+			set["fmt"] = true
+		}
+		for _, f := range o.Form {
+			set["net/url"] = true
+			if f.List {
+				set["strings"] = true
+			}
+		}
 		for _, p := range o.QueryParams {
 			set["net/url"] = true
 			if p.Kind != "string" {
@@ -151,7 +173,9 @@ func formatQuery(p *Param, expr string) string {
 func pathExpr(o *Operation) string {
 	var parts []string
 	for _, s := range o.Segments {
-		if s.Param != nil {
+		if s.Param != nil && s.Param.ProjectID {
+			parts = append(parts, "transport.PathEscape(s.t.ProjectID())")
+		} else if s.Param != nil {
 			parts = append(parts, "transport.PathEscape(params."+s.Param.GoName+")")
 		} else if s.Literal != "" {
 			parts = append(parts, strconv.Quote(s.Literal))
@@ -185,7 +209,9 @@ func sampleLit(p *Param) string {
 func samplePath(o *Operation) string {
 	var b strings.Builder
 	for _, s := range o.Segments {
-		if s.Param != nil {
+		if s.Param != nil && s.Param.ProjectID {
+			b.WriteString(transport.PathEscape(optestProjectID))
+		} else if s.Param != nil {
 			b.WriteString(transport.PathEscape(sampleValue(s.Param)))
 		} else {
 			b.WriteString(s.Literal)
@@ -193,6 +219,13 @@ func samplePath(o *Operation) string {
 	}
 	return b.String()
 }
+
+// What the generated tests' server expects, from internal/optest (which
+// the generator does not import: it depends on testify).
+const (
+	optestProjectID   = "project-test-00000000-0000-4000-8000-000000000000"
+	optestFraudPrefix = "/telemetry"
+)
 
 // snake turns a Go service name into a file name stem: MagicLinks becomes
 // magic_links, OTPs otps.

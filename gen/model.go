@@ -46,6 +46,16 @@ type Operation struct {
 	HasBody      bool
 	BodyRequired []string // JSON names of required body fields
 	BodyFields   []string // JSON names of every body field
+	// Form lists the fields of an application/x-www-form-urlencoded body;
+	// such an operation has no JSON body.
+	Form []*FormField
+	// MemberSession reports whether the operation accepts the calling
+	// member's session in headers (stytch.WithMemberSession).
+	MemberSession bool
+	// Base names the transport base URL the operation is sent to, such as
+	// "BaseFraud"; empty for the API's own.
+	Base         string
+	Paginate     *Paginate
 	ParamsType   string
 	ResponseType string
 	pointer      string
@@ -69,8 +79,36 @@ type Param struct {
 	GoType      string // Go type of the value, without pointer
 	Required    bool
 	Description string
-	schema      *openapi3.SchemaRef
+	// ProjectID reports a path parameter the client fills with its own
+	// project ID (x-stytch-value: project_id); it is not in the Params type.
+	ProjectID bool
+	schema    *openapi3.SchemaRef
 }
+
+// FormField is one field of a form-encoded body.
+type FormField struct {
+	Name     string // form key
+	GoName   string
+	Required bool   // a plain string rather than a pointer
+	Const    string // a value always sent; the field is not in the Params type
+	List     bool   // a []string sent space-delimited
+}
+
+// Paginate describes a cursor-paginated operation, for which an iterator
+// over every result is generated.
+type Paginate struct {
+	ItemsField    string // Go field of the response holding one page's items
+	ItemType      string // Go type of one item
+	NextCursor    string // Go selector of the next cursor in the response, such as ResultsMetadata.NextCursor
+	CursorField   string // Go field of the params holding the cursor
+	CursorPointer bool   // whether that field is a *string
+}
+
+// Servers the generator knows, by URL, and the transport base each maps to.
+var knownServers = map[string]string{"https://telemetry.stytch.com": "BaseFraud"}
+
+// Member-session headers, which become per-call options rather than fields.
+var memberSessionHeaders = map[string]bool{"X-Stytch-Member-Session": true, "X-Stytch-Member-SessionJWT": true}
 
 // Pointer reports whether the Params field is a pointer.
 func (p *Param) Pointer() bool { return !p.Required }
@@ -119,6 +157,17 @@ func buildSurface(doc *specload.Doc, pkg string) (*Surface, error) {
 			errs = append(errs, opErrs...)
 			if o == nil {
 				continue
+			}
+			servers, sptr := item.Servers, specload.Pointer("paths", p, "servers")
+			if op.Servers != nil {
+				servers, sptr = *op.Servers, ptr+"/servers"
+			}
+			if len(servers) > 0 {
+				base, ok := knownServers[servers[0].URL]
+				if len(servers) != 1 || !ok {
+					errs = append(errs, doc.Errorf(sptr, "an operation's servers must be one of the known base URLs %v", sortedKeys(knownServers)))
+				}
+				o.Base = base
 			}
 			if prev, dup := ids[o.ID]; dup {
 				errs = append(errs, doc.Errorf(ptr+"/operationId", "operationId %q is also used at %s", o.ID, prev))
@@ -208,8 +257,12 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 	for i, pr := range op.Parameters {
 		pp := specload.Pointer("paths", path, strings.ToLower(method), "parameters", fmt.Sprint(i))
 		v := pr.Value
+		if v.In == openapi3.ParameterInHeader && memberSessionHeaders[v.Name] {
+			o.MemberSession = true
+			continue
+		}
 		if v.In != openapi3.ParameterInPath && v.In != openapi3.ParameterInQuery {
-			errs = append(errs, doc.Errorf(pp+"/in", "parameters in %s are not supported; use path or query", v.In))
+			errs = append(errs, doc.Errorf(pp+"/in", "parameters in %s are not supported; use path or query (or the member-session headers)", v.In))
 			continue
 		}
 		kind := ""
@@ -228,6 +281,13 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 			errs = append(errs, doc.Errorf(pp, "parameter %s needs a description", v.Name))
 		}
 		prm := &Param{Name: v.Name, GoName: goName(v.Name), Kind: kind, GoType: goType, Required: v.Required || v.In == openapi3.ParameterInPath, Description: strings.TrimSpace(v.Description), schema: v.Schema}
+		if src, ok := v.Extensions["x-stytch-value"]; ok {
+			if src != "project_id" || v.In != openapi3.ParameterInPath {
+				errs = append(errs, doc.Errorf(pp, "x-stytch-value must be project_id, on a path parameter"))
+				continue
+			}
+			prm.ProjectID = true
+		}
 		byName[v.Name] = prm
 		if v.In == openapi3.ParameterInPath {
 			o.PathParams = append(o.PathParams, prm)
@@ -251,7 +311,9 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		o.Segments = append(o.Segments, Segment{Literal: path[last:]})
 	}
 
-	if rb := op.RequestBody; rb != nil && rb.Value != nil {
+	if rb := op.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get(formType) != nil {
+		errs = append(errs, buildForm(doc, o, ptr+"/requestBody", rb.Value, byName)...)
+	} else if rb != nil && rb.Value != nil {
 		bp := ptr + "/requestBody"
 		mt := rb.Value.Content.Get("application/json")
 		switch {
@@ -276,7 +338,7 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 			}
 		}
 	}
-	if method == http.MethodGet && o.HasBody {
+	if method == http.MethodGet && (o.HasBody || o.Form != nil) {
 		errs = append(errs, doc.Errorf(ptr+"/requestBody", "a GET operation cannot have a body"))
 	}
 
@@ -304,7 +366,108 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 	} else {
 		o.ResponseType = typePrefix + "Response"
 	}
+	if ext, ok := op.Extensions["x-stytch-paginate"]; ok {
+		pg, err := buildPaginate(o, ext, byName)
+		if err != nil {
+			errs = append(errs, doc.Errorf(ptr+"/x-stytch-paginate", "%v", err))
+		}
+		o.Paginate = pg
+	}
 	return o, errs
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+// buildForm reads a form-encoded body: an object of strings, of string
+// lists sent space-delimited, and of single-value enums sent as constants.
+func buildForm(doc *specload.Doc, o *Operation, bp string, rb *openapi3.RequestBody, byName map[string]*Param) specload.Errors {
+	sp := bp + "/content/" + strings.ReplaceAll(formType, "/", "~1")
+	mt := rb.Content.Get(formType)
+	if len(rb.Content) != 1 || mt.Schema == nil || !isObject(mt.Schema.Value) {
+		return specload.Errors{doc.Errorf(bp+"/content", "a form body must be the only content type, with an object schema")}
+	}
+	var errs specload.Errors
+	s := mt.Schema.Value
+	o.Form = []*FormField{}
+	o.body = s
+	o.bodyPointer = sp + "/schema"
+	for _, name := range sortedKeys(s.Properties) {
+		pp := sp + "/schema/properties/" + name
+		v := s.Properties[name].Value
+		f := &FormField{Name: name, GoName: goName(name), Required: slices.Contains(s.Required, name)}
+		if n, ok := v.Extensions["x-go-name"].(string); ok {
+			f.GoName = n
+		}
+		if _, dup := byName[name]; dup {
+			errs = append(errs, doc.Errorf(pp, "%s is also a parameter; it must not be repeated in the body", name))
+		}
+		switch {
+		case v.Type.Is("string") && len(v.Enum) == 1:
+			c, _ := v.Enum[0].(string)
+			if !f.Required || c == "" {
+				errs = append(errs, doc.Errorf(pp, "a single-value enum in a form body is a constant: it must be a required, non-empty string"))
+			}
+			f.Const = c
+		case v.Type.Is("string"):
+		case v.Type.Is("array") && v.Items != nil && v.Items.Value != nil && v.Items.Value.Type.Is("string"):
+			enc := mt.Encoding[name]
+			if enc == nil || enc.Style != "spaceDelimited" {
+				errs = append(errs, doc.Errorf(pp, "a list in a form body must have encoding style spaceDelimited"))
+			}
+			f.List = true
+		default:
+			errs = append(errs, doc.Errorf(pp, "form fields must be strings or lists of strings"))
+		}
+		o.Form = append(o.Form, f)
+		if f.Const == "" {
+			o.BodyFields = append(o.BodyFields, name)
+		}
+	}
+	// Keys on the wire: every required field, including constants.
+	o.BodyRequired = s.Required
+	return errs
+}
+
+// buildPaginate reads x-stytch-paginate: {items, next-cursor}, the JSON
+// names of the response's page of items and of its next cursor (dotted for
+// a nested field). The cursor is sent back in the cursor body field or
+// query parameter.
+func buildPaginate(o *Operation, ext any, byName map[string]*Param) (*Paginate, error) {
+	m, ok := ext.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("must be an object with items and next-cursor")
+	}
+	items, _ := m["items"].(string)
+	next, _ := m["next-cursor"].(string)
+	resp := o.response.Value
+	itemsProp := resp.Properties[items]
+	if items == "" || itemsProp == nil || itemsProp.Value == nil || !itemsProp.Value.Type.Is("array") || itemsProp.Value.Items.Ref == "" || !slices.Contains(resp.Required, items) {
+		return nil, fmt.Errorf("items %q must name a required array of a component schema in the response", items)
+	}
+	pg := &Paginate{ItemsField: goName(items), ItemType: itemsProp.Value.Items.Ref[strings.LastIndex(itemsProp.Value.Items.Ref, "/")+1:]}
+	cur := resp
+	var sel []string
+	for _, part := range strings.Split(next, ".") {
+		p := cur.Properties[part]
+		if p == nil || p.Value == nil || !slices.Contains(cur.Required, part) {
+			return nil, fmt.Errorf("next-cursor %q must be a path of required fields in the response", next)
+		}
+		sel = append(sel, goName(part))
+		cur = p.Value
+	}
+	if !cur.Type.Is("string") {
+		return nil, fmt.Errorf("next-cursor %q must be a string", next)
+	}
+	pg.NextCursor = strings.Join(sel, ".")
+	pg.CursorField = "Cursor"
+	if q := byName["cursor"]; q != nil {
+		pg.CursorPointer = q.Pointer()
+	} else if o.body != nil && o.body.Properties["cursor"] != nil {
+		pg.CursorPointer = !slices.Contains(o.body.Required, "cursor")
+	} else {
+		return nil, fmt.Errorf("a paginated operation needs a cursor body field or query parameter")
+	}
+	return pg, nil
 }
 
 func isObject(s *openapi3.Schema) bool {
@@ -381,9 +544,15 @@ var initialisms = map[string]string{
 }
 
 // goName turns a snake_case JSON name or an enum value into a Go identifier.
+// A claim named https://stytch.com/organization becomes StytchOrganization.
 func goName(s string) string {
 	var b strings.Builder
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' || r == '.' || r == ' ' }) {
+	if rest, ok := strings.CutPrefix(s, "https://stytch.com/"); ok {
+		b.WriteString("Stytch")
+		s = rest
+	}
+	notAlnum := func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }
+	for _, w := range strings.FieldsFunc(s, notAlnum) {
 		if up, ok := initialisms[strings.ToLower(w)]; ok {
 			b.WriteString(up)
 			continue

@@ -92,7 +92,12 @@ func generateModels(doc *specload.Doc, s *Surface) ([]byte, error) {
 func paramsSchema(doc *specload.Doc, o *Operation) *openapi3.Schema {
 	s := openapi3.NewObjectSchema()
 	s.Description = fmt.Sprintf("holds the parameters of %s.", o.ID)
-	params := append(append([]*Param{}, o.PathParams...), o.QueryParams...)
+	var params []*Param
+	for _, p := range append(append([]*Param{}, o.PathParams...), o.QueryParams...) {
+		if !p.ProjectID {
+			params = append(params, p)
+		}
+	}
 	for i, p := range params {
 		ps := *p.schema.Value
 		ps.Description = p.Description
@@ -104,10 +109,20 @@ func paramsSchema(doc *specload.Doc, o *Operation) *openapi3.Schema {
 	}
 	if o.body != nil {
 		orderFields(doc, o.bodyPointer, o.body, len(params))
-		for name, ref := range o.body.Properties {
-			s.Properties[name] = ref
+		consts := map[string]bool{}
+		for _, f := range o.Form {
+			consts[f.Name] = f.Const != ""
 		}
-		s.Required = append(s.Required, o.body.Required...)
+		for name, ref := range o.body.Properties {
+			if !consts[name] {
+				s.Properties[name] = ref
+			}
+		}
+		for _, name := range o.body.Required {
+			if !consts[name] {
+				s.Required = append(s.Required, name)
+			}
+		}
 	}
 	return s
 }

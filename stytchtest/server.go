@@ -27,13 +27,21 @@ func NewServer(opts ...Option) *Server {
 	return &Server{Emulator: e, URL: srv.URL, srv: srv}
 }
 
+// Options returns the client options that send every call, the fraud API's
+// included, to this server. Use them with a client built elsewhere:
+//
+//	client, err := consumer.NewClient(srv.ProjectID, srv.Secret, srv.Options()...)
+func (s *Server) Options() []stytch.Option {
+	return []stytch.Option{stytch.WithBaseURL(s.URL), stytch.WithFraudBaseURL(s.URL)}
+}
+
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
 // ConsumerClient returns a consumer client of this server; opts are added
 // after the base URL.
 func (s *Server) ConsumerClient(opts ...stytch.Option) *consumer.Client {
-	c, err := consumer.NewClient(s.ProjectID, s.Secret, append([]stytch.Option{stytch.WithBaseURL(s.URL)}, opts...)...)
+	c, err := consumer.NewClient(s.ProjectID, s.Secret, append(s.Options(), opts...)...)
 	if err != nil {
 		panic("stytchtest: " + err.Error()) // the emulator's own credentials are always valid
 	}
@@ -43,7 +51,7 @@ func (s *Server) ConsumerClient(opts ...stytch.Option) *consumer.Client {
 // B2BClient returns a b2b client of this server; opts are added after the
 // base URL.
 func (s *Server) B2BClient(opts ...stytch.Option) *b2b.Client {
-	c, err := b2b.NewClient(s.ProjectID, s.Secret, append([]stytch.Option{stytch.WithBaseURL(s.URL)}, opts...)...)
+	c, err := b2b.NewClient(s.ProjectID, s.Secret, append(s.Options(), opts...)...)
 	if err != nil {
 		panic("stytchtest: " + err.Error())
 	}

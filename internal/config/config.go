@@ -26,6 +26,8 @@ type RetryFunc func(method string, status int, err error, sent bool) bool
 type Config struct {
 	// BaseURL, when set, replaces the test/live URL chosen from the project ID.
 	BaseURL string
+	// FraudBaseURL, when set, replaces the fraud API's URL.
+	FraudBaseURL string
 	// HTTPClient, when set, is used as is; the SDK does not modify it.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; zero or less disables the SDK's own bound.
@@ -45,4 +47,28 @@ type Config struct {
 // Default returns the configuration a client starts from.
 func Default() Config {
 	return Config{Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
+}
+
+// Call is what request options write for one call.
+type Call struct {
+	// Header holds headers to add to the request.
+	Header map[string]string
+	// Empty names a header an option was given an empty value for; the call
+	// fails before any I/O.
+	Empty string
+}
+
+// SetHeader records a header for the call; an empty value is remembered as
+// an error rather than sent or dropped.
+func (c *Call) SetHeader(name, value string) {
+	if value == "" {
+		if c.Empty == "" {
+			c.Empty = name
+		}
+		return
+	}
+	if c.Header == nil {
+		c.Header = map[string]string{}
+	}
+	c.Header[name] = value
 }

@@ -12,13 +12,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/internal/specload"
+	"github.com/gostytch/stytch/spec"
 )
 
 // Test credentials; the secret must reach the server only in the
@@ -26,6 +30,12 @@ import (
 const (
 	ProjectID = "project-test-00000000-0000-4000-8000-000000000000"
 	Secret    = "secret-test-optest-optest-optest-optest0="
+	// MemberSession is the member session token the cases of operations
+	// that accept one pass with stytch.WithMemberSession.
+	MemberSession = "member-session-token-optest"
+	// FraudPrefix is the path under the test server that stands for the
+	// fraud API's base URL, so that a call sent to the wrong base fails.
+	FraudPrefix = "/telemetry"
 )
 
 // Case is one generated operation and what the server must see.
@@ -36,9 +46,13 @@ type Case[C any] struct {
 	Path      string
 	Query     url.Values
 	HasBody   bool
-	BodyKeys  []string // the JSON keys the body must hold, exactly
+	Form      bool     // the body is form-encoded rather than JSON
+	BodyKeys  []string // the keys the body must hold, exactly
 	NotInBody []string // path and query parameters, which must stay out of it
-	Call      func(context.Context, C) (any, error)
+	// MemberSession reports that Call passes stytch.WithMemberSession, whose
+	// header the server must see; other calls must send no such header.
+	MemberSession bool
+	Call          func(context.Context, C) (any, error)
 	// CallEmpty calls with nil params; set for operations with path
 	// parameters, which must then fail before any I/O.
 	CallEmpty func(context.Context, C) (any, error)
@@ -50,6 +64,7 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 	t.Helper()
 	type seen struct {
 		method, path, auth, contentType string
+		memberSession                   string
 		query                           url.Values
 		body                            []byte
 	}
@@ -58,7 +73,8 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		body, _ := io.ReadAll(r.Body)
-		last.Store(&seen{r.Method, r.URL.EscapedPath(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), r.URL.Query(), body})
+		last.Store(&seen{r.Method, r.URL.EscapedPath(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"),
+			r.Header.Get("X-Stytch-Member-Session"), r.URL.Query(), body})
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"request_id":"request-id-test-1","status_code":200}`)
 	}))
@@ -83,13 +99,28 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 			} else {
 				require.Empty(t, got.query)
 			}
+			if c.MemberSession {
+				require.Equal(t, MemberSession, got.memberSession)
+			} else {
+				require.Empty(t, got.memberSession)
+			}
 			if !c.HasBody {
 				require.Empty(t, got.body)
 				return
 			}
-			require.Equal(t, "application/json", got.contentType)
 			var body map[string]any
-			require.NoError(t, json.Unmarshal(got.body, &body), "body %s", got.body)
+			if c.Form {
+				require.Equal(t, "application/x-www-form-urlencoded", got.contentType)
+				form, err := url.ParseQuery(string(got.body))
+				require.NoError(t, err, "body %s", got.body)
+				body = map[string]any{}
+				for k, v := range form {
+					body[k] = v
+				}
+			} else {
+				require.Equal(t, "application/json", got.contentType)
+				require.NoError(t, json.Unmarshal(got.body, &body), "body %s", got.body)
+			}
 			keys := make([]string, 0, len(body))
 			for k := range body {
 				keys = append(keys, k)
@@ -114,4 +145,60 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 			})
 		}
 	}
+}
+
+// Coverage walks the surface's spec and fails for any operation that the
+// client lacks as a method of the right shape, or that no case checks on
+// the wire, or whose case disagrees with the spec about the member-session
+// headers, the form body or the base URL. It is written apart from the
+// generator, so that a generator bug cannot hide an endpoint from it.
+func Coverage[C any](t *testing.T, surface string, client C, cases []Case[C]) {
+	t.Helper()
+	doc, err := specload.Load(spec.FS, "spec", surface)
+	require.NoError(t, err)
+	byID := map[string]Case[C]{}
+	for _, c := range cases {
+		byID[c.ID] = c
+	}
+	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
+	errType := reflect.TypeOf((*error)(nil)).Elem()
+	n := 0
+	for path, item := range doc.T.Paths.Map() {
+		for method, op := range item.Operations() {
+			n++
+			id := op.OperationID
+			// The method: follow the service fields from the client.
+			v := reflect.ValueOf(client)
+			parts := strings.Split(id, ".")
+			for _, field := range parts[:len(parts)-1] {
+				v = reflect.Indirect(v).FieldByName(field)
+				require.True(t, v.IsValid() && !v.IsNil(), "%s: the client has no service %s", id, field)
+			}
+			m := v.MethodByName(parts[len(parts)-1])
+			require.True(t, m.IsValid(), "%s: no generated method", id)
+			mt := m.Type()
+			require.True(t, mt.NumIn() >= 2 && mt.In(0) == ctxType && mt.NumOut() == 2 && mt.Out(1) == errType,
+				"%s: method has signature %s", id, mt)
+
+			c, ok := byID[id]
+			require.True(t, ok, "%s: no httptest case checks it", id)
+			require.Equal(t, method, c.Method, id)
+			member := false
+			for _, p := range op.Parameters {
+				if p.Value.In == "header" && strings.HasPrefix(p.Value.Name, "X-Stytch-Member-Session") {
+					member = true
+				}
+			}
+			require.Equal(t, member, c.MemberSession, "%s: member-session headers", id)
+			require.Equal(t, member, mt.IsVariadic(), "%s: takes request options", id)
+			form := op.RequestBody != nil && op.RequestBody.Value.Content.Get("application/x-www-form-urlencoded") != nil
+			require.Equal(t, form, c.Form, "%s: form body", id)
+			require.Equal(t, op.RequestBody != nil, c.HasBody, "%s: body", id)
+			fraud := len(item.Servers) > 0 && item.Servers[0].URL == "https://telemetry.stytch.com"
+			require.Equal(t, fraud, strings.HasPrefix(c.Path, FraudPrefix+"/"), "%s: sent to the fraud API's base URL", id)
+			require.Equal(t, strings.Count(path, "/"), strings.Count(strings.TrimPrefix(c.Path, map[bool]string{true: FraudPrefix}[fraud]), "/"),
+				"%s: case path %s does not follow %s", id, c.Path, path)
+		}
+	}
+	require.Len(t, cases, n, "every case must be an operation of the spec")
 }

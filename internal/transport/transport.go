@@ -27,9 +27,21 @@ import (
 // The API's base URLs. A project ID starting with livePrefix talks to the
 // live environment; anything else talks to test.
 const (
-	LiveBaseURL = "https://api.stytch.com"
-	TestBaseURL = "https://test.stytch.com"
-	livePrefix  = "project-live-"
+	LiveBaseURL  = "https://api.stytch.com"
+	TestBaseURL  = "https://test.stytch.com"
+	FraudBaseURL = "https://telemetry.stytch.com"
+	livePrefix   = "project-live-"
+)
+
+// Base names the base URL a request is sent to.
+type Base int
+
+const (
+	// BaseAPI is the API's base URL: test or live, or WithBaseURL's.
+	BaseAPI Base = iota
+	// BaseFraud is the fraud and risk API's: telemetry.stytch.com, or
+	// WithFraudBaseURL's.
+	BaseFraud
 )
 
 // MaxResponseBytes bounds how much of a response body is read. The largest
@@ -41,7 +53,9 @@ const snippetBytes = 512
 
 // Client sends requests to one Stytch project. It is safe for concurrent use.
 type Client struct {
+	projectID  string
 	baseURL    string
+	fraudURL   string
 	auth       *credential
 	userAgent  string
 	timeout    time.Duration
@@ -81,9 +95,16 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 			base = LiveBaseURL
 		}
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("stytch: base URL %q must be an absolute http(s) URL with no query or fragment", base)
+	baseURL, err := checkBaseURL(base)
+	if err != nil {
+		return nil, err
+	}
+	fraudURL := FraudBaseURL
+	if cfg.FraudBaseURL != "" {
+		fraudURL = cfg.FraudBaseURL
+	}
+	if fraudURL, err = checkBaseURL(fraudURL); err != nil {
+		return nil, err
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -105,7 +126,9 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(projectID + ":" + secret))
 	return &Client{
-		baseURL:    strings.TrimRight(u.String(), "/"),
+		projectID:  projectID,
+		baseURL:    baseURL,
+		fraudURL:   fraudURL,
 		auth:       &credential{header: "Basic " + token},
 		userAgent:  ua,
 		timeout:    cfg.Timeout,
@@ -115,6 +138,21 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 		httpClient: hc,
 	}, nil
 }
+
+// checkBaseURL validates a base URL and returns it without a trailing slash.
+func checkBaseURL(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("stytch: base URL %q must be an absolute http(s) URL with no query or fragment", base)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// ProjectID is the ID of the project the client was created for.
+func (c *Client) ProjectID() string { return c.projectID }
+
+// BaseURL is the API's base URL the client calls, without a trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL }
 
 // defaultHTTPClient is shared by every client that brings none of its own, so
 // that they share one connection pool. Timeouts are applied per call through
@@ -144,6 +182,13 @@ type Request struct {
 	Query url.Values
 	// Body is encoded as JSON when not nil.
 	Body any
+	// Form, when not nil, is sent as an application/x-www-form-urlencoded
+	// body instead of Body.
+	Form url.Values
+	// Base is the base URL the path is below.
+	Base Base
+	// Options are the caller's per-call options.
+	Options []stytch.RequestOption
 }
 
 // Do sends r and decodes a 2xx response's JSON body into out. Any other
@@ -152,15 +197,30 @@ type Request struct {
 // with exponential backoff and full jitter, or as long as Retry-After asks
 // (capped), and never past the caller's context deadline.
 func (c *Client) Do(ctx context.Context, r *Request, out any) error {
+	var call config.Call
+	for _, opt := range r.Options {
+		if opt != nil {
+			opt(&call)
+		}
+	}
+	if call.Empty != "" {
+		return &stytch.ParamError{Operation: r.Operation, Param: call.Empty, Reason: "was given an empty value"}
+	}
 	var payload []byte
-	if r.Body != nil {
+	contentType := ""
+	switch {
+	case r.Form != nil:
+		payload, contentType = []byte(r.Form.Encode()), "application/x-www-form-urlencoded"
+	case r.Body != nil:
 		var err error
 		if payload, err = json.Marshal(r.Body); err != nil {
 			return fmt.Errorf("stytch: %s: encoding request: %w", r.Operation, err)
 		}
+		contentType = "application/json"
 	}
+	send := sendable{payload: payload, contentType: contentType, header: call.Header}
 	for retry := 0; ; retry++ {
-		o := c.attempt(ctx, r, payload, retry)
+		o := c.attempt(ctx, r, &send, retry)
 		if o.err == nil && o.status >= 200 && o.status <= 299 {
 			return decodeSuccess(r, o, out)
 		}
@@ -179,6 +239,14 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// sendable is a request's encoded body and extra headers, built once and
+// sent by every attempt.
+type sendable struct {
+	payload     []byte
+	contentType string
+	header      map[string]string
 }
 
 // outcome is what one attempt came to.
@@ -200,7 +268,7 @@ func (o outcome) failure() error {
 
 // attempt makes one request, bounded by the per-attempt timeout, and reads
 // its whole response.
-func (c *Client) attempt(ctx context.Context, r *Request, payload []byte, retry int) (o outcome) {
+func (c *Client) attempt(ctx context.Context, r *Request, send *sendable, retry int) (o outcome) {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if c.timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -209,7 +277,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, payload []byte, retry 
 	start := time.Now()
 	defer func() { c.log(ctx, r, o, retry, time.Since(start)) }()
 
-	req, err := c.newRequest(actx, r, payload)
+	req, err := c.newRequest(actx, r, send)
 	if err != nil {
 		return outcome{err: err, final: true}
 	}
@@ -317,14 +385,18 @@ func (c *Client) log(ctx context.Context, r *Request, o outcome, retry int, d ti
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "stytch attempt", attrs...)
 }
 
-func (c *Client) newRequest(ctx context.Context, r *Request, payload []byte) (*http.Request, error) {
-	target := c.baseURL + r.Path
+func (c *Client) newRequest(ctx context.Context, r *Request, send *sendable) (*http.Request, error) {
+	base := c.baseURL
+	if r.Base == BaseFraud {
+		base = c.fraudURL
+	}
+	target := base + r.Path
 	if len(r.Query) > 0 {
 		target += "?" + r.Query.Encode()
 	}
 	var body io.Reader
-	if payload != nil {
-		body = bytes.NewReader(payload)
+	if send.payload != nil {
+		body = bytes.NewReader(send.payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, target, body)
 	if err != nil {
@@ -334,7 +406,10 @@ func (c *Client) newRequest(ctx context.Context, r *Request, payload []byte) (*h
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", send.contentType)
+	}
+	for k, v := range send.header {
+		req.Header.Set(k, v)
 	}
 	return req, nil
 }

@@ -10,6 +10,8 @@ import (
 // Client calls the Stytch mini API for one project. It is safe for
 // concurrent use; create one and share it.
 type Client struct {
+	// Gadgets searches, tokens and telemetry for gadgets.
+	Gadgets *GadgetsService
 	// Widgets makes and finds widgets.
 	Widgets *WidgetsService
 }
@@ -24,6 +26,7 @@ func NewClient(projectID, secret string, opts ...stytch.Option) (*Client, error)
 		return nil, err
 	}
 	return &Client{
+		Gadgets: newGadgetsService(t),
 		Widgets: newWidgetsService(t),
 	}, nil
 }

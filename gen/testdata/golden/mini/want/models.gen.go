@@ -27,6 +27,62 @@ func (e Size) Valid() bool {
 	}
 }
 
+// Gadget is a small device.
+type Gadget struct {
+	// GadgetID is the gadget's ID.
+	GadgetID string `json:"gadget_id"`
+}
+
+// GadgetsSearchParams holds the parameters of Gadgets.Search.
+type GadgetsSearchParams struct {
+	// Cursor is where the page starts.
+	Cursor *string `json:"cursor,omitempty"`
+
+	// Limit bounds the page.
+	Limit *int32 `json:"limit,omitempty"`
+}
+
+// GadgetsSearchResponse is the response of Gadgets.Search.
+type GadgetsSearchResponse struct {
+	Gadgets []Gadget `json:"gadgets"`
+
+	// ResultsMetadata describes a page of results.
+	ResultsMetadata Page `json:"results_metadata"`
+}
+
+// GadgetsTelemetryParams holds the parameters of Gadgets.Telemetry.
+type GadgetsTelemetryParams = map[string]interface{}
+
+// GadgetsTelemetryResponse is the response of Gadgets.Telemetry.
+type GadgetsTelemetryResponse struct {
+	// Count is how many readings there are.
+	Count *int `json:"count,omitempty"`
+}
+
+// GadgetsTokenParams holds the parameters of Gadgets.Token.
+type GadgetsTokenParams struct {
+	// GadgetID is the gadget's ID.
+	GadgetID string `json:"gadget_id"`
+
+	// Secret is the gadget's secret.
+	Secret *string `json:"secret,omitempty"`
+
+	// Scopes are the scopes asked for.
+	Scopes []string `json:"scope,omitempty"`
+}
+
+// GadgetsTokenResponse is the response of Gadgets.Token.
+type GadgetsTokenResponse struct {
+	// AccessToken is the token.
+	AccessToken string `json:"access_token"`
+}
+
+// Page describes a page of results.
+type Page struct {
+	// NextCursor is where the next page starts; empty on the last page.
+	NextCursor string `json:"next_cursor"`
+}
+
 // Size is how big a widget is.
 type Size string
 

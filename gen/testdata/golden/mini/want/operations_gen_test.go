@@ -11,54 +11,104 @@ import (
 	"github.com/gostytch/stytch/internal/optest"
 )
 
-var _ url.Values // not every surface has query parameters
+var (
+	_ url.Values           // not every surface has query parameters
+	_ stytch.RequestOption // nor per-call options
+)
 
-// TestGeneratedOperations calls every operation once. Path parameters hold
+// operationCases calls every operation once. Path parameters hold
 // characters that must be escaped; required fields are set and optional ones
 // left out, so the body the server sees holds exactly the required fields.
+var operationCases = []optest.Case[*Client]{
+	{
+		ID:            "Gadgets.Search",
+		Method:        "POST",
+		Path:          "/v1/gadgets/search",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: true,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Gadgets.Search(ctx, &GadgetsSearchParams{}, stytch.WithMemberSession(optest.MemberSession))
+		},
+	},
+	{
+		ID:            "Gadgets.Telemetry",
+		Method:        "GET",
+		Path:          "/telemetry/v1/telemetry",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Gadgets.Telemetry(ctx, &GadgetsTelemetryParams{})
+		},
+	},
+	{
+		ID:            "Gadgets.Token",
+		Method:        "POST",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/token",
+		HasBody:       true,
+		Form:          true,
+		BodyKeys:      []string{"grant_type", "gadget_id"},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Gadgets.Token(ctx, &GadgetsTokenParams{})
+		},
+	},
+	{
+		ID:            "Widgets.Create",
+		Method:        "POST",
+		Path:          "/v1/widgets",
+		HasBody:       true,
+		Form:          false,
+		BodyKeys:      []string{"name"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Widgets.Create(ctx, &WidgetsCreateParams{})
+		},
+	},
+	{
+		ID:            "Widgets.Get",
+		Method:        "GET",
+		Path:          "/v1/widgets/widget_id%2F..%3F%23%25",
+		Query:         url.Values{"shop_id": {"shop_id/..?#%"}},
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"widget_id", "shop_id", "verbose", "limit"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Widgets.Get(ctx, &WidgetsGetParams{WidgetID: "widget_id/..?#%", ShopID: "shop_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Widgets.Get(ctx, nil)
+		},
+	},
+	{
+		ID:            "Widgets.Parts.Delete",
+		Method:        "DELETE",
+		Path:          "/v1/widgets/widget_id%2F..%3F%23%25/parts/part_id%2F..%3F%23%25",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"widget_id", "part_id"},
+		MemberSession: false,
+		Call: func(ctx context.Context, c *Client) (any, error) {
+			return c.Widgets.Parts.Delete(ctx, &WidgetsPartsDeleteParams{WidgetID: "widget_id/..?#%", PartID: "part_id/..?#%"})
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Widgets.Parts.Delete(ctx, nil)
+		},
+	},
+}
+
 func TestGeneratedOperations(t *testing.T) {
-	optest.Run(t, []optest.Case[*Client]{
-		{
-			ID:        "Widgets.Create",
-			Method:    "POST",
-			Path:      "/v1/widgets",
-			HasBody:   true,
-			BodyKeys:  []string{"name"},
-			NotInBody: []string{},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Widgets.Create(ctx, &WidgetsCreateParams{})
-			},
-		},
-		{
-			ID:        "Widgets.Get",
-			Method:    "GET",
-			Path:      "/v1/widgets/widget_id%2F..%3F%23%25",
-			Query:     url.Values{"shop_id": {"shop_id/..?#%"}},
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"widget_id", "shop_id", "verbose", "limit"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Widgets.Get(ctx, &WidgetsGetParams{WidgetID: "widget_id/..?#%", ShopID: "shop_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Widgets.Get(ctx, nil)
-			},
-		},
-		{
-			ID:        "Widgets.Parts.Delete",
-			Method:    "DELETE",
-			Path:      "/v1/widgets/widget_id%2F..%3F%23%25/parts/part_id%2F..%3F%23%25",
-			HasBody:   false,
-			BodyKeys:  []string{},
-			NotInBody: []string{"widget_id", "part_id"},
-			Call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Widgets.Parts.Delete(ctx, &WidgetsPartsDeleteParams{WidgetID: "widget_id/..?#%", PartID: "part_id/..?#%"})
-			},
-			CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-				return c.Widgets.Parts.Delete(ctx, nil)
-			},
-		},
-	}, func(baseURL string) (*Client, error) {
-		return NewClient(optest.ProjectID, optest.Secret, stytch.WithBaseURL(baseURL))
+	optest.Run(t, operationCases, func(baseURL string) (*Client, error) {
+		return NewClient(optest.ProjectID, optest.Secret, stytch.WithBaseURL(baseURL), stytch.WithFraudBaseURL(baseURL+optest.FraudPrefix))
 	})
 }
