@@ -2,15 +2,15 @@ GO ?= go
 
 .PHONY: generate check test vet demo emulator bench
 
-# Regenerate consumer/ and b2b/ from spec/.
+# Regenerate consumer/, b2b/ and README.md's table of services from spec/.
 generate:
 	$(GO) run ./gen
 
 # What CI runs: the generated code must match the spec, then vet and tests.
 check: generate
-	@if [ -n "$$(git status --porcelain -- consumer b2b)" ]; then \
+	@if [ -n "$$(git status --porcelain -- consumer b2b README.md)" ]; then \
 		echo "generated code drifts from spec/; run 'make generate' and commit:"; \
-		git status --porcelain -- consumer b2b; git diff --stat -- consumer b2b; exit 1; \
+		git status --porcelain -- consumer b2b README.md; git diff --stat -- consumer b2b README.md; exit 1; \
 	fi
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt:"; echo "$$unformatted"; exit 1; fi

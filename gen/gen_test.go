@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gostytch/stytch/internal/optest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/*/want")
@@ -87,15 +89,30 @@ func TestNegative(t *testing.T) {
 // TestRepositorySpec checks that the committed spec generates what is
 // committed: the same check as `make check`, runnable on its own.
 func TestRepositorySpec(t *testing.T) {
+	var all []*Surface
 	for _, surface := range surfaces {
-		files, err := generate(os.DirFS("../spec"), "spec", surface)
+		files, s, err := generateSurface(os.DirFS("../spec"), "spec", surface)
 		require.NoError(t, err)
+		all = append(all, s)
 		for name, got := range files {
 			want, err := os.ReadFile(filepath.Join("..", surface, name))
 			require.NoError(t, err)
 			require.Equal(t, string(want), string(got), "%s/%s drifts from spec/; run make generate", surface, name)
 		}
 	}
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	want, err := replaceSection(readme, servicesTable(all))
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(readme), "README.md's services table drifts from spec/; run make generate")
+	require.Contains(t, string(readme), "187 endpoints in all")
+}
+
+// TestSampleConstants keeps the generator's copy of optest's constants,
+// which the generated tests expect on the wire, in step with optest.
+func TestSampleConstants(t *testing.T) {
+	require.Equal(t, optest.ProjectID, optestProjectID)
+	require.Equal(t, optest.FraudPrefix, optestFraudPrefix)
 }
 
 func TestGoName(t *testing.T) {

@@ -41,23 +41,28 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 // generate renders one surface of the spec in fsys into Go files, keyed by
 // file name. root names fsys in error messages.
 func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
+	files, _, err := generateSurface(fsys, root, surface)
+	return files, err
+}
+
+// generateSurface is generate that also returns the surface it rendered.
+func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte, s *Surface, err error) {
 	doc, err := specload.Load(fsys, root, surface)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s, err := buildSurface(doc, surface)
-	if err != nil {
-		return nil, err
+	if s, err = buildSurface(doc, surface); err != nil {
+		return nil, nil, err
 	}
-	files := map[string][]byte{}
+	files = map[string][]byte{}
 	if files["models.gen.go"], err = generateModels(doc, s); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if files["client.gen.go"], err = render("client.tmpl", s); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if files["operations_gen_test.go"], err = render("operations_test.tmpl", s); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, top := range s.Services {
 		group := &Surface{Package: s.Package, Services: []*Service{top}}
@@ -80,10 +85,10 @@ func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
 		data.Services = group.All
 		name := snake(top.Field) + "_service.gen.go"
 		if files[name], err = render("service.tmpl", data); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return files, nil
+	return files, s, nil
 }
 
 func render(name string, data any) ([]byte, error) {

@@ -4,7 +4,7 @@
 //
 // It loads each surface of the spec with kin-openapi, validates it, writes
 // the models with oapi-codegen and the client, services and operation tests
-// from its own templates. Output is deterministic: the same spec gives the
+// from its own templates, and the table of services in README.md. Output is deterministic: the same spec gives the
 // same bytes. Stale *.gen.go files in the output folders are removed.
 package main
 
@@ -31,16 +31,27 @@ func main() {
 }
 
 func run(specDir, outDir string) error {
+	var all []*Surface
 	for _, surface := range surfaces {
-		files, err := generate(os.DirFS(specDir), specDir, surface)
+		files, s, err := generateSurface(os.DirFS(specDir), specDir, surface)
 		if err != nil {
 			return err
 		}
 		if err := write(filepath.Join(outDir, surface), files); err != nil {
 			return err
 		}
+		all = append(all, s)
 	}
-	return nil
+	readme := filepath.Join(outDir, "README.md")
+	cur, err := os.ReadFile(readme)
+	if err != nil {
+		return err
+	}
+	next, err := replaceSection(cur, servicesTable(all))
+	if err != nil || bytes.Equal(cur, next) {
+		return err
+	}
+	return os.WriteFile(readme, next, 0o644)
 }
 
 // write puts files into dir, rewriting only what changed, and removes the

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -56,6 +57,9 @@ type Operation struct {
 	// "BaseFraud"; empty for the API's own.
 	Base         string
 	Paginate     *Paginate
+	// Shared reports an operation defined under spec/shared, which both
+	// clients expose.
+	Shared       bool
 	ParamsType   string
 	ResponseType string
 	pointer      string
@@ -174,6 +178,7 @@ func buildSurface(doc *specload.Doc, pkg string) (*Surface, error) {
 				continue
 			}
 			ids[o.ID] = doc.Origin(ptr).String()
+			o.Shared = strings.HasPrefix(filepath.ToSlash(doc.Origin(ptr).File), "shared/") || strings.Contains(filepath.ToSlash(doc.Origin(ptr).File), "/shared/")
 			svcPath := o.ID[:strings.LastIndex(o.ID, ".")]
 			if len(op.Tags) != 1 || op.Tags[0] != svcPath {
 				errs = append(errs, doc.Errorf(ptr+"/tags", "must be exactly [%s], the service the operationId names", svcPath))

@@ -220,6 +220,23 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 	require.Equal(t, "three", rest.Organizations[0].OrganizationSlug)
 	require.Empty(t, rest.ResultsMetadata.NextCursor)
 
+	// SearchAll pages through the same results, one page of two at a time.
+	var slugs []string
+	for org, err := range c.Organizations.SearchAll(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(uint32(2))}) {
+		require.NoError(t, err)
+		slugs = append(slugs, org.OrganizationSlug)
+	}
+	require.Equal(t, []string{"one", "two", "three"}, slugs)
+	var members []string
+	for _, email := range []string{"a@x.com", "b@x.com", "c@x.com"} {
+		b2bTestMember(t, c, orgs[2].OrganizationID, email, nil)
+	}
+	for m, err := range c.Organizations.Members.SearchAll(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{orgs[2].OrganizationID}, Limit: stytch.Ptr(uint32(1))}) {
+		require.NoError(t, err)
+		members = append(members, m.EmailAddress)
+	}
+	require.Equal(t, []string{"a@x.com", "b@x.com", "c@x.com"}, members)
+
 	for _, tc := range []struct {
 		name  string
 		query *b2b.SearchQuery

@@ -1,0 +1,139 @@
+package consumer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostytch/stytch"
+)
+
+// M2M.Token is form-encoded, takes the project ID from the client, and its
+// OAuth2-shaped errors become a *stytch.Error like any other.
+func TestM2MTokenIsFormEncodedAndDecodesOAuth2Errors(t *testing.T) {
+	var got url.Values
+	var path, contentType string
+	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		path, contentType = r.URL.EscapedPath(), r.Header.Get("Content-Type")
+		body, _ := io.ReadAll(r.Body)
+		got, _ = url.ParseQuery(string(body))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid_client","error_description":"The client could not be authenticated.","error_uri":"https://stytch.com/docs"}`)
+	})
+	resp, err := c.M2M.Token(context.Background(), &M2MTokenParams{
+		ClientID: "m2m-client-test-1", ClientSecret: "m2m-secret", Scopes: []string{"read:users", "write:users"},
+	})
+	require.Nil(t, resp)
+	var apiErr *stytch.Error
+	require.True(t, errors.As(err, &apiErr), "got %v", err)
+	require.Equal(t, 401, apiErr.StatusCode)
+	require.Equal(t, stytch.ErrorType("invalid_client"), apiErr.ErrorType)
+	require.Equal(t, "The client could not be authenticated.", apiErr.ErrorMessage)
+	require.Equal(t, "https://stytch.com/docs", apiErr.ErrorURL)
+
+	require.Equal(t, "/v1/public/"+testProject+"/oauth2/token", path)
+	require.Equal(t, "application/x-www-form-urlencoded", contentType)
+	require.Equal(t, url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {"m2m-client-test-1"},
+		"client_secret": {"m2m-secret"}, "scope": {"read:users write:users"},
+	}, got)
+}
+
+// The fraud endpoints go to telemetry.stytch.com unless told otherwise,
+// whatever the API's base URL is.
+func TestFraudCallsGoToTelemetryHost(t *testing.T) {
+	var hosts []string
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		hosts = append(hosts, r.URL.Scheme+"://"+r.URL.Host+r.URL.Path)
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"request_id":"r","status_code":200}`)), Request: r}, nil
+	})}
+	c, err := NewClient(testProject, testSecret, stytch.WithHTTPClient(hc), stytch.WithBaseURL("https://login.example.com"))
+	require.NoError(t, err)
+	_, err = c.Fraud.Rules.List(context.Background(), nil)
+	require.NoError(t, err)
+	_, err = c.Users.Get(context.Background(), &UsersGetParams{UserID: "user-test-1"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://telemetry.stytch.com/v1/rules/list", "https://login.example.com/v1/users/user-test-1"}, hosts)
+
+	c, err = NewClient(testProject, testSecret, stytch.WithHTTPClient(hc), stytch.WithFraudBaseURL("https://fraud.example.com/prefix/"))
+	require.NoError(t, err)
+	hosts = nil
+	_, err = c.Fraud.Rules.List(context.Background(), nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://fraud.example.com/prefix/v1/rules/list"}, hosts)
+
+	_, err = NewClient(testProject, testSecret, stytch.WithFraudBaseURL("telemetry.example.com"))
+	require.Error(t, err)
+}
+
+// SearchAll walks every page, leaves the caller's params alone, stops when
+// the loop breaks, and refuses to loop on a cursor the API repeats.
+func TestUsersSearchAll(t *testing.T) {
+	var calls atomic.Int32
+	var cursors []string
+	repeat := false
+	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		var body struct {
+			Cursor *string `json:"cursor"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		cur := "<nil>"
+		if body.Cursor != nil {
+			cur = *body.Cursor
+		}
+		cursors = append(cursors, cur)
+		next := fmt.Sprintf("cursor-%d", n)
+		if n == 3 && !repeat {
+			next = ""
+		}
+		if repeat && n >= 2 {
+			next = "cursor-1"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"request_id":"r","status_code":200,"results":[{"user_id":"user-%d-a"},{"user_id":"user-%d-b"}],"results_metadata":{"total":6,"next_cursor":%q}}`, n, n, next)
+	})
+	params := &UsersSearchParams{Limit: stytch.Ptr[uint32](2)}
+	var ids []string
+	for u, err := range c.Users.SearchAll(context.Background(), params) {
+		require.NoError(t, err)
+		ids = append(ids, u.UserID)
+	}
+	require.Equal(t, []string{"user-1-a", "user-1-b", "user-2-a", "user-2-b", "user-3-a", "user-3-b"}, ids)
+	require.Equal(t, []string{"<nil>", "cursor-1", "cursor-2"}, cursors)
+	require.Nil(t, params.Cursor, "the caller's params changed")
+
+	// Breaking out of the loop stops the paging.
+	calls.Store(0)
+	for range c.Users.SearchAll(context.Background(), params) {
+		break
+	}
+	require.Equal(t, int32(1), calls.Load())
+
+	// A cursor the API hands back twice ends the loop with an error.
+	calls.Store(0)
+	repeat = true
+	var last error
+	n := 0
+	for _, err := range c.Users.SearchAll(context.Background(), params) {
+		n++
+		last = err
+	}
+	require.ErrorContains(t, last, "same cursor twice")
+	require.Equal(t, int32(2), calls.Load())
+	require.Equal(t, 5, n) // two pages of two, then the error
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
