@@ -55,8 +55,8 @@ type Operation struct {
 	MemberSession bool
 	// Base names the transport base URL the operation is sent to, such as
 	// "BaseFraud"; empty for the API's own.
-	Base         string
-	Paginate     *Paginate
+	Base     string
+	Paginate *Paginate
 	// Shared reports an operation defined under spec/shared, which both
 	// clients expose.
 	Shared       bool
