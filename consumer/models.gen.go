@@ -1336,7 +1336,7 @@ type CryptoWalletsAuthenticateStartResponse struct {
 }
 
 // DebugWhoamiParams holds the parameters of Debug.Whoami.
-type DebugWhoamiParams = map[string]interface{}
+type DebugWhoamiParams = struct{}
 
 // DebugWhoamiResponse is the response of Debug.Whoami.
 type DebugWhoamiResponse struct {
@@ -3670,7 +3670,7 @@ type ProjectMetric struct {
 type ProjectMetricType string
 
 // ProjectMetricsParams holds the parameters of Project.Metrics.
-type ProjectMetricsParams = map[string]interface{}
+type ProjectMetricsParams = struct{}
 
 // ProjectMetricsResponse is the response of Project.Metrics.
 type ProjectMetricsResponse struct {
@@ -3715,7 +3715,7 @@ type ProviderValues struct {
 }
 
 // RBACPolicyParams holds the parameters of RBAC.Policy.
-type RBACPolicyParams = map[string]interface{}
+type RBACPolicyParams = struct{}
 
 // RBACPolicyResponse is the response of RBAC.Policy.
 type RBACPolicyResponse struct {

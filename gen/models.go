@@ -92,6 +92,11 @@ func generateModels(doc *specload.Doc, s *Surface) ([]byte, error) {
 func paramsSchema(doc *specload.Doc, o *Operation) *openapi3.Schema {
 	s := openapi3.NewObjectSchema()
 	s.Description = fmt.Sprintf("holds the parameters of %s.", o.ID)
+	// An operation without parameters still gets a struct (empty), not
+	// oapi-codegen's free-form map.
+	if len(o.PathParams)+len(o.QueryParams) == 0 && (o.body == nil || len(o.body.Properties) == 0) {
+		s.Extensions = map[string]any{"x-go-type": "struct{}"}
+	}
 	var params []*Param
 	for _, p := range append(append([]*Param{}, o.PathParams...), o.QueryParams...) {
 		if !p.ProjectID {
