@@ -1452,9 +1452,6 @@ func b2bSessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	if p.AuthorizationCheck != nil {
-		return nil, errorf(501, "not_implemented", "The emulator does not implement authorization_check on Sessions.Authenticate yet.")
-	}
 	bs, err := e.b2bFindSession(p.SessionToken, p.SessionJWT)
 	if err != nil {
 		return nil, err
@@ -1462,6 +1459,12 @@ func b2bSessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	bm, o := e.b2b.members[bs.s.MemberID], e.b2b.orgs[bs.s.OrganizationID]
 	if bm == nil || o == nil {
 		return nil, errorf(404, "session_not_found", "Session could not be found.")
+	}
+	var verdict *b2b.AuthorizationVerdict
+	if p.AuthorizationCheck != nil {
+		if verdict, err = e.b2bAuthorize(&bs.s, p.AuthorizationCheck); err != nil {
+			return nil, err
+		}
 	}
 	now := e.now()
 	bs.s.LastAccessedAt = now
@@ -1471,7 +1474,7 @@ func b2bSessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	bs.s.CustomClaims = mergeClaims(b2bCopyMap(bs.s.CustomClaims), p.SessionCustomClaims)
 	e.b2bRefreshSession(bs)
 	s := bs.s
-	return b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o}, nil
+	return b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o, Verdict: verdict}, nil
 }
 
 // b2bSessionsRevoke takes exactly one of member_session_id, session_token,

@@ -823,8 +823,19 @@ func TestB2BSessions(t *testing.T) {
 	requireAPIError(t, err, 404, stytch.ErrorTypeSessionNotFound)
 	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(int32(4))})
 	requireAPIError(t, err, 400, stytch.ErrorTypeInvalidSessionDurationMinutes)
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "read"}})
-	requireAPIError(t, err, 501, "not_implemented")
+	// Authorization checks: the member holds stytch_member only; the
+	// check must name the member's own organization.
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
+	requireAPIError(t, err, 403, "session_authorization_error")
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: "organization-test-other", ResourceID: "stytch.self", Action: "read"}})
+	requireAPIError(t, err, 403, "session_authorization_tenancy_error")
+	_, err = c.RBAC.Organizations.SetOrgPolicy(ctx, &b2b.RBACOrganizationsSetOrgPolicyParams{OrganizationID: o.OrganizationID, OrgPolicy: b2b.OrgPolicy{Roles: []b2b.PolicyRole{
+		{RoleID: "stytch_member", Description: "shadow", Permissions: []b2b.PolicyRolePermission{}},
+	}}})
+	requireAPIError(t, err, 400, "invalid_role")
+	verdict, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.self", Action: "update"}})
+	require.NoError(t, err)
+	require.Equal(t, &b2b.AuthorizationVerdict{Authorized: true, GrantingRoles: []string{"stytch_member"}}, verdict.Verdict)
 
 	// Extending and editing claims.
 	resp, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{

@@ -839,9 +839,6 @@ func sessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	if p.AuthorizationCheck != nil {
-		return nil, errorf(501, "not_implemented", "The emulator does not implement authorization_check on Sessions.Authenticate yet.")
-	}
 	us, err := e.findSession(p.SessionToken, p.SessionJWT)
 	if err != nil {
 		return nil, err
@@ -850,6 +847,14 @@ func sessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var verdict *consumer.AuthorizationVerdict
+	if ac := p.AuthorizationCheck; ac != nil {
+		granting := authorize(us.s.Roles, consumerPermissions(e.consumerPolicy), ac.ResourceID, ac.Action)
+		if len(granting) == 0 {
+			return nil, errorf(403, "session_authorization_error", "The session's roles do not grant %s on %s.", ac.Action, ac.ResourceID)
+		}
+		verdict = &consumer.AuthorizationVerdict{Authorized: true, GrantingRoles: granting}
+	}
 	now := e.now()
 	us.s.LastAccessedAt = now
 	if p.SessionDurationMinutes != nil {
@@ -857,7 +862,7 @@ func sessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	}
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, p.SessionCustomClaims)
 	s := us.s
-	return consumer.SessionsAuthenticateResponse{Session: s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s), User: *u}, nil
+	return consumer.SessionsAuthenticateResponse{Session: s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s), User: *u, Verdict: verdict}, nil
 }
 
 func sessionsRevoke(e *Emulator, r *request) (any, error) {

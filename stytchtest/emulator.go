@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/gostytch/stytch/b2b"
+	"github.com/gostytch/stytch/consumer"
 	"github.com/gostytch/stytch/internal/specload"
 	"github.com/gostytch/stytch/spec"
 )
@@ -80,6 +83,11 @@ type Emulator struct {
 	messages map[string][]Message
 	consumer *consumerState
 	b2b      *b2bState
+	m2m      *m2mState
+
+	consumerPolicy consumer.Policy
+	b2bPolicy      b2b.Policy
+	b2bOrgPolicies map[string]b2b.OrgPolicy // organization ID -> custom roles
 }
 
 // NewEmulator returns an emulator with empty state.
@@ -96,6 +104,11 @@ func NewEmulator(opts ...Option) *Emulator {
 		messages:  map[string][]Message{},
 		consumer:  newConsumerState(),
 		b2b:       newB2BState(),
+		m2m:       newM2MState(),
+
+		consumerPolicy: DefaultRBACPolicy(),
+		b2bPolicy:      DefaultB2BRBACPolicy(),
+		b2bOrgPolicies: map[string]b2b.OrgPolicy{},
 	}
 	e.keys = newKeySet(e.now)
 	return e
@@ -150,6 +163,7 @@ type apiError struct {
 	status  int
 	typ     string
 	message string
+	oauth2  bool // answered in the OAuth 2.0 error shape
 }
 
 func (e *apiError) Error() string { return e.typ + ": " + e.message }
@@ -389,6 +403,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, reqID string, e *apiError) {
+	if e.oauth2 {
+		// RFC 6749's shape. That Stytch adds its request_id here is
+		// unconfirmed; the emulator does, so that errors stay traceable.
+		writeJSON(w, e.status, map[string]any{
+			"error": e.typ, "error_description": e.message, "request_id": reqID,
+			"error_uri": "https://stytch.com/docs/api/errors/" + strconv.Itoa(e.status) + "#" + e.typ,
+		})
+		return
+	}
 	writeJSON(w, e.status, map[string]any{
 		"status_code":   e.status,
 		"request_id":    reqID,
