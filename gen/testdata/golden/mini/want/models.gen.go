@@ -51,7 +51,7 @@ type GadgetsSearchResponse struct {
 }
 
 // GadgetsTelemetryParams holds the parameters of Gadgets.Telemetry.
-type GadgetsTelemetryParams = map[string]interface{}
+type GadgetsTelemetryParams = struct{}
 
 // GadgetsTelemetryResponse is the response of Gadgets.Telemetry.
 type GadgetsTelemetryResponse struct {
