@@ -3,6 +3,7 @@ module github.com/gostytch/stytch
 go 1.25.0
 
 require (
+	github.com/MicahParks/jwkset v0.11.3
 	github.com/getkin/kin-openapi v0.142.0
 	github.com/golang-jwt/jwt/v5 v5.3.0
 	github.com/oapi-codegen/oapi-codegen/v2 v2.8.2
@@ -26,5 +27,6 @@ require (
 	golang.org/x/mod v0.38.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
+	golang.org/x/time v0.9.0 // indirect
 	golang.org/x/tools v0.48.0 // indirect
 )

@@ -1,0 +1,55 @@
+package jwtauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzVerify feeds arbitrary strings to Verify. It must never panic, every
+// error must be a *VerifyError that does not quote the input, and anything
+// accepted must carry claims that passed the checks.
+func FuzzVerify(f *testing.F) {
+	keys := testKeys(f)
+	valid := sign(f, keys[0], sessionClaims(epoch))
+	parts := strings.Split(valid, ".")
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, s := range []string{
+		valid,
+		parts[0] + "." + parts[1] + ".",
+		parts[0] + "." + enc([]byte(`{"exp":"x"}`)) + "." + parts[2],
+		enc([]byte(`{"alg":"none","kid":"jwk-test-a"}`)) + "." + parts[1] + ".",
+		enc([]byte(`{"alg":"RS256","kid":{}}`)) + "." + parts[1] + "." + parts[2],
+		enc([]byte(`{"alg":"RS256","kid":"jwk-test-a"}`)) + "." + enc([]byte(`{"aud":7}`)) + "." + parts[2],
+		"", ".", "..", "...", "a.b.c", "eyJ.eyJ.", strings.Repeat("A", 100),
+	} {
+		f.Add(s)
+	}
+	clock := newClock()
+	v, err := NewVerifier(newStaticKeys(keys[0]), VerifierOptions{ProjectID: testProject, Now: clock.Now, MaxTokenSize: 4096})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		c, err := v.Verify(context.Background(), token, WithMaxTokenAge(time.Hour))
+		if err != nil {
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if c != nil {
+				t.Fatal("claims with an error")
+			}
+			if len(token) >= 24 && strings.Contains(err.Error(), token) {
+				t.Fatal("the error quotes the token")
+			}
+			return
+		}
+		if c == nil || c.Issuer != "stytch.com/"+testProject || !contains(c.Audience, testProject) || c.KeyID != keys[0].kid {
+			t.Fatalf("accepted a token with claims %+v", c)
+		}
+	})
+}
