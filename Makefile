@@ -31,6 +31,8 @@ demo:
 emulator:
 	$(GO) run ./cmd/stytch-emulator
 
-# The transport benchmarks: the SDK against a hand-written net/http floor.
+# The transport benchmarks (the SDK against a hand-written net/http floor)
+# and the local JWT verification benchmarks.
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
+	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6

@@ -61,6 +61,8 @@ type Client struct {
 	// TOTPs creates, authenticates and migrates TOTP (authenticator app) registrations used as a second
 	// factor by B2B members.
 	TOTPs *TOTPsService
+
+	t *transport.Client
 }
 
 // NewClient returns a client for the project identified by projectID and
@@ -92,5 +94,11 @@ func NewClient(projectID, secret string, opts ...stytch.Option) (*Client, error)
 		SSO:           newSSOService(t),
 		Sessions:      newSessionsService(t),
 		TOTPs:         newTOTPsService(t),
+		t:             t,
 	}, nil
 }
+
+// Close stops the client's background work: the refresh of the signing
+// keys that local JWT verification fetched, and the caches it keeps. The
+// client remains usable; what a later call needs is fetched again.
+func (c *Client) Close() error { return c.t.Close() }

@@ -30,13 +30,13 @@ func newM2MService(t *transport.Client) *M2MService {
 	}
 }
 
-// Token exchanges an M2M client's ID and secret for an access token, a JWT valid for one hour,
+// token exchanges an M2M client's ID and secret for an access token, a JWT valid for one hour,
 // using the OAuth 2.0 client credentials grant. Errors come back in OAuth 2.0 form.
 //
 // It calls POST /v1/public/{project_id}/oauth2/token.
 // The body is sent form-encoded, and errors arrive in the OAuth2 shape; both
 // become a *stytch.Error.
-func (s *M2MService) Token(ctx context.Context, params *M2MTokenParams) (*M2MTokenResponse, error) {
+func (s *M2MService) token(ctx context.Context, params *M2MTokenParams) (*M2MTokenResponse, error) {
 	if params == nil {
 		params = &M2MTokenParams{}
 	}

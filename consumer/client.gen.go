@@ -52,6 +52,8 @@ type Client struct {
 	Users *UsersService
 	// WebAuthn registers, and authenticates, passkeys and WebAuthn devices.
 	WebAuthn *WebAuthnService
+
+	t *transport.Client
 }
 
 // NewClient returns a client for the project identified by projectID and
@@ -81,5 +83,11 @@ func NewClient(projectID, secret string, opts ...stytch.Option) (*Client, error)
 		TOTPs:         newTOTPsService(t),
 		Users:         newUsersService(t),
 		WebAuthn:      newWebAuthnService(t),
+		t:             t,
 	}, nil
 }
+
+// Close stops the client's background work: the refresh of the signing
+// keys that local JWT verification fetched, and the caches it keeps. The
+// client remains usable; what a later call needs is fetched again.
+func (c *Client) Close() error { return c.t.Close() }

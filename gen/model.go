@@ -57,6 +57,10 @@ type Operation struct {
 	// "BaseFraud"; empty for the API's own.
 	Base     string
 	Paginate *Paginate
+	// MethodName is Name, or Name with a lower-case first letter when the
+	// spec marks the operation x-go-unexported: a handwritten method of
+	// that Name wraps the generated one (M2M.Token adds a token cache).
+	MethodName string
 	// Shared reports an operation defined under spec/shared, which both
 	// clients expose.
 	Shared       bool
@@ -248,6 +252,10 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		HTTPMethod:  method,
 		Path:        path,
 		pointer:     ptr,
+	}
+	o.MethodName = o.Name
+	if unexported, _ := op.Extensions["x-go-unexported"].(bool); unexported {
+		o.MethodName = strings.ToLower(o.Name[:1]) + o.Name[1:]
 	}
 	typePrefix := strings.ReplaceAll(o.ID, ".", "")
 	o.ParamsType = typePrefix + "Params"

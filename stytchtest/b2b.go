@@ -1361,8 +1361,8 @@ func (e *Emulator) b2bSessionJWT(s *b2b.MemberSession) string {
 	claims["nbf"] = now.Unix()
 	claims["exp"] = now.Add(jwtLifetime).Unix()
 	claims[sessionClaim] = map[string]any{
-		"id": s.MemberSessionID, "started_at": s.StartedAt.Format(time.RFC3339), "last_accessed_at": s.LastAccessedAt.Format(time.RFC3339),
-		"expires_at": s.ExpiresAt.Format(time.RFC3339), "attributes": map[string]any{"ip_address": "", "user_agent": ""},
+		"id": s.MemberSessionID, "started_at": s.StartedAt.Format(time.RFC3339Nano), "last_accessed_at": s.LastAccessedAt.Format(time.RFC3339Nano),
+		"expires_at": s.ExpiresAt.Format(time.RFC3339Nano), "attributes": map[string]any{"ip_address": "", "user_agent": ""},
 		"authentication_factors": s.AuthenticationFactors, "roles": s.Roles,
 	}
 	claims[organizationClaim] = map[string]any{"organization_id": s.OrganizationID, "slug": s.OrganizationSlug}

@@ -975,7 +975,7 @@ func TestB2BSessionJWT(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, login.MemberSession.MemberSessionID, sc["id"])
 	require.Equal(t, []any{"stytch_member", "stytch_admin"}, sc["roles"])
-	require.Equal(t, login.MemberSession.ExpiresAt.Format(time.RFC3339), sc["expires_at"])
+	require.Equal(t, login.MemberSession.ExpiresAt.Format(time.RFC3339Nano), sc["expires_at"])
 	require.Len(t, sc["authentication_factors"], 1)
 	require.Contains(t, sc, "started_at")
 	require.Contains(t, sc, "last_accessed_at")

@@ -809,8 +809,8 @@ func (e *Emulator) sessionJWT(s *consumer.Session) string {
 	claims["nbf"] = now.Unix()
 	claims["exp"] = now.Add(jwtLifetime).Unix()
 	claims[sessionClaim] = map[string]any{
-		"id": s.SessionID, "started_at": s.StartedAt.Format(time.RFC3339), "last_accessed_at": s.LastAccessedAt.Format(time.RFC3339),
-		"expires_at": s.ExpiresAt.Format(time.RFC3339), "attributes": s.Attributes,
+		"id": s.SessionID, "started_at": s.StartedAt.Format(time.RFC3339Nano), "last_accessed_at": s.LastAccessedAt.Format(time.RFC3339Nano),
+		"expires_at": s.ExpiresAt.Format(time.RFC3339Nano), "attributes": s.Attributes,
 		"authentication_factors": s.AuthenticationFactors, "roles": s.Roles,
 	}
 	return e.keys.sign(claims)

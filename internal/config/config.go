@@ -42,6 +42,39 @@ type Config struct {
 	Middleware []func(http.RoundTripper) http.RoundTripper
 	// UserAgent is appended to the SDK's own User-Agent product token.
 	UserAgent string
+	// JWT configures local JWT verification.
+	JWT JWT
+}
+
+// JWT configures local verification of session JWTs and M2M tokens. Zero
+// values mean the defaults of internal/jwtauth.
+type JWT struct {
+	// Leeway is allowed on exp, nbf and iat.
+	Leeway time.Duration
+	// UnknownKIDInterval is the least time between two JWKS refreshes caused
+	// by tokens signed with a key the client does not know.
+	UnknownKIDInterval time.Duration
+	// CacheSize is how many verified tokens are remembered; negative turns
+	// the cache off.
+	CacheSize int
+}
+
+// JWTCall is what the options of one local verification write.
+type JWTCall struct {
+	// MaxTokenAge, if positive, rejects tokens issued longer ago.
+	MaxTokenAge time.Duration
+	// Check, if set, is an RBAC authorization check for a session.
+	Check *AuthorizationCheck
+	// Scopes, if set, must all be granted to an M2M token.
+	Scopes []string
+}
+
+// AuthorizationCheck is an RBAC check: may the subject do Action on
+// ResourceID (within OrganizationID, for B2B)?
+type AuthorizationCheck struct {
+	OrganizationID string
+	ResourceID     string
+	Action         string
 }
 
 // Default returns the configuration a client starts from.

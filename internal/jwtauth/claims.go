@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,6 +38,8 @@ type Claims struct {
 	// Payload is the decoded JSON payload, for Stytch's own claims and
 	// custom claims: see DecodeClaim and DecodeCustomClaims.
 	Payload []byte
+
+	memo memo
 }
 
 // SessionClaim is the "https://stytch.com/session" claim. Timestamps are
@@ -151,4 +154,20 @@ func DecodeCustomClaims[T any](payload []byte) (T, error) {
 		return out, fmt.Errorf("jwtauth: decoding custom claims: %w", err)
 	}
 	return out, nil
+}
+
+// memo holds what a caller derived from a Claims once; see Claims.Memo.
+type memo struct {
+	once sync.Once
+	val  any
+	err  error
+}
+
+// Memo returns build's result, calling it only the first time for these
+// claims: a cached token's claims are shared, so what a caller derives from
+// them (a session value, say) can be derived once per token too. The result
+// is shared as well and must be treated as read-only.
+func (c *Claims) Memo(build func() (any, error)) (any, error) {
+	c.memo.once.Do(func() { c.memo.val, c.memo.err = build() })
+	return c.memo.val, c.memo.err
 }

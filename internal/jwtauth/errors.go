@@ -3,51 +3,45 @@ package jwtauth
 import (
 	"errors"
 	"fmt"
+	"github.com/gostytch/stytch"
 )
 
-// reason is the class of a verification failure. Each exported Err value is
-// one reason; it knows whether the Stytch API could still accept the token.
-type reason struct {
-	msg      string
-	fallback bool
-}
-
-func (r *reason) Error() string { return r.msg }
-
-// Failures the API can settle: the token may still be good, and asking
-// POST /sessions/authenticate gives the authoritative answer. A JWT past exp
-// is accepted there while its session lives, the API has its own clock, and
-// it knows keys we have not fetched yet.
+// The reasons a verification fails. They are the SDK's public sentinels, so
+// that callers match them with errors.Is without importing this package.
 var (
 	// ErrExpired: exp has passed (beyond the leeway).
-	ErrExpired error = &reason{"jwtauth: token expired", true}
+	ErrExpired = stytch.ErrJWTExpired
 	// ErrNotYetValid: nbf or iat lies in the future (beyond the leeway).
-	ErrNotYetValid error = &reason{"jwtauth: token not yet valid", true}
+	ErrNotYetValid = stytch.ErrJWTNotYetValid
 	// ErrTokenTooOld: iat is older than the maximum token age asked for.
-	ErrTokenTooOld error = &reason{"jwtauth: token older than the maximum token age", true}
+	ErrTokenTooOld = stytch.ErrJWTTooOld
 	// ErrUnknownKey: no key has the token's kid, even after the rate-limited refresh.
-	ErrUnknownKey error = &reason{"jwtauth: no key with the token's key ID", true}
+	ErrUnknownKey = stytch.ErrJWTUnknownKey
 	// ErrKeysUnavailable: the JWKS could not be fetched (or the KeySet is closed).
-	ErrKeysUnavailable error = &reason{"jwtauth: signing keys unavailable", true}
-)
-
-// Failures the API cannot settle: the token is not a genuine JWT of this
-// project and asking the API again would only cost a round trip.
-var (
+	ErrKeysUnavailable = stytch.ErrJWKSUnavailable
 	// ErrMalformed: not three base64url segments of JSON, a missing kid or exp,
 	// or claims of the wrong type.
-	ErrMalformed error = &reason{"jwtauth: malformed token", false}
+	ErrMalformed = stytch.ErrJWTMalformed
 	// ErrTooLarge: longer than the maximum token size; rejected before parsing.
-	ErrTooLarge error = &reason{"jwtauth: token too large", false}
+	ErrTooLarge = stytch.ErrJWTTooLarge
 	// ErrUnsupportedAlg: alg is anything but RS256 (none, HS256, ES256...).
-	ErrUnsupportedAlg error = &reason{"jwtauth: unsupported signing algorithm", false}
+	ErrUnsupportedAlg = stytch.ErrJWTAlgorithm
 	// ErrBadSignature: the signature does not verify with the kid's key.
-	ErrBadSignature error = &reason{"jwtauth: invalid signature", false}
+	ErrBadSignature = stytch.ErrJWTSignature
 	// ErrWrongIssuer: iss is neither stytch.com/<project_id> nor a configured issuer.
-	ErrWrongIssuer error = &reason{"jwtauth: wrong issuer", false}
+	ErrWrongIssuer = stytch.ErrJWTIssuer
 	// ErrWrongAudience: aud does not contain the project ID.
-	ErrWrongAudience error = &reason{"jwtauth: wrong audience", false}
+	ErrWrongAudience = stytch.ErrJWTAudience
 )
+
+// fallbackable are the failures the API can settle: the token may still be
+// good, and asking POST /sessions/authenticate gives the authoritative
+// answer. A JWT past exp is accepted there while its session lives, the API
+// has its own clock, and it knows keys we have not fetched yet. The others
+// mean the token is not a genuine JWT of this project.
+var fallbackable = map[error]bool{
+	ErrExpired: true, ErrNotYetValid: true, ErrTokenTooOld: true, ErrUnknownKey: true, ErrKeysUnavailable: true,
+}
 
 // VerifyError is the error Verify returns. errors.Is matches it against the
 // Err values above; Detail explains it further and never holds the token.
@@ -79,8 +73,7 @@ func Fallbackable(err error) bool {
 	if !errors.As(err, &ve) {
 		return false
 	}
-	r, ok := ve.Reason.(*reason)
-	return ok && r.fallback
+	return fallbackable[ve.Reason]
 }
 
 func fail(r error, detail error) *VerifyError { return &VerifyError{Reason: r, Detail: detail} }

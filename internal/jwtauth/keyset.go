@@ -205,8 +205,12 @@ func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error)
 	if c == nil {
 		now := k.now()
 		if !k.lastUnknown.IsZero() && now.Sub(k.lastUnknown) < k.unknownKID {
+			// Rate limited. Another caller's refresh may have finished since
+			// this caller looked, bringing the kid: hand back the current
+			// keys, and Key looks again.
+			snap := k.snap.Load()
 			k.mu.Unlock()
-			return nil, fail(ErrUnknownKey, nil)
+			return snap, nil
 		}
 		k.lastUnknown = now
 		var err error

@@ -1,8 +1,9 @@
 package jwtauth
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/gostytch/stytch"
 )
 
 // Policy is the part of a Stytch RBAC policy that local checks need. It is
@@ -83,7 +84,7 @@ func (p *Policy) WithRoles(extra []Role) *Policy {
 }
 
 // ErrTenancy matches a *TenancyError with errors.Is.
-var ErrTenancy = errors.New("jwtauth: organization does not match the session's")
+var ErrTenancy = stytch.ErrTenancy
 
 // TenancyError is the B2B tenancy failure the API reports as 403
 // session_authorization_tenancy_error. It is not Fallbackable: the API

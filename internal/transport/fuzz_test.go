@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -54,6 +55,21 @@ func FuzzPathEscape(f *testing.F) {
 		back, err := url.PathUnescape(segs[3])
 		if err != nil || back != id {
 			t.Fatalf("%q came back as %q (%v)", id, back, err)
+		}
+	})
+}
+
+// FuzzRequestID: whatever a cut-short body or a proxy's header holds, the
+// request ID found is empty or short and safe to print; it never panics.
+func FuzzRequestID(f *testing.F) {
+	f.Add("", []byte(`{"request_id":"request-id-test-1","user":{`))
+	f.Add("hdr", []byte(`{"request_id" : "a\"b"}`))
+	f.Add("a\nb", []byte(`{"request_id":"`))
+	f.Add("", []byte(`"request_id":"request_id":"x"`))
+	f.Fuzz(func(t *testing.T, header string, body []byte) {
+		id := requestID(http.Header{"X-Request-Id": {header}}, body)
+		if id != "" && !plausibleID(id) {
+			t.Fatalf("implausible request ID %q", id)
 		}
 	})
 }

@@ -63,6 +63,8 @@ type Client struct {
 	retry      config.RetryFunc
 	logger     *slog.Logger
 	httpClient *http.Client
+	jwt        config.JWT
+	locals     *locals
 }
 
 // credential holds the Authorization header value. The client keeps it
@@ -136,6 +138,8 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 		retry:      cfg.ShouldRetry,
 		logger:     cfg.Logger,
 		httpClient: hc,
+		jwt:        cfg.JWT,
+		locals:     &locals{},
 	}, nil
 }
 
@@ -193,9 +197,11 @@ type Request struct {
 
 // Do sends r and decodes a 2xx response's JSON body into out. Any other
 // status yields a *stytch.Error; transport and decoding failures are wrapped
-// with %w. Failed attempts are retried as the retry policy allows, waiting
-// with exponential backoff and full jitter, or as long as Retry-After asks
-// (capped), and never past the caller's context deadline.
+// with %w, and a body that cannot be read whole yields a *ResponseError
+// naming the status and request ID. Failed attempts are retried as the
+// retry policy allows, waiting with exponential backoff and full jitter, or
+// as long as Retry-After asks (capped), and never past the caller's context
+// deadline.
 func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 	var call config.Call
 	for _, opt := range r.Options {
@@ -293,12 +299,109 @@ func (c *Client) attempt(ctx context.Context, r *Request, send *sendable, retry 
 	o.body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	switch {
 	case err != nil:
-		o.err = fmt.Errorf("stytch: %s: reading %d response: %w", r.Operation, resp.StatusCode, err)
+		o.err = &ResponseError{Operation: r.Operation, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, o.body), Err: err}
 	case len(o.body) > MaxResponseBytes:
-		o.err = fmt.Errorf("stytch: %s: %d response body exceeds %d bytes", r.Operation, resp.StatusCode, MaxResponseBytes)
+		o.err = &ResponseError{Operation: r.Operation, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, o.body), Err: ErrBodyTooLarge}
 		o.final = true
 	}
 	return o
+}
+
+// ErrBodyTooLarge is the cause of a ResponseError for a body longer than
+// MaxResponseBytes.
+var ErrBodyTooLarge = fmt.Errorf("body exceeds %d bytes", MaxResponseBytes)
+
+// ResponseError is a response whose body could not be read whole: the
+// connection failed or timed out part way, or the body was too large. It is
+// not a *stytch.Error, since there is no API error to report, but it keeps
+// the status and request ID that support needs, and wraps the cause.
+type ResponseError struct {
+	Operation  string
+	StatusCode int
+	// RequestID is the body's request_id when the part that was read names
+	// it, else the X-Request-Id or Request-Id header; it may be empty.
+	RequestID string
+	Err       error
+}
+
+func (e *ResponseError) Error() string {
+	id := ""
+	if e.RequestID != "" {
+		id = " (request_id " + e.RequestID + ")"
+	}
+	if errors.Is(e.Err, ErrBodyTooLarge) {
+		return fmt.Sprintf("stytch: %s: %d response%s %v", e.Operation, e.StatusCode, id, e.Err)
+	}
+	return fmt.Sprintf("stytch: %s: reading %d response%s: %v", e.Operation, e.StatusCode, id, e.Err)
+}
+
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// requestIDScan bounds how much of a body that could not be decoded is
+// searched for its request_id. Stytch writes it among the first fields; a
+// scan of 16 MiB would cost more than the ID is worth.
+const requestIDScan = 4 << 10
+
+// requestID finds the request ID of a response whose body may be cut short
+// or too large to decode. Stytch documents the ID only as the body's
+// request_id, so that comes first; the X-Request-Id and Request-Id headers,
+// which gateways and proxies in front of the API commonly set, are the
+// fallback.
+func requestID(h http.Header, body []byte) string {
+	if id := scanRequestID(body[:min(len(body), requestIDScan)]); id != "" {
+		return id
+	}
+	for _, k := range []string{"X-Request-Id", "Request-Id"} {
+		if id := h.Get(k); plausibleID(id) {
+			return id
+		}
+	}
+	return ""
+}
+
+// scanRequestID finds the first "request_id": "..." in b without decoding
+// it, since b may be incomplete JSON.
+func scanRequestID(b []byte) string {
+	key := []byte(`"request_id"`)
+	for {
+		i := bytes.Index(b, key)
+		if i < 0 {
+			return ""
+		}
+		b = b[i+len(key):]
+		v := bytes.TrimLeft(b, " \t\r\n")
+		if len(v) == 0 || v[0] != ':' {
+			continue
+		}
+		v = bytes.TrimLeft(v[1:], " \t\r\n")
+		if len(v) == 0 || v[0] != '"' {
+			continue
+		}
+		end := bytes.IndexByte(v[1:], '"')
+		if end < 0 {
+			return ""
+		}
+		if id := string(v[1 : 1+end]); plausibleID(id) {
+			return id
+		}
+	}
+}
+
+// plausibleID reports whether id looks like a request ID. Only short IDs of
+// letters, digits and -_.: are kept, so that whatever a broken body or a
+// proxy's header holds cannot inject text into an error message or a log.
+func plausibleID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func decodeSuccess(r *Request, o outcome, out any) error {
@@ -376,8 +479,11 @@ func (c *Client) log(ctx context.Context, r *Request, o outcome, retry int, d ti
 	var id struct {
 		RequestID string `json:"request_id"`
 	}
+	var re *ResponseError
 	if json.Unmarshal(o.body, &id) == nil && id.RequestID != "" {
 		attrs = append(attrs, slog.String("request_id", id.RequestID))
+	} else if errors.As(o.err, &re) && re.RequestID != "" {
+		attrs = append(attrs, slog.String("request_id", re.RequestID))
 	}
 	if o.err != nil {
 		attrs = append(attrs, slog.String("error", o.err.Error()))

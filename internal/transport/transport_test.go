@@ -223,23 +223,6 @@ func TestSuccessDecodingFailures(t *testing.T) {
 	require.True(t, errors.As(err, &typeErr), "the decoding error is wrapped with %%w")
 }
 
-func TestOversizedBody(t *testing.T) {
-	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		chunk := strings.Repeat(" ", 1<<20)
-		for i := 0; i <= MaxResponseBytes>>20; i++ {
-			if _, err := io.WriteString(w, chunk); err != nil {
-				return
-			}
-		}
-	}))
-	t.Cleanup(srv.Close)
-	c, err := New(testProject, testSecret, stytch.WithBaseURL(srv.URL))
-	require.NoError(t, err)
-	err = c.Do(context.Background(), &Request{Operation: "Users.Search", Method: "POST", Path: "/"}, &struct{}{})
-	require.ErrorContains(t, err, "exceeds")
-}
-
 func TestWithHTTPClientIsUsed(t *testing.T) {
 	t.Parallel()
 	var used bool

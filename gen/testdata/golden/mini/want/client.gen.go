@@ -14,6 +14,8 @@ type Client struct {
 	Gadgets *GadgetsService
 	// Widgets makes and finds widgets.
 	Widgets *WidgetsService
+
+	t *transport.Client
 }
 
 // NewClient returns a client for the project identified by projectID and
@@ -28,5 +30,11 @@ func NewClient(projectID, secret string, opts ...stytch.Option) (*Client, error)
 	return &Client{
 		Gadgets: newGadgetsService(t),
 		Widgets: newWidgetsService(t),
+		t:       t,
 	}, nil
 }
+
+// Close stops the client's background work: the refresh of the signing
+// keys that local JWT verification fetched, and the caches it keeps. The
+// client remains usable; what a later call needs is fetched again.
+func (c *Client) Close() error { return c.t.Close() }

@@ -1,0 +1,216 @@
+package b2b
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/internal/config"
+	"github.com/gostytch/stytch/internal/jwtauth"
+	"github.com/gostytch/stytch/internal/localauth"
+	"github.com/gostytch/stytch/internal/transport"
+)
+
+// jwksPath is where the B2B project's signing keys are served; they sign
+// member session JWTs and M2M access tokens alike.
+func jwksPath(t *transport.Client) string {
+	return "/v1/b2b/sessions/jwks/" + transport.PathEscape(t.ProjectID())
+}
+
+// AuthenticateJWTLocal verifies a member session JWT with the project's
+// public keys and returns the member session its claims describe, with no
+// API call. The keys are fetched on first use, through this client, and
+// cached; a token already verified is not verified again until it expires.
+//
+// The JWT must be RS256, issued by stytch.com/<project ID> (or the client's
+// base URL, for custom domains) for the project, and within its validity
+// (with WithJWTLeeway's allowance). A session JWT lives five minutes and is
+// not revoked with its session: for a check that a session is still alive,
+// use AuthenticateJWT with WithMaxTokenAge, or Authenticate.
+//
+// Options: WithMaxTokenAge, and WithAuthorizationCheck to check the
+// member's roles against the project's RBAC policy and their
+// organization's custom roles (both cached five minutes); the check's
+// OrganizationID must be the member's organization (else stytch.ErrTenancy).
+// Failures match the stytch.ErrJWT… values, stytch.ErrJWKSUnavailable,
+// stytch.ErrTenancy or stytch.ErrPermissionDenied with errors.Is.
+func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.JWTOption) (*MemberSession, error) {
+	call := localauth.Options(opts)
+	if err := checkSessionCall("Sessions.AuthenticateJWTLocal", call); err != nil {
+		return nil, err
+	}
+	session, _, err := s.authenticateLocal(ctx, sessionJWT, call)
+	return session, err
+}
+
+func checkSessionCall(op string, call config.JWTCall) error {
+	if len(call.Scopes) > 0 {
+		return &stytch.ParamError{Operation: op, Param: "WithRequiredScopes", Reason: "applies to M2M tokens, not sessions"}
+	}
+	return nil
+}
+
+func (s *SessionsService) authenticateLocal(ctx context.Context, sessionJWT string, call config.JWTCall) (*MemberSession, *AuthorizationVerdict, error) {
+	claims, err := localauth.Verify(ctx, s.t, "Sessions.GetJWKS", jwksPath(s.t), sessionJWT, call)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := claims.Memo(func() (any, error) { return memberSessionFromClaims(claims) })
+	if err != nil {
+		return nil, nil, err
+	}
+	session := copyMemberSession(v.(*MemberSession))
+	check := call.Check
+	if check == nil {
+		return session, nil, nil
+	}
+	if err := localauth.CheckTenancy(session.OrganizationID, check.OrganizationID); err != nil {
+		return nil, nil, err
+	}
+	rbac := newRBACService(s.t)
+	policy, err := localauth.Policy(s.t, "b2b", func(ctx context.Context) (*jwtauth.Policy, error) {
+		resp, err := rbac.Policy(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return convertRoles(resp.Policy.rolesOrNil()), nil
+	}).Get(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	orgPolicy, err := localauth.Policy(s.t, "b2b-org:"+session.OrganizationID, func(ctx context.Context) (*jwtauth.Policy, error) {
+		resp, err := rbac.Organizations.GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: session.OrganizationID})
+		if err != nil {
+			return nil, err
+		}
+		return convertRoles(resp.OrgPolicy.Roles), nil
+	}).Get(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	merged := &jwtauth.Policy{Roles: append(slices.Clone(policy.Roles), orgPolicy.Roles...)}
+	granting, err := localauth.Authorize(merged, session.Roles, check)
+	if err != nil {
+		return nil, nil, err
+	}
+	return session, &AuthorizationVerdict{Authorized: true, GrantingRoles: granting}, nil
+}
+
+// SessionsAuthenticateJWTResult is what AuthenticateJWT found.
+type SessionsAuthenticateJWTResult struct {
+	// MemberSession is the authenticated member session.
+	MemberSession MemberSession
+	// Source says whether the JWT was verified locally or by the API.
+	Source stytch.AuthSource
+	// Verdict is the outcome of WithAuthorizationCheck, when one was asked.
+	Verdict *AuthorizationVerdict
+	// Response is the API's answer (with the member, the organization and a
+	// fresh JWT) when the API answered; nil when the JWT was verified locally.
+	Response *SessionsAuthenticateResponse
+	// LocalError says why local verification could not settle it, when the
+	// API answered.
+	LocalError error
+}
+
+// AuthenticateJWT verifies a member session JWT locally, as
+// AuthenticateJWTLocal does, and asks the API (Authenticate) only when the
+// local failure is one the API could settle: the JWT expired, is too old
+// for WithMaxTokenAge, is signed with a key the client has not seen, the
+// keys could not be fetched, or the cached RBAC policies denied the check.
+// A forged or foreign token (bad signature, wrong issuer or audience, wrong
+// algorithm, malformed) and a check against another organization are
+// returned as errors without an API call. The result says which path
+// answered.
+func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.JWTOption) (*SessionsAuthenticateJWTResult, error) {
+	call := localauth.Options(opts)
+	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {
+		return nil, err
+	}
+	session, verdict, localErr := s.authenticateLocal(ctx, sessionJWT, call)
+	if localErr == nil {
+		return &SessionsAuthenticateJWTResult{MemberSession: *session, Source: stytch.AuthenticatedLocally, Verdict: verdict}, nil
+	}
+	if !localauth.Fallbackable(localErr) && !errors.Is(localErr, stytch.ErrPermissionDenied) {
+		return nil, localErr
+	}
+	params := &SessionsAuthenticateParams{SessionJWT: &sessionJWT}
+	if c := call.Check; c != nil {
+		params.AuthorizationCheck = &AuthorizationCheck{OrganizationID: c.OrganizationID, ResourceID: c.ResourceID, Action: c.Action}
+	}
+	resp, err := s.Authenticate(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	return &SessionsAuthenticateJWTResult{MemberSession: resp.MemberSession, Source: stytch.AuthenticatedByAPI, Verdict: resp.Verdict, Response: resp, LocalError: localErr}, nil
+}
+
+// CustomClaims decodes a member session's custom claims into a T,
+// typically a struct with json tags. It reads the same claims whether the
+// session came from a verified JWT or from the API.
+func CustomClaims[T any](s *MemberSession) (T, error) {
+	return localauth.DecodeInto[T](s.CustomClaims)
+}
+
+func memberSessionFromClaims(c *jwtauth.Claims) (*MemberSession, error) {
+	sc, err := c.Session()
+	if err != nil {
+		return nil, localauth.Malformed(err)
+	}
+	org, err := c.Organization()
+	if err != nil {
+		return nil, localauth.Malformed(err)
+	}
+	s := &MemberSession{MemberSessionID: sc.ID, MemberID: c.Subject, Roles: sc.Roles, OrganizationID: org.OrganizationID, OrganizationSlug: org.Slug}
+	if s.Roles == nil {
+		s.Roles = []string{}
+	}
+	for _, f := range []struct {
+		dst *time.Time
+		v   string
+	}{{&s.StartedAt, sc.StartedAt}, {&s.LastAccessedAt, sc.LastAccessedAt}, {&s.ExpiresAt, sc.ExpiresAt}} {
+		if *f.dst, err = time.Parse(time.RFC3339, f.v); err != nil {
+			return nil, localauth.Malformed(err)
+		}
+	}
+	factors, err := localauth.DecodeRaw[AuthenticationFactor](sc.AuthenticationFactors)
+	if err != nil {
+		return nil, localauth.Malformed(err)
+	}
+	s.AuthenticationFactors = factors
+	if s.CustomClaims, err = localauth.CustomClaims(c.Payload); err != nil {
+		return nil, localauth.Malformed(err)
+	}
+	return s, nil
+}
+
+// copyMemberSession copies what a caller could change of a session shared
+// by a cached token.
+func copyMemberSession(s *MemberSession) *MemberSession {
+	out := *s
+	out.Roles = slices.Clone(s.Roles)
+	out.AuthenticationFactors = slices.Clone(s.AuthenticationFactors)
+	out.CustomClaims = maps.Clone(s.CustomClaims)
+	return &out
+}
+
+func (p *Policy) rolesOrNil() []PolicyRole {
+	if p == nil {
+		return nil
+	}
+	return p.Roles
+}
+
+func convertRoles(roles []PolicyRole) *jwtauth.Policy {
+	out := &jwtauth.Policy{}
+	for _, r := range roles {
+		role := jwtauth.Role{RoleID: r.RoleID}
+		for _, pm := range r.Permissions {
+			role.Permissions = append(role.Permissions, jwtauth.Permission{ResourceID: pm.ResourceID, Actions: pm.Actions})
+		}
+		out.Roles = append(out.Roles, role)
+	}
+	return out
+}

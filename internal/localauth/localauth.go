@@ -1,0 +1,282 @@
+// Package localauth connects internal/jwtauth to a client: it keeps each
+// client's JWKS, verified tokens, RBAC policy and M2M tokens, fetched
+// through the client's own transport. The consumer and b2b packages call it
+// from their handwritten local-authentication methods.
+package localauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/internal/config"
+	"github.com/gostytch/stytch/internal/jwtauth"
+	"github.com/gostytch/stytch/internal/transport"
+)
+
+// Options applies a call's options.
+func Options(opts []stytch.JWTOption) config.JWTCall {
+	var call config.JWTCall
+	for _, o := range opts {
+		if o != nil {
+			o(&call)
+		}
+	}
+	return call
+}
+
+type verifierKey struct{ jwksPath string }
+
+// verifier is a client's key set and verifier for one JWKS endpoint.
+type verifier struct {
+	keys *jwtauth.KeySet
+	v    *jwtauth.Verifier
+	err  error
+}
+
+func (v *verifier) Close() error { return v.keys.Close() }
+
+// Verify checks token against the keys served at jwksPath (fetched on first
+// use, through the client's transport) and the client's project.
+func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token string, call config.JWTCall) (*jwtauth.Claims, error) {
+	vr := t.Local(verifierKey{jwksPath}, func() any {
+		cfg := t.JWTConfig()
+		keys := jwtauth.NewKeySet(func(ctx context.Context) ([]byte, error) {
+			var raw json.RawMessage
+			err := t.Do(ctx, &transport.Request{Operation: operation, Method: http.MethodGet, Path: jwksPath}, &raw)
+			return raw, err
+		}, jwtauth.KeySetOptions{UnknownKIDInterval: cfg.UnknownKIDInterval})
+		v, err := jwtauth.NewVerifier(keys, jwtauth.VerifierOptions{
+			ProjectID: t.ProjectID(), Issuers: []string{t.BaseURL()}, Leeway: cfg.Leeway, CacheSize: cfg.CacheSize,
+		})
+		return &verifier{keys: keys, v: v, err: err}
+	}).(*verifier)
+	if vr.err != nil {
+		return nil, vr.err
+	}
+	var opts []jwtauth.VerifyOption
+	if call.MaxTokenAge > 0 {
+		opts = append(opts, jwtauth.WithMaxTokenAge(call.MaxTokenAge))
+	}
+	return vr.v.Verify(ctx, token, opts...)
+}
+
+// Fallbackable reports whether the API could still accept a token that
+// local verification rejected with err.
+func Fallbackable(err error) bool { return jwtauth.Fallbackable(err) }
+
+type policyKey struct{ name string }
+
+// Policy returns the client's policy cache named name, which fetches with
+// fetch at most once per five minutes, one fetch at a time.
+func Policy(t *transport.Client, name string, fetch func(context.Context) (*jwtauth.Policy, error)) *jwtauth.PolicyCache[*jwtauth.Policy] {
+	return t.Local(policyKey{name}, func() any {
+		return jwtauth.NewPolicyCache(fetch, 0, nil)
+	}).(*jwtauth.PolicyCache[*jwtauth.Policy])
+}
+
+// Authorize checks roles against policy: nil when a role grants the
+// action, else an error matching stytch.ErrPermissionDenied.
+func Authorize(policy *jwtauth.Policy, roles []string, check *config.AuthorizationCheck) ([]string, error) {
+	granting, ok := jwtauth.Authorized(policy, roles, check.ResourceID, check.Action)
+	if !ok {
+		return nil, &DeniedError{ResourceID: check.ResourceID, Action: check.Action}
+	}
+	return granting, nil
+}
+
+// DeniedError is a local RBAC or scope denial.
+type DeniedError struct {
+	ResourceID, Action string
+	Missing            []string // for scopes
+}
+
+func (e *DeniedError) Error() string {
+	if e.Missing != nil {
+		return "stytch: the token's scopes do not grant " + strings.Join(e.Missing, " ")
+	}
+	return "stytch: the session's roles do not grant " + e.Action + " on " + e.ResourceID
+}
+
+// Is makes errors.Is(err, stytch.ErrPermissionDenied) true.
+func (e *DeniedError) Is(target error) bool { return target == stytch.ErrPermissionDenied }
+
+// RequireScopes checks an M2M token's scopes with Stytch's rule.
+func RequireScopes(granted, required []string) error {
+	if jwtauth.ScopesSatisfied(granted, required) {
+		return nil
+	}
+	var missing []string
+	for _, r := range required {
+		if !jwtauth.ScopesSatisfied(granted, []string{r}) {
+			missing = append(missing, r)
+		}
+	}
+	return &DeniedError{Missing: missing}
+}
+
+// CheckTenancy is the B2B check that a session's organization is the one
+// an authorization check names.
+func CheckTenancy(sessionOrgID, checkOrgID string) error {
+	return jwtauth.CheckTenancy(sessionOrgID, checkOrgID)
+}
+
+// CustomClaims decodes the custom claims of a verified payload into values.
+func CustomClaims(payload []byte) (map[string]any, error) {
+	raw, err := jwtauth.CustomClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(raw))
+	for k, v := range raw {
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, err
+		}
+		out[k] = x
+	}
+	return out, nil
+}
+
+// Malformed wraps a failure to read Stytch's claims of a verified token.
+func Malformed(err error) error {
+	return &jwtauth.VerifyError{Reason: jwtauth.ErrMalformed, Detail: err}
+}
+
+// DecodeInto re-encodes v as JSON into a T: typed custom claims.
+func DecodeInto[T any](v map[string]any) (T, error) {
+	var out T
+	b, err := json.Marshal(v)
+	if err != nil {
+		return out, err
+	}
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+// Token is a cached M2M access token.
+type Token struct {
+	AccessToken string
+	TokenType   string
+	Expires     time.Time
+	Lifetime    time.Duration
+}
+
+type tokenKey struct{}
+
+// tokenCache keeps M2M access tokens until shortly before they expire.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]*tokenEntry
+}
+
+type tokenEntry struct {
+	mu    sync.Mutex // held while fetching: one fetch per credentials at a time
+	token Token
+}
+
+// maxCachedTokens bounds the M2M token cache; a service uses a handful of
+// client credentials, not thousands.
+const maxCachedTokens = 256
+
+// CachedToken returns a cached access token for the credentials and scopes
+// while more than a tenth of its lifetime (at least 30 s) is left, and
+// otherwise gets a new one with fetch. Concurrent callers with the same
+// credentials share one fetch.
+func CachedToken(ctx context.Context, t *transport.Client, clientID, secret string, scopes []string, now func() time.Time, fetch func(context.Context) (Token, error)) (Token, error) {
+	c := t.Local(tokenKey{}, func() any { return &tokenCache{entries: map[[sha256.Size]byte]*tokenEntry{}} }).(*tokenCache)
+	sorted := append([]string{}, scopes...)
+	sort.Strings(sorted)
+	key := sha256.Sum256([]byte(clientID + "\x00" + secret + "\x00" + strings.Join(sorted, " ")))
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if !ok {
+		if len(c.entries) >= maxCachedTokens {
+			for k := range c.entries { // drop any one; the map holds few
+				delete(c.entries, k)
+				break
+			}
+		}
+		e = &tokenEntry{}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	margin := max(e.token.Lifetime/10, 30*time.Second)
+	if e.token.AccessToken != "" && now().Add(margin).Before(e.token.Expires) {
+		return e.token, nil
+	}
+	tok, err := fetch(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	e.token = tok
+	return tok, nil
+}
+
+// ErrNoCheckOrganization is returned for a consumer authorization check
+// that names an organization.
+var ErrNoCheckOrganization = errors.New("consumer authorization checks have no organization")
+
+// DecodeRaw decodes each raw JSON value into a T.
+func DecodeRaw[T any](raw []json.RawMessage) ([]T, error) {
+	out := make([]T, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// M2MToken is what local verification of an M2M access token found.
+type M2MToken struct {
+	ClientID     string
+	Scopes       []string
+	CustomClaims map[string]any
+	ExpiresAt    time.Time
+}
+
+// AuthenticateM2M verifies an M2M access token against the keys at
+// jwksPath and checks the required scopes of call.
+func AuthenticateM2M(ctx context.Context, t *transport.Client, operation, jwksPath, token string, call config.JWTCall) (*M2MToken, error) {
+	if call.Check != nil {
+		return nil, &stytch.ParamError{Operation: operation, Param: "WithAuthorizationCheck", Reason: "applies to sessions; use WithRequiredScopes"}
+	}
+	claims, err := Verify(ctx, t, "Sessions.GetJWKS", jwksPath, token, call)
+	if err != nil {
+		return nil, err
+	}
+	v, err := claims.Memo(func() (any, error) {
+		scopes, err := claims.Scopes()
+		if err != nil {
+			return nil, Malformed(err)
+		}
+		custom, err := CustomClaims(claims.Payload)
+		if err != nil {
+			return nil, Malformed(err)
+		}
+		delete(custom, jwtauth.ClaimScope)
+		return &M2MToken{ClientID: claims.Subject, Scopes: scopes, CustomClaims: custom, ExpiresAt: claims.ExpiresAt}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := *v.(*M2MToken)
+	m.Scopes = append([]string{}, m.Scopes...)
+	m.CustomClaims = maps.Clone(m.CustomClaims)
+	if err := RequireScopes(m.Scopes, call.Scopes); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}

@@ -1,0 +1,335 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/internal/config"
+)
+
+// The fault tests point a client at a server that misbehaves in one way and
+// pin down the outcome: attempts made (counted on the client side, by
+// middleware), the error's type and chain, the status, and a bound on time.
+
+// faulty starts h and returns a client pointed at it and its attempt count.
+func faulty(t *testing.T, h http.HandlerFunc, opts ...stytch.Option) (*Client, *atomic.Int64) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	attempts := new(atomic.Int64)
+	c, err := New(testProject, testSecret, append([]stytch.Option{stytch.WithBaseURL(srv.URL), stytch.WithMiddleware(counting(attempts))}, opts...)...)
+	require.NoError(t, err)
+	return c, attempts
+}
+
+// hijack takes the connection over from net/http, after the request body is
+// read: closing a socket with unread input sends a reset, not an EOF.
+func hijack(t *testing.T, w http.ResponseWriter, r *http.Request) net.Conn {
+	_, _ = io.Copy(io.Discard, r.Body)
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return nil
+	}
+	return conn
+}
+
+func requireResponseError(t *testing.T, err error, status int, requestID string) {
+	t.Helper()
+	var re *ResponseError
+	require.True(t, errors.As(err, &re), "want *ResponseError, got %v", err)
+	require.Equal(t, status, re.StatusCode)
+	require.Equal(t, requestID, re.RequestID)
+	var apiErr *stytch.Error
+	require.False(t, errors.As(err, &apiErr), "a body that could not be read is not an API error")
+}
+
+// The longest the default backoff can wait before the second and third
+// attempts, plus generous slack for a loaded machine: the bound is there to
+// catch a hang (the default attempt timeout is 30s), not to time anything.
+const retryWaits = baseBackoff + 2*baseBackoff + 3*time.Second
+
+func TestConnectionResetMidBody(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		call     func(*Client, context.Context) error
+		op       string
+		attempts int64
+	}{
+		{"GET is retried: the connection was lost after sending", get, "Users.Get", 3},
+		{"POST is not: it may have been acted on", post, "MagicLinks.Email.Send", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", "4096")
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, `{"request_id":"request-id-test-reset","user":{"name":"`)
+				_ = http.NewResponseController(w).Flush()
+				conn := hijack(t, w, r)
+				if conn == nil {
+					return
+				}
+				tcp, ok := conn.(*net.TCPConn)
+				if !ok {
+					t.Errorf("hijacked %T, want *net.TCPConn", conn)
+				} else {
+					_ = tcp.SetLinger(0) // close with RST, not FIN
+				}
+				_ = conn.Close()
+			})
+			start := time.Now()
+			err := tc.call(c, context.Background())
+			require.Less(t, time.Since(start), retryWaits)
+			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
+			requireResponseError(t, err, 200, "request-id-test-reset")
+			require.ErrorIs(t, err, syscall.ECONNRESET, "the read failure is wrapped")
+			require.ErrorContains(t, err, "stytch: "+tc.op+": reading 200 response (request_id request-id-test-reset): ")
+		})
+	}
+}
+
+func TestSlowHeaders(t *testing.T) {
+	t.Parallel()
+	const timeout = 100 * time.Millisecond
+	for _, tc := range []struct {
+		name     string
+		call     func(*Client, context.Context) error
+		attempts int64
+	}{
+		{"GET is retried up to MaxRetries", get, 1 + config.DefaultMaxRetries},
+		{"POST is not", post, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+				// The server notices a closed connection only once the
+				// request body has been read.
+				_, _ = io.Copy(io.Discard, r.Body)
+				select {
+				case <-time.After(3 * timeout):
+				case <-r.Context().Done():
+					return // the client gave up and closed the connection
+				}
+				_, _ = io.WriteString(w, `{}`)
+			}, stytch.WithTimeout(timeout))
+			start := time.Now()
+			err := tc.call(c, context.Background())
+			elapsed := time.Since(start)
+			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			require.ErrorContains(t, err, "attempt timed out after 100ms")
+			var re *ResponseError
+			require.False(t, errors.As(err, &re), "no response arrived")
+			require.GreaterOrEqual(t, elapsed, time.Duration(tc.attempts)*timeout, "each attempt waited out its timeout")
+			require.Less(t, elapsed, time.Duration(tc.attempts)*timeout+retryWaits, "and no longer")
+		})
+	}
+}
+
+func TestInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	t.Run("in a 2xx JSON string: decoded with U+FFFD", func(t *testing.T) {
+		t.Parallel()
+		// encoding/json replaces each invalid byte in a string with U+FFFD
+		// rather than failing, so the call succeeds.
+		c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "{\"request_id\":\"request-id-test-utf8\",\"name\":\"a\xffb\xfe\"}")
+		})
+		var out struct {
+			RequestID string `json:"request_id"`
+			Name      string `json:"name"`
+		}
+		require.NoError(t, c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &out))
+		require.EqualValues(t, 1, attempts.Load())
+		require.Equal(t, "a\uFFFDb\uFFFD", out.Name)
+		require.Equal(t, "request-id-test-utf8", out.RequestID)
+	})
+	t.Run("in a JSON error message: decoded with U+FFFD", func(t *testing.T) {
+		t.Parallel()
+		c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, "{\"request_id\":\"request-id-test-utf8\",\"error_type\":\"invalid_email\",\"error_message\":\"bad \xff\"}")
+		})
+		err := post(c, context.Background())
+		require.EqualValues(t, 1, attempts.Load())
+		requireStatus(t, err, 400)
+		var apiErr *stytch.Error
+		require.True(t, errors.As(err, &apiErr))
+		require.Equal(t, "bad \uFFFD", apiErr.ErrorMessage)
+		require.Equal(t, "request-id-test-utf8", apiErr.RequestID)
+		require.True(t, utf8.ValidString(err.Error()))
+	})
+	t.Run("in a non-JSON error body: a valid UTF-8 snippet", func(t *testing.T) {
+		t.Parallel()
+		c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = io.WriteString(w, "<html>\xff\xfe bad gateway</html>")
+		})
+		err := post(c, context.Background())
+		require.EqualValues(t, 1, attempts.Load(), "a 502 on a POST is not retried")
+		requireStatus(t, err, 502)
+		var apiErr *stytch.Error
+		require.True(t, errors.As(err, &apiErr))
+		// strings.ToValidUTF8 turns each run of invalid bytes into one U+FFFD.
+		require.Equal(t, "<html>\uFFFD bad gateway</html>", apiErr.Body)
+		require.True(t, utf8.ValidString(err.Error()))
+	})
+}
+
+func TestTruncatedBody(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		call      func(*Client, context.Context) error
+		status    int
+		header    string
+		body      string
+		attempts  int64
+		requestID string
+		want      string
+	}{
+		{"ID in the part of the body read; GET retried", get, 200, "",
+			`{"request_id":"request-id-test-cut","user":{"name":"`, 3, "request-id-test-cut",
+			"stytch: Users.Get: reading 200 response (request_id request-id-test-cut): unexpected EOF"},
+		{"ID only in the header; POST not retried", post, 200, "X-Request-Id: request-id-test-hdr\r\n",
+			`{"user":{"name":"`, 1, "request-id-test-hdr",
+			"stytch: MagicLinks.Email.Send: reading 200 response (request_id request-id-test-hdr): unexpected EOF"},
+		{"an error body cut short keeps its status", post, 503, "",
+			`{"status_code":503,"request_id":"request-id-test-503","error_ty`, 1, "request-id-test-503",
+			"stytch: MagicLinks.Email.Send: reading 503 response (request_id request-id-test-503): unexpected EOF"},
+		{"no ID anywhere", post, 200, "", `{"us`, 1, "",
+			"stytch: MagicLinks.Email.Send: reading 200 response: unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+				conn := hijack(t, w, r)
+				if conn == nil {
+					return
+				}
+				defer conn.Close()
+				// Promise more than is sent, then close cleanly.
+				_, _ = fmt.Fprintf(conn, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s",
+					tc.status, http.StatusText(tc.status), len(tc.body)+100, tc.header, tc.body)
+			})
+			start := time.Now()
+			err := tc.call(c, context.Background())
+			require.Less(t, time.Since(start), retryWaits)
+			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
+			requireResponseError(t, err, tc.status, tc.requestID)
+			require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+			require.EqualError(t, err, tc.want)
+		})
+	}
+}
+
+// TestOversizedBody streams more than MaxResponseBytes. The header fallback
+// for the request ID is the same code as for a truncated body, tested there
+// and in TestRequestIDOfAnUnreadableBody; one 16 MiB transfer is enough.
+func TestOversizedBody(t *testing.T) {
+	t.Parallel()
+	c, attempts := faulty(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "proxy-id") // the body's ID wins
+		if _, err := io.WriteString(w, `{"request_id":"request-id-test-big","results":[`); err != nil {
+			return
+		}
+		chunk := strings.Repeat(" ", 1<<20)
+		for i := 0; i <= MaxResponseBytes>>20; i++ {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return // the client stopped reading
+			}
+		}
+	})
+	err := get(c, context.Background())
+	require.EqualValues(t, 1, attempts.Load(), "too large is final, even for a GET")
+	requireResponseError(t, err, 200, "request-id-test-big")
+	require.ErrorIs(t, err, ErrBodyTooLarge)
+	require.EqualError(t, err, fmt.Sprintf("stytch: Users.Get: 200 response (request_id request-id-test-big) body exceeds %d bytes", MaxResponseBytes))
+}
+
+func TestRequestIDOfAnUnreadableBody(t *testing.T) {
+	t.Parallel()
+	late := `{"pad":"` + strings.Repeat("x", requestIDScan) + `","request_id":"request-id-test-late"}`
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		body   string
+		want   string
+	}{
+		{"top of the body", nil, `{"request_id":"request-id-test-1","user":{`, "request-id-test-1"},
+		{"spaces around the colon", nil, "{ \"request_id\" :\n \"request-id-test-2\" }", "request-id-test-2"},
+		{"the key as a value first", nil, `{"note":"request_id","request_id":"request-id-test-3"}`, "request-id-test-3"},
+		{"the body wins over the header", http.Header{"X-Request-Id": {"hdr"}}, `{"request_id":"request-id-test-4"}`, "request-id-test-4"},
+		{"value cut short", http.Header{"X-Request-Id": {"hdr-1"}}, `{"request_id":"request-id-te`, "hdr-1"},
+		{"Request-Id header", http.Header{"Request-Id": {"req_123"}}, `{`, "req_123"},
+		{"beyond the scan bound", nil, late, ""},
+		{"beyond the scan bound, header", http.Header{"X-Request-Id": {"hdr-2"}}, late, "hdr-2"},
+		{"escapes are not unquoted", nil, `{"request_id":"a\"b"}`, ""},
+		{"control characters are refused", http.Header{"X-Request-Id": {"a\nb"}}, `{"request_id":"a` + "\n" + `b"}`, ""},
+		{"an over-long ID is refused", nil, `{"request_id":"` + strings.Repeat("a", 129) + `"}`, ""},
+		{"nothing", nil, "", ""},
+	} {
+		require.Equal(t, tc.want, requestID(tc.header, []byte(tc.body)), tc.name)
+	}
+}
+
+func TestDefaultTransportNegotiatesHTTP2(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var protos []string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		protos = append(protos, r.Proto)
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"request_id":"request-id-test-h2"}`)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	roots := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+
+	call := func(tr *http.Transport) []string {
+		t.Helper()
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots}
+		defer tr.CloseIdleConnections()
+		c, err := New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(&http.Client{Transport: tr}))
+		require.NoError(t, err)
+		mu.Lock()
+		protos = nil
+		mu.Unlock()
+		require.NoError(t, get(c, context.Background()))
+		require.NoError(t, post(c, context.Background()))
+		mu.Lock()
+		defer mu.Unlock()
+		return protos
+	}
+
+	// The SDK's own transport, changed only to trust the test certificate.
+	require.Equal(t, []string{"HTTP/2.0", "HTTP/2.0"}, call(newDefaultTransport()))
+
+	// Control: without ForceAttemptHTTP2, a transport with its own TLS
+	// config falls back to HTTP/1.1, so the check above is not vacuous.
+	plain := newDefaultTransport()
+	plain.ForceAttemptHTTP2 = false
+	require.Equal(t, []string{"HTTP/1.1", "HTTP/1.1"}, call(plain))
+}

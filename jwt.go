@@ -1,0 +1,108 @@
+package stytch
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gostytch/stytch/internal/config"
+)
+
+// Why a JWT failed local verification (Sessions.AuthenticateJWTLocal,
+// M2M.AuthenticateToken). The error returned matches one of these with
+// errors.Is, and never contains the token.
+//
+// The first five are failures the API could still settle: Stytch accepts
+// an expired session JWT while its session lives, has its own clock, and
+// knows keys the client has not fetched yet. Sessions.AuthenticateJWT asks
+// the API after them. The others mean the token is not a genuine JWT of
+// this project; asking the API would only cost a round trip, so
+// AuthenticateJWT returns them as they are.
+var (
+	ErrJWTExpired       = errors.New("stytch: JWT expired")
+	ErrJWTNotYetValid   = errors.New("stytch: JWT not yet valid")
+	ErrJWTTooOld        = errors.New("stytch: JWT older than the maximum token age")
+	ErrJWTUnknownKey    = errors.New("stytch: JWT signed with a key the project's JWKS does not hold")
+	ErrJWKSUnavailable  = errors.New("stytch: the project's JWKS could not be fetched")
+	ErrJWTMalformed     = errors.New("stytch: malformed JWT")
+	ErrJWTTooLarge      = errors.New("stytch: JWT too large")
+	ErrJWTAlgorithm     = errors.New("stytch: JWT not signed with RS256")
+	ErrJWTSignature     = errors.New("stytch: JWT signature does not verify")
+	ErrJWTIssuer        = errors.New("stytch: JWT issued by someone other than the project")
+	ErrJWTAudience      = errors.New("stytch: JWT audience does not include the project")
+	ErrPermissionDenied = errors.New("stytch: the roles or scopes held do not grant the permission")
+	ErrTenancy          = errors.New("stytch: the session belongs to another organization than the one checked")
+)
+
+// JWTOption changes one local verification.
+type JWTOption func(*config.JWTCall)
+
+// WithMaxTokenAge rejects a JWT issued (iat) longer than d ago with
+// ErrJWTTooOld. Stytch refreshes a session JWT on every authenticate call,
+// so a small age bounds how stale a locally trusted session can be.
+func WithMaxTokenAge(d time.Duration) JWTOption {
+	return func(c *config.JWTCall) { c.MaxTokenAge = d }
+}
+
+// AuthorizationCheck asks whether a session may perform Action on
+// ResourceID under the project's RBAC policy. OrganizationID is for B2B
+// sessions: it must be the session's organization. Consumer checks leave it
+// empty.
+type AuthorizationCheck struct {
+	OrganizationID string
+	ResourceID     string
+	Action         string
+}
+
+// WithAuthorizationCheck makes session verification also check check
+// against the project's RBAC policy (cached for five minutes) and, for
+// B2B, the organization's custom roles. A denial is ErrPermissionDenied (or
+// ErrTenancy) from the local path, and the API's 403 from the remote one.
+func WithAuthorizationCheck(check AuthorizationCheck) JWTOption {
+	return func(c *config.JWTCall) {
+		cc := config.AuthorizationCheck(check)
+		c.Check = &cc
+	}
+}
+
+// WithRequiredScopes makes M2M.AuthenticateToken require every scope
+// listed. Scopes are "action:resource"; a granted scope covers a required
+// one with the same action when its resource is equal or "*" (so
+// "read:*" covers "read:users", but "*:users" covers nothing).
+func WithRequiredScopes(scopes ...string) JWTOption {
+	return func(c *config.JWTCall) { c.Scopes = append([]string{}, scopes...) }
+}
+
+// AuthSource says which path authenticated a session.
+type AuthSource string
+
+const (
+	// AuthenticatedLocally: the JWT was verified with the project's keys, no API call.
+	AuthenticatedLocally AuthSource = "local"
+	// AuthenticatedByAPI: local verification could not settle it, and the API did.
+	AuthenticatedByAPI AuthSource = "api"
+)
+
+// WithJWTLeeway sets the clock skew allowed on a JWT's exp, nbf and iat
+// when it is verified locally; the default is 10 seconds.
+func WithJWTLeeway(d time.Duration) Option {
+	return func(c *config.Config) { c.JWT.Leeway = d }
+}
+
+// WithJWKSRefreshLimit sets the least time between two JWKS fetches caused
+// by JWTs signed with a key the client does not know (default 5 minutes),
+// so that forged key IDs cannot make the client hammer the API.
+func WithJWKSRefreshLimit(d time.Duration) Option {
+	return func(c *config.Config) { c.JWT.UnknownKIDInterval = d }
+}
+
+// WithVerifiedTokenCache sets how many verified JWTs a client remembers, so
+// that a token presented again is not verified again (default 4096; each
+// is kept no longer than the token is valid). Zero or less turns it off.
+func WithVerifiedTokenCache(n int) Option {
+	return func(c *config.Config) {
+		if n <= 0 {
+			n = -1
+		}
+		c.JWT.CacheSize = n
+	}
+}
