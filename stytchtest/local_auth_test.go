@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/b2b"
@@ -256,4 +257,27 @@ func TestM2MLocal(t *testing.T) {
 	got2, err := b.M2M.AuthenticateToken(ctx, tok.AccessToken, stytch.WithRequiredScopes("read:users"))
 	require.NoError(t, err)
 	require.Equal(t, mc.ClientID, got2.ClientID)
+}
+
+// Close stops the key refresh that local verification started, and leaves
+// no goroutine behind. Not parallel: it counts goroutines.
+func TestCloseStopsBackgroundWork(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	api := srv.ConsumerClient()
+	auth := signIn(t, srv, api, "close@example.com", nil)
+
+	before := goleak.IgnoreCurrent()
+	tr := &http.Transport{}
+	c := srv.ConsumerClient(stytch.WithHTTPClient(&http.Client{Transport: tr}))
+	_, err := c.Sessions.AuthenticateJWTLocal(ctx, auth.SessionJWT)
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	tr.CloseIdleConnections()
+	goleak.VerifyNone(t, before)
+
+	// The client still works after Close: the keys are fetched again.
+	_, err = c.Sessions.AuthenticateJWTLocal(ctx, auth.SessionJWT)
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
 }
