@@ -70,9 +70,8 @@ func (s *SessionsService) authenticateLocal(ctx context.Context, sessionJWT stri
 	if err := localauth.CheckTenancy(session.OrganizationID, check.OrganizationID); err != nil {
 		return nil, nil, err
 	}
-	rbac := newRBACService(s.t)
 	policy, err := localauth.Policy(s.t, "b2b", func(ctx context.Context) (*jwtauth.Policy, error) {
-		resp, err := rbac.Policy(ctx, nil)
+		resp, err := newRBACService(s.t).Policy(ctx, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -81,8 +80,9 @@ func (s *SessionsService) authenticateLocal(ctx context.Context, sessionJWT stri
 	if err != nil {
 		return nil, nil, err
 	}
-	orgPolicy, err := localauth.Policy(s.t, "b2b-org:"+session.OrganizationID, func(ctx context.Context) (*jwtauth.Policy, error) {
-		resp, err := rbac.Organizations.GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: session.OrganizationID})
+	orgID := session.OrganizationID
+	orgPolicy, err := localauth.Policy(s.t, "b2b-org:"+orgID, func(ctx context.Context) (*jwtauth.Policy, error) {
+		resp, err := newRBACOrganizationsService(s.t).GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: orgID})
 		if err != nil {
 			return nil, err
 		}
