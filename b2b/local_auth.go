@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/config"
@@ -167,13 +166,8 @@ func memberSessionFromClaims(c *jwtauth.Claims) (*MemberSession, error) {
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
-	for _, f := range []struct {
-		dst *time.Time
-		v   string
-	}{{&s.StartedAt, sc.StartedAt}, {&s.LastAccessedAt, sc.LastAccessedAt}, {&s.ExpiresAt, sc.ExpiresAt}} {
-		if *f.dst, err = time.Parse(time.RFC3339, f.v); err != nil {
-			return nil, localauth.Malformed(err)
-		}
+	if s.StartedAt, s.LastAccessedAt, s.ExpiresAt, err = localauth.SessionTimes(sc); err != nil {
+		return nil, err
 	}
 	factors, err := localauth.DecodeRaw[AuthenticationFactor](sc.AuthenticationFactors)
 	if err != nil {

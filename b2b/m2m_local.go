@@ -20,18 +20,18 @@ func (s *M2MService) Token(ctx context.Context, params *M2MTokenParams) (*M2MTok
 	if params == nil {
 		params = &M2MTokenParams{}
 	}
-	tok, err := localauth.CachedToken(ctx, s.t, params.ClientID, params.ClientSecret, params.Scopes, time.Now, func(ctx context.Context) (localauth.Token, error) {
-		resp, err := s.token(ctx, params)
-		if err != nil {
-			return localauth.Token{}, err
-		}
-		life := time.Duration(resp.ExpiresIn) * time.Second
-		return localauth.Token{AccessToken: resp.AccessToken, TokenType: resp.TokenType, Expires: time.Now().Add(life), Lifetime: life}, nil
-	})
+	access, typ, expiresIn, err := localauth.CachedM2MToken(ctx, s.t, params.ClientID, params.ClientSecret, params.Scopes,
+		func(ctx context.Context) (string, string, int, error) {
+			resp, err := s.token(ctx, params)
+			if err != nil {
+				return "", "", 0, err
+			}
+			return resp.AccessToken, resp.TokenType, resp.ExpiresIn, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	return &M2MTokenResponse{AccessToken: tok.AccessToken, TokenType: tok.TokenType, ExpiresIn: int(time.Until(tok.Expires).Round(time.Second) / time.Second)}, nil
+	return &M2MTokenResponse{AccessToken: access, TokenType: typ, ExpiresIn: expiresIn}, nil
 }
 
 // M2MAuthenticateTokenResult is a verified M2M access token.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/config"
@@ -150,16 +149,8 @@ func sessionFromClaims(c *jwtauth.Claims) (*Session, error) {
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
-	for _, f := range []struct {
-		dst *time.Time
-		v   string
-	}{{&s.StartedAt, sc.StartedAt}, {&s.LastAccessedAt, sc.LastAccessedAt}, {&s.ExpiresAt, sc.ExpiresAt}} {
-		if *f.dst, err = time.Parse(time.RFC3339, f.v); err != nil {
-			return nil, localauth.Malformed(err)
-		}
-	}
-	if sc.Attributes.IPAddress != "" || sc.Attributes.UserAgent != "" {
-		s.Attributes = &Attributes{IPAddress: sc.Attributes.IPAddress, UserAgent: sc.Attributes.UserAgent}
+	if s.StartedAt, s.LastAccessedAt, s.ExpiresAt, err = localauth.SessionTimes(sc); err != nil {
+		return nil, err
 	}
 	factors, err := localauth.DecodeRaw[AuthenticationFactor](sc.AuthenticationFactors)
 	if err != nil {

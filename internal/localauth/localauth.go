@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"maps"
 	"net/http"
 	"sort"
@@ -224,10 +223,6 @@ func CachedToken(ctx context.Context, t *transport.Client, clientID, secret stri
 	return tok, nil
 }
 
-// ErrNoCheckOrganization is returned for a consumer authorization check
-// that names an organization.
-var ErrNoCheckOrganization = errors.New("consumer authorization checks have no organization")
-
 // DecodeRaw decodes each raw JSON value into a T.
 func DecodeRaw[T any](raw []json.RawMessage) ([]T, error) {
 	out := make([]T, len(raw))
@@ -279,4 +274,36 @@ func AuthenticateM2M(ctx context.Context, t *transport.Client, operation, jwksPa
 		return nil, err
 	}
 	return &m, nil
+}
+
+// SessionTimes parses the RFC 3339 timestamps of a session claim; a token
+// whose times do not parse is malformed, as stytch-go holds.
+func SessionTimes(sc jwtauth.SessionClaim) (started, lastAccessed, expires time.Time, err error) {
+	for _, f := range []struct {
+		dst *time.Time
+		v   string
+	}{{&started, sc.StartedAt}, {&lastAccessed, sc.LastAccessedAt}, {&expires, sc.ExpiresAt}} {
+		if *f.dst, err = time.Parse(time.RFC3339, f.v); err != nil {
+			return time.Time{}, time.Time{}, time.Time{}, Malformed(err)
+		}
+	}
+	return started, lastAccessed, expires, nil
+}
+
+// CachedM2MToken is M2M.Token with the token cache in front: call is the
+// generated request, and the result's expiresIn counts from now.
+func CachedM2MToken(ctx context.Context, t *transport.Client, clientID, secret string, scopes []string,
+	call func(context.Context) (accessToken, tokenType string, expiresIn int, err error)) (accessToken, tokenType string, expiresIn int, err error) {
+	tok, err := CachedToken(ctx, t, clientID, secret, scopes, time.Now, func(ctx context.Context) (Token, error) {
+		access, typ, in, err := call(ctx)
+		if err != nil {
+			return Token{}, err
+		}
+		life := time.Duration(in) * time.Second
+		return Token{AccessToken: access, TokenType: typ, Expires: time.Now().Add(life), Lifetime: life}, nil
+	})
+	if err != nil {
+		return "", "", 0, err
+	}
+	return tok.AccessToken, tok.TokenType, int(time.Until(tok.Expires).Round(time.Second) / time.Second), nil
 }
