@@ -1,9 +1,12 @@
 package stytch
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Error is an error answered by the Stytch API: any response whose status is
@@ -40,22 +43,73 @@ func (e *Error) Error() string {
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.ErrorType != "" {
 		b.WriteString(" ")
-		b.WriteString(string(e.ErrorType))
+		b.WriteString(printable(string(e.ErrorType)))
 	}
 	if e.ErrorMessage != "" {
 		b.WriteString(": ")
-		b.WriteString(e.ErrorMessage)
+		b.WriteString(printable(e.ErrorMessage))
 	}
 	if e.Body != "" {
 		fmt.Fprintf(&b, ": unexpected response body %q", e.Body)
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request_id ")
-		b.WriteString(e.RequestID)
+		b.WriteString(printable(e.RequestID))
 		b.WriteString(")")
 	}
 	return b.String()
 }
+
+// printable returns s as it is when every rune of it prints on one line,
+// and quoted with its control characters escaped otherwise: the fields of an
+// Error come from the server, and a hostile or broken proxy must not be able
+// to write lines of its own into a log.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// ResponseError is a response whose body could not be read whole: the
+// connection failed or timed out part way, or the body was longer than the
+// SDK reads (ErrBodyTooLarge). It is not an *Error, since no API error was
+// decoded, but it keeps the status and request ID that support needs, and
+// wraps the cause.
+type ResponseError struct {
+	// Operation is the method that was called, for example "Users.Get".
+	Operation string
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+	// RequestID is the body's request_id when the part that was read names
+	// it, else the X-Request-Id or Request-Id header; it may be empty.
+	RequestID string
+	// Err is why the body could not be read.
+	Err error
+}
+
+func (e *ResponseError) Error() string {
+	id := ""
+	if e.RequestID != "" {
+		id = " (request_id " + printable(e.RequestID) + ")"
+	}
+	if errors.Is(e.Err, ErrBodyTooLarge) {
+		return fmt.Sprintf("stytch: %s: %d response%s %v", e.Operation, e.StatusCode, id, e.Err)
+	}
+	return fmt.Sprintf("stytch: %s: reading %d response%s: %v", e.Operation, e.StatusCode, id, e.Err)
+}
+
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// MaxResponseBytes bounds how much of a response body is read. The largest
+// Stytch responses (a search page of members) are far below it.
+const MaxResponseBytes = 16 << 20
+
+// ErrBodyTooLarge is the cause of a ResponseError for a body longer than
+// MaxResponseBytes.
+var ErrBodyTooLarge = fmt.Errorf("body exceeds %d bytes", MaxResponseBytes)
 
 // ParamError reports request parameters that were rejected before any
 // network I/O, such as an empty path parameter.
@@ -137,3 +191,8 @@ const (
 	ErrorTypeEmailJITProvisioningNotAllowed      ErrorType = "email_jit_provisioning_not_allowed"
 	ErrorTypeInvalidEmailForJITProvisioning      ErrorType = "invalid_email_for_jit_provisioning"
 )
+
+// ErrPaginationStuck ends a SearchAll iteration whose pages would never
+// end: the API returned a cursor it had returned before, or several empty
+// pages in a row that each named a next cursor.
+var ErrPaginationStuck = errors.New("stytch: pagination does not advance")

@@ -32,6 +32,8 @@ func newIDPService(t *transport.Client) *IDPService {
 // It calls POST /v1/public/{project_id}/oauth2/introspect.
 // The body is sent form-encoded, and errors arrive in the OAuth2 shape; both
 // become a *stytch.Error.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
 func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntrospectTokenNetworkParams) (*IDPIntrospectTokenNetworkResponse, error) {
 	if params == nil {
 		params = &IDPIntrospectTokenNetworkParams{}
@@ -51,6 +53,7 @@ func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntr
 		Method:    http.MethodPost,
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/oauth2/introspect",
 		Form:      form,
+		Public:    true,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"client_type"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{})
 		},
@@ -42,6 +43,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"})
 		},
@@ -58,6 +60,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"})
 		},
@@ -74,6 +77,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{})
 		},
@@ -87,6 +91,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
 		},
@@ -103,6 +108,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
 		},
@@ -119,6 +125,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
 		},
@@ -135,6 +142,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"})
 		},
@@ -151,6 +159,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Debug.Whoami(ctx, &DebugWhoamiParams{})
 		},
@@ -164,6 +173,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"intermediate_session_token", "organization_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Discovery.IntermediateSessions.Exchange(ctx, &DiscoveryIntermediateSessionsExchangeParams{})
 		},
@@ -177,6 +187,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"intermediate_session_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Discovery.Organizations.Create(ctx, &DiscoveryOrganizationsCreateParams{})
 		},
@@ -190,6 +201,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Discovery.Organizations.List(ctx, &DiscoveryOrganizationsListParams{})
 		},
@@ -203,6 +215,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{})
 		},
@@ -216,6 +229,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"telemetry_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{})
 		},
@@ -229,6 +243,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{})
 		},
@@ -242,6 +257,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"action"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{})
 		},
@@ -255,6 +271,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{})
 		},
@@ -268,6 +285,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"verdict_reason", "override_action"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{})
 		},
@@ -281,6 +299,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"token", "client_id"},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{})
 		},
@@ -294,6 +313,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"consent_granted", "scopes", "client_id", "redirect_uri", "response_type"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{})
 		},
@@ -307,6 +327,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"client_id", "redirect_uri", "response_type", "scopes"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{})
 		},
@@ -320,6 +341,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"impersonation_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{})
 		},
@@ -333,6 +355,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"scopes"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{})
 		},
@@ -346,6 +369,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"})
 		},
@@ -362,6 +386,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"})
 		},
@@ -378,6 +403,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{})
 		},
@@ -391,6 +417,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
 		},
@@ -407,6 +434,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
 		},
@@ -423,6 +451,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
 		},
@@ -439,6 +468,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"})
 		},
@@ -455,6 +485,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"grant_type", "client_id", "client_secret"},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Token(ctx, &M2MTokenParams{})
 		},
@@ -468,6 +499,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"magic_links_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
 		},
@@ -481,6 +513,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"discovery_magic_links_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Discovery.Authenticate(ctx, &MagicLinksDiscoveryAuthenticateParams{})
 		},
@@ -494,6 +527,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.Discovery.Send(ctx, &MagicLinksEmailDiscoverySendParams{})
 		},
@@ -507,6 +541,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "email_address"},
 		NotInBody:     []string{},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -520,6 +555,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.LoginOrSignup(ctx, &MagicLinksEmailLoginOrSignupParams{})
 		},
@@ -533,6 +569,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"oauth_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{})
 		},
@@ -546,6 +583,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"discovery_oauth_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OAuth.Discovery.Authenticate(ctx, &OAuthDiscoveryAuthenticateParams{})
 		},
@@ -559,6 +597,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "email_address", "code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Email.Authenticate(ctx, &OTPsEmailAuthenticateParams{})
 		},
@@ -572,6 +611,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address", "code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Email.Discovery.Authenticate(ctx, &OTPsEmailDiscoveryAuthenticateParams{})
 		},
@@ -585,6 +625,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Email.Discovery.Send(ctx, &OTPsEmailDiscoverySendParams{})
 		},
@@ -598,6 +639,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Email.LoginOrSignup(ctx, &OTPsEmailLoginOrSignupParams{})
 		},
@@ -611,6 +653,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id", "code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.SMS.Authenticate(ctx, &OTPsSMSAuthenticateParams{})
 		},
@@ -624,6 +667,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
 		},
@@ -637,6 +681,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.ConnectedApps(ctx, &OrganizationsConnectedAppsParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -653,6 +698,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_name"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Create(ctx, &OrganizationsCreateParams{})
 		},
@@ -666,6 +712,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Delete(ctx, &OrganizationsDeleteParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -682,6 +729,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.DeleteExternalID(ctx, &OrganizationsDeleteExternalIDParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -698,6 +746,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Get(ctx, &OrganizationsGetParams{OrganizationID: "organization_id/..?#%"})
 		},
@@ -714,6 +763,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connected_app_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.GetConnectedApp(ctx, &OrganizationsGetConnectedAppParams{OrganizationID: "organization_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -730,6 +780,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "connected_app_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.ConnectedApps.Revoke(ctx, &OrganizationsMembersConnectedAppsRevokeParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -746,6 +797,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Create(ctx, &OrganizationsMembersCreateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -763,6 +815,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"member_id", "include_deleted"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DangerouslyGet(ctx, &OrganizationsMembersDangerouslyGetParams{MemberID: "member_id/..?#%"})
 		},
@@ -779,6 +832,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Delete(ctx, &OrganizationsMembersDeleteParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -795,6 +849,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeleteExternalID(ctx, &OrganizationsMembersDeleteExternalIDParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -811,6 +866,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeleteMFAPhoneNumber(ctx, &OrganizationsMembersDeleteMFAPhoneNumberParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -827,6 +883,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_password_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeletePassword(ctx, &OrganizationsMembersDeletePasswordParams{OrganizationID: "organization_id/..?#%", MemberPasswordID: "member_password_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -843,6 +900,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeleteTOTP(ctx, &OrganizationsMembersDeleteTOTPParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -860,6 +918,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "email_address"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Get(ctx, &OrganizationsMembersGetParams{OrganizationID: "organization_id/..?#%"})
 		},
@@ -876,6 +935,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.GetConnectedApps(ctx, &OrganizationsMembersGetConnectedAppsParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -893,6 +953,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Github(ctx, &OrganizationsMembersOAuthProvidersGithubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -910,6 +971,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Google(ctx, &OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -927,6 +989,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, &OrganizationsMembersOAuthProvidersHubspotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -944,6 +1007,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Microsoft(ctx, &OrganizationsMembersOAuthProvidersMicrosoftParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -960,6 +1024,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Slack(ctx, &OrganizationsMembersOAuthProvidersSlackParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -977,6 +1042,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OIDCProviders(ctx, &OrganizationsMembersOIDCProvidersParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -993,6 +1059,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Reactivate(ctx, &OrganizationsMembersReactivateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1009,6 +1076,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_ids"},
 		NotInBody:     []string{},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Search(ctx, &OrganizationsMembersSearchParams{}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1022,6 +1090,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.StartEmailUpdate(ctx, &OrganizationsMembersStartEmailUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1038,6 +1107,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.UnlinkRetiredEmail(ctx, &OrganizationsMembersUnlinkRetiredEmailParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1054,6 +1124,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Update(ctx, &OrganizationsMembersUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1070,6 +1141,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Metrics(ctx, &OrganizationsMetricsParams{OrganizationID: "organization_id/..?#%"})
 		},
@@ -1086,6 +1158,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Search(ctx, &OrganizationsSearchParams{})
 		},
@@ -1099,6 +1172,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Update(ctx, &OrganizationsUpdateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1115,6 +1189,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "email_address", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{})
 		},
@@ -1128,6 +1203,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Discovery.Authenticate(ctx, &PasswordsDiscoveryAuthenticateParams{})
 		},
@@ -1141,6 +1217,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"password_reset_token", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Discovery.Email.Reset(ctx, &PasswordsDiscoveryEmailResetParams{})
 		},
@@ -1154,6 +1231,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Discovery.Email.ResetStart(ctx, &PasswordsDiscoveryEmailResetStartParams{})
 		},
@@ -1167,6 +1245,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Email.RequireReset(ctx, &PasswordsEmailRequireResetParams{}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1180,6 +1259,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"password_reset_token", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{})
 		},
@@ -1193,6 +1273,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{})
 		},
@@ -1206,6 +1287,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address", "existing_password", "new_password", "organization_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{})
 		},
@@ -1219,6 +1301,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address", "hash", "hash_type", "organization_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{})
 		},
@@ -1232,6 +1315,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{})
 		},
@@ -1245,6 +1329,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{})
 		},
@@ -1258,6 +1343,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Project.Metrics(ctx, &ProjectMetricsParams{})
 		},
@@ -1271,6 +1357,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RBAC.Organizations.GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: "organization_id/..?#%"})
 		},
@@ -1287,6 +1374,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"org_policy"},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RBAC.Organizations.SetOrgPolicy(ctx, &RBACOrganizationsSetOrgPolicyParams{OrganizationID: "organization_id/..?#%"})
 		},
@@ -1303,6 +1391,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RBAC.Policy(ctx, &RBACPolicyParams{})
 		},
@@ -1316,6 +1405,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RecoveryCodes.Get(ctx, &RecoveryCodesGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -1332,6 +1422,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id", "recovery_code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RecoveryCodes.Recover(ctx, &RecoveryCodesRecoverParams{})
 		},
@@ -1345,6 +1436,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RecoveryCodes.Rotate(ctx, &RecoveryCodesRotateParams{})
 		},
@@ -1358,6 +1450,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Create(ctx, &SCIMConnectionCreateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1374,6 +1467,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Delete(ctx, &SCIMConnectionDeleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1390,6 +1484,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Get(ctx, &SCIMConnectionGetParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1407,6 +1502,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id", "cursor", "limit"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.GetGroups(ctx, &SCIMConnectionGetGroupsParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1423,6 +1519,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.RotateCancel(ctx, &SCIMConnectionRotateCancelParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1439,6 +1536,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.RotateComplete(ctx, &SCIMConnectionRotateCompleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1455,6 +1553,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.RotateStart(ctx, &SCIMConnectionRotateStartParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1471,6 +1570,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Update(ctx, &SCIMConnectionUpdateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1487,6 +1587,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"sso_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.Authenticate(ctx, &SSOAuthenticateParams{})
 		},
@@ -1500,6 +1601,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.DeleteConnection(ctx, &SSODeleteConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1516,6 +1618,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"external_organization_id", "external_connection_id"},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.External.CreateConnection(ctx, &SSOExternalCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1532,6 +1635,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.External.UpdateConnection(ctx, &SSOExternalUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1548,6 +1652,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.GetConnections(ctx, &SSOGetConnectionsParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1564,6 +1669,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.OIDC.CreateConnection(ctx, &SSOOIDCCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1580,6 +1686,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.OIDC.UpdateConnection(ctx, &SSOOIDCUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1596,6 +1703,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.CreateConnection(ctx, &SSOSAMLCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1612,6 +1720,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id", "private_key_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.DeleteEncryptionPrivateKey(ctx, &SSOSAMLDeleteEncryptionPrivateKeyParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", PrivateKeyID: "private_key_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1628,6 +1737,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id", "certificate_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.DeleteVerificationCertificate(ctx, &SSOSAMLDeleteVerificationCertificateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", CertificateID: "certificate_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1644,6 +1754,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"metadata_url"},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.UpdateByURL(ctx, &SSOSAMLUpdateByURLParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1660,6 +1771,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.UpdateConnection(ctx, &SSOSAMLUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1676,6 +1788,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"profile_id", "token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Attest(ctx, &SessionsAttestParams{})
 		},
@@ -1689,6 +1802,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
 		},
@@ -1702,6 +1816,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Exchange(ctx, &SessionsExchangeParams{})
 		},
@@ -1715,6 +1830,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"access_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{})
 		},
@@ -1729,6 +1845,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Get(ctx, &SessionsGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
@@ -1742,6 +1859,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
 		},
@@ -1758,6 +1876,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"session_token", "organization_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{})
 		},
@@ -1771,6 +1890,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -1784,6 +1904,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id", "code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{})
 		},
@@ -1797,6 +1918,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.Create(ctx, &TOTPsCreateParams{})
 		},
@@ -1810,6 +1932,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"organization_id", "member_id", "secret"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.Migrate(ctx, &TOTPsMigrateParams{})
 		},

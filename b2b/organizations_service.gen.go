@@ -4,7 +4,6 @@ package b2b
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -226,12 +225,18 @@ func (s *OrganizationsService) Search(ctx context.Context, params *Organizations
 // SearchAll returns an iterator over every Organization that Search finds, calling
 // Search page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero Organization.
+// the loop receives it with a zero Organization. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *OrganizationsService) SearchAll(ctx context.Context, params *OrganizationsSearchParams) iter.Seq2[Organization, error] {
 	return func(yield func(Organization, error) bool) {
 		var page OrganizationsSearchParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.Search(ctx, &page)
@@ -248,8 +253,8 @@ func (s *OrganizationsService) SearchAll(ctx context.Context, params *Organizati
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(Organization{}, fmt.Errorf("stytch: Organizations.Search: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("Organizations.Search", next, len(resp.Organizations)); err != nil {
+				yield(Organization{}, err)
 				return
 			}
 			page.Cursor = &next
@@ -647,12 +652,18 @@ func (s *OrganizationsMembersService) Search(ctx context.Context, params *Organi
 // SearchAll returns an iterator over every Member that Search finds, calling
 // Search page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero Member.
+// the loop receives it with a zero Member. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.RequestOption) iter.Seq2[Member, error] {
 	return func(yield func(Member, error) bool) {
 		var page OrganizationsMembersSearchParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.Search(ctx, &page, opts...)
@@ -669,8 +680,8 @@ func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *Org
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(Member{}, fmt.Errorf("stytch: Organizations.Members.Search: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("Organizations.Members.Search", next, len(resp.Members)); err != nil {
+				yield(Member{}, err)
 				return
 			}
 			page.Cursor = &next

@@ -4,7 +4,6 @@ package b2b
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -164,12 +163,18 @@ func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConne
 // GetGroupsAll returns an iterator over every SCIMGroup that GetGroups finds, calling
 // GetGroups page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero SCIMGroup.
+// the loop receives it with a zero SCIMGroup. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *SCIMConnectionService) GetGroupsAll(ctx context.Context, params *SCIMConnectionGetGroupsParams, opts ...stytch.RequestOption) iter.Seq2[SCIMGroup, error] {
 	return func(yield func(SCIMGroup, error) bool) {
 		var page SCIMConnectionGetGroupsParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.GetGroups(ctx, &page, opts...)
@@ -186,8 +191,8 @@ func (s *SCIMConnectionService) GetGroupsAll(ctx context.Context, params *SCIMCo
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(SCIMGroup{}, fmt.Errorf("stytch: SCIM.Connection.GetGroups: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("SCIM.Connection.GetGroups", next, len(resp.SCIMGroups)); err != nil {
+				yield(SCIMGroup{}, err)
 				return
 			}
 			page.Cursor = &next

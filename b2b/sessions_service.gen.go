@@ -143,6 +143,8 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 // every six months, and both keys are served for a month after a rotation.
 //
 // It calls GET /v1/b2b/sessions/jwks/{project_id}.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
 func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams) (*SessionsGetJWKSResponse, error) {
 	if params == nil {
 		params = &SessionsGetJWKSParams{}
@@ -155,6 +157,7 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 		Operation: "Sessions.GetJWKS",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/sessions/jwks/" + transport.PathEscape(params.ProjectID),
+		Public:    true,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -22,8 +22,9 @@ import (
 func TestM2MTokenIsFormEncodedAndDecodesOAuth2Errors(t *testing.T) {
 	var got url.Values
 	var path, contentType string
+	var auth []string
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		path, contentType = r.URL.EscapedPath(), r.Header.Get("Content-Type")
+		path, contentType, auth = r.URL.EscapedPath(), r.Header.Get("Content-Type"), r.Header.Values("Authorization")
 		body, _ := io.ReadAll(r.Body)
 		got, _ = url.ParseQuery(string(body))
 		w.Header().Set("Content-Type", "application/json")
@@ -43,6 +44,7 @@ func TestM2MTokenIsFormEncodedAndDecodesOAuth2Errors(t *testing.T) {
 
 	require.Equal(t, "/v1/public/"+testProject+"/oauth2/token", path)
 	require.Equal(t, "application/x-www-form-urlencoded", contentType)
+	require.Empty(t, auth, "the project's secret is not sent to the OAuth 2.0 token endpoint")
 	require.Equal(t, url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {"m2m-client-test-1"},
 		"client_secret": {"m2m-secret"}, "scope": {"read:users write:users"},
@@ -129,9 +131,54 @@ func TestUsersSearchAll(t *testing.T) {
 		n++
 		last = err
 	}
-	require.ErrorContains(t, last, "same cursor twice")
+	require.ErrorIs(t, last, stytch.ErrPaginationStuck)
+	require.ErrorContains(t, last, "Users.Search: the API returned a cursor it had already returned")
 	require.Equal(t, int32(2), calls.Load())
 	require.Equal(t, 5, n) // two pages of two, then the error
+}
+
+// A server whose cursors cycle (A, B, A, B) or whose empty pages each name
+// a new cursor would keep SearchAll looping forever; it stops with an error.
+func TestUsersSearchAllStopsOnStuckPagination(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		page      func(n int32) (results, next string)
+		wantCalls int32
+		wantItems int
+		wantText  string
+	}{
+		{"cursors cycle", func(n int32) (string, string) {
+			return fmt.Sprintf(`[{"user_id":"user-%d"}]`, n), []string{"cursor-A", "cursor-B"}[(n-1)%2]
+		}, 3, 3, "a cursor it had already returned"},
+		{"the caller's own cursor comes back", func(n int32) (string, string) {
+			return `[{"user_id":"user-1"}]`, "cursor-start"
+		}, 1, 1, "a cursor it had already returned"},
+		{"empty pages with fresh cursors", func(n int32) (string, string) {
+			return `[]`, fmt.Sprintf("cursor-%d", n)
+		}, 3, 0, "3 empty pages in a row"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			c := setup(t, func(w http.ResponseWriter, r *http.Request) {
+				results, next := tc.page(calls.Add(1))
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"request_id":"r","status_code":200,"results":%s,"results_metadata":{"total":9,"next_cursor":%q}}`, results, next)
+			})
+			items := 0
+			var last error
+			for _, err := range c.Users.SearchAll(context.Background(), &UsersSearchParams{Cursor: stytch.Ptr("cursor-start")}) {
+				if err != nil {
+					last = err
+					continue
+				}
+				items++
+			}
+			require.ErrorIs(t, last, stytch.ErrPaginationStuck)
+			require.ErrorContains(t, last, tc.wantText)
+			require.Equal(t, tc.wantCalls, calls.Load())
+			require.Equal(t, tc.wantItems, items)
+		})
+	}
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -4,7 +4,6 @@ package consumer
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 
@@ -131,12 +130,18 @@ func (s *ConnectedAppClientsService) Search(ctx context.Context, params *Connect
 // SearchAll returns an iterator over every ConnectedApp that Search finds, calling
 // Search page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero ConnectedApp.
+// the loop receives it with a zero ConnectedApp. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *ConnectedAppClientsService) SearchAll(ctx context.Context, params *ConnectedAppClientsSearchParams) iter.Seq2[ConnectedApp, error] {
 	return func(yield func(ConnectedApp, error) bool) {
 		var page ConnectedAppClientsSearchParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.Search(ctx, &page)
@@ -153,8 +158,8 @@ func (s *ConnectedAppClientsService) SearchAll(ctx context.Context, params *Conn
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(ConnectedApp{}, fmt.Errorf("stytch: ConnectedApp.Clients.Search: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("ConnectedApp.Clients.Search", next, len(resp.ConnectedApps)); err != nil {
+				yield(ConnectedApp{}, err)
 				return
 			}
 			page.Cursor = &next

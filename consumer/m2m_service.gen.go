@@ -4,7 +4,6 @@ package consumer
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -36,6 +35,8 @@ func newM2MService(t *transport.Client) *M2MService {
 // It calls POST /v1/public/{project_id}/oauth2/token.
 // The body is sent form-encoded, and errors arrive in the OAuth2 shape; both
 // become a *stytch.Error.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
 func (s *M2MService) token(ctx context.Context, params *M2MTokenParams) (*M2MTokenResponse, error) {
 	if params == nil {
 		params = &M2MTokenParams{}
@@ -53,6 +54,7 @@ func (s *M2MService) token(ctx context.Context, params *M2MTokenParams) (*M2MTok
 		Method:    http.MethodPost,
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/oauth2/token",
 		Form:      form,
+		Public:    true,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -164,12 +166,18 @@ func (s *M2MClientsService) Search(ctx context.Context, params *M2MClientsSearch
 // SearchAll returns an iterator over every M2MClient that Search finds, calling
 // Search page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero M2MClient.
+// the loop receives it with a zero M2MClient. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *M2MClientsService) SearchAll(ctx context.Context, params *M2MClientsSearchParams) iter.Seq2[M2MClient, error] {
 	return func(yield func(M2MClient, error) bool) {
 		var page M2MClientsSearchParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.Search(ctx, &page)
@@ -186,8 +194,8 @@ func (s *M2MClientsService) SearchAll(ctx context.Context, params *M2MClientsSea
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(M2MClient{}, fmt.Errorf("stytch: M2M.Clients.Search: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("M2M.Clients.Search", next, len(resp.M2MClients)); err != nil {
+				yield(M2MClient{}, err)
 				return
 			}
 			page.Cursor = &next

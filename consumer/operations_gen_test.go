@@ -29,6 +29,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"client_type"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{})
 		},
@@ -42,6 +43,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"})
 		},
@@ -58,6 +60,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"})
 		},
@@ -74,6 +77,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{})
 		},
@@ -87,6 +91,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
 		},
@@ -103,6 +108,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
 		},
@@ -119,6 +125,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
 		},
@@ -135,6 +142,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"})
 		},
@@ -151,6 +159,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"crypto_wallet_type", "crypto_wallet_address", "signature"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.CryptoWallets.Authenticate(ctx, &CryptoWalletsAuthenticateParams{})
 		},
@@ -164,6 +173,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"crypto_wallet_type", "crypto_wallet_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.CryptoWallets.AuthenticateStart(ctx, &CryptoWalletsAuthenticateStartParams{})
 		},
@@ -177,6 +187,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Debug.Whoami(ctx, &DebugWhoamiParams{})
 		},
@@ -190,6 +201,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email_address"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{})
 		},
@@ -203,6 +215,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"telemetry_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{})
 		},
@@ -216,6 +229,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{})
 		},
@@ -229,6 +243,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"action"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{})
 		},
@@ -242,6 +257,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{})
 		},
@@ -255,6 +271,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"verdict_reason", "override_action"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{})
 		},
@@ -268,6 +285,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"token", "client_id"},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{})
 		},
@@ -281,6 +299,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"consent_granted", "scopes", "client_id", "redirect_uri", "response_type"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{})
 		},
@@ -294,6 +313,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"client_id", "redirect_uri", "response_type", "scopes"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{})
 		},
@@ -307,6 +327,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"impersonation_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{})
 		},
@@ -320,6 +341,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"scopes"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{})
 		},
@@ -333,6 +355,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"})
 		},
@@ -349,6 +372,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"})
 		},
@@ -365,6 +389,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{})
 		},
@@ -378,6 +403,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
 		},
@@ -394,6 +420,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
 		},
@@ -410,6 +437,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
 		},
@@ -426,6 +454,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"})
 		},
@@ -442,6 +471,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"grant_type", "client_id", "client_secret"},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Token(ctx, &M2MTokenParams{})
 		},
@@ -455,6 +485,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
 		},
@@ -468,6 +499,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Create(ctx, &MagicLinksCreateParams{})
 		},
@@ -481,6 +513,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{})
 		},
@@ -494,6 +527,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.LoginOrCreate(ctx, &MagicLinksEmailLoginOrCreateParams{})
 		},
@@ -507,6 +541,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.RevokeInvite(ctx, &MagicLinksEmailRevokeInviteParams{})
 		},
@@ -520,6 +555,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.MagicLinks.Email.Send(ctx, &MagicLinksEmailSendParams{})
 		},
@@ -533,6 +569,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"provider"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OAuth.Attach(ctx, &OAuthAttachParams{})
 		},
@@ -546,6 +583,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{})
 		},
@@ -559,6 +597,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"method_id", "code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Authenticate(ctx, &OTPsAuthenticateParams{})
 		},
@@ -572,6 +611,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Email.LoginOrCreate(ctx, &OTPsEmailLoginOrCreateParams{})
 		},
@@ -585,6 +625,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.Email.Send(ctx, &OTPsEmailSendParams{})
 		},
@@ -598,6 +639,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"phone_number"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.SMS.LoginOrCreate(ctx, &OTPsSMSLoginOrCreateParams{})
 		},
@@ -611,6 +653,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"phone_number"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
 		},
@@ -624,6 +667,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"phone_number"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.WhatsApp.LoginOrCreate(ctx, &OTPsWhatsAppLoginOrCreateParams{})
 		},
@@ -637,6 +681,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"phone_number"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.OTPs.WhatsApp.Send(ctx, &OTPsWhatsAppSendParams{})
 		},
@@ -650,6 +695,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{})
 		},
@@ -663,6 +709,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Create(ctx, &PasswordsCreateParams{})
 		},
@@ -676,6 +723,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"token", "password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{})
 		},
@@ -689,6 +737,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{})
 		},
@@ -702,6 +751,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email", "existing_password", "new_password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{})
 		},
@@ -715,6 +765,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"email", "hash", "hash_type"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{})
 		},
@@ -728,6 +779,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{})
 		},
@@ -741,6 +793,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"password"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{})
 		},
@@ -754,6 +807,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Project.Metrics(ctx, &ProjectMetricsParams{})
 		},
@@ -767,6 +821,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.RBAC.Policy(ctx, &RBACPolicyParams{})
 		},
@@ -780,6 +835,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"profile_id", "token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Attest(ctx, &SessionsAttestParams{})
 		},
@@ -793,6 +849,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
 		},
@@ -806,6 +863,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"access_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{})
 		},
@@ -820,6 +878,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Get(ctx, &SessionsGetParams{UserID: "user_id/..?#%"})
 		},
@@ -833,6 +892,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
 		},
@@ -849,6 +909,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"session_token"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{})
 		},
@@ -862,6 +923,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{})
 		},
@@ -875,6 +937,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id", "totp_code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{})
 		},
@@ -888,6 +951,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.Create(ctx, &TOTPsCreateParams{})
 		},
@@ -901,6 +965,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id", "recovery_code"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.Recover(ctx, &TOTPsRecoverParams{})
 		},
@@ -914,6 +979,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.TOTPs.RecoveryCodes(ctx, &TOTPsRecoveryCodesParams{})
 		},
@@ -927,6 +993,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.ConnectedApps(ctx, &UsersConnectedAppsParams{UserID: "user_id/..?#%"})
 		},
@@ -943,6 +1010,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Create(ctx, &UsersCreateParams{})
 		},
@@ -956,6 +1024,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Delete(ctx, &UsersDeleteParams{UserID: "user_id/..?#%"})
 		},
@@ -972,6 +1041,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"biometric_registration_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteBiometricRegistration(ctx, &UsersDeleteBiometricRegistrationParams{BiometricRegistrationID: "biometric_registration_id/..?#%"})
 		},
@@ -988,6 +1058,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"crypto_wallet_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteCryptoWallet(ctx, &UsersDeleteCryptoWalletParams{CryptoWalletID: "crypto_wallet_id/..?#%"})
 		},
@@ -1004,6 +1075,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"email_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteEmail(ctx, &UsersDeleteEmailParams{EmailID: "email_id/..?#%"})
 		},
@@ -1020,6 +1092,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteExternalID(ctx, &UsersDeleteExternalIDParams{UserID: "user_id/..?#%"})
 		},
@@ -1036,6 +1109,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"oauth_user_registration_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteOAuthRegistration(ctx, &UsersDeleteOAuthRegistrationParams{OAuthUserRegistrationID: "oauth_user_registration_id/..?#%"})
 		},
@@ -1052,6 +1126,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"password_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeletePassword(ctx, &UsersDeletePasswordParams{PasswordID: "password_id/..?#%"})
 		},
@@ -1068,6 +1143,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"phone_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeletePhoneNumber(ctx, &UsersDeletePhoneNumberParams{PhoneID: "phone_id/..?#%"})
 		},
@@ -1084,6 +1160,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"totp_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteTOTP(ctx, &UsersDeleteTOTPParams{TOTPID: "totp_id/..?#%"})
 		},
@@ -1100,6 +1177,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"webauthn_registration_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteWebAuthnRegistration(ctx, &UsersDeleteWebAuthnRegistrationParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"})
 		},
@@ -1116,6 +1194,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.ExchangePrimaryFactor(ctx, &UsersExchangePrimaryFactorParams{UserID: "user_id/..?#%"})
 		},
@@ -1132,6 +1211,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Get(ctx, &UsersGetParams{UserID: "user_id/..?#%"})
 		},
@@ -1148,6 +1228,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id", "connected_app_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Revoke(ctx, &UsersRevokeParams{UserID: "user_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"})
 		},
@@ -1164,6 +1245,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Search(ctx, &UsersSearchParams{})
 		},
@@ -1177,6 +1259,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Update(ctx, &UsersUpdateParams{UserID: "user_id/..?#%"})
 		},
@@ -1193,6 +1276,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"public_key_credential"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.Authenticate(ctx, &WebAuthnAuthenticateParams{})
 		},
@@ -1206,6 +1290,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"domain"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.AuthenticateStart(ctx, &WebAuthnAuthenticateStartParams{})
 		},
@@ -1219,6 +1304,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"user_id", "domain"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.ListCredentials(ctx, &WebAuthnListCredentialsParams{UserID: "user_id/..?#%", Domain: "domain/..?#%"})
 		},
@@ -1235,6 +1321,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id", "public_key_credential"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.Register(ctx, &WebAuthnRegisterParams{})
 		},
@@ -1248,6 +1335,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"user_id", "domain"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.RegisterStart(ctx, &WebAuthnRegisterStartParams{})
 		},
@@ -1261,6 +1349,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"name"},
 		NotInBody:     []string{"webauthn_registration_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.Update(ctx, &WebAuthnUpdateParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"})
 		},

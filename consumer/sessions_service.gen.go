@@ -115,6 +115,8 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 // every six months, and the old key is still served for a month after.
 //
 // It calls GET /v1/sessions/jwks/{project_id}.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
 func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams) (*SessionsGetJWKSResponse, error) {
 	if params == nil {
 		params = &SessionsGetJWKSParams{}
@@ -127,6 +129,7 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 		Operation: "Sessions.GetJWKS",
 		Method:    http.MethodGet,
 		Path:      "/v1/sessions/jwks/" + transport.PathEscape(params.ProjectID),
+		Public:    true,
 	}, &resp)
 	if err != nil {
 		return nil, err

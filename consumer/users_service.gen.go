@@ -4,7 +4,6 @@ package consumer
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 
@@ -383,12 +382,18 @@ func (s *UsersService) Search(ctx context.Context, params *UsersSearchParams) (*
 // SearchAll returns an iterator over every User that Search finds, calling
 // Search page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero User.
+// the loop receives it with a zero User. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams) iter.Seq2[User, error] {
 	return func(yield func(User, error) bool) {
 		var page UsersSearchParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.Search(ctx, &page)
@@ -405,8 +410,8 @@ func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams)
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(User{}, fmt.Errorf("stytch: Users.Search: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("Users.Search", next, len(resp.Results)); err != nil {
+				yield(User{}, err)
 				return
 			}
 			page.Cursor = &next

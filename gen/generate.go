@@ -117,7 +117,6 @@ func serviceImports(ops []*Operation) []string {
 		}
 		if o.Paginate != nil {
 			set["iter"] = true
-			set["fmt"] = true
 		}
 		for _, f := range o.Form {
 			set["net/url"] = true

@@ -53,6 +53,9 @@ type Operation struct {
 	// MemberSession reports whether the operation accepts the calling
 	// member's session in headers (stytch.WithMemberSession).
 	MemberSession bool
+	// Public reports an operation the spec marks security: [], which is not
+	// authenticated with the project's credentials: they are not sent.
+	Public bool
 	// Base names the transport base URL the operation is sent to, such as
 	// "BaseFraud"; empty for the API's own.
 	Base     string
@@ -252,6 +255,7 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		HTTPMethod:  method,
 		Path:        path,
 		pointer:     ptr,
+		Public:      op.Security != nil && len(*op.Security) == 0,
 	}
 	o.MethodName = o.Name
 	if unexported, _ := op.Extensions["x-go-unexported"].(bool); unexported {

@@ -52,7 +52,10 @@ type Case[C any] struct {
 	// MemberSession reports that Call passes stytch.WithMemberSession, whose
 	// header the server must see; other calls must send no such header.
 	MemberSession bool
-	Call          func(context.Context, C) (any, error)
+	// Public reports an endpoint that takes no project credentials: the
+	// server must see no Authorization header.
+	Public bool
+	Call   func(context.Context, C) (any, error)
 	// CallEmpty calls with nil params; set for operations with path
 	// parameters, which must then fail before any I/O.
 	CallEmpty func(context.Context, C) (any, error)
@@ -93,7 +96,11 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 			require.NotNil(t, got, "no request reached the server")
 			require.Equal(t, c.Method, got.method)
 			require.Equal(t, c.Path, got.path)
-			require.Equal(t, wantAuth, got.auth)
+			if c.Public {
+				require.Empty(t, got.auth, "the project's credentials are not sent to a public endpoint")
+			} else {
+				require.Equal(t, wantAuth, got.auth)
+			}
 			if len(c.Query) > 0 {
 				require.Equal(t, c.Query, got.query)
 			} else {

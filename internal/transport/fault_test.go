@@ -52,8 +52,8 @@ func hijack(t *testing.T, w http.ResponseWriter, r *http.Request) net.Conn {
 
 func requireResponseError(t *testing.T, err error, status int, requestID string) {
 	t.Helper()
-	var re *ResponseError
-	require.True(t, errors.As(err, &re), "want *ResponseError, got %v", err)
+	var re *stytch.ResponseError
+	require.True(t, errors.As(err, &re), "want *stytch.ResponseError, got %v", err)
 	require.Equal(t, status, re.StatusCode)
 	require.Equal(t, requestID, re.RequestID)
 	var apiErr *stytch.Error
@@ -137,7 +137,7 @@ func TestSlowHeaders(t *testing.T) {
 			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
 			require.ErrorIs(t, err, context.DeadlineExceeded)
 			require.ErrorContains(t, err, "attempt timed out after 100ms")
-			var re *ResponseError
+			var re *stytch.ResponseError
 			require.False(t, errors.As(err, &re), "no response arrived")
 			require.GreaterOrEqual(t, elapsed, time.Duration(tc.attempts)*timeout, "each attempt waited out its timeout")
 			require.Less(t, elapsed, time.Duration(tc.attempts)*timeout+retryWaits, "and no longer")
@@ -243,7 +243,7 @@ func TestTruncatedBody(t *testing.T) {
 	}
 }
 
-// TestOversizedBody streams more than MaxResponseBytes. The header fallback
+// TestOversizedBody streams more than stytch.MaxResponseBytes. The header fallback
 // for the request ID is the same code as for a truncated body, tested there
 // and in TestRequestIDOfAnUnreadableBody; one 16 MiB transfer is enough.
 func TestOversizedBody(t *testing.T) {
@@ -254,7 +254,7 @@ func TestOversizedBody(t *testing.T) {
 			return
 		}
 		chunk := strings.Repeat(" ", 1<<20)
-		for i := 0; i <= MaxResponseBytes>>20; i++ {
+		for i := 0; i <= stytch.MaxResponseBytes>>20; i++ {
 			if _, err := io.WriteString(w, chunk); err != nil {
 				return // the client stopped reading
 			}
@@ -263,8 +263,8 @@ func TestOversizedBody(t *testing.T) {
 	err := get(c, context.Background())
 	require.EqualValues(t, 1, attempts.Load(), "too large is final, even for a GET")
 	requireResponseError(t, err, 200, "request-id-test-big")
-	require.ErrorIs(t, err, ErrBodyTooLarge)
-	require.EqualError(t, err, fmt.Sprintf("stytch: Users.Get: 200 response (request_id request-id-test-big) body exceeds %d bytes", MaxResponseBytes))
+	require.ErrorIs(t, err, stytch.ErrBodyTooLarge)
+	require.EqualError(t, err, fmt.Sprintf("stytch: Users.Get: 200 response (request_id request-id-test-big) body exceeds %d bytes", stytch.MaxResponseBytes))
 }
 
 func TestRequestIDOfAnUnreadableBody(t *testing.T) {

@@ -44,10 +44,6 @@ const (
 	BaseFraud
 )
 
-// MaxResponseBytes bounds how much of a response body is read. The largest
-// Stytch responses (a search page of members) are far below it.
-const MaxResponseBytes = 16 << 20
-
 // snippetBytes bounds the part of an unexpected body kept in an error.
 const snippetBytes = 512
 
@@ -84,11 +80,14 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 			o(&cfg)
 		}
 	}
-	if projectID == "" {
-		return nil, errors.New("stytch: project ID is empty")
+	if err := checkCredential("project ID", projectID); err != nil {
+		return nil, err
 	}
-	if secret == "" {
-		return nil, errors.New("stytch: secret is empty")
+	if err := checkCredential("secret", secret); err != nil {
+		return nil, err
+	}
+	if !validHeaderValue(cfg.UserAgent) {
+		return nil, errors.New("stytch: the user agent holds a byte that cannot be in an HTTP header (CR, LF, NUL or another control character)")
 	}
 	base := cfg.BaseURL
 	if base == "" {
@@ -108,20 +107,22 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	if fraudURL, err = checkBaseURL(fraudURL); err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient
+	hc := defaultHTTPClient
+	if cfg.HTTPClient != nil {
+		hc = cfg.HTTPClient
 	}
-	if len(cfg.Middleware) > 0 {
-		rt := hc.Transport
-		if rt == nil {
-			rt = http.DefaultTransport
-		}
-		for i := len(cfg.Middleware) - 1; i >= 0; i-- {
-			rt = cfg.Middleware[i](rt)
-		}
-		hc = &http.Client{Transport: rt, CheckRedirect: hc.CheckRedirect, Jar: hc.Jar, Timeout: hc.Timeout}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
+	for i := len(cfg.Middleware) - 1; i >= 0; i-- {
+		rt = cfg.Middleware[i](rt)
+	}
+	// A copy, so that the caller's client is left as it was, that never
+	// follows a redirect: a 3xx is answered as the error it is, and neither
+	// the credentials, the member-session headers nor the body (tokens,
+	// codes) travel to wherever a Location points.
+	hc = &http.Client{Transport: rt, CheckRedirect: noRedirects, Jar: hc.Jar, Timeout: hc.Timeout}
 	ua := "gostytch/" + stytch.Version
 	if cfg.UserAgent != "" {
 		ua += " " + cfg.UserAgent
@@ -143,13 +144,54 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	}, nil
 }
 
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // checkBaseURL validates a base URL and returns it without a trailing slash.
+// The URL is not printed in the error: a user:password in it would be a secret.
 func checkBaseURL(base string) (string, error) {
 	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("stytch: base URL %q must be an absolute http(s) URL with no query or fragment", base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", errors.New("stytch: a base URL must be an absolute http(s) URL with a host and no query or fragment")
+	}
+	if u.User != nil {
+		return "", errors.New("stytch: a base URL must not hold a user name or password; credentials are sent in the Authorization header")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("stytch: the base URL's port %q is not a port number (1 to 65535)", p)
+		}
+	}
+	if u.Hostname() == "" {
+		return "", errors.New("stytch: a base URL must name a host")
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// checkCredential refuses an empty project ID or secret, and one that holds
+// white space or control characters: none of Stytch's does, and such a value
+// could only fail on every call, or split a header.
+func checkCredential(what, v string) error {
+	if v == "" {
+		return fmt.Errorf("stytch: %s is empty", what)
+	}
+	for _, c := range []byte(v) {
+		if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("stytch: %s holds white space or a control character", what)
+		}
+	}
+	return nil
+}
+
+// validHeaderValue reports whether v can be sent as an HTTP header value
+// (RFC 9110 field-value): no control characters other than tab.
+func validHeaderValue(v string) bool {
+	for _, c := range []byte(v) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // ProjectID is the ID of the project the client was created for.
@@ -191,18 +233,26 @@ type Request struct {
 	Form url.Values
 	// Base is the base URL the path is below.
 	Base Base
+	// Public marks an endpoint that is not authenticated with the project's
+	// credentials (security: [] in the spec): OAuth 2.0 endpoints that take
+	// client credentials in the body, and the public key sets. No
+	// Authorization header is sent to it.
+	Public bool
 	// Options are the caller's per-call options.
 	Options []stytch.RequestOption
 }
 
 // Do sends r and decodes a 2xx response's JSON body into out. Any other
 // status yields a *stytch.Error; transport and decoding failures are wrapped
-// with %w, and a body that cannot be read whole yields a *ResponseError
+// with %w, and a body that cannot be read whole yields a *stytch.ResponseError
 // naming the status and request ID. Failed attempts are retried as the
 // retry policy allows, waiting with exponential backoff and full jitter, or
 // as long as Retry-After asks (capped), and never past the caller's context
 // deadline.
 func (c *Client) Do(ctx context.Context, r *Request, out any) error {
+	if ctx == nil {
+		return &stytch.ParamError{Operation: r.Operation, Param: "ctx", Reason: "is nil; pass context.Background() or a request's context"}
+	}
 	var call config.Call
 	for _, opt := range r.Options {
 		if opt != nil {
@@ -211,6 +261,13 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 	}
 	if call.Empty != "" {
 		return &stytch.ParamError{Operation: r.Operation, Param: call.Empty, Reason: "was given an empty value"}
+	}
+	for name, v := range call.Header {
+		if !validHeaderValue(v) {
+			// Never sent, so never retried: net/http would refuse it on
+			// every attempt.
+			return &stytch.ParamError{Operation: r.Operation, Param: name, Reason: "holds a byte that cannot be in an HTTP header (CR, LF, NUL or another control character)"}
+		}
 	}
 	var payload []byte
 	contentType := ""
@@ -296,46 +353,16 @@ func (c *Client) attempt(ctx context.Context, r *Request, send *sendable, retry 
 	}
 	defer resp.Body.Close()
 	o = outcome{status: resp.StatusCode, header: resp.Header, sent: true}
-	o.body, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	o.body, err = io.ReadAll(io.LimitReader(resp.Body, stytch.MaxResponseBytes+1))
 	switch {
 	case err != nil:
-		o.err = &ResponseError{Operation: r.Operation, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, o.body), Err: err}
-	case len(o.body) > MaxResponseBytes:
-		o.err = &ResponseError{Operation: r.Operation, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, o.body), Err: ErrBodyTooLarge}
+		o.err = &stytch.ResponseError{Operation: r.Operation, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, o.body), Err: err}
+	case len(o.body) > stytch.MaxResponseBytes:
+		o.err = &stytch.ResponseError{Operation: r.Operation, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, o.body), Err: stytch.ErrBodyTooLarge}
 		o.final = true
 	}
 	return o
 }
-
-// ErrBodyTooLarge is the cause of a ResponseError for a body longer than
-// MaxResponseBytes.
-var ErrBodyTooLarge = fmt.Errorf("body exceeds %d bytes", MaxResponseBytes)
-
-// ResponseError is a response whose body could not be read whole: the
-// connection failed or timed out part way, or the body was too large. It is
-// not a *stytch.Error, since there is no API error to report, but it keeps
-// the status and request ID that support needs, and wraps the cause.
-type ResponseError struct {
-	Operation  string
-	StatusCode int
-	// RequestID is the body's request_id when the part that was read names
-	// it, else the X-Request-Id or Request-Id header; it may be empty.
-	RequestID string
-	Err       error
-}
-
-func (e *ResponseError) Error() string {
-	id := ""
-	if e.RequestID != "" {
-		id = " (request_id " + e.RequestID + ")"
-	}
-	if errors.Is(e.Err, ErrBodyTooLarge) {
-		return fmt.Sprintf("stytch: %s: %d response%s %v", e.Operation, e.StatusCode, id, e.Err)
-	}
-	return fmt.Sprintf("stytch: %s: reading %d response%s: %v", e.Operation, e.StatusCode, id, e.Err)
-}
-
-func (e *ResponseError) Unwrap() error { return e.Err }
 
 // requestIDScan bounds how much of a body that could not be decoded is
 // searched for its request_id. Stytch writes it among the first fields; a
@@ -408,8 +435,14 @@ func decodeSuccess(r *Request, o outcome, out any) error {
 	if out == nil {
 		return nil
 	}
-	if len(bytes.TrimSpace(o.body)) == 0 {
+	body := bytes.TrimSpace(o.body)
+	if len(body) == 0 {
 		return fmt.Errorf("stytch: %s: %d response has an empty body", r.Operation, o.status)
+	}
+	if body[0] != '{' {
+		// null, an array, a string or a number would decode into a zero
+		// response without complaint.
+		return fmt.Errorf("stytch: %s: %d response is not a JSON object", r.Operation, o.status)
 	}
 	if err := json.Unmarshal(o.body, out); err != nil {
 		return fmt.Errorf("stytch: %s: decoding %d response: %w", r.Operation, o.status, err)
@@ -479,7 +512,7 @@ func (c *Client) log(ctx context.Context, r *Request, o outcome, retry int, d ti
 	var id struct {
 		RequestID string `json:"request_id"`
 	}
-	var re *ResponseError
+	var re *stytch.ResponseError
 	if json.Unmarshal(o.body, &id) == nil && id.RequestID != "" {
 		attrs = append(attrs, slog.String("request_id", id.RequestID))
 	} else if errors.As(o.err, &re) && re.RequestID != "" {
@@ -508,7 +541,9 @@ func (c *Client) newRequest(ctx context.Context, r *Request, send *sendable) (*h
 	if err != nil {
 		return nil, fmt.Errorf("stytch: %s: building request: %w", r.Operation, err)
 	}
-	req.Header.Set("Authorization", c.auth.header)
+	if !r.Public {
+		req.Header.Set("Authorization", c.auth.header)
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {

@@ -86,12 +86,25 @@ func TestNewRejectsBadInput(t *testing.T) {
 		{"other scheme", "p", "s", "ftp://example.com", "absolute http(s) URL"},
 		{"query in base URL", "p", "s", "https://example.com?x=1", "no query"},
 		{"unparsable base URL", "p", "s", "http://[::1", "absolute http(s) URL"},
+		{"user and password in base URL", "p", "s", "https://admin:hunter2@example.com", "must not hold a user name or password"},
+		{"port out of range", "p", "s", "https://example.com:99999", `port "99999" is not a port number`},
+		{"port zero", "p", "s", "https://example.com:0", `port "0" is not a port number`},
+		{"no host name", "p", "s", "https://:443", "must name a host"},
+		{"CRLF in project ID", "p\r\nX-Evil: 1", "s", "", "project ID holds white space or a control character"},
+		{"NUL in secret", "p", "s\x00", "", "secret holds white space or a control character"},
+		{"space in secret", "p", "s s", "", "secret holds white space"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := New(tc.project, tc.secret, stytch.WithBaseURL(tc.base))
 			require.Nil(t, c)
 			require.ErrorContains(t, err, tc.want)
+			require.NotContains(t, err.Error(), "hunter2", "a password in a base URL is never printed")
 		})
+	}
+	for _, ua := range []string{"billing\r\nX-Evil: 1", "billing\x00", "billing\n"} {
+		c, err := New(testProject, testSecret, stytch.WithUserAgent(ua))
+		require.Nil(t, c)
+		require.ErrorContains(t, err, "user agent holds a byte that cannot be in an HTTP header")
 	}
 }
 
@@ -206,6 +219,10 @@ func TestSuccessDecodingFailures(t *testing.T) {
 		{"empty body", "", "200 response has an empty body"},
 		{"truncated JSON", `{"user_id":"u`, "decoding 200 response"},
 		{"wrong type", `{"n":"not a number"}`, "decoding 200 response"},
+		{"null", `null`, "200 response is not a JSON object"},
+		{"array", ` [{"n":1}]`, "200 response is not a JSON object"},
+		{"string", `"ok"`, "200 response is not a JSON object"},
+		{"number", `42`, "200 response is not a JSON object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := setup(t, reply{status: 200, body: tc.body})

@@ -4,7 +4,6 @@ package mini
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -51,12 +50,18 @@ func (s *GadgetsService) Search(ctx context.Context, params *GadgetsSearchParams
 // SearchAll returns an iterator over every Gadget that Search finds, calling
 // Search page after page as the loop goes on. It never changes params; the
 // first page starts at params' cursor, if any. An error ends the sequence:
-// the loop receives it with a zero Gadget.
+// the loop receives it with a zero Gadget. A cursor the API has
+// already returned, or a run of empty pages that each name a next cursor,
+// ends it with an error matching stytch.ErrPaginationStuck.
 func (s *GadgetsService) SearchAll(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.RequestOption) iter.Seq2[Gadget, error] {
 	return func(yield func(Gadget, error) bool) {
 		var page GadgetsSearchParams
 		if params != nil {
 			page = *params
+		}
+		var pages transport.Pages
+		if page.Cursor != nil {
+			pages.Seen(*page.Cursor)
 		}
 		for {
 			resp, err := s.Search(ctx, &page, opts...)
@@ -73,8 +78,8 @@ func (s *GadgetsService) SearchAll(ctx context.Context, params *GadgetsSearchPar
 			if next == "" {
 				return
 			}
-			if page.Cursor != nil && *page.Cursor == next {
-				yield(Gadget{}, fmt.Errorf("stytch: Gadgets.Search: the API returned the same cursor twice; stopping rather than looping"))
+			if err := pages.Next("Gadgets.Search", next, len(resp.Gadgets)); err != nil {
+				yield(Gadget{}, err)
 				return
 			}
 			page.Cursor = &next
@@ -107,6 +112,8 @@ func (s *GadgetsService) Telemetry(ctx context.Context, params *GadgetsTelemetry
 // It calls POST /v1/public/{project_id}/token.
 // The body is sent form-encoded, and errors arrive in the OAuth2 shape; both
 // become a *stytch.Error.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
 func (s *GadgetsService) Token(ctx context.Context, params *GadgetsTokenParams) (*GadgetsTokenResponse, error) {
 	if params == nil {
 		params = &GadgetsTokenParams{}
@@ -126,6 +133,7 @@ func (s *GadgetsService) Token(ctx context.Context, params *GadgetsTokenParams) 
 		Method:    http.MethodPost,
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/token",
 		Form:      form,
+		Public:    true,
 	}, &resp)
 	if err != nil {
 		return nil, err

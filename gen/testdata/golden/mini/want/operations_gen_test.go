@@ -29,6 +29,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: true,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Gadgets.Search(ctx, &GadgetsSearchParams{}, stytch.WithMemberSession(optest.MemberSession))
 		},
@@ -42,6 +43,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Gadgets.Telemetry(ctx, &GadgetsTelemetryParams{})
 		},
@@ -55,6 +57,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"grant_type", "gadget_id"},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
+		Public:        true,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Gadgets.Token(ctx, &GadgetsTokenParams{})
 		},
@@ -68,6 +71,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{"name"},
 		NotInBody:     []string{},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Widgets.Create(ctx, &WidgetsCreateParams{})
 		},
@@ -82,6 +86,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"widget_id", "shop_id", "verbose", "limit"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Widgets.Get(ctx, &WidgetsGetParams{WidgetID: "widget_id/..?#%", ShopID: "shop_id/..?#%"})
 		},
@@ -98,6 +103,7 @@ var operationCases = []optest.Case[*Client]{
 		BodyKeys:      []string{},
 		NotInBody:     []string{"widget_id", "part_id"},
 		MemberSession: false,
+		Public:        false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
 			return c.Widgets.Parts.Delete(ctx, &WidgetsPartsDeleteParams{WidgetID: "widget_id/..?#%", PartID: "part_id/..?#%"})
 		},
