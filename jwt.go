@@ -2,6 +2,7 @@ package stytch
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/gostytch/stytch/internal/config"
@@ -33,14 +34,43 @@ var (
 	ErrTenancy          = errors.New("stytch: the session belongs to another organization than the one checked")
 )
 
-// JWTOption changes one local verification.
-type JWTOption func(*config.JWTCall)
+// JWTOption and RequestOption are the per-call option types of earlier
+// versions; every option is now an Option.
+//
+// Deprecated: use Option.
+type (
+	JWTOption     = Option
+	RequestOption = Option
+)
+
+// jwtOption is a per-call option of local JWT verification.
+func jwtOption(name string, apply func(*config.JWTCall) string) Option {
+	return func(s *config.Settings) {
+		if !s.CallOnly(name) {
+			return
+		}
+		if reason := apply(&s.Verify); reason != "" {
+			s.Fail(name, reason)
+			return
+		}
+		if s.Verify.Set == "" {
+			s.Verify.Set = name
+		}
+	}
+}
 
 // WithMaxTokenAge rejects a JWT issued (iat) longer than d ago with
 // ErrJWTTooOld. Stytch refreshes a session JWT on every authenticate call,
-// so a small age bounds how stale a locally trusted session can be.
-func WithMaxTokenAge(d time.Duration) JWTOption {
-	return func(c *config.JWTCall) { c.MaxTokenAge = d }
+// so a small age bounds how stale a locally trusted session can be. It
+// applies to the methods that verify a JWT; d must be positive.
+func WithMaxTokenAge(d time.Duration) Option {
+	return jwtOption("WithMaxTokenAge", func(c *config.JWTCall) string {
+		if d <= 0 {
+			return "was given a duration that is not positive"
+		}
+		c.MaxTokenAge = d
+		return ""
+	})
 }
 
 // AuthorizationCheck asks whether a session may perform Action on
@@ -57,19 +87,33 @@ type AuthorizationCheck struct {
 // against the project's RBAC policy (cached for five minutes) and, for
 // B2B, the organization's custom roles. A denial is ErrPermissionDenied (or
 // ErrTenancy) from the local path, and the API's 403 from the remote one.
-func WithAuthorizationCheck(check AuthorizationCheck) JWTOption {
-	return func(c *config.JWTCall) {
+// ResourceID and Action must not be empty.
+func WithAuthorizationCheck(check AuthorizationCheck) Option {
+	return jwtOption("WithAuthorizationCheck", func(c *config.JWTCall) string {
+		if check.ResourceID == "" || check.Action == "" {
+			return "needs a ResourceID and an Action"
+		}
 		cc := config.AuthorizationCheck(check)
 		c.Check = &cc
-	}
+		return ""
+	})
 }
 
 // WithRequiredScopes makes M2M.AuthenticateToken require every scope
 // listed. Scopes are "action:resource"; a granted scope covers a required
 // one with the same action when its resource is equal or "*" (so
-// "read:*" covers "read:users", but "*:users" covers nothing).
-func WithRequiredScopes(scopes ...string) JWTOption {
-	return func(c *config.JWTCall) { c.Scopes = append([]string{}, scopes...) }
+// "read:*" covers "read:users", but "*:users" covers nothing). A scope may
+// not be empty or hold white space.
+func WithRequiredScopes(scopes ...string) Option {
+	return jwtOption("WithRequiredScopes", func(c *config.JWTCall) string {
+		for _, sc := range scopes {
+			if sc == "" || strings.ContainsAny(sc, " \t\r\n") {
+				return "was given an empty scope or one holding white space"
+			}
+		}
+		c.Scopes = append([]string{}, scopes...)
+		return ""
+	})
 }
 
 // AuthSource says which path authenticated a session.
@@ -83,26 +127,46 @@ const (
 )
 
 // WithJWTLeeway sets the clock skew allowed on a JWT's exp, nbf and iat
-// when it is verified locally; the default is 10 seconds.
+// when it is verified locally; the default is 10 seconds. Client only.
 func WithJWTLeeway(d time.Duration) Option {
-	return func(c *config.Config) { c.JWT.Leeway = d }
+	return func(s *config.Settings) {
+		switch {
+		case !s.ClientOnly("WithJWTLeeway"):
+		case d < 0:
+			s.Fail("WithJWTLeeway", "was given a negative duration")
+		default:
+			s.JWT.Leeway = d
+		}
+	}
 }
 
 // WithJWKSRefreshLimit sets the least time between two JWKS fetches caused
 // by JWTs signed with a key the client does not know (default 5 minutes),
-// so that forged key IDs cannot make the client hammer the API.
+// so that forged key IDs cannot make the client hammer the API. Client only.
 func WithJWKSRefreshLimit(d time.Duration) Option {
-	return func(c *config.Config) { c.JWT.UnknownKIDInterval = d }
+	return func(s *config.Settings) {
+		switch {
+		case !s.ClientOnly("WithJWKSRefreshLimit"):
+		case d <= 0:
+			s.Fail("WithJWKSRefreshLimit", "was given a duration that is not positive")
+		default:
+			s.JWT.UnknownKIDInterval = d
+		}
+	}
 }
 
 // WithVerifiedTokenCache sets how many verified JWTs a client remembers, so
 // that a token presented again is not verified again (default 4096; each
 // is kept no longer than the token is valid). Zero or less turns it off.
+// Client only.
 func WithVerifiedTokenCache(n int) Option {
-	return func(c *config.Config) {
+	return func(s *config.Settings) {
+		if !s.ClientOnly("WithVerifiedTokenCache") {
+			return
+		}
 		if n <= 0 {
 			n = -1
 		}
-		c.JWT.CacheSize = n
+		s.JWT.CacheSize = n
 	}
 }

@@ -43,6 +43,12 @@ func TestMemberSessionOptions(t *testing.T) {
 	var pe *stytch.ParamError
 	require.True(t, errors.As(err, &pe), "got %v", err)
 	require.Equal(t, "Organizations.Delete", pe.Operation)
-	require.Equal(t, "X-Stytch-Member-Session", pe.Param)
+	require.Equal(t, "WithMemberSession", pe.Param)
+	require.Equal(t, before, calls.Load(), "a request was sent")
+
+	// Both member-session options at once cannot be meant.
+	_, err = c.Organizations.Delete(ctx, params, stytch.WithMemberSession("t"), stytch.WithMemberSessionJWT("j"))
+	require.True(t, errors.As(err, &pe), "got %v", err)
+	require.Equal(t, "WithMemberSessionJWT", pe.Param)
 	require.Equal(t, before, calls.Load(), "a request was sent")
 }

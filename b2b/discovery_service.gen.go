@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -47,7 +48,7 @@ func newDiscoveryIntermediateSessionsService(t *transport.Client) *DiscoveryInte
 // needed, the token comes back instead.
 //
 // It calls POST /v1/b2b/discovery/intermediate_sessions/exchange.
-func (s *DiscoveryIntermediateSessionsService) Exchange(ctx context.Context, params *DiscoveryIntermediateSessionsExchangeParams) (*DiscoveryIntermediateSessionsExchangeResponse, error) {
+func (s *DiscoveryIntermediateSessionsService) Exchange(ctx context.Context, params *DiscoveryIntermediateSessionsExchangeParams, opts ...stytch.Option) (*DiscoveryIntermediateSessionsExchangeResponse, error) {
 	if params == nil {
 		params = &DiscoveryIntermediateSessionsExchangeParams{}
 	}
@@ -57,6 +58,7 @@ func (s *DiscoveryIntermediateSessionsService) Exchange(ctx context.Context, par
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/discovery/intermediate_sessions/exchange",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -81,7 +83,7 @@ func newDiscoveryOrganizationsService(t *transport.Client) *DiscoveryOrganizatio
 // session is returned.
 //
 // It calls POST /v1/b2b/discovery/organizations/create.
-func (s *DiscoveryOrganizationsService) Create(ctx context.Context, params *DiscoveryOrganizationsCreateParams) (*DiscoveryOrganizationsCreateResponse, error) {
+func (s *DiscoveryOrganizationsService) Create(ctx context.Context, params *DiscoveryOrganizationsCreateParams, opts ...stytch.Option) (*DiscoveryOrganizationsCreateResponse, error) {
 	if params == nil {
 		params = &DiscoveryOrganizationsCreateParams{}
 	}
@@ -91,6 +93,7 @@ func (s *DiscoveryOrganizationsService) Create(ctx context.Context, params *Disc
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/discovery/organizations/create",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -102,7 +105,7 @@ func (s *DiscoveryOrganizationsService) Create(ctx context.Context, params *Disc
 // belongs to, is invited to, or may join. Send exactly one token; it is not consumed.
 //
 // It calls POST /v1/b2b/discovery/organizations.
-func (s *DiscoveryOrganizationsService) List(ctx context.Context, params *DiscoveryOrganizationsListParams) (*DiscoveryOrganizationsListResponse, error) {
+func (s *DiscoveryOrganizationsService) List(ctx context.Context, params *DiscoveryOrganizationsListParams, opts ...stytch.Option) (*DiscoveryOrganizationsListResponse, error) {
 	if params == nil {
 		params = &DiscoveryOrganizationsListParams{}
 	}
@@ -112,6 +115,7 @@ func (s *DiscoveryOrganizationsService) List(ctx context.Context, params *Discov
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/discovery/organizations",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -34,7 +35,7 @@ func newIDPService(t *transport.Client) *IDPService {
 // become a *stytch.Error.
 // The endpoint is not authenticated with the project's secret, which is not
 // sent to it.
-func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntrospectTokenNetworkParams) (*IDPIntrospectTokenNetworkResponse, error) {
+func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntrospectTokenNetworkParams, opts ...stytch.Option) (*IDPIntrospectTokenNetworkResponse, error) {
 	if params == nil {
 		params = &IDPIntrospectTokenNetworkParams{}
 	}
@@ -54,6 +55,7 @@ func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntr
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/oauth2/introspect",
 		Form:      form,
 		Public:    true,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -78,7 +80,7 @@ func newIDPOAuthService(t *transport.Client) *IDPOAuthService {
 // session_jwt.
 //
 // It calls POST /v1/b2b/idp/oauth/authorize.
-func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthorizeParams) (*IDPOAuthAuthorizeResponse, error) {
+func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthorizeParams, opts ...stytch.Option) (*IDPOAuthAuthorizeResponse, error) {
 	if params == nil {
 		params = &IDPOAuthAuthorizeParams{}
 	}
@@ -88,6 +90,7 @@ func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthori
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/idp/oauth/authorize",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -100,7 +103,7 @@ func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthori
 // Identify the member by member_id with organization_id, by session_token or by session_jwt.
 //
 // It calls POST /v1/b2b/idp/oauth/authorize/start.
-func (s *IDPOAuthService) AuthorizeStart(ctx context.Context, params *IDPOAuthAuthorizeStartParams) (*IDPOAuthAuthorizeStartResponse, error) {
+func (s *IDPOAuthService) AuthorizeStart(ctx context.Context, params *IDPOAuthAuthorizeStartParams, opts ...stytch.Option) (*IDPOAuthAuthorizeStartResponse, error) {
 	if params == nil {
 		params = &IDPOAuthAuthorizeStartParams{}
 	}
@@ -110,6 +113,7 @@ func (s *IDPOAuthService) AuthorizeStart(ctx context.Context, params *IDPOAuthAu
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/idp/oauth/authorize/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -26,7 +27,7 @@ func newImpersonationService(t *transport.Client) *ImpersonationService {
 // default.
 //
 // It calls POST /v1/b2b/impersonation/authenticate.
-func (s *ImpersonationService) Authenticate(ctx context.Context, params *ImpersonationAuthenticateParams) (*ImpersonationAuthenticateResponse, error) {
+func (s *ImpersonationService) Authenticate(ctx context.Context, params *ImpersonationAuthenticateParams, opts ...stytch.Option) (*ImpersonationAuthenticateResponse, error) {
 	if params == nil {
 		params = &ImpersonationAuthenticateParams{}
 	}
@@ -36,6 +37,7 @@ func (s *ImpersonationService) Authenticate(ctx context.Context, params *Imperso
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/impersonation/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -16,13 +16,16 @@ import (
 //
 // It calls POST /v1/public/{project_id}/oauth2/token, form-encoded; errors
 // arrive in the OAuth2 shape and become a *stytch.Error.
-func (s *M2MService) Token(ctx context.Context, params *M2MTokenParams) (*M2MTokenResponse, error) {
+func (s *M2MService) Token(ctx context.Context, params *M2MTokenParams, opts ...stytch.Option) (*M2MTokenResponse, error) {
 	if params == nil {
 		params = &M2MTokenParams{}
 	}
+	if err := s.t.CheckOptions("M2M.Token", false, opts); err != nil {
+		return nil, err // even when the token is cached
+	}
 	access, typ, expiresIn, err := localauth.CachedM2MToken(ctx, s.t, params.ClientID, params.ClientSecret, params.Scopes,
 		func(ctx context.Context) (string, string, int, error) {
-			resp, err := s.token(ctx, params)
+			resp, err := s.token(ctx, params, opts...)
 			if err != nil {
 				return "", "", 0, err
 			}

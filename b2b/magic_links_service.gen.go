@@ -34,7 +34,7 @@ func newMagicLinksService(t *transport.Client) *MagicLinksService {
 // returns an intermediate session token instead.
 //
 // It calls POST /v1/b2b/magic_links/authenticate.
-func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinksAuthenticateParams) (*MagicLinksAuthenticateResponse, error) {
+func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinksAuthenticateParams, opts ...stytch.Option) (*MagicLinksAuthenticateResponse, error) {
 	if params == nil {
 		params = &MagicLinksAuthenticateParams{}
 	}
@@ -44,6 +44,7 @@ func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinks
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/magic_links/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func newMagicLinksDiscoveryService(t *transport.Client) *MagicLinksDiscoveryServ
 // intermediate session token with the organizations the email address can enter.
 //
 // It calls POST /v1/b2b/magic_links/discovery/authenticate.
-func (s *MagicLinksDiscoveryService) Authenticate(ctx context.Context, params *MagicLinksDiscoveryAuthenticateParams) (*MagicLinksDiscoveryAuthenticateResponse, error) {
+func (s *MagicLinksDiscoveryService) Authenticate(ctx context.Context, params *MagicLinksDiscoveryAuthenticateParams, opts ...stytch.Option) (*MagicLinksDiscoveryAuthenticateResponse, error) {
 	if params == nil {
 		params = &MagicLinksDiscoveryAuthenticateParams{}
 	}
@@ -77,6 +78,7 @@ func (s *MagicLinksDiscoveryService) Authenticate(ctx context.Context, params *M
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/magic_links/discovery/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -106,17 +108,18 @@ func newMagicLinksEmailService(t *transport.Client) *MagicLinksEmailService {
 // It calls POST /v1/b2b/magic_links/email/invite.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams, opts ...stytch.RequestOption) (*MagicLinksEmailInviteResponse, error) {
+func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams, opts ...stytch.Option) (*MagicLinksEmailInviteResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailInviteParams{}
 	}
 	var resp MagicLinksEmailInviteResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "MagicLinks.Email.Invite",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/magic_links/email/invite",
-		Body:      params,
-		Options:   opts,
+		Operation:     "MagicLinks.Email.Invite",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/magic_links/email/invite",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -128,7 +131,7 @@ func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksE
 // to a new, pending or invited one. A member created here stays pending until they authenticate.
 //
 // It calls POST /v1/b2b/magic_links/email/login_or_signup.
-func (s *MagicLinksEmailService) LoginOrSignup(ctx context.Context, params *MagicLinksEmailLoginOrSignupParams) (*MagicLinksEmailLoginOrSignupResponse, error) {
+func (s *MagicLinksEmailService) LoginOrSignup(ctx context.Context, params *MagicLinksEmailLoginOrSignupParams, opts ...stytch.Option) (*MagicLinksEmailLoginOrSignupResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailLoginOrSignupParams{}
 	}
@@ -138,6 +141,7 @@ func (s *MagicLinksEmailService) LoginOrSignup(ctx context.Context, params *Magi
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/magic_links/email/login_or_signup",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -161,7 +165,7 @@ func newMagicLinksEmailDiscoveryService(t *transport.Client) *MagicLinksEmailDis
 // it yields an intermediate session token and the organizations the address can enter.
 //
 // It calls POST /v1/b2b/magic_links/email/discovery/send.
-func (s *MagicLinksEmailDiscoveryService) Send(ctx context.Context, params *MagicLinksEmailDiscoverySendParams) (*MagicLinksEmailDiscoverySendResponse, error) {
+func (s *MagicLinksEmailDiscoveryService) Send(ctx context.Context, params *MagicLinksEmailDiscoverySendParams, opts ...stytch.Option) (*MagicLinksEmailDiscoverySendResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailDiscoverySendParams{}
 	}
@@ -171,6 +175,7 @@ func (s *MagicLinksEmailDiscoveryService) Send(ctx context.Context, params *Magi
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/magic_links/email/discovery/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

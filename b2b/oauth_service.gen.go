@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -31,7 +32,7 @@ func newOAuthService(t *transport.Client) *OAuthService {
 // session token instead of a session.
 //
 // It calls POST /v1/b2b/oauth/authenticate.
-func (s *OAuthService) Authenticate(ctx context.Context, params *OAuthAuthenticateParams) (*OAuthAuthenticateResponse, error) {
+func (s *OAuthService) Authenticate(ctx context.Context, params *OAuthAuthenticateParams, opts ...stytch.Option) (*OAuthAuthenticateResponse, error) {
 	if params == nil {
 		params = &OAuthAuthenticateParams{}
 	}
@@ -41,6 +42,7 @@ func (s *OAuthService) Authenticate(ctx context.Context, params *OAuthAuthentica
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/oauth/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -65,7 +67,7 @@ func newOAuthDiscoveryService(t *transport.Client) *OAuthDiscoveryService {
 // discovery exchange or create-organization call.
 //
 // It calls POST /v1/b2b/oauth/discovery/authenticate.
-func (s *OAuthDiscoveryService) Authenticate(ctx context.Context, params *OAuthDiscoveryAuthenticateParams) (*OAuthDiscoveryAuthenticateResponse, error) {
+func (s *OAuthDiscoveryService) Authenticate(ctx context.Context, params *OAuthDiscoveryAuthenticateParams, opts ...stytch.Option) (*OAuthDiscoveryAuthenticateResponse, error) {
 	if params == nil {
 		params = &OAuthDiscoveryAuthenticateParams{}
 	}
@@ -75,6 +77,7 @@ func (s *OAuthDiscoveryService) Authenticate(ctx context.Context, params *OAuthD
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/oauth/discovery/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -11,10 +11,7 @@ import (
 	"github.com/gostytch/stytch/internal/optest"
 )
 
-var (
-	_ url.Values           // not every surface has query parameters
-	_ stytch.RequestOption // nor per-call options
-)
+var _ url.Values // not every surface has query parameters
 
 // operationCases calls every operation once. Path parameters hold
 // characters that must be escaped; required fields are set and optional ones
@@ -30,8 +27,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -44,8 +41,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Delete(ctx, nil)
@@ -61,8 +58,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Get(ctx, nil)
@@ -78,8 +75,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{}, opts...)
 		},
 	},
 	{
@@ -92,8 +89,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, nil)
@@ -109,8 +106,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, nil)
@@ -126,8 +123,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, nil)
@@ -143,8 +140,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Update(ctx, nil)
@@ -160,8 +157,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Debug.Whoami(ctx, &DebugWhoamiParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Debug.Whoami(ctx, &DebugWhoamiParams{}, opts...)
 		},
 	},
 	{
@@ -174,8 +171,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Discovery.IntermediateSessions.Exchange(ctx, &DiscoveryIntermediateSessionsExchangeParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Discovery.IntermediateSessions.Exchange(ctx, &DiscoveryIntermediateSessionsExchangeParams{}, opts...)
 		},
 	},
 	{
@@ -188,8 +185,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Discovery.Organizations.Create(ctx, &DiscoveryOrganizationsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Discovery.Organizations.Create(ctx, &DiscoveryOrganizationsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -202,8 +199,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Discovery.Organizations.List(ctx, &DiscoveryOrganizationsListParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Discovery.Organizations.List(ctx, &DiscoveryOrganizationsListParams{}, opts...)
 		},
 	},
 	{
@@ -216,8 +213,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{}, opts...)
 		},
 	},
 	{
@@ -230,8 +227,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{}, opts...)
 		},
 	},
 	{
@@ -244,8 +241,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{}, opts...)
 		},
 	},
 	{
@@ -258,8 +255,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{}, opts...)
 		},
 	},
 	{
@@ -272,8 +269,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{}, opts...)
 		},
 	},
 	{
@@ -286,8 +283,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{}, opts...)
 		},
 	},
 	{
@@ -300,8 +297,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{}, opts...)
 		},
 	},
 	{
@@ -314,8 +311,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{}, opts...)
 		},
 	},
 	{
@@ -328,8 +325,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{}, opts...)
 		},
 	},
 	{
@@ -342,8 +339,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -356,8 +353,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -370,8 +367,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Delete(ctx, nil)
@@ -387,8 +384,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Get(ctx, nil)
@@ -404,8 +401,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{}, opts...)
 		},
 	},
 	{
@@ -418,8 +415,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.Rotate(ctx, nil)
@@ -435,8 +432,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateCancel(ctx, nil)
@@ -452,8 +449,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateStart(ctx, nil)
@@ -469,8 +466,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Update(ctx, nil)
@@ -486,8 +483,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Token(ctx, &M2MTokenParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Token(ctx, &M2MTokenParams{}, opts...)
 		},
 	},
 	{
@@ -500,8 +497,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -514,8 +511,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Discovery.Authenticate(ctx, &MagicLinksDiscoveryAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Discovery.Authenticate(ctx, &MagicLinksDiscoveryAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -528,8 +525,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.Discovery.Send(ctx, &MagicLinksEmailDiscoverySendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.Discovery.Send(ctx, &MagicLinksEmailDiscoverySendParams{}, opts...)
 		},
 	},
 	{
@@ -542,8 +539,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{}, opts...)
 		},
 	},
 	{
@@ -556,8 +553,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.LoginOrSignup(ctx, &MagicLinksEmailLoginOrSignupParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.LoginOrSignup(ctx, &MagicLinksEmailLoginOrSignupParams{}, opts...)
 		},
 	},
 	{
@@ -570,8 +567,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -584,8 +581,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OAuth.Discovery.Authenticate(ctx, &OAuthDiscoveryAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OAuth.Discovery.Authenticate(ctx, &OAuthDiscoveryAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -598,8 +595,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Email.Authenticate(ctx, &OTPsEmailAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Email.Authenticate(ctx, &OTPsEmailAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -612,8 +609,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Email.Discovery.Authenticate(ctx, &OTPsEmailDiscoveryAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Email.Discovery.Authenticate(ctx, &OTPsEmailDiscoveryAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -626,8 +623,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Email.Discovery.Send(ctx, &OTPsEmailDiscoverySendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Email.Discovery.Send(ctx, &OTPsEmailDiscoverySendParams{}, opts...)
 		},
 	},
 	{
@@ -640,8 +637,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Email.LoginOrSignup(ctx, &OTPsEmailLoginOrSignupParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Email.LoginOrSignup(ctx, &OTPsEmailLoginOrSignupParams{}, opts...)
 		},
 	},
 	{
@@ -654,8 +651,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.SMS.Authenticate(ctx, &OTPsSMSAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.SMS.Authenticate(ctx, &OTPsSMSAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -668,8 +665,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{}, opts...)
 		},
 	},
 	{
@@ -682,8 +679,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.ConnectedApps(ctx, &OrganizationsConnectedAppsParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.ConnectedApps(ctx, &OrganizationsConnectedAppsParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.ConnectedApps(ctx, nil)
@@ -699,8 +696,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Create(ctx, &OrganizationsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Create(ctx, &OrganizationsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -713,8 +710,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Delete(ctx, &OrganizationsDeleteParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Delete(ctx, &OrganizationsDeleteParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Delete(ctx, nil)
@@ -730,8 +727,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.DeleteExternalID(ctx, &OrganizationsDeleteExternalIDParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.DeleteExternalID(ctx, &OrganizationsDeleteExternalIDParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.DeleteExternalID(ctx, nil)
@@ -747,8 +744,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Get(ctx, &OrganizationsGetParams{OrganizationID: "organization_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Get(ctx, &OrganizationsGetParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Get(ctx, nil)
@@ -764,8 +761,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connected_app_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.GetConnectedApp(ctx, &OrganizationsGetConnectedAppParams{OrganizationID: "organization_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.GetConnectedApp(ctx, &OrganizationsGetConnectedAppParams{OrganizationID: "organization_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.GetConnectedApp(ctx, nil)
@@ -781,8 +778,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "connected_app_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.ConnectedApps.Revoke(ctx, &OrganizationsMembersConnectedAppsRevokeParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.ConnectedApps.Revoke(ctx, &OrganizationsMembersConnectedAppsRevokeParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.ConnectedApps.Revoke(ctx, nil)
@@ -798,8 +795,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.Create(ctx, &OrganizationsMembersCreateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.Create(ctx, &OrganizationsMembersCreateParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Create(ctx, nil)
@@ -816,8 +813,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"member_id", "include_deleted"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.DangerouslyGet(ctx, &OrganizationsMembersDangerouslyGetParams{MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.DangerouslyGet(ctx, &OrganizationsMembersDangerouslyGetParams{MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DangerouslyGet(ctx, nil)
@@ -833,8 +830,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.Delete(ctx, &OrganizationsMembersDeleteParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.Delete(ctx, &OrganizationsMembersDeleteParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Delete(ctx, nil)
@@ -850,8 +847,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.DeleteExternalID(ctx, &OrganizationsMembersDeleteExternalIDParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.DeleteExternalID(ctx, &OrganizationsMembersDeleteExternalIDParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeleteExternalID(ctx, nil)
@@ -867,8 +864,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.DeleteMFAPhoneNumber(ctx, &OrganizationsMembersDeleteMFAPhoneNumberParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.DeleteMFAPhoneNumber(ctx, &OrganizationsMembersDeleteMFAPhoneNumberParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeleteMFAPhoneNumber(ctx, nil)
@@ -884,8 +881,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_password_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.DeletePassword(ctx, &OrganizationsMembersDeletePasswordParams{OrganizationID: "organization_id/..?#%", MemberPasswordID: "member_password_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.DeletePassword(ctx, &OrganizationsMembersDeletePasswordParams{OrganizationID: "organization_id/..?#%", MemberPasswordID: "member_password_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeletePassword(ctx, nil)
@@ -901,8 +898,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.DeleteTOTP(ctx, &OrganizationsMembersDeleteTOTPParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.DeleteTOTP(ctx, &OrganizationsMembersDeleteTOTPParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.DeleteTOTP(ctx, nil)
@@ -919,8 +916,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "email_address"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.Get(ctx, &OrganizationsMembersGetParams{OrganizationID: "organization_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.Get(ctx, &OrganizationsMembersGetParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Get(ctx, nil)
@@ -936,8 +933,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.GetConnectedApps(ctx, &OrganizationsMembersGetConnectedAppsParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.GetConnectedApps(ctx, &OrganizationsMembersGetConnectedAppsParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.GetConnectedApps(ctx, nil)
@@ -954,8 +951,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Github(ctx, &OrganizationsMembersOAuthProvidersGithubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Github(ctx, &OrganizationsMembersOAuthProvidersGithubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Github(ctx, nil)
@@ -972,8 +969,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Google(ctx, &OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Google(ctx, &OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Google(ctx, nil)
@@ -990,8 +987,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, &OrganizationsMembersOAuthProvidersHubspotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, &OrganizationsMembersOAuthProvidersHubspotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, nil)
@@ -1008,8 +1005,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Microsoft(ctx, &OrganizationsMembersOAuthProvidersMicrosoftParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Microsoft(ctx, &OrganizationsMembersOAuthProvidersMicrosoftParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Microsoft(ctx, nil)
@@ -1025,8 +1022,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Slack(ctx, &OrganizationsMembersOAuthProvidersSlackParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.OAuthProviders.Slack(ctx, &OrganizationsMembersOAuthProvidersSlackParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OAuthProviders.Slack(ctx, nil)
@@ -1043,8 +1040,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OIDCProviders(ctx, &OrganizationsMembersOIDCProvidersParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.OIDCProviders(ctx, &OrganizationsMembersOIDCProvidersParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.OIDCProviders(ctx, nil)
@@ -1060,8 +1057,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.Reactivate(ctx, &OrganizationsMembersReactivateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.Reactivate(ctx, &OrganizationsMembersReactivateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Reactivate(ctx, nil)
@@ -1077,8 +1074,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.Search(ctx, &OrganizationsMembersSearchParams{}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.Search(ctx, &OrganizationsMembersSearchParams{}, opts...)
 		},
 	},
 	{
@@ -1091,8 +1088,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.StartEmailUpdate(ctx, &OrganizationsMembersStartEmailUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.StartEmailUpdate(ctx, &OrganizationsMembersStartEmailUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.StartEmailUpdate(ctx, nil)
@@ -1108,8 +1105,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.UnlinkRetiredEmail(ctx, &OrganizationsMembersUnlinkRetiredEmailParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.UnlinkRetiredEmail(ctx, &OrganizationsMembersUnlinkRetiredEmailParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.UnlinkRetiredEmail(ctx, nil)
@@ -1125,8 +1122,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.Update(ctx, &OrganizationsMembersUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Members.Update(ctx, &OrganizationsMembersUpdateParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Members.Update(ctx, nil)
@@ -1142,8 +1139,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Metrics(ctx, &OrganizationsMetricsParams{OrganizationID: "organization_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Metrics(ctx, &OrganizationsMetricsParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Metrics(ctx, nil)
@@ -1159,8 +1156,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Search(ctx, &OrganizationsSearchParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Search(ctx, &OrganizationsSearchParams{}, opts...)
 		},
 	},
 	{
@@ -1173,8 +1170,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Update(ctx, &OrganizationsUpdateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Organizations.Update(ctx, &OrganizationsUpdateParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Organizations.Update(ctx, nil)
@@ -1190,8 +1187,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -1204,8 +1201,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Discovery.Authenticate(ctx, &PasswordsDiscoveryAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Discovery.Authenticate(ctx, &PasswordsDiscoveryAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -1218,8 +1215,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Discovery.Email.Reset(ctx, &PasswordsDiscoveryEmailResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Discovery.Email.Reset(ctx, &PasswordsDiscoveryEmailResetParams{}, opts...)
 		},
 	},
 	{
@@ -1232,8 +1229,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Discovery.Email.ResetStart(ctx, &PasswordsDiscoveryEmailResetStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Discovery.Email.ResetStart(ctx, &PasswordsDiscoveryEmailResetStartParams{}, opts...)
 		},
 	},
 	{
@@ -1246,8 +1243,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Email.RequireReset(ctx, &PasswordsEmailRequireResetParams{}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Email.RequireReset(ctx, &PasswordsEmailRequireResetParams{}, opts...)
 		},
 	},
 	{
@@ -1260,8 +1257,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{}, opts...)
 		},
 	},
 	{
@@ -1274,8 +1271,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{}, opts...)
 		},
 	},
 	{
@@ -1288,8 +1285,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{}, opts...)
 		},
 	},
 	{
@@ -1302,8 +1299,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{}, opts...)
 		},
 	},
 	{
@@ -1316,8 +1313,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{}, opts...)
 		},
 	},
 	{
@@ -1330,8 +1327,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{}, opts...)
 		},
 	},
 	{
@@ -1344,8 +1341,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Project.Metrics(ctx, &ProjectMetricsParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Project.Metrics(ctx, &ProjectMetricsParams{}, opts...)
 		},
 	},
 	{
@@ -1358,8 +1355,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RBAC.Organizations.GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: "organization_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RBAC.Organizations.GetOrgPolicy(ctx, &RBACOrganizationsGetOrgPolicyParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.RBAC.Organizations.GetOrgPolicy(ctx, nil)
@@ -1375,8 +1372,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RBAC.Organizations.SetOrgPolicy(ctx, &RBACOrganizationsSetOrgPolicyParams{OrganizationID: "organization_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RBAC.Organizations.SetOrgPolicy(ctx, &RBACOrganizationsSetOrgPolicyParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.RBAC.Organizations.SetOrgPolicy(ctx, nil)
@@ -1392,8 +1389,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RBAC.Policy(ctx, &RBACPolicyParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RBAC.Policy(ctx, &RBACPolicyParams{}, opts...)
 		},
 	},
 	{
@@ -1406,8 +1403,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RecoveryCodes.Get(ctx, &RecoveryCodesGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RecoveryCodes.Get(ctx, &RecoveryCodesGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.RecoveryCodes.Get(ctx, nil)
@@ -1423,8 +1420,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RecoveryCodes.Recover(ctx, &RecoveryCodesRecoverParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RecoveryCodes.Recover(ctx, &RecoveryCodesRecoverParams{}, opts...)
 		},
 	},
 	{
@@ -1437,8 +1434,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RecoveryCodes.Rotate(ctx, &RecoveryCodesRotateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RecoveryCodes.Rotate(ctx, &RecoveryCodesRotateParams{}, opts...)
 		},
 	},
 	{
@@ -1451,8 +1448,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.Create(ctx, &SCIMConnectionCreateParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.Create(ctx, &SCIMConnectionCreateParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Create(ctx, nil)
@@ -1468,8 +1465,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.Delete(ctx, &SCIMConnectionDeleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.Delete(ctx, &SCIMConnectionDeleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Delete(ctx, nil)
@@ -1485,8 +1482,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.Get(ctx, &SCIMConnectionGetParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.Get(ctx, &SCIMConnectionGetParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Get(ctx, nil)
@@ -1503,8 +1500,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id", "cursor", "limit"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.GetGroups(ctx, &SCIMConnectionGetGroupsParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.GetGroups(ctx, &SCIMConnectionGetGroupsParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.GetGroups(ctx, nil)
@@ -1520,8 +1517,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.RotateCancel(ctx, &SCIMConnectionRotateCancelParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.RotateCancel(ctx, &SCIMConnectionRotateCancelParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.RotateCancel(ctx, nil)
@@ -1537,8 +1534,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.RotateComplete(ctx, &SCIMConnectionRotateCompleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.RotateComplete(ctx, &SCIMConnectionRotateCompleteParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.RotateComplete(ctx, nil)
@@ -1554,8 +1551,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.RotateStart(ctx, &SCIMConnectionRotateStartParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.RotateStart(ctx, &SCIMConnectionRotateStartParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.RotateStart(ctx, nil)
@@ -1571,8 +1568,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SCIM.Connection.Update(ctx, &SCIMConnectionUpdateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SCIM.Connection.Update(ctx, &SCIMConnectionUpdateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SCIM.Connection.Update(ctx, nil)
@@ -1588,8 +1585,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.Authenticate(ctx, &SSOAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.Authenticate(ctx, &SSOAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -1602,8 +1599,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.DeleteConnection(ctx, &SSODeleteConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.DeleteConnection(ctx, &SSODeleteConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.DeleteConnection(ctx, nil)
@@ -1619,8 +1616,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.External.CreateConnection(ctx, &SSOExternalCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.External.CreateConnection(ctx, &SSOExternalCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.External.CreateConnection(ctx, nil)
@@ -1636,8 +1633,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.External.UpdateConnection(ctx, &SSOExternalUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.External.UpdateConnection(ctx, &SSOExternalUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.External.UpdateConnection(ctx, nil)
@@ -1653,8 +1650,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.GetConnections(ctx, &SSOGetConnectionsParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.GetConnections(ctx, &SSOGetConnectionsParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.GetConnections(ctx, nil)
@@ -1670,8 +1667,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.OIDC.CreateConnection(ctx, &SSOOIDCCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.OIDC.CreateConnection(ctx, &SSOOIDCCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.OIDC.CreateConnection(ctx, nil)
@@ -1687,8 +1684,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.OIDC.UpdateConnection(ctx, &SSOOIDCUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.OIDC.UpdateConnection(ctx, &SSOOIDCUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.OIDC.UpdateConnection(ctx, nil)
@@ -1704,8 +1701,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.SAML.CreateConnection(ctx, &SSOSAMLCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.SAML.CreateConnection(ctx, &SSOSAMLCreateConnectionParams{OrganizationID: "organization_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.CreateConnection(ctx, nil)
@@ -1721,8 +1718,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id", "private_key_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.SAML.DeleteEncryptionPrivateKey(ctx, &SSOSAMLDeleteEncryptionPrivateKeyParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", PrivateKeyID: "private_key_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.SAML.DeleteEncryptionPrivateKey(ctx, &SSOSAMLDeleteEncryptionPrivateKeyParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", PrivateKeyID: "private_key_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.DeleteEncryptionPrivateKey(ctx, nil)
@@ -1738,8 +1735,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id", "certificate_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.SAML.DeleteVerificationCertificate(ctx, &SSOSAMLDeleteVerificationCertificateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", CertificateID: "certificate_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.SAML.DeleteVerificationCertificate(ctx, &SSOSAMLDeleteVerificationCertificateParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%", CertificateID: "certificate_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.DeleteVerificationCertificate(ctx, nil)
@@ -1755,8 +1752,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.SAML.UpdateByURL(ctx, &SSOSAMLUpdateByURLParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.SAML.UpdateByURL(ctx, &SSOSAMLUpdateByURLParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.UpdateByURL(ctx, nil)
@@ -1772,8 +1769,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "connection_id"},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.SSO.SAML.UpdateConnection(ctx, &SSOSAMLUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.SSO.SAML.UpdateConnection(ctx, &SSOSAMLUpdateConnectionParams{OrganizationID: "organization_id/..?#%", ConnectionID: "connection_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.SSO.SAML.UpdateConnection(ctx, nil)
@@ -1789,8 +1786,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Attest(ctx, &SessionsAttestParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Attest(ctx, &SessionsAttestParams{}, opts...)
 		},
 	},
 	{
@@ -1803,8 +1800,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -1817,8 +1814,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Exchange(ctx, &SessionsExchangeParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Exchange(ctx, &SessionsExchangeParams{}, opts...)
 		},
 	},
 	{
@@ -1831,8 +1828,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{}, opts...)
 		},
 	},
 	{
@@ -1846,8 +1843,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Get(ctx, &SessionsGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Get(ctx, &SessionsGetParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 	},
 	{
@@ -1860,8 +1857,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.GetJWKS(ctx, nil)
@@ -1877,8 +1874,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{}, opts...)
 		},
 	},
 	{
@@ -1891,8 +1888,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{}, opts...)
 		},
 	},
 	{
@@ -1905,8 +1902,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -1919,8 +1916,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.Create(ctx, &TOTPsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.Create(ctx, &TOTPsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -1933,8 +1930,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.Migrate(ctx, &TOTPsMigrateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.Migrate(ctx, &TOTPsMigrateParams{}, opts...)
 		},
 	},
 }

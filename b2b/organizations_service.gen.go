@@ -36,7 +36,7 @@ func newOrganizationsService(t *transport.Client) *OrganizationsService {
 // It calls GET /v1/b2b/organizations/{organization_id}/connected_apps.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsService) ConnectedApps(ctx context.Context, params *OrganizationsConnectedAppsParams, opts ...stytch.RequestOption) (*OrganizationsConnectedAppsResponse, error) {
+func (s *OrganizationsService) ConnectedApps(ctx context.Context, params *OrganizationsConnectedAppsParams, opts ...stytch.Option) (*OrganizationsConnectedAppsResponse, error) {
 	if params == nil {
 		params = &OrganizationsConnectedAppsParams{}
 	}
@@ -45,10 +45,11 @@ func (s *OrganizationsService) ConnectedApps(ctx context.Context, params *Organi
 	}
 	var resp OrganizationsConnectedAppsResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.ConnectedApps",
-		Method:    http.MethodGet,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/connected_apps",
-		Options:   opts,
+		Operation:     "Organizations.ConnectedApps",
+		Method:        http.MethodGet,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/connected_apps",
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (s *OrganizationsService) ConnectedApps(ctx context.Context, params *Organi
 // in use is an error.
 //
 // It calls POST /v1/b2b/organizations.
-func (s *OrganizationsService) Create(ctx context.Context, params *OrganizationsCreateParams) (*OrganizationsCreateResponse, error) {
+func (s *OrganizationsService) Create(ctx context.Context, params *OrganizationsCreateParams, opts ...stytch.Option) (*OrganizationsCreateResponse, error) {
 	if params == nil {
 		params = &OrganizationsCreateParams{}
 	}
@@ -71,6 +72,7 @@ func (s *OrganizationsService) Create(ctx context.Context, params *Organizations
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/organizations",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -83,7 +85,7 @@ func (s *OrganizationsService) Create(ctx context.Context, params *Organizations
 // It calls DELETE /v1/b2b/organizations/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsService) Delete(ctx context.Context, params *OrganizationsDeleteParams, opts ...stytch.RequestOption) (*OrganizationsDeleteResponse, error) {
+func (s *OrganizationsService) Delete(ctx context.Context, params *OrganizationsDeleteParams, opts ...stytch.Option) (*OrganizationsDeleteResponse, error) {
 	if params == nil {
 		params = &OrganizationsDeleteParams{}
 	}
@@ -92,10 +94,11 @@ func (s *OrganizationsService) Delete(ctx context.Context, params *Organizations
 	}
 	var resp OrganizationsDeleteResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Delete",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
-		Options:   opts,
+		Operation:     "Organizations.Delete",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -108,7 +111,7 @@ func (s *OrganizationsService) Delete(ctx context.Context, params *Organizations
 // It calls DELETE /v1/b2b/organizations/{organization_id}/external_id.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsService) DeleteExternalID(ctx context.Context, params *OrganizationsDeleteExternalIDParams, opts ...stytch.RequestOption) (*OrganizationsDeleteExternalIDResponse, error) {
+func (s *OrganizationsService) DeleteExternalID(ctx context.Context, params *OrganizationsDeleteExternalIDParams, opts ...stytch.Option) (*OrganizationsDeleteExternalIDResponse, error) {
 	if params == nil {
 		params = &OrganizationsDeleteExternalIDParams{}
 	}
@@ -117,10 +120,11 @@ func (s *OrganizationsService) DeleteExternalID(ctx context.Context, params *Org
 	}
 	var resp OrganizationsDeleteExternalIDResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.DeleteExternalID",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/external_id",
-		Options:   opts,
+		Operation:     "Organizations.DeleteExternalID",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/external_id",
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -131,7 +135,7 @@ func (s *OrganizationsService) DeleteExternalID(ctx context.Context, params *Org
 // Get fetches an organization by its ID, slug or external ID.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}.
-func (s *OrganizationsService) Get(ctx context.Context, params *OrganizationsGetParams) (*OrganizationsGetResponse, error) {
+func (s *OrganizationsService) Get(ctx context.Context, params *OrganizationsGetParams, opts ...stytch.Option) (*OrganizationsGetResponse, error) {
 	if params == nil {
 		params = &OrganizationsGetParams{}
 	}
@@ -143,6 +147,7 @@ func (s *OrganizationsService) Get(ctx context.Context, params *OrganizationsGet
 		Operation: "Organizations.Get",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -156,7 +161,7 @@ func (s *OrganizationsService) Get(ctx context.Context, params *OrganizationsGet
 // It calls GET /v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsService) GetConnectedApp(ctx context.Context, params *OrganizationsGetConnectedAppParams, opts ...stytch.RequestOption) (*OrganizationsGetConnectedAppResponse, error) {
+func (s *OrganizationsService) GetConnectedApp(ctx context.Context, params *OrganizationsGetConnectedAppParams, opts ...stytch.Option) (*OrganizationsGetConnectedAppResponse, error) {
 	if params == nil {
 		params = &OrganizationsGetConnectedAppParams{}
 	}
@@ -168,10 +173,11 @@ func (s *OrganizationsService) GetConnectedApp(ctx context.Context, params *Orga
 	}
 	var resp OrganizationsGetConnectedAppResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.GetConnectedApp",
-		Method:    http.MethodGet,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID),
-		Options:   opts,
+		Operation:     "Organizations.GetConnectedApp",
+		Method:        http.MethodGet,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -182,7 +188,7 @@ func (s *OrganizationsService) GetConnectedApp(ctx context.Context, params *Orga
 // Metrics returns usage figures for an organization, such as its number of members.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/metrics.
-func (s *OrganizationsService) Metrics(ctx context.Context, params *OrganizationsMetricsParams) (*OrganizationsMetricsResponse, error) {
+func (s *OrganizationsService) Metrics(ctx context.Context, params *OrganizationsMetricsParams, opts ...stytch.Option) (*OrganizationsMetricsResponse, error) {
 	if params == nil {
 		params = &OrganizationsMetricsParams{}
 	}
@@ -194,6 +200,7 @@ func (s *OrganizationsService) Metrics(ctx context.Context, params *Organization
 		Operation: "Organizations.Metrics",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/metrics",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -205,7 +212,7 @@ func (s *OrganizationsService) Metrics(ctx context.Context, params *Organization
 // organization; fuzzy filters need at least three characters.
 //
 // It calls POST /v1/b2b/organizations/search.
-func (s *OrganizationsService) Search(ctx context.Context, params *OrganizationsSearchParams) (*OrganizationsSearchResponse, error) {
+func (s *OrganizationsService) Search(ctx context.Context, params *OrganizationsSearchParams, opts ...stytch.Option) (*OrganizationsSearchResponse, error) {
 	if params == nil {
 		params = &OrganizationsSearchParams{}
 	}
@@ -215,6 +222,7 @@ func (s *OrganizationsService) Search(ctx context.Context, params *Organizations
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/organizations/search",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -228,7 +236,7 @@ func (s *OrganizationsService) Search(ctx context.Context, params *Organizations
 // the loop receives it with a zero Organization. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *OrganizationsService) SearchAll(ctx context.Context, params *OrganizationsSearchParams) iter.Seq2[Organization, error] {
+func (s *OrganizationsService) SearchAll(ctx context.Context, params *OrganizationsSearchParams, opts ...stytch.Option) iter.Seq2[Organization, error] {
 	return func(yield func(Organization, error) bool) {
 		var page OrganizationsSearchParams
 		if params != nil {
@@ -239,7 +247,7 @@ func (s *OrganizationsService) SearchAll(ctx context.Context, params *Organizati
 			pages.Seen(*page.Cursor)
 		}
 		for {
-			resp, err := s.Search(ctx, &page)
+			resp, err := s.Search(ctx, &page, opts...)
 			if err != nil {
 				yield(Organization{}, err)
 				return
@@ -268,7 +276,7 @@ func (s *OrganizationsService) SearchAll(ctx context.Context, params *Organizati
 // It calls PUT /v1/b2b/organizations/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsService) Update(ctx context.Context, params *OrganizationsUpdateParams, opts ...stytch.RequestOption) (*OrganizationsUpdateResponse, error) {
+func (s *OrganizationsService) Update(ctx context.Context, params *OrganizationsUpdateParams, opts ...stytch.Option) (*OrganizationsUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsUpdateParams{}
 	}
@@ -277,11 +285,12 @@ func (s *OrganizationsService) Update(ctx context.Context, params *Organizations
 	}
 	var resp OrganizationsUpdateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Update",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Update",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -316,7 +325,7 @@ func newOrganizationsMembersService(t *transport.Client) *OrganizationsMembersSe
 // It calls POST /v1/b2b/organizations/{organization_id}/members.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) Create(ctx context.Context, params *OrganizationsMembersCreateParams, opts ...stytch.RequestOption) (*OrganizationsMembersCreateResponse, error) {
+func (s *OrganizationsMembersService) Create(ctx context.Context, params *OrganizationsMembersCreateParams, opts ...stytch.Option) (*OrganizationsMembersCreateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersCreateParams{}
 	}
@@ -325,11 +334,12 @@ func (s *OrganizationsMembersService) Create(ctx context.Context, params *Organi
 	}
 	var resp OrganizationsMembersCreateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.Create",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.Create",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -341,7 +351,7 @@ func (s *OrganizationsMembersService) Create(ctx context.Context, params *Organi
 // skips the organization check, so never pass it a member ID a caller controls; prefer Get.
 //
 // It calls GET /v1/b2b/organizations/members/dangerously_get/{member_id}.
-func (s *OrganizationsMembersService) DangerouslyGet(ctx context.Context, params *OrganizationsMembersDangerouslyGetParams) (*OrganizationsMembersDangerouslyGetResponse, error) {
+func (s *OrganizationsMembersService) DangerouslyGet(ctx context.Context, params *OrganizationsMembersDangerouslyGetParams, opts ...stytch.Option) (*OrganizationsMembersDangerouslyGetResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDangerouslyGetParams{}
 	}
@@ -358,6 +368,7 @@ func (s *OrganizationsMembersService) DangerouslyGet(ctx context.Context, params
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/members/dangerously_get/" + transport.PathEscape(params.MemberID),
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -371,7 +382,7 @@ func (s *OrganizationsMembersService) DangerouslyGet(ctx context.Context, params
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) Delete(ctx context.Context, params *OrganizationsMembersDeleteParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteResponse, error) {
+func (s *OrganizationsMembersService) Delete(ctx context.Context, params *OrganizationsMembersDeleteParams, opts ...stytch.Option) (*OrganizationsMembersDeleteResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteParams{}
 	}
@@ -383,10 +394,11 @@ func (s *OrganizationsMembersService) Delete(ctx context.Context, params *Organi
 	}
 	var resp OrganizationsMembersDeleteResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.Delete",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID),
-		Options:   opts,
+		Operation:     "Organizations.Members.Delete",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -399,7 +411,7 @@ func (s *OrganizationsMembersService) Delete(ctx context.Context, params *Organi
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/external_id.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, params *OrganizationsMembersDeleteExternalIDParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteExternalIDResponse, error) {
+func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, params *OrganizationsMembersDeleteExternalIDParams, opts ...stytch.Option) (*OrganizationsMembersDeleteExternalIDResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteExternalIDParams{}
 	}
@@ -411,10 +423,11 @@ func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, para
 	}
 	var resp OrganizationsMembersDeleteExternalIDResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.DeleteExternalID",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/external_id",
-		Options:   opts,
+		Operation:     "Organizations.Members.DeleteExternalID",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/external_id",
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -427,7 +440,7 @@ func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, para
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/mfa_phone_numbers/{member_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, params *OrganizationsMembersDeleteMFAPhoneNumberParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteMFAPhoneNumberResponse, error) {
+func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, params *OrganizationsMembersDeleteMFAPhoneNumberParams, opts ...stytch.Option) (*OrganizationsMembersDeleteMFAPhoneNumberResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteMFAPhoneNumberParams{}
 	}
@@ -439,10 +452,11 @@ func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, 
 	}
 	var resp OrganizationsMembersDeleteMFAPhoneNumberResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.DeleteMFAPhoneNumber",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/mfa_phone_numbers/" + transport.PathEscape(params.MemberID),
-		Options:   opts,
+		Operation:     "Organizations.Members.DeleteMFAPhoneNumber",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/mfa_phone_numbers/" + transport.PathEscape(params.MemberID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -455,7 +469,7 @@ func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, 
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/passwords/{member_password_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params *OrganizationsMembersDeletePasswordParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeletePasswordResponse, error) {
+func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params *OrganizationsMembersDeletePasswordParams, opts ...stytch.Option) (*OrganizationsMembersDeletePasswordResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeletePasswordParams{}
 	}
@@ -467,10 +481,11 @@ func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params
 	}
 	var resp OrganizationsMembersDeletePasswordResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.DeletePassword",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/passwords/" + transport.PathEscape(params.MemberPasswordID),
-		Options:   opts,
+		Operation:     "Organizations.Members.DeletePassword",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/passwords/" + transport.PathEscape(params.MemberPasswordID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -483,7 +498,7 @@ func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/totp.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) DeleteTOTP(ctx context.Context, params *OrganizationsMembersDeleteTOTPParams, opts ...stytch.RequestOption) (*OrganizationsMembersDeleteTOTPResponse, error) {
+func (s *OrganizationsMembersService) DeleteTOTP(ctx context.Context, params *OrganizationsMembersDeleteTOTPParams, opts ...stytch.Option) (*OrganizationsMembersDeleteTOTPResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteTOTPParams{}
 	}
@@ -495,10 +510,11 @@ func (s *OrganizationsMembersService) DeleteTOTP(ctx context.Context, params *Or
 	}
 	var resp OrganizationsMembersDeleteTOTPResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.DeleteTOTP",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/totp",
-		Options:   opts,
+		Operation:     "Organizations.Members.DeleteTOTP",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/totp",
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -509,7 +525,7 @@ func (s *OrganizationsMembersService) DeleteTOTP(ctx context.Context, params *Or
 // Get gets a member of an organization by member_id or by email_address; give one of the two.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/member.
-func (s *OrganizationsMembersService) Get(ctx context.Context, params *OrganizationsMembersGetParams) (*OrganizationsMembersGetResponse, error) {
+func (s *OrganizationsMembersService) Get(ctx context.Context, params *OrganizationsMembersGetParams, opts ...stytch.Option) (*OrganizationsMembersGetResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersGetParams{}
 	}
@@ -529,6 +545,7 @@ func (s *OrganizationsMembersService) Get(ctx context.Context, params *Organizat
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/member",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -541,7 +558,7 @@ func (s *OrganizationsMembersService) Get(ctx context.Context, params *Organizat
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) GetConnectedApps(ctx context.Context, params *OrganizationsMembersGetConnectedAppsParams, opts ...stytch.RequestOption) (*OrganizationsMembersGetConnectedAppsResponse, error) {
+func (s *OrganizationsMembersService) GetConnectedApps(ctx context.Context, params *OrganizationsMembersGetConnectedAppsParams, opts ...stytch.Option) (*OrganizationsMembersGetConnectedAppsResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersGetConnectedAppsParams{}
 	}
@@ -553,10 +570,11 @@ func (s *OrganizationsMembersService) GetConnectedApps(ctx context.Context, para
 	}
 	var resp OrganizationsMembersGetConnectedAppsResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.GetConnectedApps",
-		Method:    http.MethodGet,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/connected_apps",
-		Options:   opts,
+		Operation:     "Organizations.Members.GetConnectedApps",
+		Method:        http.MethodGet,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/connected_apps",
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -568,7 +586,7 @@ func (s *OrganizationsMembersService) GetConnectedApps(ctx context.Context, para
 // entry per connection. Stytch refreshes access tokens itself when it holds a refresh token.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oidc_providers.
-func (s *OrganizationsMembersService) OIDCProviders(ctx context.Context, params *OrganizationsMembersOIDCProvidersParams) (*OrganizationsMembersOIDCProvidersResponse, error) {
+func (s *OrganizationsMembersService) OIDCProviders(ctx context.Context, params *OrganizationsMembersOIDCProvidersParams, opts ...stytch.Option) (*OrganizationsMembersOIDCProvidersResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersOIDCProvidersParams{}
 	}
@@ -588,6 +606,7 @@ func (s *OrganizationsMembersService) OIDCProviders(ctx context.Context, params 
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oidc_providers",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -601,7 +620,7 @@ func (s *OrganizationsMembersService) OIDCProviders(ctx context.Context, params 
 // It calls PUT /v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *OrganizationsMembersReactivateParams, opts ...stytch.RequestOption) (*OrganizationsMembersReactivateResponse, error) {
+func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *OrganizationsMembersReactivateParams, opts ...stytch.Option) (*OrganizationsMembersReactivateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersReactivateParams{}
 	}
@@ -613,11 +632,12 @@ func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *Or
 	}
 	var resp OrganizationsMembersReactivateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.Reactivate",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/reactivate",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.Reactivate",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/reactivate",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -631,17 +651,18 @@ func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *Or
 // It calls POST /v1/b2b/organizations/members/search.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) Search(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.RequestOption) (*OrganizationsMembersSearchResponse, error) {
+func (s *OrganizationsMembersService) Search(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.Option) (*OrganizationsMembersSearchResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersSearchParams{}
 	}
 	var resp OrganizationsMembersSearchResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.Search",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/organizations/members/search",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.Search",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/organizations/members/search",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -655,7 +676,7 @@ func (s *OrganizationsMembersService) Search(ctx context.Context, params *Organi
 // the loop receives it with a zero Member. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.RequestOption) iter.Seq2[Member, error] {
+func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.Option) iter.Seq2[Member, error] {
 	return func(yield func(Member, error) bool) {
 		var page OrganizationsMembersSearchParams
 		if params != nil {
@@ -696,7 +717,7 @@ func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *Org
 // It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/start_email_update.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, params *OrganizationsMembersStartEmailUpdateParams, opts ...stytch.RequestOption) (*OrganizationsMembersStartEmailUpdateResponse, error) {
+func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, params *OrganizationsMembersStartEmailUpdateParams, opts ...stytch.Option) (*OrganizationsMembersStartEmailUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersStartEmailUpdateParams{}
 	}
@@ -708,11 +729,12 @@ func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, para
 	}
 	var resp OrganizationsMembersStartEmailUpdateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.StartEmailUpdate",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/start_email_update",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.StartEmailUpdate",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/start_email_update",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -727,7 +749,7 @@ func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, para
 // It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/unlink_retired_email.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, params *OrganizationsMembersUnlinkRetiredEmailParams, opts ...stytch.RequestOption) (*OrganizationsMembersUnlinkRetiredEmailResponse, error) {
+func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, params *OrganizationsMembersUnlinkRetiredEmailParams, opts ...stytch.Option) (*OrganizationsMembersUnlinkRetiredEmailResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersUnlinkRetiredEmailParams{}
 	}
@@ -739,11 +761,12 @@ func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, pa
 	}
 	var resp OrganizationsMembersUnlinkRetiredEmailResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.UnlinkRetiredEmail",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/unlink_retired_email",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.UnlinkRetiredEmail",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/unlink_retired_email",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -757,7 +780,7 @@ func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, pa
 // It calls PUT /v1/b2b/organizations/{organization_id}/members/{member_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersService) Update(ctx context.Context, params *OrganizationsMembersUpdateParams, opts ...stytch.RequestOption) (*OrganizationsMembersUpdateResponse, error) {
+func (s *OrganizationsMembersService) Update(ctx context.Context, params *OrganizationsMembersUpdateParams, opts ...stytch.Option) (*OrganizationsMembersUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersUpdateParams{}
 	}
@@ -769,11 +792,12 @@ func (s *OrganizationsMembersService) Update(ctx context.Context, params *Organi
 	}
 	var resp OrganizationsMembersUpdateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.Update",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.Update",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -798,7 +822,7 @@ func newOrganizationsMembersConnectedAppsService(t *transport.Client) *Organizat
 // It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps/{connected_app_id}/revoke.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *OrganizationsMembersConnectedAppsService) Revoke(ctx context.Context, params *OrganizationsMembersConnectedAppsRevokeParams, opts ...stytch.RequestOption) (*OrganizationsMembersConnectedAppsRevokeResponse, error) {
+func (s *OrganizationsMembersConnectedAppsService) Revoke(ctx context.Context, params *OrganizationsMembersConnectedAppsRevokeParams, opts ...stytch.Option) (*OrganizationsMembersConnectedAppsRevokeResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersConnectedAppsRevokeParams{}
 	}
@@ -813,11 +837,12 @@ func (s *OrganizationsMembersConnectedAppsService) Revoke(ctx context.Context, p
 	}
 	var resp OrganizationsMembersConnectedAppsRevokeResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.ConnectedApps.Revoke",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID) + "/revoke",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Organizations.Members.ConnectedApps.Revoke",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID) + "/revoke",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -841,7 +866,7 @@ func newOrganizationsMembersOAuthProvidersService(t *transport.Client) *Organiza
 // access token itself when it holds a refresh token.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/github.
-func (s *OrganizationsMembersOAuthProvidersService) Github(ctx context.Context, params *OrganizationsMembersOAuthProvidersGithubParams) (*OrganizationsMembersOAuthProvidersGithubResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) Github(ctx context.Context, params *OrganizationsMembersOAuthProvidersGithubParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersGithubResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersOAuthProvidersGithubParams{}
 	}
@@ -861,6 +886,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Github(ctx context.Context, 
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/github",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -873,7 +899,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Github(ctx context.Context, 
 // Google does not issue a refresh token on every login.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/google.
-func (s *OrganizationsMembersOAuthProvidersService) Google(ctx context.Context, params *OrganizationsMembersOAuthProvidersGoogleParams) (*OrganizationsMembersOAuthProvidersGoogleResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) Google(ctx context.Context, params *OrganizationsMembersOAuthProvidersGoogleParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersGoogleResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersOAuthProvidersGoogleParams{}
 	}
@@ -893,6 +919,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Google(ctx context.Context, 
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/google",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -904,7 +931,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Google(ctx context.Context, 
 // the access token itself when it holds a refresh token.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/hubspot.
-func (s *OrganizationsMembersOAuthProvidersService) Hubspot(ctx context.Context, params *OrganizationsMembersOAuthProvidersHubspotParams) (*OrganizationsMembersOAuthProvidersHubspotResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) Hubspot(ctx context.Context, params *OrganizationsMembersOAuthProvidersHubspotParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersHubspotResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersOAuthProvidersHubspotParams{}
 	}
@@ -924,6 +951,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Hubspot(ctx context.Context,
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/hubspot",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -935,7 +963,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Hubspot(ctx context.Context,
 // refreshes the access token itself when it holds a refresh token.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/microsoft.
-func (s *OrganizationsMembersOAuthProvidersService) Microsoft(ctx context.Context, params *OrganizationsMembersOAuthProvidersMicrosoftParams) (*OrganizationsMembersOAuthProvidersMicrosoftResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) Microsoft(ctx context.Context, params *OrganizationsMembersOAuthProvidersMicrosoftParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersMicrosoftResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersOAuthProvidersMicrosoftParams{}
 	}
@@ -955,6 +983,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Microsoft(ctx context.Contex
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/microsoft",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -965,7 +994,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Microsoft(ctx context.Contex
 // Slack returns the user and bot tokens Stytch saved from a member's Slack OAuth logins.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/slack.
-func (s *OrganizationsMembersOAuthProvidersService) Slack(ctx context.Context, params *OrganizationsMembersOAuthProvidersSlackParams) (*OrganizationsMembersOAuthProvidersSlackResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) Slack(ctx context.Context, params *OrganizationsMembersOAuthProvidersSlackParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersSlackResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersOAuthProvidersSlackParams{}
 	}
@@ -980,6 +1009,7 @@ func (s *OrganizationsMembersOAuthProvidersService) Slack(ctx context.Context, p
 		Operation: "Organizations.Members.OAuthProviders.Slack",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/slack",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

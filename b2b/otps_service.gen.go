@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -50,7 +51,7 @@ func newOTPsEmailService(t *transport.Client) *OTPsEmailService {
 // needed, it returns an intermediate session token instead.
 //
 // It calls POST /v1/b2b/otps/email/authenticate.
-func (s *OTPsEmailService) Authenticate(ctx context.Context, params *OTPsEmailAuthenticateParams) (*OTPsEmailAuthenticateResponse, error) {
+func (s *OTPsEmailService) Authenticate(ctx context.Context, params *OTPsEmailAuthenticateParams, opts ...stytch.Option) (*OTPsEmailAuthenticateResponse, error) {
 	if params == nil {
 		params = &OTPsEmailAuthenticateParams{}
 	}
@@ -60,6 +61,7 @@ func (s *OTPsEmailService) Authenticate(ctx context.Context, params *OTPsEmailAu
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/otps/email/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -72,7 +74,7 @@ func (s *OTPsEmailService) Authenticate(ctx context.Context, params *OTPsEmailAu
 // ones.
 //
 // It calls POST /v1/b2b/otps/email/login_or_signup.
-func (s *OTPsEmailService) LoginOrSignup(ctx context.Context, params *OTPsEmailLoginOrSignupParams) (*OTPsEmailLoginOrSignupResponse, error) {
+func (s *OTPsEmailService) LoginOrSignup(ctx context.Context, params *OTPsEmailLoginOrSignupParams, opts ...stytch.Option) (*OTPsEmailLoginOrSignupResponse, error) {
 	if params == nil {
 		params = &OTPsEmailLoginOrSignupParams{}
 	}
@@ -82,6 +84,7 @@ func (s *OTPsEmailService) LoginOrSignup(ctx context.Context, params *OTPsEmailL
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/otps/email/login_or_signup",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -105,7 +108,7 @@ func newOTPsEmailDiscoveryService(t *transport.Client) *OTPsEmailDiscoveryServic
 // session token with the organizations the email address can enter.
 //
 // It calls POST /v1/b2b/otps/email/discovery/authenticate.
-func (s *OTPsEmailDiscoveryService) Authenticate(ctx context.Context, params *OTPsEmailDiscoveryAuthenticateParams) (*OTPsEmailDiscoveryAuthenticateResponse, error) {
+func (s *OTPsEmailDiscoveryService) Authenticate(ctx context.Context, params *OTPsEmailDiscoveryAuthenticateParams, opts ...stytch.Option) (*OTPsEmailDiscoveryAuthenticateResponse, error) {
 	if params == nil {
 		params = &OTPsEmailDiscoveryAuthenticateParams{}
 	}
@@ -115,6 +118,7 @@ func (s *OTPsEmailDiscoveryService) Authenticate(ctx context.Context, params *OT
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/otps/email/discovery/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -127,7 +131,7 @@ func (s *OTPsEmailDiscoveryService) Authenticate(ctx context.Context, params *OT
 // enter.
 //
 // It calls POST /v1/b2b/otps/email/discovery/send.
-func (s *OTPsEmailDiscoveryService) Send(ctx context.Context, params *OTPsEmailDiscoverySendParams) (*OTPsEmailDiscoverySendResponse, error) {
+func (s *OTPsEmailDiscoveryService) Send(ctx context.Context, params *OTPsEmailDiscoverySendParams, opts ...stytch.Option) (*OTPsEmailDiscoverySendResponse, error) {
 	if params == nil {
 		params = &OTPsEmailDiscoverySendParams{}
 	}
@@ -137,6 +141,7 @@ func (s *OTPsEmailDiscoveryService) Send(ctx context.Context, params *OTPsEmailD
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/otps/email/discovery/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -161,7 +166,7 @@ func newOTPsSMSService(t *transport.Client) *OTPsSMSService {
 // primary factor.
 //
 // It calls POST /v1/b2b/otps/sms/authenticate.
-func (s *OTPsSMSService) Authenticate(ctx context.Context, params *OTPsSMSAuthenticateParams) (*OTPsSMSAuthenticateResponse, error) {
+func (s *OTPsSMSService) Authenticate(ctx context.Context, params *OTPsSMSAuthenticateParams, opts ...stytch.Option) (*OTPsSMSAuthenticateResponse, error) {
 	if params == nil {
 		params = &OTPsSMSAuthenticateParams{}
 	}
@@ -171,6 +176,7 @@ func (s *OTPsSMSService) Authenticate(ctx context.Context, params *OTPsSMSAuthen
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/otps/sms/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -182,7 +188,7 @@ func (s *OTPsSMSService) Authenticate(ctx context.Context, params *OTPsSMSAuthen
 // enrolled with the number once the code is authenticated.
 //
 // It calls POST /v1/b2b/otps/sms/send.
-func (s *OTPsSMSService) Send(ctx context.Context, params *OTPsSMSSendParams) (*OTPsSMSSendResponse, error) {
+func (s *OTPsSMSService) Send(ctx context.Context, params *OTPsSMSSendParams, opts ...stytch.Option) (*OTPsSMSSendResponse, error) {
 	if params == nil {
 		params = &OTPsSMSSendParams{}
 	}
@@ -192,6 +198,7 @@ func (s *OTPsSMSService) Send(ctx context.Context, params *OTPsSMSSendParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/otps/sms/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func newPasswordsService(t *transport.Client) *PasswordsService {
 // a session; a password that must be reset is an error.
 //
 // It calls POST /v1/b2b/passwords/authenticate.
-func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAuthenticateParams) (*PasswordsAuthenticateResponse, error) {
+func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAuthenticateParams, opts ...stytch.Option) (*PasswordsAuthenticateResponse, error) {
 	if params == nil {
 		params = &PasswordsAuthenticateParams{}
 	}
@@ -53,6 +53,7 @@ func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAu
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAu
 // member if needed, and marks their email address verified. Limited to 100 requests per second.
 //
 // It calls POST /v1/b2b/passwords/migrate.
-func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrateParams) (*PasswordsMigrateResponse, error) {
+func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrateParams, opts ...stytch.Option) (*PasswordsMigrateResponse, error) {
 	if params == nil {
 		params = &PasswordsMigrateParams{}
 	}
@@ -74,6 +75,7 @@ func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrate
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/migrate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -85,7 +87,7 @@ func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrate
 // address, against known breaches, and returns feedback for improving it. It changes nothing.
 //
 // It calls POST /v1/b2b/passwords/strength_check.
-func (s *PasswordsService) StrengthCheck(ctx context.Context, params *PasswordsStrengthCheckParams) (*PasswordsStrengthCheckResponse, error) {
+func (s *PasswordsService) StrengthCheck(ctx context.Context, params *PasswordsStrengthCheckParams, opts ...stytch.Option) (*PasswordsStrengthCheckResponse, error) {
 	if params == nil {
 		params = &PasswordsStrengthCheckParams{}
 	}
@@ -95,6 +97,7 @@ func (s *PasswordsService) StrengthCheck(ctx context.Context, params *PasswordsS
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/strength_check",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -122,7 +125,7 @@ func newPasswordsDiscoveryService(t *transport.Client) *PasswordsDiscoveryServic
 // returns an intermediate session token with the organizations the email address can enter.
 //
 // It calls POST /v1/b2b/passwords/discovery/authenticate.
-func (s *PasswordsDiscoveryService) Authenticate(ctx context.Context, params *PasswordsDiscoveryAuthenticateParams) (*PasswordsDiscoveryAuthenticateResponse, error) {
+func (s *PasswordsDiscoveryService) Authenticate(ctx context.Context, params *PasswordsDiscoveryAuthenticateParams, opts ...stytch.Option) (*PasswordsDiscoveryAuthenticateResponse, error) {
 	if params == nil {
 		params = &PasswordsDiscoveryAuthenticateParams{}
 	}
@@ -132,6 +135,7 @@ func (s *PasswordsDiscoveryService) Authenticate(ctx context.Context, params *Pa
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/discovery/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -156,7 +160,7 @@ func newPasswordsDiscoveryEmailService(t *transport.Client) *PasswordsDiscoveryE
 // token is single use.
 //
 // It calls POST /v1/b2b/passwords/discovery/email/reset.
-func (s *PasswordsDiscoveryEmailService) Reset(ctx context.Context, params *PasswordsDiscoveryEmailResetParams) (*PasswordsDiscoveryEmailResetResponse, error) {
+func (s *PasswordsDiscoveryEmailService) Reset(ctx context.Context, params *PasswordsDiscoveryEmailResetParams, opts ...stytch.Option) (*PasswordsDiscoveryEmailResetResponse, error) {
 	if params == nil {
 		params = &PasswordsDiscoveryEmailResetParams{}
 	}
@@ -166,6 +170,7 @@ func (s *PasswordsDiscoveryEmailService) Reset(ctx context.Context, params *Pass
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/discovery/email/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -177,7 +182,7 @@ func (s *PasswordsDiscoveryEmailService) Reset(ctx context.Context, params *Pass
 // cross-organization passwords are enabled.
 //
 // It calls POST /v1/b2b/passwords/discovery/email/reset/start.
-func (s *PasswordsDiscoveryEmailService) ResetStart(ctx context.Context, params *PasswordsDiscoveryEmailResetStartParams) (*PasswordsDiscoveryEmailResetStartResponse, error) {
+func (s *PasswordsDiscoveryEmailService) ResetStart(ctx context.Context, params *PasswordsDiscoveryEmailResetStartParams, opts ...stytch.Option) (*PasswordsDiscoveryEmailResetStartResponse, error) {
 	if params == nil {
 		params = &PasswordsDiscoveryEmailResetStartParams{}
 	}
@@ -187,6 +192,7 @@ func (s *PasswordsDiscoveryEmailService) ResetStart(ctx context.Context, params 
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/discovery/email/reset/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -212,17 +218,18 @@ func newPasswordsEmailService(t *transport.Client) *PasswordsEmailService {
 // It calls POST /v1/b2b/passwords/email/require_reset.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *PasswordsEmailService) RequireReset(ctx context.Context, params *PasswordsEmailRequireResetParams, opts ...stytch.RequestOption) (*PasswordsEmailRequireResetResponse, error) {
+func (s *PasswordsEmailService) RequireReset(ctx context.Context, params *PasswordsEmailRequireResetParams, opts ...stytch.Option) (*PasswordsEmailRequireResetResponse, error) {
 	if params == nil {
 		params = &PasswordsEmailRequireResetParams{}
 	}
 	var resp PasswordsEmailRequireResetResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Passwords.Email.RequireReset",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/passwords/email/require_reset",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Passwords.Email.RequireReset",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/passwords/email/require_reset",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -235,7 +242,7 @@ func (s *PasswordsEmailService) RequireReset(ctx context.Context, params *Passwo
 // intermediate session token instead.
 //
 // It calls POST /v1/b2b/passwords/email/reset.
-func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmailResetParams) (*PasswordsEmailResetResponse, error) {
+func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmailResetParams, opts ...stytch.Option) (*PasswordsEmailResetResponse, error) {
 	if params == nil {
 		params = &PasswordsEmailResetParams{}
 	}
@@ -245,6 +252,7 @@ func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmai
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/email/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -256,7 +264,7 @@ func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmai
 // for completing the reset.
 //
 // It calls POST /v1/b2b/passwords/email/reset/start.
-func (s *PasswordsEmailService) ResetStart(ctx context.Context, params *PasswordsEmailResetStartParams) (*PasswordsEmailResetStartResponse, error) {
+func (s *PasswordsEmailService) ResetStart(ctx context.Context, params *PasswordsEmailResetStartParams, opts ...stytch.Option) (*PasswordsEmailResetStartResponse, error) {
 	if params == nil {
 		params = &PasswordsEmailResetStartParams{}
 	}
@@ -266,6 +274,7 @@ func (s *PasswordsEmailService) ResetStart(ctx context.Context, params *Password
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/email/reset/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -289,7 +298,7 @@ func newPasswordsExistingPasswordService(t *transport.Client) *PasswordsExisting
 // instead.
 //
 // It calls POST /v1/b2b/passwords/existing_password/reset.
-func (s *PasswordsExistingPasswordService) Reset(ctx context.Context, params *PasswordsExistingPasswordResetParams) (*PasswordsExistingPasswordResetResponse, error) {
+func (s *PasswordsExistingPasswordService) Reset(ctx context.Context, params *PasswordsExistingPasswordResetParams, opts ...stytch.Option) (*PasswordsExistingPasswordResetResponse, error) {
 	if params == nil {
 		params = &PasswordsExistingPasswordResetParams{}
 	}
@@ -299,6 +308,7 @@ func (s *PasswordsExistingPasswordService) Reset(ctx context.Context, params *Pa
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/existing_password/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -321,7 +331,7 @@ func newPasswordsSessionsService(t *transport.Client) *PasswordsSessionsService 
 // the last 5 minutes. The member's other sessions are revoked. Pass session_token or session_jwt.
 //
 // It calls POST /v1/b2b/passwords/session/reset.
-func (s *PasswordsSessionsService) Reset(ctx context.Context, params *PasswordsSessionsResetParams) (*PasswordsSessionsResetResponse, error) {
+func (s *PasswordsSessionsService) Reset(ctx context.Context, params *PasswordsSessionsResetParams, opts ...stytch.Option) (*PasswordsSessionsResetResponse, error) {
 	if params == nil {
 		params = &PasswordsSessionsResetParams{}
 	}
@@ -331,6 +341,7 @@ func (s *PasswordsSessionsService) Reset(ctx context.Context, params *PasswordsS
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/passwords/session/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -28,7 +29,7 @@ func newRBACService(t *transport.Client) *RBACService {
 // 5 minutes to check permissions locally.
 //
 // It calls GET /v1/b2b/rbac/policy.
-func (s *RBACService) Policy(ctx context.Context, params *RBACPolicyParams) (*RBACPolicyResponse, error) {
+func (s *RBACService) Policy(ctx context.Context, params *RBACPolicyParams, opts ...stytch.Option) (*RBACPolicyResponse, error) {
 	if params == nil {
 		params = &RBACPolicyParams{}
 	}
@@ -37,6 +38,7 @@ func (s *RBACService) Policy(ctx context.Context, params *RBACPolicyParams) (*RB
 		Operation: "RBAC.Policy",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/rbac/policy",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -59,7 +61,7 @@ func newRBACOrganizationsService(t *transport.Client) *RBACOrganizationsService 
 // Organization policies are in private beta.
 //
 // It calls GET /v1/b2b/rbac/organizations/{organization_id}.
-func (s *RBACOrganizationsService) GetOrgPolicy(ctx context.Context, params *RBACOrganizationsGetOrgPolicyParams) (*RBACOrganizationsGetOrgPolicyResponse, error) {
+func (s *RBACOrganizationsService) GetOrgPolicy(ctx context.Context, params *RBACOrganizationsGetOrgPolicyParams, opts ...stytch.Option) (*RBACOrganizationsGetOrgPolicyResponse, error) {
 	if params == nil {
 		params = &RBACOrganizationsGetOrgPolicyParams{}
 	}
@@ -71,6 +73,7 @@ func (s *RBACOrganizationsService) GetOrgPolicy(ctx context.Context, params *RBA
 		Operation: "RBAC.Organizations.GetOrgPolicy",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/rbac/organizations/" + transport.PathEscape(params.OrganizationID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -82,7 +85,7 @@ func (s *RBACOrganizationsService) GetOrgPolicy(ctx context.Context, params *RBA
 // replacing the ones it had. Organization policies are in private beta.
 //
 // It calls PUT /v1/b2b/rbac/organizations/{organization_id}.
-func (s *RBACOrganizationsService) SetOrgPolicy(ctx context.Context, params *RBACOrganizationsSetOrgPolicyParams) (*RBACOrganizationsSetOrgPolicyResponse, error) {
+func (s *RBACOrganizationsService) SetOrgPolicy(ctx context.Context, params *RBACOrganizationsSetOrgPolicyParams, opts ...stytch.Option) (*RBACOrganizationsSetOrgPolicyResponse, error) {
 	if params == nil {
 		params = &RBACOrganizationsSetOrgPolicyParams{}
 	}
@@ -95,6 +98,7 @@ func (s *RBACOrganizationsService) SetOrgPolicy(ctx context.Context, params *RBA
 		Method:    http.MethodPut,
 		Path:      "/v1/b2b/rbac/organizations/" + transport.PathEscape(params.OrganizationID),
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

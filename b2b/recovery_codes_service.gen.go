@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -24,7 +25,7 @@ func newRecoveryCodesService(t *transport.Client) *RecoveryCodesService {
 // Get returns a member's full set of active recovery codes.
 //
 // It calls GET /v1/b2b/recovery_codes/{organization_id}/{member_id}.
-func (s *RecoveryCodesService) Get(ctx context.Context, params *RecoveryCodesGetParams) (*RecoveryCodesGetResponse, error) {
+func (s *RecoveryCodesService) Get(ctx context.Context, params *RecoveryCodesGetParams, opts ...stytch.Option) (*RecoveryCodesGetResponse, error) {
 	if params == nil {
 		params = &RecoveryCodesGetParams{}
 	}
@@ -39,6 +40,7 @@ func (s *RecoveryCodesService) Get(ctx context.Context, params *RecoveryCodesGet
 		Operation: "RecoveryCodes.Get",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/recovery_codes/" + transport.PathEscape(params.OrganizationID) + "/" + transport.PathEscape(params.MemberID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -50,7 +52,7 @@ func (s *RecoveryCodesService) Get(ctx context.Context, params *RecoveryCodesGet
 // consuming the code, and returns a member session.
 //
 // It calls POST /v1/b2b/recovery_codes/recover.
-func (s *RecoveryCodesService) Recover(ctx context.Context, params *RecoveryCodesRecoverParams) (*RecoveryCodesRecoverResponse, error) {
+func (s *RecoveryCodesService) Recover(ctx context.Context, params *RecoveryCodesRecoverParams, opts ...stytch.Option) (*RecoveryCodesRecoverResponse, error) {
 	if params == nil {
 		params = &RecoveryCodesRecoverParams{}
 	}
@@ -60,6 +62,7 @@ func (s *RecoveryCodesService) Recover(ctx context.Context, params *RecoveryCode
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/recovery_codes/recover",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -70,7 +73,7 @@ func (s *RecoveryCodesService) Recover(ctx context.Context, params *RecoveryCode
 // Rotate replaces all of a member's recovery codes with a new set; the old codes stop working.
 //
 // It calls POST /v1/b2b/recovery_codes/rotate.
-func (s *RecoveryCodesService) Rotate(ctx context.Context, params *RecoveryCodesRotateParams) (*RecoveryCodesRotateResponse, error) {
+func (s *RecoveryCodesService) Rotate(ctx context.Context, params *RecoveryCodesRotateParams, opts ...stytch.Option) (*RecoveryCodesRotateResponse, error) {
 	if params == nil {
 		params = &RecoveryCodesRotateParams{}
 	}
@@ -80,6 +83,7 @@ func (s *RecoveryCodesService) Rotate(ctx context.Context, params *RecoveryCodes
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/recovery_codes/rotate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

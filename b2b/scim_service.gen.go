@@ -48,7 +48,7 @@ func newSCIMConnectionService(t *transport.Client) *SCIMConnectionService {
 // It calls POST /v1/b2b/scim/{organization_id}/connection.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) Create(ctx context.Context, params *SCIMConnectionCreateParams, opts ...stytch.RequestOption) (*SCIMConnectionCreateResponse, error) {
+func (s *SCIMConnectionService) Create(ctx context.Context, params *SCIMConnectionCreateParams, opts ...stytch.Option) (*SCIMConnectionCreateResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionCreateParams{}
 	}
@@ -57,11 +57,12 @@ func (s *SCIMConnectionService) Create(ctx context.Context, params *SCIMConnecti
 	}
 	var resp SCIMConnectionCreateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.Create",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection",
-		Body:      params,
-		Options:   opts,
+		Operation:     "SCIM.Connection.Create",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (s *SCIMConnectionService) Create(ctx context.Context, params *SCIMConnecti
 // It calls DELETE /v1/b2b/scim/{organization_id}/connection/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) Delete(ctx context.Context, params *SCIMConnectionDeleteParams, opts ...stytch.RequestOption) (*SCIMConnectionDeleteResponse, error) {
+func (s *SCIMConnectionService) Delete(ctx context.Context, params *SCIMConnectionDeleteParams, opts ...stytch.Option) (*SCIMConnectionDeleteResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionDeleteParams{}
 	}
@@ -86,10 +87,11 @@ func (s *SCIMConnectionService) Delete(ctx context.Context, params *SCIMConnecti
 	}
 	var resp SCIMConnectionDeleteResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.Delete",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID),
-		Options:   opts,
+		Operation:     "SCIM.Connection.Delete",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -103,7 +105,7 @@ func (s *SCIMConnectionService) Delete(ctx context.Context, params *SCIMConnecti
 // It calls GET /v1/b2b/scim/{organization_id}/connection.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) Get(ctx context.Context, params *SCIMConnectionGetParams, opts ...stytch.RequestOption) (*SCIMConnectionGetResponse, error) {
+func (s *SCIMConnectionService) Get(ctx context.Context, params *SCIMConnectionGetParams, opts ...stytch.Option) (*SCIMConnectionGetResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionGetParams{}
 	}
@@ -112,10 +114,11 @@ func (s *SCIMConnectionService) Get(ctx context.Context, params *SCIMConnectionG
 	}
 	var resp SCIMConnectionGetResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.Get",
-		Method:    http.MethodGet,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection",
-		Options:   opts,
+		Operation:     "SCIM.Connection.Get",
+		Method:        http.MethodGet,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection",
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -129,7 +132,7 @@ func (s *SCIMConnectionService) Get(ctx context.Context, params *SCIMConnectionG
 // It calls GET /v1/b2b/scim/{organization_id}/connection/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConnectionGetGroupsParams, opts ...stytch.RequestOption) (*SCIMConnectionGetGroupsResponse, error) {
+func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConnectionGetGroupsParams, opts ...stytch.Option) (*SCIMConnectionGetGroupsResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionGetGroupsParams{}
 	}
@@ -148,11 +151,12 @@ func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConne
 	}
 	var resp SCIMConnectionGetGroupsResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.GetGroups",
-		Method:    http.MethodGet,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID),
-		Query:     query,
-		Options:   opts,
+		Operation:     "SCIM.Connection.GetGroups",
+		Method:        http.MethodGet,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID),
+		Query:         query,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -166,7 +170,7 @@ func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConne
 // the loop receives it with a zero SCIMGroup. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *SCIMConnectionService) GetGroupsAll(ctx context.Context, params *SCIMConnectionGetGroupsParams, opts ...stytch.RequestOption) iter.Seq2[SCIMGroup, error] {
+func (s *SCIMConnectionService) GetGroupsAll(ctx context.Context, params *SCIMConnectionGetGroupsParams, opts ...stytch.Option) iter.Seq2[SCIMGroup, error] {
 	return func(yield func(SCIMGroup, error) bool) {
 		var page SCIMConnectionGetGroupsParams
 		if params != nil {
@@ -206,7 +210,7 @@ func (s *SCIMConnectionService) GetGroupsAll(ctx context.Context, params *SCIMCo
 // It calls POST /v1/b2b/scim/{organization_id}/connection/{connection_id}/rotate/cancel.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) RotateCancel(ctx context.Context, params *SCIMConnectionRotateCancelParams, opts ...stytch.RequestOption) (*SCIMConnectionRotateCancelResponse, error) {
+func (s *SCIMConnectionService) RotateCancel(ctx context.Context, params *SCIMConnectionRotateCancelParams, opts ...stytch.Option) (*SCIMConnectionRotateCancelResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionRotateCancelParams{}
 	}
@@ -218,11 +222,12 @@ func (s *SCIMConnectionService) RotateCancel(ctx context.Context, params *SCIMCo
 	}
 	var resp SCIMConnectionRotateCancelResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.RotateCancel",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID) + "/rotate/cancel",
-		Body:      params,
-		Options:   opts,
+		Operation:     "SCIM.Connection.RotateCancel",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID) + "/rotate/cancel",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -236,7 +241,7 @@ func (s *SCIMConnectionService) RotateCancel(ctx context.Context, params *SCIMCo
 // It calls POST /v1/b2b/scim/{organization_id}/connection/{connection_id}/rotate/complete.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) RotateComplete(ctx context.Context, params *SCIMConnectionRotateCompleteParams, opts ...stytch.RequestOption) (*SCIMConnectionRotateCompleteResponse, error) {
+func (s *SCIMConnectionService) RotateComplete(ctx context.Context, params *SCIMConnectionRotateCompleteParams, opts ...stytch.Option) (*SCIMConnectionRotateCompleteResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionRotateCompleteParams{}
 	}
@@ -248,11 +253,12 @@ func (s *SCIMConnectionService) RotateComplete(ctx context.Context, params *SCIM
 	}
 	var resp SCIMConnectionRotateCompleteResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.RotateComplete",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID) + "/rotate/complete",
-		Body:      params,
-		Options:   opts,
+		Operation:     "SCIM.Connection.RotateComplete",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID) + "/rotate/complete",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -266,7 +272,7 @@ func (s *SCIMConnectionService) RotateComplete(ctx context.Context, params *SCIM
 // It calls POST /v1/b2b/scim/{organization_id}/connection/{connection_id}/rotate/start.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) RotateStart(ctx context.Context, params *SCIMConnectionRotateStartParams, opts ...stytch.RequestOption) (*SCIMConnectionRotateStartResponse, error) {
+func (s *SCIMConnectionService) RotateStart(ctx context.Context, params *SCIMConnectionRotateStartParams, opts ...stytch.Option) (*SCIMConnectionRotateStartResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionRotateStartParams{}
 	}
@@ -278,11 +284,12 @@ func (s *SCIMConnectionService) RotateStart(ctx context.Context, params *SCIMCon
 	}
 	var resp SCIMConnectionRotateStartResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.RotateStart",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID) + "/rotate/start",
-		Body:      params,
-		Options:   opts,
+		Operation:     "SCIM.Connection.RotateStart",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID) + "/rotate/start",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -296,7 +303,7 @@ func (s *SCIMConnectionService) RotateStart(ctx context.Context, params *SCIMCon
 // It calls PUT /v1/b2b/scim/{organization_id}/connection/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SCIMConnectionService) Update(ctx context.Context, params *SCIMConnectionUpdateParams, opts ...stytch.RequestOption) (*SCIMConnectionUpdateResponse, error) {
+func (s *SCIMConnectionService) Update(ctx context.Context, params *SCIMConnectionUpdateParams, opts ...stytch.Option) (*SCIMConnectionUpdateResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionUpdateParams{}
 	}
@@ -308,11 +315,12 @@ func (s *SCIMConnectionService) Update(ctx context.Context, params *SCIMConnecti
 	}
 	var resp SCIMConnectionUpdateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SCIM.Connection.Update",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SCIM.Connection.Update",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/scim/" + transport.PathEscape(params.OrganizationID) + "/connection/" + transport.PathEscape(params.ConnectionID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

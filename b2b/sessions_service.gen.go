@@ -28,7 +28,7 @@ func newSessionsService(t *transport.Client) *SessionsService {
 // adds the token as a factor to that session instead.
 //
 // It calls POST /v1/b2b/sessions/attest.
-func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestParams) (*SessionsAttestResponse, error) {
+func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestParams, opts ...stytch.Option) (*SessionsAttestResponse, error) {
 	if params == nil {
 		params = &SessionsAttestParams{}
 	}
@@ -38,6 +38,7 @@ func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestPara
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/attest",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestPara
 // also checks a permission, failing with 403 if denied.
 //
 // It calls POST /v1/b2b/sessions/authenticate.
-func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuthenticateParams) (*SessionsAuthenticateResponse, error) {
+func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuthenticateParams, opts ...stytch.Option) (*SessionsAuthenticateResponse, error) {
 	if params == nil {
 		params = &SessionsAuthenticateParams{}
 	}
@@ -60,6 +61,7 @@ func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuth
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -72,7 +74,7 @@ func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuth
 // accept an invite but does not provision by email domain.
 //
 // It calls POST /v1/b2b/sessions/exchange.
-func (s *SessionsService) Exchange(ctx context.Context, params *SessionsExchangeParams) (*SessionsExchangeResponse, error) {
+func (s *SessionsService) Exchange(ctx context.Context, params *SessionsExchangeParams, opts ...stytch.Option) (*SessionsExchangeResponse, error) {
 	if params == nil {
 		params = &SessionsExchangeParams{}
 	}
@@ -82,6 +84,7 @@ func (s *SessionsService) Exchange(ctx context.Context, params *SessionsExchange
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/exchange",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -93,7 +96,7 @@ func (s *SessionsService) Exchange(ctx context.Context, params *SessionsExchange
 // issued for. The token must carry the full_access scope, which only first-party apps can get.
 //
 // It calls POST /v1/b2b/sessions/exchange_access_token.
-func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *SessionsExchangeAccessTokenParams) (*SessionsExchangeAccessTokenResponse, error) {
+func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *SessionsExchangeAccessTokenParams, opts ...stytch.Option) (*SessionsExchangeAccessTokenResponse, error) {
 	if params == nil {
 		params = &SessionsExchangeAccessTokenParams{}
 	}
@@ -103,6 +106,7 @@ func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *Sessi
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/exchange_access_token",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -113,7 +117,7 @@ func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *Sessi
 // Get lists the active sessions of a member.
 //
 // It calls GET /v1/b2b/sessions.
-func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*SessionsGetResponse, error) {
+func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams, opts ...stytch.Option) (*SessionsGetResponse, error) {
 	if params == nil {
 		params = &SessionsGetParams{}
 	}
@@ -132,6 +136,7 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/sessions",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -145,7 +150,7 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 // It calls GET /v1/b2b/sessions/jwks/{project_id}.
 // The endpoint is not authenticated with the project's secret, which is not
 // sent to it.
-func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams) (*SessionsGetJWKSResponse, error) {
+func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams, opts ...stytch.Option) (*SessionsGetJWKSResponse, error) {
 	if params == nil {
 		params = &SessionsGetJWKSParams{}
 	}
@@ -158,6 +163,7 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/sessions/jwks/" + transport.PathEscape(params.ProjectID),
 		Public:    true,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -170,7 +176,7 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 // organization's member with the email address returned; that member must already exist.
 //
 // It calls POST /v1/b2b/sessions/migrate.
-func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigrateParams) (*SessionsMigrateResponse, error) {
+func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigrateParams, opts ...stytch.Option) (*SessionsMigrateResponse, error) {
 	if params == nil {
 		params = &SessionsMigrateParams{}
 	}
@@ -180,6 +186,7 @@ func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigratePa
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sessions/migrate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -194,17 +201,18 @@ func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigratePa
 // It calls POST /v1/b2b/sessions/revoke.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams, opts ...stytch.RequestOption) (*SessionsRevokeResponse, error) {
+func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams, opts ...stytch.Option) (*SessionsRevokeResponse, error) {
 	if params == nil {
 		params = &SessionsRevokeParams{}
 	}
 	var resp SessionsRevokeResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Sessions.Revoke",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/sessions/revoke",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Sessions.Revoke",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/sessions/revoke",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

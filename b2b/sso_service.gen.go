@@ -41,7 +41,7 @@ func newSSOService(t *transport.Client) *SSOService {
 // returns an intermediate session token instead of a session.
 //
 // It calls POST /v1/b2b/sso/authenticate.
-func (s *SSOService) Authenticate(ctx context.Context, params *SSOAuthenticateParams) (*SSOAuthenticateResponse, error) {
+func (s *SSOService) Authenticate(ctx context.Context, params *SSOAuthenticateParams, opts ...stytch.Option) (*SSOAuthenticateResponse, error) {
 	if params == nil {
 		params = &SSOAuthenticateParams{}
 	}
@@ -51,6 +51,7 @@ func (s *SSOService) Authenticate(ctx context.Context, params *SSOAuthenticatePa
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/sso/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -63,7 +64,7 @@ func (s *SSOService) Authenticate(ctx context.Context, params *SSOAuthenticatePa
 // It calls DELETE /v1/b2b/sso/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOService) DeleteConnection(ctx context.Context, params *SSODeleteConnectionParams, opts ...stytch.RequestOption) (*SSODeleteConnectionResponse, error) {
+func (s *SSOService) DeleteConnection(ctx context.Context, params *SSODeleteConnectionParams, opts ...stytch.Option) (*SSODeleteConnectionResponse, error) {
 	if params == nil {
 		params = &SSODeleteConnectionParams{}
 	}
@@ -75,10 +76,11 @@ func (s *SSOService) DeleteConnection(ctx context.Context, params *SSODeleteConn
 	}
 	var resp SSODeleteConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.DeleteConnection",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/sso/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
-		Options:   opts,
+		Operation:     "SSO.DeleteConnection",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/sso/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -91,7 +93,7 @@ func (s *SSOService) DeleteConnection(ctx context.Context, params *SSODeleteConn
 // It calls GET /v1/b2b/sso/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOService) GetConnections(ctx context.Context, params *SSOGetConnectionsParams, opts ...stytch.RequestOption) (*SSOGetConnectionsResponse, error) {
+func (s *SSOService) GetConnections(ctx context.Context, params *SSOGetConnectionsParams, opts ...stytch.Option) (*SSOGetConnectionsResponse, error) {
 	if params == nil {
 		params = &SSOGetConnectionsParams{}
 	}
@@ -100,10 +102,11 @@ func (s *SSOService) GetConnections(ctx context.Context, params *SSOGetConnectio
 	}
 	var resp SSOGetConnectionsResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.GetConnections",
-		Method:    http.MethodGet,
-		Path:      "/v1/b2b/sso/" + transport.PathEscape(params.OrganizationID),
-		Options:   opts,
+		Operation:     "SSO.GetConnections",
+		Method:        http.MethodGet,
+		Path:          "/v1/b2b/sso/" + transport.PathEscape(params.OrganizationID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -129,7 +132,7 @@ func newSSOExternalService(t *transport.Client) *SSOExternalService {
 // It calls POST /v1/b2b/sso/external/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOExternalService) CreateConnection(ctx context.Context, params *SSOExternalCreateConnectionParams, opts ...stytch.RequestOption) (*SSOExternalCreateConnectionResponse, error) {
+func (s *SSOExternalService) CreateConnection(ctx context.Context, params *SSOExternalCreateConnectionParams, opts ...stytch.Option) (*SSOExternalCreateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOExternalCreateConnectionParams{}
 	}
@@ -138,11 +141,12 @@ func (s *SSOExternalService) CreateConnection(ctx context.Context, params *SSOEx
 	}
 	var resp SSOExternalCreateConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.External.CreateConnection",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/sso/external/" + transport.PathEscape(params.OrganizationID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.External.CreateConnection",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/sso/external/" + transport.PathEscape(params.OrganizationID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -156,7 +160,7 @@ func (s *SSOExternalService) CreateConnection(ctx context.Context, params *SSOEx
 // It calls PUT /v1/b2b/sso/external/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOExternalService) UpdateConnection(ctx context.Context, params *SSOExternalUpdateConnectionParams, opts ...stytch.RequestOption) (*SSOExternalUpdateConnectionResponse, error) {
+func (s *SSOExternalService) UpdateConnection(ctx context.Context, params *SSOExternalUpdateConnectionParams, opts ...stytch.Option) (*SSOExternalUpdateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOExternalUpdateConnectionParams{}
 	}
@@ -168,11 +172,12 @@ func (s *SSOExternalService) UpdateConnection(ctx context.Context, params *SSOEx
 	}
 	var resp SSOExternalUpdateConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.External.UpdateConnection",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/sso/external/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.External.UpdateConnection",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/sso/external/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -197,7 +202,7 @@ func newSSOOIDCService(t *transport.Client) *SSOOIDCService {
 // It calls POST /v1/b2b/sso/oidc/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOOIDCService) CreateConnection(ctx context.Context, params *SSOOIDCCreateConnectionParams, opts ...stytch.RequestOption) (*SSOOIDCCreateConnectionResponse, error) {
+func (s *SSOOIDCService) CreateConnection(ctx context.Context, params *SSOOIDCCreateConnectionParams, opts ...stytch.Option) (*SSOOIDCCreateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOOIDCCreateConnectionParams{}
 	}
@@ -206,11 +211,12 @@ func (s *SSOOIDCService) CreateConnection(ctx context.Context, params *SSOOIDCCr
 	}
 	var resp SSOOIDCCreateConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.OIDC.CreateConnection",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/sso/oidc/" + transport.PathEscape(params.OrganizationID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.OIDC.CreateConnection",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/sso/oidc/" + transport.PathEscape(params.OrganizationID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -225,7 +231,7 @@ func (s *SSOOIDCService) CreateConnection(ctx context.Context, params *SSOOIDCCr
 // It calls PUT /v1/b2b/sso/oidc/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOOIDCService) UpdateConnection(ctx context.Context, params *SSOOIDCUpdateConnectionParams, opts ...stytch.RequestOption) (*SSOOIDCUpdateConnectionResponse, error) {
+func (s *SSOOIDCService) UpdateConnection(ctx context.Context, params *SSOOIDCUpdateConnectionParams, opts ...stytch.Option) (*SSOOIDCUpdateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOOIDCUpdateConnectionParams{}
 	}
@@ -237,11 +243,12 @@ func (s *SSOOIDCService) UpdateConnection(ctx context.Context, params *SSOOIDCUp
 	}
 	var resp SSOOIDCUpdateConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.OIDC.UpdateConnection",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/sso/oidc/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.OIDC.UpdateConnection",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/sso/oidc/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -267,7 +274,7 @@ func newSSOSAMLService(t *transport.Client) *SSOSAMLService {
 // It calls POST /v1/b2b/sso/saml/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOSAMLService) CreateConnection(ctx context.Context, params *SSOSAMLCreateConnectionParams, opts ...stytch.RequestOption) (*SSOSAMLCreateConnectionResponse, error) {
+func (s *SSOSAMLService) CreateConnection(ctx context.Context, params *SSOSAMLCreateConnectionParams, opts ...stytch.Option) (*SSOSAMLCreateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOSAMLCreateConnectionParams{}
 	}
@@ -276,11 +283,12 @@ func (s *SSOSAMLService) CreateConnection(ctx context.Context, params *SSOSAMLCr
 	}
 	var resp SSOSAMLCreateConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.SAML.CreateConnection",
-		Method:    http.MethodPost,
-		Path:      "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.SAML.CreateConnection",
+		Method:        http.MethodPost,
+		Path:          "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -294,7 +302,7 @@ func (s *SSOSAMLService) CreateConnection(ctx context.Context, params *SSOSAMLCr
 // It calls DELETE /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/encryption_private_keys/{private_key_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOSAMLService) DeleteEncryptionPrivateKey(ctx context.Context, params *SSOSAMLDeleteEncryptionPrivateKeyParams, opts ...stytch.RequestOption) (*SSOSAMLDeleteEncryptionPrivateKeyResponse, error) {
+func (s *SSOSAMLService) DeleteEncryptionPrivateKey(ctx context.Context, params *SSOSAMLDeleteEncryptionPrivateKeyParams, opts ...stytch.Option) (*SSOSAMLDeleteEncryptionPrivateKeyResponse, error) {
 	if params == nil {
 		params = &SSOSAMLDeleteEncryptionPrivateKeyParams{}
 	}
@@ -309,10 +317,11 @@ func (s *SSOSAMLService) DeleteEncryptionPrivateKey(ctx context.Context, params 
 	}
 	var resp SSOSAMLDeleteEncryptionPrivateKeyResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.SAML.DeleteEncryptionPrivateKey",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID) + "/encryption_private_keys/" + transport.PathEscape(params.PrivateKeyID),
-		Options:   opts,
+		Operation:     "SSO.SAML.DeleteEncryptionPrivateKey",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID) + "/encryption_private_keys/" + transport.PathEscape(params.PrivateKeyID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -327,7 +336,7 @@ func (s *SSOSAMLService) DeleteEncryptionPrivateKey(ctx context.Context, params 
 // It calls DELETE /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/verification_certificates/{certificate_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOSAMLService) DeleteVerificationCertificate(ctx context.Context, params *SSOSAMLDeleteVerificationCertificateParams, opts ...stytch.RequestOption) (*SSOSAMLDeleteVerificationCertificateResponse, error) {
+func (s *SSOSAMLService) DeleteVerificationCertificate(ctx context.Context, params *SSOSAMLDeleteVerificationCertificateParams, opts ...stytch.Option) (*SSOSAMLDeleteVerificationCertificateResponse, error) {
 	if params == nil {
 		params = &SSOSAMLDeleteVerificationCertificateParams{}
 	}
@@ -342,10 +351,11 @@ func (s *SSOSAMLService) DeleteVerificationCertificate(ctx context.Context, para
 	}
 	var resp SSOSAMLDeleteVerificationCertificateResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.SAML.DeleteVerificationCertificate",
-		Method:    http.MethodDelete,
-		Path:      "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID) + "/verification_certificates/" + transport.PathEscape(params.CertificateID),
-		Options:   opts,
+		Operation:     "SSO.SAML.DeleteVerificationCertificate",
+		Method:        http.MethodDelete,
+		Path:          "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID) + "/verification_certificates/" + transport.PathEscape(params.CertificateID),
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -359,7 +369,7 @@ func (s *SSOSAMLService) DeleteVerificationCertificate(ctx context.Context, para
 // It calls PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/url.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOSAMLService) UpdateByURL(ctx context.Context, params *SSOSAMLUpdateByURLParams, opts ...stytch.RequestOption) (*SSOSAMLUpdateByURLResponse, error) {
+func (s *SSOSAMLService) UpdateByURL(ctx context.Context, params *SSOSAMLUpdateByURLParams, opts ...stytch.Option) (*SSOSAMLUpdateByURLResponse, error) {
 	if params == nil {
 		params = &SSOSAMLUpdateByURLParams{}
 	}
@@ -371,11 +381,12 @@ func (s *SSOSAMLService) UpdateByURL(ctx context.Context, params *SSOSAMLUpdateB
 	}
 	var resp SSOSAMLUpdateByURLResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.SAML.UpdateByURL",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID) + "/url",
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.SAML.UpdateByURL",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID) + "/url",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -390,7 +401,7 @@ func (s *SSOSAMLService) UpdateByURL(ctx context.Context, params *SSOSAMLUpdateB
 // It calls PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *SSOSAMLService) UpdateConnection(ctx context.Context, params *SSOSAMLUpdateConnectionParams, opts ...stytch.RequestOption) (*SSOSAMLUpdateConnectionResponse, error) {
+func (s *SSOSAMLService) UpdateConnection(ctx context.Context, params *SSOSAMLUpdateConnectionParams, opts ...stytch.Option) (*SSOSAMLUpdateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOSAMLUpdateConnectionParams{}
 	}
@@ -402,11 +413,12 @@ func (s *SSOSAMLService) UpdateConnection(ctx context.Context, params *SSOSAMLUp
 	}
 	var resp SSOSAMLUpdateConnectionResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "SSO.SAML.UpdateConnection",
-		Method:    http.MethodPut,
-		Path:      "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
-		Body:      params,
-		Options:   opts,
+		Operation:     "SSO.SAML.UpdateConnection",
+		Method:        http.MethodPut,
+		Path:          "/v1/b2b/sso/saml/" + transport.PathEscape(params.OrganizationID) + "/connections/" + transport.PathEscape(params.ConnectionID),
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

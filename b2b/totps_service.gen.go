@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -26,7 +27,7 @@ func newTOTPsService(t *transport.Client) *TOTPsService {
 // registration.
 //
 // It calls POST /v1/b2b/totp/authenticate.
-func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthenticateParams) (*TOTPsAuthenticateResponse, error) {
+func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthenticateParams, opts ...stytch.Option) (*TOTPsAuthenticateResponse, error) {
 	if params == nil {
 		params = &TOTPsAuthenticateParams{}
 	}
@@ -36,6 +37,7 @@ func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthentica
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/totp/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthentica
 // codes. The registration must be authenticated before it expires or the member has to start again.
 //
 // It calls POST /v1/b2b/totp.
-func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams) (*TOTPsCreateResponse, error) {
+func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams, opts ...stytch.Option) (*TOTPsCreateResponse, error) {
 	if params == nil {
 		params = &TOTPsCreateParams{}
 	}
@@ -57,6 +59,7 @@ func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/totp",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -68,7 +71,7 @@ func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams) (*
 // codes; Stytch creates recovery codes when none are given.
 //
 // It calls POST /v1/b2b/totp/migrate.
-func (s *TOTPsService) Migrate(ctx context.Context, params *TOTPsMigrateParams) (*TOTPsMigrateResponse, error) {
+func (s *TOTPsService) Migrate(ctx context.Context, params *TOTPsMigrateParams, opts ...stytch.Option) (*TOTPsMigrateResponse, error) {
 	if params == nil {
 		params = &TOTPsMigrateParams{}
 	}
@@ -78,6 +81,7 @@ func (s *TOTPsService) Migrate(ctx context.Context, params *TOTPsMigrateParams) 
 		Method:    http.MethodPost,
 		Path:      "/v1/b2b/totp/migrate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -46,7 +47,7 @@ func newConnectedAppClientsService(t *transport.Client) *ConnectedAppClientsServ
 // this response.
 //
 // It calls POST /v1/connected_apps/clients.
-func (s *ConnectedAppClientsService) Create(ctx context.Context, params *ConnectedAppClientsCreateParams) (*ConnectedAppClientsCreateResponse, error) {
+func (s *ConnectedAppClientsService) Create(ctx context.Context, params *ConnectedAppClientsCreateParams, opts ...stytch.Option) (*ConnectedAppClientsCreateResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsCreateParams{}
 	}
@@ -56,6 +57,7 @@ func (s *ConnectedAppClientsService) Create(ctx context.Context, params *Connect
 		Method:    http.MethodPost,
 		Path:      "/v1/connected_apps/clients",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -66,7 +68,7 @@ func (s *ConnectedAppClientsService) Create(ctx context.Context, params *Connect
 // Delete deletes a Connected App.
 //
 // It calls DELETE /v1/connected_apps/clients/{client_id}.
-func (s *ConnectedAppClientsService) Delete(ctx context.Context, params *ConnectedAppClientsDeleteParams) (*ConnectedAppClientsDeleteResponse, error) {
+func (s *ConnectedAppClientsService) Delete(ctx context.Context, params *ConnectedAppClientsDeleteParams, opts ...stytch.Option) (*ConnectedAppClientsDeleteResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsDeleteParams{}
 	}
@@ -78,6 +80,7 @@ func (s *ConnectedAppClientsService) Delete(ctx context.Context, params *Connect
 		Operation: "ConnectedApp.Clients.Delete",
 		Method:    http.MethodDelete,
 		Path:      "/v1/connected_apps/clients/" + transport.PathEscape(params.ClientID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -88,7 +91,7 @@ func (s *ConnectedAppClientsService) Delete(ctx context.Context, params *Connect
 // Get returns a Connected App by its client ID.
 //
 // It calls GET /v1/connected_apps/clients/{client_id}.
-func (s *ConnectedAppClientsService) Get(ctx context.Context, params *ConnectedAppClientsGetParams) (*ConnectedAppClientsGetResponse, error) {
+func (s *ConnectedAppClientsService) Get(ctx context.Context, params *ConnectedAppClientsGetParams, opts ...stytch.Option) (*ConnectedAppClientsGetResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsGetParams{}
 	}
@@ -100,6 +103,7 @@ func (s *ConnectedAppClientsService) Get(ctx context.Context, params *ConnectedA
 		Operation: "ConnectedApp.Clients.Get",
 		Method:    http.MethodGet,
 		Path:      "/v1/connected_apps/clients/" + transport.PathEscape(params.ClientID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -110,7 +114,7 @@ func (s *ConnectedAppClientsService) Get(ctx context.Context, params *ConnectedA
 // Search lists the project's Connected Apps, one page at a time.
 //
 // It calls POST /v1/connected_apps/clients/search.
-func (s *ConnectedAppClientsService) Search(ctx context.Context, params *ConnectedAppClientsSearchParams) (*ConnectedAppClientsSearchResponse, error) {
+func (s *ConnectedAppClientsService) Search(ctx context.Context, params *ConnectedAppClientsSearchParams, opts ...stytch.Option) (*ConnectedAppClientsSearchResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsSearchParams{}
 	}
@@ -120,6 +124,7 @@ func (s *ConnectedAppClientsService) Search(ctx context.Context, params *Connect
 		Method:    http.MethodPost,
 		Path:      "/v1/connected_apps/clients/search",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -133,7 +138,7 @@ func (s *ConnectedAppClientsService) Search(ctx context.Context, params *Connect
 // the loop receives it with a zero ConnectedApp. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *ConnectedAppClientsService) SearchAll(ctx context.Context, params *ConnectedAppClientsSearchParams) iter.Seq2[ConnectedApp, error] {
+func (s *ConnectedAppClientsService) SearchAll(ctx context.Context, params *ConnectedAppClientsSearchParams, opts ...stytch.Option) iter.Seq2[ConnectedApp, error] {
 	return func(yield func(ConnectedApp, error) bool) {
 		var page ConnectedAppClientsSearchParams
 		if params != nil {
@@ -144,7 +149,7 @@ func (s *ConnectedAppClientsService) SearchAll(ctx context.Context, params *Conn
 			pages.Seen(*page.Cursor)
 		}
 		for {
-			resp, err := s.Search(ctx, &page)
+			resp, err := s.Search(ctx, &page, opts...)
 			if err != nil {
 				yield(ConnectedApp{}, err)
 				return
@@ -171,7 +176,7 @@ func (s *ConnectedAppClientsService) SearchAll(ctx context.Context, params *Conn
 // client type cannot be changed.
 //
 // It calls PUT /v1/connected_apps/clients/{client_id}.
-func (s *ConnectedAppClientsService) Update(ctx context.Context, params *ConnectedAppClientsUpdateParams) (*ConnectedAppClientsUpdateResponse, error) {
+func (s *ConnectedAppClientsService) Update(ctx context.Context, params *ConnectedAppClientsUpdateParams, opts ...stytch.Option) (*ConnectedAppClientsUpdateResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsUpdateParams{}
 	}
@@ -184,6 +189,7 @@ func (s *ConnectedAppClientsService) Update(ctx context.Context, params *Connect
 		Method:    http.MethodPut,
 		Path:      "/v1/connected_apps/clients/" + transport.PathEscape(params.ClientID),
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -206,7 +212,7 @@ func newConnectedAppClientsSecretsService(t *transport.Client) *ConnectedAppClie
 // the old secret stops working. Call RotateStart first.
 //
 // It calls POST /v1/connected_apps/clients/{client_id}/secrets/rotate.
-func (s *ConnectedAppClientsSecretsService) Rotate(ctx context.Context, params *ConnectedAppClientsSecretsRotateParams) (*ConnectedAppClientsSecretsRotateResponse, error) {
+func (s *ConnectedAppClientsSecretsService) Rotate(ctx context.Context, params *ConnectedAppClientsSecretsRotateParams, opts ...stytch.Option) (*ConnectedAppClientsSecretsRotateResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsSecretsRotateParams{}
 	}
@@ -219,6 +225,7 @@ func (s *ConnectedAppClientsSecretsService) Rotate(ctx context.Context, params *
 		Method:    http.MethodPost,
 		Path:      "/v1/connected_apps/clients/" + transport.PathEscape(params.ClientID) + "/secrets/rotate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -230,7 +237,7 @@ func (s *ConnectedAppClientsSecretsService) Rotate(ctx context.Context, params *
 // current secret stays valid.
 //
 // It calls POST /v1/connected_apps/clients/{client_id}/secrets/rotate/cancel.
-func (s *ConnectedAppClientsSecretsService) RotateCancel(ctx context.Context, params *ConnectedAppClientsSecretsRotateCancelParams) (*ConnectedAppClientsSecretsRotateCancelResponse, error) {
+func (s *ConnectedAppClientsSecretsService) RotateCancel(ctx context.Context, params *ConnectedAppClientsSecretsRotateCancelParams, opts ...stytch.Option) (*ConnectedAppClientsSecretsRotateCancelResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsSecretsRotateCancelParams{}
 	}
@@ -243,6 +250,7 @@ func (s *ConnectedAppClientsSecretsService) RotateCancel(ctx context.Context, pa
 		Method:    http.MethodPost,
 		Path:      "/v1/connected_apps/clients/" + transport.PathEscape(params.ClientID) + "/secrets/rotate/cancel",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -255,7 +263,7 @@ func (s *ConnectedAppClientsSecretsService) RotateCancel(ctx context.Context, pa
 // RotateCancel.
 //
 // It calls POST /v1/connected_apps/clients/{client_id}/secrets/rotate/start.
-func (s *ConnectedAppClientsSecretsService) RotateStart(ctx context.Context, params *ConnectedAppClientsSecretsRotateStartParams) (*ConnectedAppClientsSecretsRotateStartResponse, error) {
+func (s *ConnectedAppClientsSecretsService) RotateStart(ctx context.Context, params *ConnectedAppClientsSecretsRotateStartParams, opts ...stytch.Option) (*ConnectedAppClientsSecretsRotateStartResponse, error) {
 	if params == nil {
 		params = &ConnectedAppClientsSecretsRotateStartParams{}
 	}
@@ -268,6 +276,7 @@ func (s *ConnectedAppClientsSecretsService) RotateStart(ctx context.Context, par
 		Method:    http.MethodPost,
 		Path:      "/v1/connected_apps/clients/" + transport.PathEscape(params.ClientID) + "/secrets/rotate/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

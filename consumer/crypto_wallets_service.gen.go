@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -25,7 +26,7 @@ func newCryptoWalletsService(t *transport.Client) *CryptoWalletsService {
 // from AuthenticateStart. With session_duration_minutes it also starts or extends a session.
 //
 // It calls POST /v1/crypto_wallets/authenticate.
-func (s *CryptoWalletsService) Authenticate(ctx context.Context, params *CryptoWalletsAuthenticateParams) (*CryptoWalletsAuthenticateResponse, error) {
+func (s *CryptoWalletsService) Authenticate(ctx context.Context, params *CryptoWalletsAuthenticateParams, opts ...stytch.Option) (*CryptoWalletsAuthenticateResponse, error) {
 	if params == nil {
 		params = &CryptoWalletsAuthenticateParams{}
 	}
@@ -35,6 +36,7 @@ func (s *CryptoWalletsService) Authenticate(ctx context.Context, params *CryptoW
 		Method:    http.MethodPost,
 		Path:      "/v1/crypto_wallets/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (s *CryptoWalletsService) Authenticate(ctx context.Context, params *CryptoW
 // to.
 //
 // It calls POST /v1/crypto_wallets/authenticate/start.
-func (s *CryptoWalletsService) AuthenticateStart(ctx context.Context, params *CryptoWalletsAuthenticateStartParams) (*CryptoWalletsAuthenticateStartResponse, error) {
+func (s *CryptoWalletsService) AuthenticateStart(ctx context.Context, params *CryptoWalletsAuthenticateStartParams, opts ...stytch.Option) (*CryptoWalletsAuthenticateStartResponse, error) {
 	if params == nil {
 		params = &CryptoWalletsAuthenticateStartParams{}
 	}
@@ -57,6 +59,7 @@ func (s *CryptoWalletsService) AuthenticateStart(ctx context.Context, params *Cr
 		Method:    http.MethodPost,
 		Path:      "/v1/crypto_wallets/authenticate/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -24,7 +25,7 @@ func newDebugService(t *transport.Client) *DebugService {
 // project ID and secret work.
 //
 // It calls GET /v1/debug/whoami.
-func (s *DebugService) Whoami(ctx context.Context, params *DebugWhoamiParams) (*DebugWhoamiResponse, error) {
+func (s *DebugService) Whoami(ctx context.Context, params *DebugWhoamiParams, opts ...stytch.Option) (*DebugWhoamiResponse, error) {
 	if params == nil {
 		params = &DebugWhoamiParams{}
 	}
@@ -33,6 +34,7 @@ func (s *DebugService) Whoami(ctx context.Context, params *DebugWhoamiParams) (*
 		Operation: "Debug.Whoami",
 		Method:    http.MethodGet,
 		Path:      "/v1/debug/whoami",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

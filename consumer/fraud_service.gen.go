@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -51,7 +52,7 @@ func newFraudEmailService(t *transport.Client) *FraudEmailService {
 // details about the address and its domain. This feature is in beta.
 //
 // It calls POST /v1/email/risk on the fraud API (stytch.WithFraudBaseURL).
-func (s *FraudEmailService) Risk(ctx context.Context, params *FraudEmailRiskParams) (*FraudEmailRiskResponse, error) {
+func (s *FraudEmailService) Risk(ctx context.Context, params *FraudEmailRiskParams, opts ...stytch.Option) (*FraudEmailRiskResponse, error) {
 	if params == nil {
 		params = &FraudEmailRiskParams{}
 	}
@@ -62,6 +63,7 @@ func (s *FraudEmailService) Risk(ctx context.Context, params *FraudEmailRiskPara
 		Path:      "/v1/email/risk",
 		Body:      params,
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -85,7 +87,7 @@ func newFraudFingerprintService(t *transport.Client) *FraudFingerprintService {
 // as BLOCK.
 //
 // It calls POST /v1/fingerprint/lookup on the fraud API (stytch.WithFraudBaseURL).
-func (s *FraudFingerprintService) Lookup(ctx context.Context, params *FraudFingerprintLookupParams) (*FraudFingerprintLookupResponse, error) {
+func (s *FraudFingerprintService) Lookup(ctx context.Context, params *FraudFingerprintLookupParams, opts ...stytch.Option) (*FraudFingerprintLookupResponse, error) {
 	if params == nil {
 		params = &FraudFingerprintLookupParams{}
 	}
@@ -96,6 +98,7 @@ func (s *FraudFingerprintService) Lookup(ctx context.Context, params *FraudFinge
 		Path:      "/v1/fingerprint/lookup",
 		Body:      params,
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -118,7 +121,7 @@ func newFraudRulesService(t *transport.Client) *FraudRulesService {
 // List lists the rules set for the project, one page at a time.
 //
 // It calls POST /v1/rules/list on the fraud API (stytch.WithFraudBaseURL).
-func (s *FraudRulesService) List(ctx context.Context, params *FraudRulesListParams) (*FraudRulesListResponse, error) {
+func (s *FraudRulesService) List(ctx context.Context, params *FraudRulesListParams, opts ...stytch.Option) (*FraudRulesListResponse, error) {
 	if params == nil {
 		params = &FraudRulesListParams{}
 	}
@@ -129,6 +132,7 @@ func (s *FraudRulesService) List(ctx context.Context, params *FraudRulesListPara
 		Path:      "/v1/rules/list",
 		Body:      params,
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -140,7 +144,7 @@ func (s *FraudRulesService) List(ctx context.Context, params *FraudRulesListPara
 // ID, fingerprint, CIDR block, ASN or country. Rules on shared fingerprints can affect many users.
 //
 // It calls POST /v1/rules/set on the fraud API (stytch.WithFraudBaseURL).
-func (s *FraudRulesService) Set(ctx context.Context, params *FraudRulesSetParams) (*FraudRulesSetResponse, error) {
+func (s *FraudRulesService) Set(ctx context.Context, params *FraudRulesSetParams, opts ...stytch.Option) (*FraudRulesSetResponse, error) {
 	if params == nil {
 		params = &FraudRulesSetParams{}
 	}
@@ -151,6 +155,7 @@ func (s *FraudRulesService) Set(ctx context.Context, params *FraudRulesSetParams
 		Path:      "/v1/rules/set",
 		Body:      params,
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -173,7 +178,7 @@ func newFraudVerdictReasonsService(t *transport.Client) *FraudVerdictReasonsServ
 // overrides you set.
 //
 // It calls POST /v1/verdict_reasons/list on the fraud API (stytch.WithFraudBaseURL).
-func (s *FraudVerdictReasonsService) List(ctx context.Context, params *FraudVerdictReasonsListParams) (*FraudVerdictReasonsListResponse, error) {
+func (s *FraudVerdictReasonsService) List(ctx context.Context, params *FraudVerdictReasonsListParams, opts ...stytch.Option) (*FraudVerdictReasonsListResponse, error) {
 	if params == nil {
 		params = &FraudVerdictReasonsListParams{}
 	}
@@ -184,6 +189,7 @@ func (s *FraudVerdictReasonsService) List(ctx context.Context, params *FraudVerd
 		Path:      "/v1/verdict_reasons/list",
 		Body:      params,
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -195,7 +201,7 @@ func (s *FraudVerdictReasonsService) List(ctx context.Context, params *FraudVerd
 // ALLOW instead of CHALLENGE for VIRTUAL_MACHINE. RULE_MATCH cannot be overridden.
 //
 // It calls POST /v1/verdict_reasons/override on the fraud API (stytch.WithFraudBaseURL).
-func (s *FraudVerdictReasonsService) Override(ctx context.Context, params *FraudVerdictReasonsOverrideParams) (*FraudVerdictReasonsOverrideResponse, error) {
+func (s *FraudVerdictReasonsService) Override(ctx context.Context, params *FraudVerdictReasonsOverrideParams, opts ...stytch.Option) (*FraudVerdictReasonsOverrideResponse, error) {
 	if params == nil {
 		params = &FraudVerdictReasonsOverrideParams{}
 	}
@@ -206,6 +212,7 @@ func (s *FraudVerdictReasonsService) Override(ctx context.Context, params *Fraud
 		Path:      "/v1/verdict_reasons/override",
 		Body:      params,
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

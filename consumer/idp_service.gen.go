@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -35,7 +36,7 @@ func newIDPService(t *transport.Client) *IDPService {
 // become a *stytch.Error.
 // The endpoint is not authenticated with the project's secret, which is not
 // sent to it.
-func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntrospectTokenNetworkParams) (*IDPIntrospectTokenNetworkResponse, error) {
+func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntrospectTokenNetworkParams, opts ...stytch.Option) (*IDPIntrospectTokenNetworkResponse, error) {
 	if params == nil {
 		params = &IDPIntrospectTokenNetworkParams{}
 	}
@@ -55,6 +56,7 @@ func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntr
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/oauth2/introspect",
 		Form:      form,
 		Public:    true,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -80,7 +82,7 @@ func newIDPOAuthService(t *transport.Client) *IDPOAuthService {
 // session_jwt.
 //
 // It calls POST /v1/idp/oauth/authorize.
-func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthorizeParams) (*IDPOAuthAuthorizeResponse, error) {
+func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthorizeParams, opts ...stytch.Option) (*IDPOAuthAuthorizeResponse, error) {
 	if params == nil {
 		params = &IDPOAuthAuthorizeParams{}
 	}
@@ -90,6 +92,7 @@ func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthori
 		Method:    http.MethodPost,
 		Path:      "/v1/idp/oauth/authorize",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -102,7 +105,7 @@ func (s *IDPOAuthService) Authorize(ctx context.Context, params *IDPOAuthAuthori
 // Identify the user by exactly one of user_id, session_token and session_jwt.
 //
 // It calls POST /v1/idp/oauth/authorize/start.
-func (s *IDPOAuthService) AuthorizeStart(ctx context.Context, params *IDPOAuthAuthorizeStartParams) (*IDPOAuthAuthorizeStartResponse, error) {
+func (s *IDPOAuthService) AuthorizeStart(ctx context.Context, params *IDPOAuthAuthorizeStartParams, opts ...stytch.Option) (*IDPOAuthAuthorizeStartResponse, error) {
 	if params == nil {
 		params = &IDPOAuthAuthorizeStartParams{}
 	}
@@ -112,6 +115,7 @@ func (s *IDPOAuthService) AuthorizeStart(ctx context.Context, params *IDPOAuthAu
 		Method:    http.MethodPost,
 		Path:      "/v1/idp/oauth/authorize/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

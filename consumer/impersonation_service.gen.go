@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -25,7 +26,7 @@ func newImpersonationService(t *transport.Client) *ImpersonationService {
 // impersonated user. The token must be unused and unexpired; the session cannot be extended.
 //
 // It calls POST /v1/impersonation/authenticate.
-func (s *ImpersonationService) Authenticate(ctx context.Context, params *ImpersonationAuthenticateParams) (*ImpersonationAuthenticateResponse, error) {
+func (s *ImpersonationService) Authenticate(ctx context.Context, params *ImpersonationAuthenticateParams, opts ...stytch.Option) (*ImpersonationAuthenticateResponse, error) {
 	if params == nil {
 		params = &ImpersonationAuthenticateParams{}
 	}
@@ -35,6 +36,7 @@ func (s *ImpersonationService) Authenticate(ctx context.Context, params *Imperso
 		Method:    http.MethodPost,
 		Path:      "/v1/impersonation/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -37,7 +38,7 @@ func newM2MService(t *transport.Client) *M2MService {
 // become a *stytch.Error.
 // The endpoint is not authenticated with the project's secret, which is not
 // sent to it.
-func (s *M2MService) token(ctx context.Context, params *M2MTokenParams) (*M2MTokenResponse, error) {
+func (s *M2MService) token(ctx context.Context, params *M2MTokenParams, opts ...stytch.Option) (*M2MTokenResponse, error) {
 	if params == nil {
 		params = &M2MTokenParams{}
 	}
@@ -55,6 +56,7 @@ func (s *M2MService) token(ctx context.Context, params *M2MTokenParams) (*M2MTok
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/oauth2/token",
 		Form:      form,
 		Public:    true,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -82,7 +84,7 @@ func newM2MClientsService(t *transport.Client) *M2MClientsService {
 // example to import existing clients. The secret is returned only in this response.
 //
 // It calls POST /v1/m2m/clients.
-func (s *M2MClientsService) Create(ctx context.Context, params *M2MClientsCreateParams) (*M2MClientsCreateResponse, error) {
+func (s *M2MClientsService) Create(ctx context.Context, params *M2MClientsCreateParams, opts ...stytch.Option) (*M2MClientsCreateResponse, error) {
 	if params == nil {
 		params = &M2MClientsCreateParams{}
 	}
@@ -92,6 +94,7 @@ func (s *M2MClientsService) Create(ctx context.Context, params *M2MClientsCreate
 		Method:    http.MethodPost,
 		Path:      "/v1/m2m/clients",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -102,7 +105,7 @@ func (s *M2MClientsService) Create(ctx context.Context, params *M2MClientsCreate
 // Delete deletes an M2M client; it can no longer get access tokens.
 //
 // It calls DELETE /v1/m2m/clients/{client_id}.
-func (s *M2MClientsService) Delete(ctx context.Context, params *M2MClientsDeleteParams) (*M2MClientsDeleteResponse, error) {
+func (s *M2MClientsService) Delete(ctx context.Context, params *M2MClientsDeleteParams, opts ...stytch.Option) (*M2MClientsDeleteResponse, error) {
 	if params == nil {
 		params = &M2MClientsDeleteParams{}
 	}
@@ -114,6 +117,7 @@ func (s *M2MClientsService) Delete(ctx context.Context, params *M2MClientsDelete
 		Operation: "M2M.Clients.Delete",
 		Method:    http.MethodDelete,
 		Path:      "/v1/m2m/clients/" + transport.PathEscape(params.ClientID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -124,7 +128,7 @@ func (s *M2MClientsService) Delete(ctx context.Context, params *M2MClientsDelete
 // Get gets an M2M client. Its secret is never returned, only the last four characters.
 //
 // It calls GET /v1/m2m/clients/{client_id}.
-func (s *M2MClientsService) Get(ctx context.Context, params *M2MClientsGetParams) (*M2MClientsGetResponse, error) {
+func (s *M2MClientsService) Get(ctx context.Context, params *M2MClientsGetParams, opts ...stytch.Option) (*M2MClientsGetResponse, error) {
 	if params == nil {
 		params = &M2MClientsGetParams{}
 	}
@@ -136,6 +140,7 @@ func (s *M2MClientsService) Get(ctx context.Context, params *M2MClientsGetParams
 		Operation: "M2M.Clients.Get",
 		Method:    http.MethodGet,
 		Path:      "/v1/m2m/clients/" + transport.PathEscape(params.ClientID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -146,7 +151,7 @@ func (s *M2MClientsService) Get(ctx context.Context, params *M2MClientsGetParams
 // Search searches the project's M2M clients, a page at a time, optionally filtered by a query.
 //
 // It calls POST /v1/m2m/clients/search.
-func (s *M2MClientsService) Search(ctx context.Context, params *M2MClientsSearchParams) (*M2MClientsSearchResponse, error) {
+func (s *M2MClientsService) Search(ctx context.Context, params *M2MClientsSearchParams, opts ...stytch.Option) (*M2MClientsSearchResponse, error) {
 	if params == nil {
 		params = &M2MClientsSearchParams{}
 	}
@@ -156,6 +161,7 @@ func (s *M2MClientsService) Search(ctx context.Context, params *M2MClientsSearch
 		Method:    http.MethodPost,
 		Path:      "/v1/m2m/clients/search",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -169,7 +175,7 @@ func (s *M2MClientsService) Search(ctx context.Context, params *M2MClientsSearch
 // the loop receives it with a zero M2MClient. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *M2MClientsService) SearchAll(ctx context.Context, params *M2MClientsSearchParams) iter.Seq2[M2MClient, error] {
+func (s *M2MClientsService) SearchAll(ctx context.Context, params *M2MClientsSearchParams, opts ...stytch.Option) iter.Seq2[M2MClient, error] {
 	return func(yield func(M2MClient, error) bool) {
 		var page M2MClientsSearchParams
 		if params != nil {
@@ -180,7 +186,7 @@ func (s *M2MClientsService) SearchAll(ctx context.Context, params *M2MClientsSea
 			pages.Seen(*page.Cursor)
 		}
 		for {
-			resp, err := s.Search(ctx, &page)
+			resp, err := s.Search(ctx, &page, opts...)
 			if err != nil {
 				yield(M2MClient{}, err)
 				return
@@ -207,7 +213,7 @@ func (s *M2MClientsService) SearchAll(ctx context.Context, params *M2MClientsSea
 // out are unchanged.
 //
 // It calls PUT /v1/m2m/clients/{client_id}.
-func (s *M2MClientsService) Update(ctx context.Context, params *M2MClientsUpdateParams) (*M2MClientsUpdateResponse, error) {
+func (s *M2MClientsService) Update(ctx context.Context, params *M2MClientsUpdateParams, opts ...stytch.Option) (*M2MClientsUpdateResponse, error) {
 	if params == nil {
 		params = &M2MClientsUpdateParams{}
 	}
@@ -220,6 +226,7 @@ func (s *M2MClientsService) Update(ctx context.Context, params *M2MClientsUpdate
 		Method:    http.MethodPut,
 		Path:      "/v1/m2m/clients/" + transport.PathEscape(params.ClientID),
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -242,7 +249,7 @@ func newM2MClientsSecretsService(t *transport.Client) *M2MClientsSecretsService 
 // stops working.
 //
 // It calls POST /v1/m2m/clients/{client_id}/secrets/rotate.
-func (s *M2MClientsSecretsService) Rotate(ctx context.Context, params *M2MClientsSecretsRotateParams) (*M2MClientsSecretsRotateResponse, error) {
+func (s *M2MClientsSecretsService) Rotate(ctx context.Context, params *M2MClientsSecretsRotateParams, opts ...stytch.Option) (*M2MClientsSecretsRotateResponse, error) {
 	if params == nil {
 		params = &M2MClientsSecretsRotateParams{}
 	}
@@ -255,6 +262,7 @@ func (s *M2MClientsSecretsService) Rotate(ctx context.Context, params *M2MClient
 		Method:    http.MethodPost,
 		Path:      "/v1/m2m/clients/" + transport.PathEscape(params.ClientID) + "/secrets/rotate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -266,7 +274,7 @@ func (s *M2MClientsSecretsService) Rotate(ctx context.Context, params *M2MClient
 // valid.
 //
 // It calls POST /v1/m2m/clients/{client_id}/secrets/rotate/cancel.
-func (s *M2MClientsSecretsService) RotateCancel(ctx context.Context, params *M2MClientsSecretsRotateCancelParams) (*M2MClientsSecretsRotateCancelResponse, error) {
+func (s *M2MClientsSecretsService) RotateCancel(ctx context.Context, params *M2MClientsSecretsRotateCancelParams, opts ...stytch.Option) (*M2MClientsSecretsRotateCancelResponse, error) {
 	if params == nil {
 		params = &M2MClientsSecretsRotateCancelParams{}
 	}
@@ -279,6 +287,7 @@ func (s *M2MClientsSecretsService) RotateCancel(ctx context.Context, params *M2M
 		Method:    http.MethodPost,
 		Path:      "/v1/m2m/clients/" + transport.PathEscape(params.ClientID) + "/secrets/rotate/cancel",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -290,7 +299,7 @@ func (s *M2MClientsSecretsService) RotateCancel(ctx context.Context, params *M2M
 // rotation is completed or cancelled, so callers can be switched over.
 //
 // It calls POST /v1/m2m/clients/{client_id}/secrets/rotate/start.
-func (s *M2MClientsSecretsService) RotateStart(ctx context.Context, params *M2MClientsSecretsRotateStartParams) (*M2MClientsSecretsRotateStartResponse, error) {
+func (s *M2MClientsSecretsService) RotateStart(ctx context.Context, params *M2MClientsSecretsRotateStartParams, opts ...stytch.Option) (*M2MClientsSecretsRotateStartResponse, error) {
 	if params == nil {
 		params = &M2MClientsSecretsRotateStartParams{}
 	}
@@ -303,6 +312,7 @@ func (s *M2MClientsSecretsService) RotateStart(ctx context.Context, params *M2MC
 		Method:    http.MethodPost,
 		Path:      "/v1/m2m/clients/" + transport.PathEscape(params.ClientID) + "/secrets/rotate/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -28,7 +29,7 @@ func newMagicLinksService(t *transport.Client) *MagicLinksService {
 // works once: a used or expired token, or a failed IP or user-agent match, is an error.
 //
 // It calls POST /v1/magic_links/authenticate.
-func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinksAuthenticateParams) (*MagicLinksAuthenticateResponse, error) {
+func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinksAuthenticateParams, opts ...stytch.Option) (*MagicLinksAuthenticateResponse, error) {
 	if params == nil {
 		params = &MagicLinksAuthenticateParams{}
 	}
@@ -38,6 +39,7 @@ func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinks
 		Method:    http.MethodPost,
 		Path:      "/v1/magic_links/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -49,7 +51,7 @@ func (s *MagicLinksService) Authenticate(ctx context.Context, params *MagicLinks
 // Authenticating it marks no email address or phone number as verified.
 //
 // It calls POST /v1/magic_links.
-func (s *MagicLinksService) Create(ctx context.Context, params *MagicLinksCreateParams) (*MagicLinksCreateResponse, error) {
+func (s *MagicLinksService) Create(ctx context.Context, params *MagicLinksCreateParams, opts ...stytch.Option) (*MagicLinksCreateResponse, error) {
 	if params == nil {
 		params = &MagicLinksCreateParams{}
 	}
@@ -59,6 +61,7 @@ func (s *MagicLinksService) Create(ctx context.Context, params *MagicLinksCreate
 		Method:    http.MethodPost,
 		Path:      "/v1/magic_links",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -81,7 +84,7 @@ func newMagicLinksEmailService(t *transport.Client) *MagicLinksEmailService {
 // they authenticate the link.
 //
 // It calls POST /v1/magic_links/email/invite.
-func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams) (*MagicLinksEmailInviteResponse, error) {
+func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams, opts ...stytch.Option) (*MagicLinksEmailInviteResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailInviteParams{}
 	}
@@ -91,6 +94,7 @@ func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksE
 		Method:    http.MethodPost,
 		Path:      "/v1/magic_links/email/invite",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -102,7 +106,7 @@ func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksE
 // user. A user is created when the address is unknown.
 //
 // It calls POST /v1/magic_links/email/login_or_create.
-func (s *MagicLinksEmailService) LoginOrCreate(ctx context.Context, params *MagicLinksEmailLoginOrCreateParams) (*MagicLinksEmailLoginOrCreateResponse, error) {
+func (s *MagicLinksEmailService) LoginOrCreate(ctx context.Context, params *MagicLinksEmailLoginOrCreateParams, opts ...stytch.Option) (*MagicLinksEmailLoginOrCreateResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailLoginOrCreateParams{}
 	}
@@ -112,6 +116,7 @@ func (s *MagicLinksEmailService) LoginOrCreate(ctx context.Context, params *Magi
 		Method:    http.MethodPost,
 		Path:      "/v1/magic_links/email/login_or_create",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -122,7 +127,7 @@ func (s *MagicLinksEmailService) LoginOrCreate(ctx context.Context, params *Magi
 // RevokeInvite cancels the pending invite sent to an email address.
 //
 // It calls POST /v1/magic_links/email/revoke_invite.
-func (s *MagicLinksEmailService) RevokeInvite(ctx context.Context, params *MagicLinksEmailRevokeInviteParams) (*MagicLinksEmailRevokeInviteResponse, error) {
+func (s *MagicLinksEmailService) RevokeInvite(ctx context.Context, params *MagicLinksEmailRevokeInviteParams, opts ...stytch.Option) (*MagicLinksEmailRevokeInviteResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailRevokeInviteParams{}
 	}
@@ -132,6 +137,7 @@ func (s *MagicLinksEmailService) RevokeInvite(ctx context.Context, params *Magic
 		Method:    http.MethodPost,
 		Path:      "/v1/magic_links/email/revoke_invite",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -143,7 +149,7 @@ func (s *MagicLinksEmailService) RevokeInvite(ctx context.Context, params *Magic
 // session, it instead adds the address to that user, to be verified through the link.
 //
 // It calls POST /v1/magic_links/email/send.
-func (s *MagicLinksEmailService) Send(ctx context.Context, params *MagicLinksEmailSendParams) (*MagicLinksEmailSendResponse, error) {
+func (s *MagicLinksEmailService) Send(ctx context.Context, params *MagicLinksEmailSendParams, opts ...stytch.Option) (*MagicLinksEmailSendResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailSendParams{}
 	}
@@ -153,6 +159,7 @@ func (s *MagicLinksEmailService) Send(ctx context.Context, params *MagicLinksEma
 		Method:    http.MethodPost,
 		Path:      "/v1/magic_links/email/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -26,7 +27,7 @@ func newOAuthService(t *transport.Client) *OAuthService {
 // exactly one of user_id, session_token and session_jwt.
 //
 // It calls POST /v1/oauth/attach.
-func (s *OAuthService) Attach(ctx context.Context, params *OAuthAttachParams) (*OAuthAttachResponse, error) {
+func (s *OAuthService) Attach(ctx context.Context, params *OAuthAttachParams, opts ...stytch.Option) (*OAuthAttachResponse, error) {
 	if params == nil {
 		params = &OAuthAttachParams{}
 	}
@@ -36,6 +37,7 @@ func (s *OAuthService) Attach(ctx context.Context, params *OAuthAttachParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/oauth/attach",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -48,7 +50,7 @@ func (s *OAuthService) Attach(ctx context.Context, params *OAuthAttachParams) (*
 // extends a session.
 //
 // It calls POST /v1/oauth/authenticate.
-func (s *OAuthService) Authenticate(ctx context.Context, params *OAuthAuthenticateParams) (*OAuthAuthenticateResponse, error) {
+func (s *OAuthService) Authenticate(ctx context.Context, params *OAuthAuthenticateParams, opts ...stytch.Option) (*OAuthAuthenticateResponse, error) {
 	if params == nil {
 		params = &OAuthAuthenticateParams{}
 	}
@@ -58,6 +60,7 @@ func (s *OAuthService) Authenticate(ctx context.Context, params *OAuthAuthentica
 		Method:    http.MethodPost,
 		Path:      "/v1/oauth/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

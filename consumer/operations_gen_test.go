@@ -11,10 +11,7 @@ import (
 	"github.com/gostytch/stytch/internal/optest"
 )
 
-var (
-	_ url.Values           // not every surface has query parameters
-	_ stytch.RequestOption // nor per-call options
-)
+var _ url.Values // not every surface has query parameters
 
 // operationCases calls every operation once. Path parameters hold
 // characters that must be escaped; required fields are set and optional ones
@@ -30,8 +27,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Create(ctx, &ConnectedAppClientsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -44,8 +41,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Delete(ctx, &ConnectedAppClientsDeleteParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Delete(ctx, nil)
@@ -61,8 +58,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Get(ctx, &ConnectedAppClientsGetParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Get(ctx, nil)
@@ -78,8 +75,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Search(ctx, &ConnectedAppClientsSearchParams{}, opts...)
 		},
 	},
 	{
@@ -92,8 +89,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, &ConnectedAppClientsSecretsRotateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.Rotate(ctx, nil)
@@ -109,8 +106,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, &ConnectedAppClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateCancel(ctx, nil)
@@ -126,8 +123,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, &ConnectedAppClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Secrets.RotateStart(ctx, nil)
@@ -143,8 +140,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.ConnectedApp.Clients.Update(ctx, &ConnectedAppClientsUpdateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.ConnectedApp.Clients.Update(ctx, nil)
@@ -160,8 +157,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.CryptoWallets.Authenticate(ctx, &CryptoWalletsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.CryptoWallets.Authenticate(ctx, &CryptoWalletsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -174,8 +171,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.CryptoWallets.AuthenticateStart(ctx, &CryptoWalletsAuthenticateStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.CryptoWallets.AuthenticateStart(ctx, &CryptoWalletsAuthenticateStartParams{}, opts...)
 		},
 	},
 	{
@@ -188,8 +185,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Debug.Whoami(ctx, &DebugWhoamiParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Debug.Whoami(ctx, &DebugWhoamiParams{}, opts...)
 		},
 	},
 	{
@@ -202,8 +199,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Email.Risk(ctx, &FraudEmailRiskParams{}, opts...)
 		},
 	},
 	{
@@ -216,8 +213,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Fingerprint.Lookup(ctx, &FraudFingerprintLookupParams{}, opts...)
 		},
 	},
 	{
@@ -230,8 +227,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Rules.List(ctx, &FraudRulesListParams{}, opts...)
 		},
 	},
 	{
@@ -244,8 +241,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.Rules.Set(ctx, &FraudRulesSetParams{}, opts...)
 		},
 	},
 	{
@@ -258,8 +255,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.VerdictReasons.List(ctx, &FraudVerdictReasonsListParams{}, opts...)
 		},
 	},
 	{
@@ -272,8 +269,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Fraud.VerdictReasons.Override(ctx, &FraudVerdictReasonsOverrideParams{}, opts...)
 		},
 	},
 	{
@@ -286,8 +283,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.IntrospectTokenNetwork(ctx, &IDPIntrospectTokenNetworkParams{}, opts...)
 		},
 	},
 	{
@@ -300,8 +297,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.OAuth.Authorize(ctx, &IDPOAuthAuthorizeParams{}, opts...)
 		},
 	},
 	{
@@ -314,8 +311,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.OAuth.AuthorizeStart(ctx, &IDPOAuthAuthorizeStartParams{}, opts...)
 		},
 	},
 	{
@@ -328,8 +325,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Impersonation.Authenticate(ctx, &ImpersonationAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -342,8 +339,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Create(ctx, &M2MClientsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -356,8 +353,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Delete(ctx, &M2MClientsDeleteParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Delete(ctx, nil)
@@ -373,8 +370,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Get(ctx, &M2MClientsGetParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Get(ctx, nil)
@@ -390,8 +387,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Search(ctx, &M2MClientsSearchParams{}, opts...)
 		},
 	},
 	{
@@ -404,8 +401,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Secrets.Rotate(ctx, &M2MClientsSecretsRotateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.Rotate(ctx, nil)
@@ -421,8 +418,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Secrets.RotateCancel(ctx, &M2MClientsSecretsRotateCancelParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateCancel(ctx, nil)
@@ -438,8 +435,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Secrets.RotateStart(ctx, &M2MClientsSecretsRotateStartParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Secrets.RotateStart(ctx, nil)
@@ -455,8 +452,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"client_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Clients.Update(ctx, &M2MClientsUpdateParams{ClientID: "client_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.M2M.Clients.Update(ctx, nil)
@@ -472,8 +469,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.M2M.Token(ctx, &M2MTokenParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.M2M.Token(ctx, &M2MTokenParams{}, opts...)
 		},
 	},
 	{
@@ -486,8 +483,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Authenticate(ctx, &MagicLinksAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -500,8 +497,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Create(ctx, &MagicLinksCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Create(ctx, &MagicLinksCreateParams{}, opts...)
 		},
 	},
 	{
@@ -514,8 +511,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.Invite(ctx, &MagicLinksEmailInviteParams{}, opts...)
 		},
 	},
 	{
@@ -528,8 +525,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.LoginOrCreate(ctx, &MagicLinksEmailLoginOrCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.LoginOrCreate(ctx, &MagicLinksEmailLoginOrCreateParams{}, opts...)
 		},
 	},
 	{
@@ -542,8 +539,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.RevokeInvite(ctx, &MagicLinksEmailRevokeInviteParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.RevokeInvite(ctx, &MagicLinksEmailRevokeInviteParams{}, opts...)
 		},
 	},
 	{
@@ -556,8 +553,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.MagicLinks.Email.Send(ctx, &MagicLinksEmailSendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.MagicLinks.Email.Send(ctx, &MagicLinksEmailSendParams{}, opts...)
 		},
 	},
 	{
@@ -570,8 +567,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OAuth.Attach(ctx, &OAuthAttachParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OAuth.Attach(ctx, &OAuthAttachParams{}, opts...)
 		},
 	},
 	{
@@ -584,8 +581,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OAuth.Authenticate(ctx, &OAuthAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -598,8 +595,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Authenticate(ctx, &OTPsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Authenticate(ctx, &OTPsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -612,8 +609,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Email.LoginOrCreate(ctx, &OTPsEmailLoginOrCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Email.LoginOrCreate(ctx, &OTPsEmailLoginOrCreateParams{}, opts...)
 		},
 	},
 	{
@@ -626,8 +623,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.Email.Send(ctx, &OTPsEmailSendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.Email.Send(ctx, &OTPsEmailSendParams{}, opts...)
 		},
 	},
 	{
@@ -640,8 +637,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.SMS.LoginOrCreate(ctx, &OTPsSMSLoginOrCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.SMS.LoginOrCreate(ctx, &OTPsSMSLoginOrCreateParams{}, opts...)
 		},
 	},
 	{
@@ -654,8 +651,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.SMS.Send(ctx, &OTPsSMSSendParams{}, opts...)
 		},
 	},
 	{
@@ -668,8 +665,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.WhatsApp.LoginOrCreate(ctx, &OTPsWhatsAppLoginOrCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.WhatsApp.LoginOrCreate(ctx, &OTPsWhatsAppLoginOrCreateParams{}, opts...)
 		},
 	},
 	{
@@ -682,8 +679,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.OTPs.WhatsApp.Send(ctx, &OTPsWhatsAppSendParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.OTPs.WhatsApp.Send(ctx, &OTPsWhatsAppSendParams{}, opts...)
 		},
 	},
 	{
@@ -696,8 +693,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Authenticate(ctx, &PasswordsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -710,8 +707,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Create(ctx, &PasswordsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Create(ctx, &PasswordsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -724,8 +721,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Email.Reset(ctx, &PasswordsEmailResetParams{}, opts...)
 		},
 	},
 	{
@@ -738,8 +735,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Email.ResetStart(ctx, &PasswordsEmailResetStartParams{}, opts...)
 		},
 	},
 	{
@@ -752,8 +749,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.ExistingPassword.Reset(ctx, &PasswordsExistingPasswordResetParams{}, opts...)
 		},
 	},
 	{
@@ -766,8 +763,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Migrate(ctx, &PasswordsMigrateParams{}, opts...)
 		},
 	},
 	{
@@ -780,8 +777,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.Sessions.Reset(ctx, &PasswordsSessionsResetParams{}, opts...)
 		},
 	},
 	{
@@ -794,8 +791,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Passwords.StrengthCheck(ctx, &PasswordsStrengthCheckParams{}, opts...)
 		},
 	},
 	{
@@ -808,8 +805,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Project.Metrics(ctx, &ProjectMetricsParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Project.Metrics(ctx, &ProjectMetricsParams{}, opts...)
 		},
 	},
 	{
@@ -822,8 +819,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.RBAC.Policy(ctx, &RBACPolicyParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.RBAC.Policy(ctx, &RBACPolicyParams{}, opts...)
 		},
 	},
 	{
@@ -836,8 +833,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Attest(ctx, &SessionsAttestParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Attest(ctx, &SessionsAttestParams{}, opts...)
 		},
 	},
 	{
@@ -850,8 +847,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Authenticate(ctx, &SessionsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -864,8 +861,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.ExchangeAccessToken(ctx, &SessionsExchangeAccessTokenParams{}, opts...)
 		},
 	},
 	{
@@ -879,8 +876,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Get(ctx, &SessionsGetParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Get(ctx, &SessionsGetParams{UserID: "user_id/..?#%"}, opts...)
 		},
 	},
 	{
@@ -893,8 +890,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Sessions.GetJWKS(ctx, nil)
@@ -910,8 +907,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Migrate(ctx, &SessionsMigrateParams{}, opts...)
 		},
 	},
 	{
@@ -924,8 +921,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Sessions.Revoke(ctx, &SessionsRevokeParams{}, opts...)
 		},
 	},
 	{
@@ -938,8 +935,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.Authenticate(ctx, &TOTPsAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -952,8 +949,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.Create(ctx, &TOTPsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.Create(ctx, &TOTPsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -966,8 +963,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.Recover(ctx, &TOTPsRecoverParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.Recover(ctx, &TOTPsRecoverParams{}, opts...)
 		},
 	},
 	{
@@ -980,8 +977,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.TOTPs.RecoveryCodes(ctx, &TOTPsRecoveryCodesParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.TOTPs.RecoveryCodes(ctx, &TOTPsRecoveryCodesParams{}, opts...)
 		},
 	},
 	{
@@ -994,8 +991,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.ConnectedApps(ctx, &UsersConnectedAppsParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.ConnectedApps(ctx, &UsersConnectedAppsParams{UserID: "user_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.ConnectedApps(ctx, nil)
@@ -1011,8 +1008,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.Create(ctx, &UsersCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.Create(ctx, &UsersCreateParams{}, opts...)
 		},
 	},
 	{
@@ -1025,8 +1022,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.Delete(ctx, &UsersDeleteParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.Delete(ctx, &UsersDeleteParams{UserID: "user_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Delete(ctx, nil)
@@ -1042,8 +1039,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"biometric_registration_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteBiometricRegistration(ctx, &UsersDeleteBiometricRegistrationParams{BiometricRegistrationID: "biometric_registration_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteBiometricRegistration(ctx, &UsersDeleteBiometricRegistrationParams{BiometricRegistrationID: "biometric_registration_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteBiometricRegistration(ctx, nil)
@@ -1059,8 +1056,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"crypto_wallet_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteCryptoWallet(ctx, &UsersDeleteCryptoWalletParams{CryptoWalletID: "crypto_wallet_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteCryptoWallet(ctx, &UsersDeleteCryptoWalletParams{CryptoWalletID: "crypto_wallet_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteCryptoWallet(ctx, nil)
@@ -1076,8 +1073,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"email_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteEmail(ctx, &UsersDeleteEmailParams{EmailID: "email_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteEmail(ctx, &UsersDeleteEmailParams{EmailID: "email_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteEmail(ctx, nil)
@@ -1093,8 +1090,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteExternalID(ctx, &UsersDeleteExternalIDParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteExternalID(ctx, &UsersDeleteExternalIDParams{UserID: "user_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteExternalID(ctx, nil)
@@ -1110,8 +1107,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"oauth_user_registration_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteOAuthRegistration(ctx, &UsersDeleteOAuthRegistrationParams{OAuthUserRegistrationID: "oauth_user_registration_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteOAuthRegistration(ctx, &UsersDeleteOAuthRegistrationParams{OAuthUserRegistrationID: "oauth_user_registration_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteOAuthRegistration(ctx, nil)
@@ -1127,8 +1124,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"password_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeletePassword(ctx, &UsersDeletePasswordParams{PasswordID: "password_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeletePassword(ctx, &UsersDeletePasswordParams{PasswordID: "password_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeletePassword(ctx, nil)
@@ -1144,8 +1141,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"phone_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeletePhoneNumber(ctx, &UsersDeletePhoneNumberParams{PhoneID: "phone_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeletePhoneNumber(ctx, &UsersDeletePhoneNumberParams{PhoneID: "phone_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeletePhoneNumber(ctx, nil)
@@ -1161,8 +1158,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"totp_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteTOTP(ctx, &UsersDeleteTOTPParams{TOTPID: "totp_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteTOTP(ctx, &UsersDeleteTOTPParams{TOTPID: "totp_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteTOTP(ctx, nil)
@@ -1178,8 +1175,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"webauthn_registration_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.DeleteWebAuthnRegistration(ctx, &UsersDeleteWebAuthnRegistrationParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.DeleteWebAuthnRegistration(ctx, &UsersDeleteWebAuthnRegistrationParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.DeleteWebAuthnRegistration(ctx, nil)
@@ -1195,8 +1192,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.ExchangePrimaryFactor(ctx, &UsersExchangePrimaryFactorParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.ExchangePrimaryFactor(ctx, &UsersExchangePrimaryFactorParams{UserID: "user_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.ExchangePrimaryFactor(ctx, nil)
@@ -1212,8 +1209,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.Get(ctx, &UsersGetParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.Get(ctx, &UsersGetParams{UserID: "user_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Get(ctx, nil)
@@ -1229,8 +1226,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id", "connected_app_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.Revoke(ctx, &UsersRevokeParams{UserID: "user_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.Revoke(ctx, &UsersRevokeParams{UserID: "user_id/..?#%", ConnectedAppID: "connected_app_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Revoke(ctx, nil)
@@ -1246,8 +1243,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.Search(ctx, &UsersSearchParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.Search(ctx, &UsersSearchParams{}, opts...)
 		},
 	},
 	{
@@ -1260,8 +1257,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Users.Update(ctx, &UsersUpdateParams{UserID: "user_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Users.Update(ctx, &UsersUpdateParams{UserID: "user_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Users.Update(ctx, nil)
@@ -1277,8 +1274,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.WebAuthn.Authenticate(ctx, &WebAuthnAuthenticateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.WebAuthn.Authenticate(ctx, &WebAuthnAuthenticateParams{}, opts...)
 		},
 	},
 	{
@@ -1291,8 +1288,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.WebAuthn.AuthenticateStart(ctx, &WebAuthnAuthenticateStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.WebAuthn.AuthenticateStart(ctx, &WebAuthnAuthenticateStartParams{}, opts...)
 		},
 	},
 	{
@@ -1305,8 +1302,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"user_id", "domain"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.WebAuthn.ListCredentials(ctx, &WebAuthnListCredentialsParams{UserID: "user_id/..?#%", Domain: "domain/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.WebAuthn.ListCredentials(ctx, &WebAuthnListCredentialsParams{UserID: "user_id/..?#%", Domain: "domain/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.ListCredentials(ctx, nil)
@@ -1322,8 +1319,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.WebAuthn.Register(ctx, &WebAuthnRegisterParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.WebAuthn.Register(ctx, &WebAuthnRegisterParams{}, opts...)
 		},
 	},
 	{
@@ -1336,8 +1333,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.WebAuthn.RegisterStart(ctx, &WebAuthnRegisterStartParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.WebAuthn.RegisterStart(ctx, &WebAuthnRegisterStartParams{}, opts...)
 		},
 	},
 	{
@@ -1350,8 +1347,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"webauthn_registration_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.WebAuthn.Update(ctx, &WebAuthnUpdateParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.WebAuthn.Update(ctx, &WebAuthnUpdateParams{WebAuthnRegistrationID: "webauthn_registration_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.WebAuthn.Update(ctx, nil)

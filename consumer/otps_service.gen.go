@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -37,7 +38,7 @@ func newOTPsService(t *transport.Client) *OTPsService {
 // extends a session.
 //
 // It calls POST /v1/otps/authenticate.
-func (s *OTPsService) Authenticate(ctx context.Context, params *OTPsAuthenticateParams) (*OTPsAuthenticateResponse, error) {
+func (s *OTPsService) Authenticate(ctx context.Context, params *OTPsAuthenticateParams, opts ...stytch.Option) (*OTPsAuthenticateResponse, error) {
 	if params == nil {
 		params = &OTPsAuthenticateParams{}
 	}
@@ -47,6 +48,7 @@ func (s *OTPsService) Authenticate(ctx context.Context, params *OTPsAuthenticate
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -69,7 +71,7 @@ func newOTPsEmailService(t *transport.Client) *OTPsEmailService {
 // the returned email_id as method_id to Authenticate.
 //
 // It calls POST /v1/otps/email/login_or_create.
-func (s *OTPsEmailService) LoginOrCreate(ctx context.Context, params *OTPsEmailLoginOrCreateParams) (*OTPsEmailLoginOrCreateResponse, error) {
+func (s *OTPsEmailService) LoginOrCreate(ctx context.Context, params *OTPsEmailLoginOrCreateParams, opts ...stytch.Option) (*OTPsEmailLoginOrCreateResponse, error) {
 	if params == nil {
 		params = &OTPsEmailLoginOrCreateParams{}
 	}
@@ -79,6 +81,7 @@ func (s *OTPsEmailService) LoginOrCreate(ctx context.Context, params *OTPsEmailL
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/email/login_or_create",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -90,7 +93,7 @@ func (s *OTPsEmailService) LoginOrCreate(ctx context.Context, params *OTPsEmailL
 // Given a user_id or session, it instead adds the address, unverified, to that user.
 //
 // It calls POST /v1/otps/email/send.
-func (s *OTPsEmailService) Send(ctx context.Context, params *OTPsEmailSendParams) (*OTPsEmailSendResponse, error) {
+func (s *OTPsEmailService) Send(ctx context.Context, params *OTPsEmailSendParams, opts ...stytch.Option) (*OTPsEmailSendResponse, error) {
 	if params == nil {
 		params = &OTPsEmailSendParams{}
 	}
@@ -100,6 +103,7 @@ func (s *OTPsEmailService) Send(ctx context.Context, params *OTPsEmailSendParams
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/email/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -122,7 +126,7 @@ func newOTPsSMSService(t *transport.Client) *OTPsSMSService {
 // Pass the returned phone_id as method_id to Authenticate.
 //
 // It calls POST /v1/otps/sms/login_or_create.
-func (s *OTPsSMSService) LoginOrCreate(ctx context.Context, params *OTPsSMSLoginOrCreateParams) (*OTPsSMSLoginOrCreateResponse, error) {
+func (s *OTPsSMSService) LoginOrCreate(ctx context.Context, params *OTPsSMSLoginOrCreateParams, opts ...stytch.Option) (*OTPsSMSLoginOrCreateResponse, error) {
 	if params == nil {
 		params = &OTPsSMSLoginOrCreateParams{}
 	}
@@ -132,6 +136,7 @@ func (s *OTPsSMSService) LoginOrCreate(ctx context.Context, params *OTPsSMSLogin
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/sms/login_or_create",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -143,7 +148,7 @@ func (s *OTPsSMSService) LoginOrCreate(ctx context.Context, params *OTPsSMSLogin
 // Given a user_id or session, it instead adds the number, unverified, to that user.
 //
 // It calls POST /v1/otps/sms/send.
-func (s *OTPsSMSService) Send(ctx context.Context, params *OTPsSMSSendParams) (*OTPsSMSSendResponse, error) {
+func (s *OTPsSMSService) Send(ctx context.Context, params *OTPsSMSSendParams, opts ...stytch.Option) (*OTPsSMSSendResponse, error) {
 	if params == nil {
 		params = &OTPsSMSSendParams{}
 	}
@@ -153,6 +158,7 @@ func (s *OTPsSMSService) Send(ctx context.Context, params *OTPsSMSSendParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/sms/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -175,7 +181,7 @@ func newOTPsWhatsAppService(t *transport.Client) *OTPsWhatsAppService {
 // none exists. Pass the returned phone_id as method_id to Authenticate.
 //
 // It calls POST /v1/otps/whatsapp/login_or_create.
-func (s *OTPsWhatsAppService) LoginOrCreate(ctx context.Context, params *OTPsWhatsAppLoginOrCreateParams) (*OTPsWhatsAppLoginOrCreateResponse, error) {
+func (s *OTPsWhatsAppService) LoginOrCreate(ctx context.Context, params *OTPsWhatsAppLoginOrCreateParams, opts ...stytch.Option) (*OTPsWhatsAppLoginOrCreateResponse, error) {
 	if params == nil {
 		params = &OTPsWhatsAppLoginOrCreateParams{}
 	}
@@ -185,6 +191,7 @@ func (s *OTPsWhatsAppService) LoginOrCreate(ctx context.Context, params *OTPsWha
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/whatsapp/login_or_create",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -196,7 +203,7 @@ func (s *OTPsWhatsAppService) LoginOrCreate(ctx context.Context, params *OTPsWha
 // earlier code. Given a user_id or session, it instead adds the number, unverified, to that user.
 //
 // It calls POST /v1/otps/whatsapp/send.
-func (s *OTPsWhatsAppService) Send(ctx context.Context, params *OTPsWhatsAppSendParams) (*OTPsWhatsAppSendResponse, error) {
+func (s *OTPsWhatsAppService) Send(ctx context.Context, params *OTPsWhatsAppSendParams, opts ...stytch.Option) (*OTPsWhatsAppSendResponse, error) {
 	if params == nil {
 		params = &OTPsWhatsAppSendParams{}
 	}
@@ -206,6 +213,7 @@ func (s *OTPsWhatsAppService) Send(ctx context.Context, params *OTPsWhatsAppSend
 		Method:    http.MethodPost,
 		Path:      "/v1/otps/whatsapp/send",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -37,7 +38,7 @@ func newPasswordsService(t *transport.Client) *PasswordsService {
 // is correct.
 //
 // It calls POST /v1/passwords/authenticate.
-func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAuthenticateParams) (*PasswordsAuthenticateResponse, error) {
+func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAuthenticateParams, opts ...stytch.Option) (*PasswordsAuthenticateResponse, error) {
 	if params == nil {
 		params = &PasswordsAuthenticateParams{}
 	}
@@ -47,6 +48,7 @@ func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAu
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -59,7 +61,7 @@ func (s *PasswordsService) Authenticate(ctx context.Context, params *PasswordsAu
 // rejected.
 //
 // It calls POST /v1/passwords.
-func (s *PasswordsService) Create(ctx context.Context, params *PasswordsCreateParams) (*PasswordsCreateResponse, error) {
+func (s *PasswordsService) Create(ctx context.Context, params *PasswordsCreateParams, opts ...stytch.Option) (*PasswordsCreateResponse, error) {
 	if params == nil {
 		params = &PasswordsCreateParams{}
 	}
@@ -69,6 +71,7 @@ func (s *PasswordsService) Create(ctx context.Context, params *PasswordsCreatePa
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -80,7 +83,7 @@ func (s *PasswordsService) Create(ctx context.Context, params *PasswordsCreatePa
 // yet, creating the user when the address is unknown. Limited to 100 requests per second.
 //
 // It calls POST /v1/passwords/migrate.
-func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrateParams) (*PasswordsMigrateResponse, error) {
+func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrateParams, opts ...stytch.Option) (*PasswordsMigrateResponse, error) {
 	if params == nil {
 		params = &PasswordsMigrateParams{}
 	}
@@ -90,6 +93,7 @@ func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrate
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/migrate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -101,7 +105,7 @@ func (s *PasswordsService) Migrate(ctx context.Context, params *PasswordsMigrate
 // is given, against known data breaches. Nothing is stored.
 //
 // It calls POST /v1/passwords/strength_check.
-func (s *PasswordsService) StrengthCheck(ctx context.Context, params *PasswordsStrengthCheckParams) (*PasswordsStrengthCheckResponse, error) {
+func (s *PasswordsService) StrengthCheck(ctx context.Context, params *PasswordsStrengthCheckParams, opts ...stytch.Option) (*PasswordsStrengthCheckResponse, error) {
 	if params == nil {
 		params = &PasswordsStrengthCheckParams{}
 	}
@@ -111,6 +115,7 @@ func (s *PasswordsService) StrengthCheck(ctx context.Context, params *PasswordsS
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/strength_check",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -133,7 +138,7 @@ func newPasswordsEmailService(t *transport.Client) *PasswordsEmailService {
 // session. The user's existing sessions are revoked.
 //
 // It calls POST /v1/passwords/email/reset.
-func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmailResetParams) (*PasswordsEmailResetResponse, error) {
+func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmailResetParams, opts ...stytch.Option) (*PasswordsEmailResetResponse, error) {
 	if params == nil {
 		params = &PasswordsEmailResetParams{}
 	}
@@ -143,6 +148,7 @@ func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmai
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/email/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -154,7 +160,7 @@ func (s *PasswordsEmailService) Reset(ctx context.Context, params *PasswordsEmai
 // your reset page with a token to pass to Email.Reset.
 //
 // It calls POST /v1/passwords/email/reset/start.
-func (s *PasswordsEmailService) ResetStart(ctx context.Context, params *PasswordsEmailResetStartParams) (*PasswordsEmailResetStartResponse, error) {
+func (s *PasswordsEmailService) ResetStart(ctx context.Context, params *PasswordsEmailResetStartParams, opts ...stytch.Option) (*PasswordsEmailResetStartResponse, error) {
 	if params == nil {
 		params = &PasswordsEmailResetStartParams{}
 	}
@@ -164,6 +170,7 @@ func (s *PasswordsEmailService) ResetStart(ctx context.Context, params *Password
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/email/reset/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -186,7 +193,7 @@ func newPasswordsExistingPasswordService(t *transport.Client) *PasswordsExisting
 // session. The user's existing sessions are revoked.
 //
 // It calls POST /v1/passwords/existing_password/reset.
-func (s *PasswordsExistingPasswordService) Reset(ctx context.Context, params *PasswordsExistingPasswordResetParams) (*PasswordsExistingPasswordResetResponse, error) {
+func (s *PasswordsExistingPasswordService) Reset(ctx context.Context, params *PasswordsExistingPasswordResetParams, opts ...stytch.Option) (*PasswordsExistingPasswordResetResponse, error) {
 	if params == nil {
 		params = &PasswordsExistingPasswordResetParams{}
 	}
@@ -196,6 +203,7 @@ func (s *PasswordsExistingPasswordService) Reset(ctx context.Context, params *Pa
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/existing_password/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -219,7 +227,7 @@ func newPasswordsSessionsService(t *transport.Client) *PasswordsSessionsService 
 // revoked.
 //
 // It calls POST /v1/passwords/session/reset.
-func (s *PasswordsSessionsService) Reset(ctx context.Context, params *PasswordsSessionsResetParams) (*PasswordsSessionsResetResponse, error) {
+func (s *PasswordsSessionsService) Reset(ctx context.Context, params *PasswordsSessionsResetParams, opts ...stytch.Option) (*PasswordsSessionsResetResponse, error) {
 	if params == nil {
 		params = &PasswordsSessionsResetParams{}
 	}
@@ -229,6 +237,7 @@ func (s *PasswordsSessionsService) Reset(ctx context.Context, params *PasswordsS
 		Method:    http.MethodPost,
 		Path:      "/v1/passwords/session/reset",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -24,7 +25,7 @@ func newProjectService(t *transport.Client) *ProjectService {
 // clients.
 //
 // It calls GET /v1/projects/metrics.
-func (s *ProjectService) Metrics(ctx context.Context, params *ProjectMetricsParams) (*ProjectMetricsResponse, error) {
+func (s *ProjectService) Metrics(ctx context.Context, params *ProjectMetricsParams, opts ...stytch.Option) (*ProjectMetricsResponse, error) {
 	if params == nil {
 		params = &ProjectMetricsParams{}
 	}
@@ -33,6 +34,7 @@ func (s *ProjectService) Metrics(ctx context.Context, params *ProjectMetricsPara
 		Operation: "Project.Metrics",
 		Method:    http.MethodGet,
 		Path:      "/v1/projects/metrics",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -24,7 +25,7 @@ func newRBACService(t *transport.Client) *RBACService {
 // Dashboard. The SDK caches it for 5 minutes for local authorization checks.
 //
 // It calls GET /v1/rbac/policy.
-func (s *RBACService) Policy(ctx context.Context, params *RBACPolicyParams) (*RBACPolicyResponse, error) {
+func (s *RBACService) Policy(ctx context.Context, params *RBACPolicyParams, opts ...stytch.Option) (*RBACPolicyResponse, error) {
 	if params == nil {
 		params = &RBACPolicyParams{}
 	}
@@ -33,6 +34,7 @@ func (s *RBACService) Policy(ctx context.Context, params *RBACPolicyParams) (*RB
 		Operation: "RBAC.Policy",
 		Method:    http.MethodGet,
 		Path:      "/v1/rbac/policy",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -27,7 +28,7 @@ func newSessionsService(t *transport.Client) *SessionsService {
 // factor to that session instead.
 //
 // It calls POST /v1/sessions/attest.
-func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestParams) (*SessionsAttestResponse, error) {
+func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestParams, opts ...stytch.Option) (*SessionsAttestResponse, error) {
 	if params == nil {
 		params = &SessionsAttestParams{}
 	}
@@ -37,6 +38,7 @@ func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestPara
 		Method:    http.MethodPost,
 		Path:      "/v1/sessions/attest",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -48,7 +50,7 @@ func (s *SessionsService) Attest(ctx context.Context, params *SessionsAttestPara
 // extending the session or checking a permission. Give exactly one of the token and the JWT.
 //
 // It calls POST /v1/sessions/authenticate.
-func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuthenticateParams) (*SessionsAuthenticateResponse, error) {
+func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuthenticateParams, opts ...stytch.Option) (*SessionsAuthenticateResponse, error) {
 	if params == nil {
 		params = &SessionsAuthenticateParams{}
 	}
@@ -58,6 +60,7 @@ func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuth
 		Method:    http.MethodPost,
 		Path:      "/v1/sessions/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -69,7 +72,7 @@ func (s *SessionsService) Authenticate(ctx context.Context, params *SessionsAuth
 // issued to. The token must hold the full_access scope.
 //
 // It calls POST /v1/sessions/exchange_access_token.
-func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *SessionsExchangeAccessTokenParams) (*SessionsExchangeAccessTokenResponse, error) {
+func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *SessionsExchangeAccessTokenParams, opts ...stytch.Option) (*SessionsExchangeAccessTokenResponse, error) {
 	if params == nil {
 		params = &SessionsExchangeAccessTokenParams{}
 	}
@@ -79,6 +82,7 @@ func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *Sessi
 		Method:    http.MethodPost,
 		Path:      "/v1/sessions/exchange_access_token",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -89,7 +93,7 @@ func (s *SessionsService) ExchangeAccessToken(ctx context.Context, params *Sessi
 // Get lists a user's active sessions.
 //
 // It calls GET /v1/sessions.
-func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*SessionsGetResponse, error) {
+func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams, opts ...stytch.Option) (*SessionsGetResponse, error) {
 	if params == nil {
 		params = &SessionsGetParams{}
 	}
@@ -104,6 +108,7 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 		Method:    http.MethodGet,
 		Path:      "/v1/sessions",
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -117,7 +122,7 @@ func (s *SessionsService) Get(ctx context.Context, params *SessionsGetParams) (*
 // It calls GET /v1/sessions/jwks/{project_id}.
 // The endpoint is not authenticated with the project's secret, which is not
 // sent to it.
-func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams) (*SessionsGetJWKSResponse, error) {
+func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSParams, opts ...stytch.Option) (*SessionsGetJWKSResponse, error) {
 	if params == nil {
 		params = &SessionsGetJWKSParams{}
 	}
@@ -130,6 +135,7 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 		Method:    http.MethodGet,
 		Path:      "/v1/sessions/jwks/" + transport.PathEscape(params.ProjectID),
 		Public:    true,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -142,7 +148,7 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 // an existing user; create the user first.
 //
 // It calls POST /v1/sessions/migrate.
-func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigrateParams) (*SessionsMigrateResponse, error) {
+func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigrateParams, opts ...stytch.Option) (*SessionsMigrateResponse, error) {
 	if params == nil {
 		params = &SessionsMigrateParams{}
 	}
@@ -152,6 +158,7 @@ func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigratePa
 		Method:    http.MethodPost,
 		Path:      "/v1/sessions/migrate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -163,7 +170,7 @@ func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigratePa
 // its ID, a token or a JWT. JWTs already issued still pass local checks until they expire.
 //
 // It calls POST /v1/sessions/revoke.
-func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams) (*SessionsRevokeResponse, error) {
+func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams, opts ...stytch.Option) (*SessionsRevokeResponse, error) {
 	if params == nil {
 		params = &SessionsRevokeParams{}
 	}
@@ -173,6 +180,7 @@ func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokePara
 		Method:    http.MethodPost,
 		Path:      "/v1/sessions/revoke",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -25,7 +26,7 @@ func newTOTPsService(t *transport.Client) *TOTPsService {
 // also starts or extends a session.
 //
 // It calls POST /v1/totps/authenticate.
-func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthenticateParams) (*TOTPsAuthenticateResponse, error) {
+func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthenticateParams, opts ...stytch.Option) (*TOTPsAuthenticateResponse, error) {
 	if params == nil {
 		params = &TOTPsAuthenticateParams{}
 	}
@@ -35,6 +36,7 @@ func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthentica
 		Method:    http.MethodPost,
 		Path:      "/v1/totps/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -46,7 +48,7 @@ func (s *TOTPsService) Authenticate(ctx context.Context, params *TOTPsAuthentica
 // codes. It must be authenticated once before it expires to become usable.
 //
 // It calls POST /v1/totps.
-func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams) (*TOTPsCreateResponse, error) {
+func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams, opts ...stytch.Option) (*TOTPsCreateResponse, error) {
 	if params == nil {
 		params = &TOTPsCreateParams{}
 	}
@@ -56,6 +58,7 @@ func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/totps",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -68,7 +71,7 @@ func (s *TOTPsService) Create(ctx context.Context, params *TOTPsCreateParams) (*
 // session.
 //
 // It calls POST /v1/totps/recover.
-func (s *TOTPsService) Recover(ctx context.Context, params *TOTPsRecoverParams) (*TOTPsRecoverResponse, error) {
+func (s *TOTPsService) Recover(ctx context.Context, params *TOTPsRecoverParams, opts ...stytch.Option) (*TOTPsRecoverResponse, error) {
 	if params == nil {
 		params = &TOTPsRecoverParams{}
 	}
@@ -78,6 +81,7 @@ func (s *TOTPsService) Recover(ctx context.Context, params *TOTPsRecoverParams) 
 		Method:    http.MethodPost,
 		Path:      "/v1/totps/recover",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -88,7 +92,7 @@ func (s *TOTPsService) Recover(ctx context.Context, params *TOTPsRecoverParams) 
 // RecoveryCodes returns the recovery codes of every TOTP registration a user has.
 //
 // It calls POST /v1/totps/recovery_codes.
-func (s *TOTPsService) RecoveryCodes(ctx context.Context, params *TOTPsRecoveryCodesParams) (*TOTPsRecoveryCodesResponse, error) {
+func (s *TOTPsService) RecoveryCodes(ctx context.Context, params *TOTPsRecoveryCodesParams, opts ...stytch.Option) (*TOTPsRecoveryCodesResponse, error) {
 	if params == nil {
 		params = &TOTPsRecoveryCodesParams{}
 	}
@@ -98,6 +102,7 @@ func (s *TOTPsService) RecoveryCodes(ctx context.Context, params *TOTPsRecoveryC
 		Method:    http.MethodPost,
 		Path:      "/v1/totps/recovery_codes",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

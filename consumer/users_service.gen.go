@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -25,7 +26,7 @@ func newUsersService(t *transport.Client) *UsersService {
 // granted.
 //
 // It calls GET /v1/users/{user_id}/connected_apps.
-func (s *UsersService) ConnectedApps(ctx context.Context, params *UsersConnectedAppsParams) (*UsersConnectedAppsResponse, error) {
+func (s *UsersService) ConnectedApps(ctx context.Context, params *UsersConnectedAppsParams, opts ...stytch.Option) (*UsersConnectedAppsResponse, error) {
 	if params == nil {
 		params = &UsersConnectedAppsParams{}
 	}
@@ -37,6 +38,7 @@ func (s *UsersService) ConnectedApps(ctx context.Context, params *UsersConnected
 		Operation: "Users.ConnectedApps",
 		Method:    http.MethodGet,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/connected_apps",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (s *UsersService) ConnectedApps(ctx context.Context, params *UsersConnected
 // Create adds a user to your project. Give an email address, a phone number, or both.
 //
 // It calls POST /v1/users.
-func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams) (*UsersCreateResponse, error) {
+func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams, opts ...stytch.Option) (*UsersCreateResponse, error) {
 	if params == nil {
 		params = &UsersCreateParams{}
 	}
@@ -57,6 +59,7 @@ func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/users",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -67,7 +70,7 @@ func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams) (*
 // Delete deletes a user from your project. An unknown ID is a user_not_found error.
 //
 // It calls DELETE /v1/users/{user_id}.
-func (s *UsersService) Delete(ctx context.Context, params *UsersDeleteParams) (*UsersDeleteResponse, error) {
+func (s *UsersService) Delete(ctx context.Context, params *UsersDeleteParams, opts ...stytch.Option) (*UsersDeleteResponse, error) {
 	if params == nil {
 		params = &UsersDeleteParams{}
 	}
@@ -79,6 +82,7 @@ func (s *UsersService) Delete(ctx context.Context, params *UsersDeleteParams) (*
 		Operation: "Users.Delete",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -89,7 +93,7 @@ func (s *UsersService) Delete(ctx context.Context, params *UsersDeleteParams) (*
 // DeleteBiometricRegistration removes a mobile biometric registration from its user.
 //
 // It calls DELETE /v1/users/biometric_registrations/{biometric_registration_id}.
-func (s *UsersService) DeleteBiometricRegistration(ctx context.Context, params *UsersDeleteBiometricRegistrationParams) (*UsersDeleteBiometricRegistrationResponse, error) {
+func (s *UsersService) DeleteBiometricRegistration(ctx context.Context, params *UsersDeleteBiometricRegistrationParams, opts ...stytch.Option) (*UsersDeleteBiometricRegistrationResponse, error) {
 	if params == nil {
 		params = &UsersDeleteBiometricRegistrationParams{}
 	}
@@ -101,6 +105,7 @@ func (s *UsersService) DeleteBiometricRegistration(ctx context.Context, params *
 		Operation: "Users.DeleteBiometricRegistration",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/biometric_registrations/" + transport.PathEscape(params.BiometricRegistrationID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -111,7 +116,7 @@ func (s *UsersService) DeleteBiometricRegistration(ctx context.Context, params *
 // DeleteCryptoWallet removes a crypto wallet from its user.
 //
 // It calls DELETE /v1/users/crypto_wallets/{crypto_wallet_id}.
-func (s *UsersService) DeleteCryptoWallet(ctx context.Context, params *UsersDeleteCryptoWalletParams) (*UsersDeleteCryptoWalletResponse, error) {
+func (s *UsersService) DeleteCryptoWallet(ctx context.Context, params *UsersDeleteCryptoWalletParams, opts ...stytch.Option) (*UsersDeleteCryptoWalletResponse, error) {
 	if params == nil {
 		params = &UsersDeleteCryptoWalletParams{}
 	}
@@ -123,6 +128,7 @@ func (s *UsersService) DeleteCryptoWallet(ctx context.Context, params *UsersDele
 		Operation: "Users.DeleteCryptoWallet",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/crypto_wallets/" + transport.PathEscape(params.CryptoWalletID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -133,7 +139,7 @@ func (s *UsersService) DeleteCryptoWallet(ctx context.Context, params *UsersDele
 // DeleteEmail removes an email address from its user.
 //
 // It calls DELETE /v1/users/emails/{email_id}.
-func (s *UsersService) DeleteEmail(ctx context.Context, params *UsersDeleteEmailParams) (*UsersDeleteEmailResponse, error) {
+func (s *UsersService) DeleteEmail(ctx context.Context, params *UsersDeleteEmailParams, opts ...stytch.Option) (*UsersDeleteEmailResponse, error) {
 	if params == nil {
 		params = &UsersDeleteEmailParams{}
 	}
@@ -145,6 +151,7 @@ func (s *UsersService) DeleteEmail(ctx context.Context, params *UsersDeleteEmail
 		Operation: "Users.DeleteEmail",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/emails/" + transport.PathEscape(params.EmailID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -155,7 +162,7 @@ func (s *UsersService) DeleteEmail(ctx context.Context, params *UsersDeleteEmail
 // DeleteExternalID removes the external ID from a user; the user_id keeps working.
 //
 // It calls DELETE /v1/users/{user_id}/external_id.
-func (s *UsersService) DeleteExternalID(ctx context.Context, params *UsersDeleteExternalIDParams) (*UsersDeleteExternalIDResponse, error) {
+func (s *UsersService) DeleteExternalID(ctx context.Context, params *UsersDeleteExternalIDParams, opts ...stytch.Option) (*UsersDeleteExternalIDResponse, error) {
 	if params == nil {
 		params = &UsersDeleteExternalIDParams{}
 	}
@@ -167,6 +174,7 @@ func (s *UsersService) DeleteExternalID(ctx context.Context, params *UsersDelete
 		Operation: "Users.DeleteExternalID",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/external_id",
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -177,7 +185,7 @@ func (s *UsersService) DeleteExternalID(ctx context.Context, params *UsersDelete
 // DeleteOAuthRegistration removes an OAuth provider registration from its user.
 //
 // It calls DELETE /v1/users/oauth/{oauth_user_registration_id}.
-func (s *UsersService) DeleteOAuthRegistration(ctx context.Context, params *UsersDeleteOAuthRegistrationParams) (*UsersDeleteOAuthRegistrationResponse, error) {
+func (s *UsersService) DeleteOAuthRegistration(ctx context.Context, params *UsersDeleteOAuthRegistrationParams, opts ...stytch.Option) (*UsersDeleteOAuthRegistrationResponse, error) {
 	if params == nil {
 		params = &UsersDeleteOAuthRegistrationParams{}
 	}
@@ -189,6 +197,7 @@ func (s *UsersService) DeleteOAuthRegistration(ctx context.Context, params *User
 		Operation: "Users.DeleteOAuthRegistration",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/oauth/" + transport.PathEscape(params.OAuthUserRegistrationID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -199,7 +208,7 @@ func (s *UsersService) DeleteOAuthRegistration(ctx context.Context, params *User
 // DeletePassword removes a password from its user.
 //
 // It calls DELETE /v1/users/passwords/{password_id}.
-func (s *UsersService) DeletePassword(ctx context.Context, params *UsersDeletePasswordParams) (*UsersDeletePasswordResponse, error) {
+func (s *UsersService) DeletePassword(ctx context.Context, params *UsersDeletePasswordParams, opts ...stytch.Option) (*UsersDeletePasswordResponse, error) {
 	if params == nil {
 		params = &UsersDeletePasswordParams{}
 	}
@@ -211,6 +220,7 @@ func (s *UsersService) DeletePassword(ctx context.Context, params *UsersDeletePa
 		Operation: "Users.DeletePassword",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/passwords/" + transport.PathEscape(params.PasswordID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -221,7 +231,7 @@ func (s *UsersService) DeletePassword(ctx context.Context, params *UsersDeletePa
 // DeletePhoneNumber removes a phone number from its user.
 //
 // It calls DELETE /v1/users/phone_numbers/{phone_id}.
-func (s *UsersService) DeletePhoneNumber(ctx context.Context, params *UsersDeletePhoneNumberParams) (*UsersDeletePhoneNumberResponse, error) {
+func (s *UsersService) DeletePhoneNumber(ctx context.Context, params *UsersDeletePhoneNumberParams, opts ...stytch.Option) (*UsersDeletePhoneNumberResponse, error) {
 	if params == nil {
 		params = &UsersDeletePhoneNumberParams{}
 	}
@@ -233,6 +243,7 @@ func (s *UsersService) DeletePhoneNumber(ctx context.Context, params *UsersDelet
 		Operation: "Users.DeletePhoneNumber",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/phone_numbers/" + transport.PathEscape(params.PhoneID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -243,7 +254,7 @@ func (s *UsersService) DeletePhoneNumber(ctx context.Context, params *UsersDelet
 // DeleteTOTP removes a TOTP authenticator registration from its user.
 //
 // It calls DELETE /v1/users/totps/{totp_id}.
-func (s *UsersService) DeleteTOTP(ctx context.Context, params *UsersDeleteTOTPParams) (*UsersDeleteTOTPResponse, error) {
+func (s *UsersService) DeleteTOTP(ctx context.Context, params *UsersDeleteTOTPParams, opts ...stytch.Option) (*UsersDeleteTOTPResponse, error) {
 	if params == nil {
 		params = &UsersDeleteTOTPParams{}
 	}
@@ -255,6 +266,7 @@ func (s *UsersService) DeleteTOTP(ctx context.Context, params *UsersDeleteTOTPPa
 		Operation: "Users.DeleteTOTP",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/totps/" + transport.PathEscape(params.TOTPID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -265,7 +277,7 @@ func (s *UsersService) DeleteTOTP(ctx context.Context, params *UsersDeleteTOTPPa
 // DeleteWebAuthnRegistration removes a passkey or WebAuthn registration from its user.
 //
 // It calls DELETE /v1/users/webauthn_registrations/{webauthn_registration_id}.
-func (s *UsersService) DeleteWebAuthnRegistration(ctx context.Context, params *UsersDeleteWebAuthnRegistrationParams) (*UsersDeleteWebAuthnRegistrationResponse, error) {
+func (s *UsersService) DeleteWebAuthnRegistration(ctx context.Context, params *UsersDeleteWebAuthnRegistrationParams, opts ...stytch.Option) (*UsersDeleteWebAuthnRegistrationResponse, error) {
 	if params == nil {
 		params = &UsersDeleteWebAuthnRegistrationParams{}
 	}
@@ -277,6 +289,7 @@ func (s *UsersService) DeleteWebAuthnRegistration(ctx context.Context, params *U
 		Operation: "Users.DeleteWebAuthnRegistration",
 		Method:    http.MethodDelete,
 		Path:      "/v1/users/webauthn_registrations/" + transport.PathEscape(params.WebAuthnRegistrationID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -289,7 +302,7 @@ func (s *UsersService) DeleteWebAuthnRegistration(ctx context.Context, params *U
 // email_address or phone_number.
 //
 // It calls PUT /v1/users/{user_id}/exchange_primary_factor.
-func (s *UsersService) ExchangePrimaryFactor(ctx context.Context, params *UsersExchangePrimaryFactorParams) (*UsersExchangePrimaryFactorResponse, error) {
+func (s *UsersService) ExchangePrimaryFactor(ctx context.Context, params *UsersExchangePrimaryFactorParams, opts ...stytch.Option) (*UsersExchangePrimaryFactorResponse, error) {
 	if params == nil {
 		params = &UsersExchangePrimaryFactorParams{}
 	}
@@ -302,6 +315,7 @@ func (s *UsersService) ExchangePrimaryFactor(ctx context.Context, params *UsersE
 		Method:    http.MethodPut,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/exchange_primary_factor",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -312,7 +326,7 @@ func (s *UsersService) ExchangePrimaryFactor(ctx context.Context, params *UsersE
 // Get fetches a user by ID. An unknown ID is a user_not_found error.
 //
 // It calls GET /v1/users/{user_id}.
-func (s *UsersService) Get(ctx context.Context, params *UsersGetParams) (*UsersGetResponse, error) {
+func (s *UsersService) Get(ctx context.Context, params *UsersGetParams, opts ...stytch.Option) (*UsersGetResponse, error) {
 	if params == nil {
 		params = &UsersGetParams{}
 	}
@@ -324,6 +338,7 @@ func (s *UsersService) Get(ctx context.Context, params *UsersGetParams) (*UsersG
 		Operation: "Users.Get",
 		Method:    http.MethodGet,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -335,7 +350,7 @@ func (s *UsersService) Get(ctx context.Context, params *UsersGetParams) (*UsersG
 // user.
 //
 // It calls POST /v1/users/{user_id}/connected_apps/{connected_app_id}/revoke.
-func (s *UsersService) Revoke(ctx context.Context, params *UsersRevokeParams) (*UsersRevokeResponse, error) {
+func (s *UsersService) Revoke(ctx context.Context, params *UsersRevokeParams, opts ...stytch.Option) (*UsersRevokeResponse, error) {
 	if params == nil {
 		params = &UsersRevokeParams{}
 	}
@@ -351,6 +366,7 @@ func (s *UsersService) Revoke(ctx context.Context, params *UsersRevokeParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID) + "/connected_apps/" + transport.PathEscape(params.ConnectedAppID) + "/revoke",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -362,7 +378,7 @@ func (s *UsersService) Revoke(ctx context.Context, params *UsersRevokeParams) (*
 // returns every user.
 //
 // It calls POST /v1/users/search.
-func (s *UsersService) Search(ctx context.Context, params *UsersSearchParams) (*UsersSearchResponse, error) {
+func (s *UsersService) Search(ctx context.Context, params *UsersSearchParams, opts ...stytch.Option) (*UsersSearchResponse, error) {
 	if params == nil {
 		params = &UsersSearchParams{}
 	}
@@ -372,6 +388,7 @@ func (s *UsersService) Search(ctx context.Context, params *UsersSearchParams) (*
 		Method:    http.MethodPost,
 		Path:      "/v1/users/search",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -385,7 +402,7 @@ func (s *UsersService) Search(ctx context.Context, params *UsersSearchParams) (*
 // the loop receives it with a zero User. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams) iter.Seq2[User, error] {
+func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams, opts ...stytch.Option) iter.Seq2[User, error] {
 	return func(yield func(User, error) bool) {
 		var page UsersSearchParams
 		if params != nil {
@@ -396,7 +413,7 @@ func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams)
 			pages.Seen(*page.Cursor)
 		}
 		for {
-			resp, err := s.Search(ctx, &page)
+			resp, err := s.Search(ctx, &page, opts...)
 			if err != nil {
 				yield(User{}, err)
 				return
@@ -423,7 +440,7 @@ func (s *UsersService) SearchAll(ctx context.Context, params *UsersSearchParams)
 // number, send a code or link to it with the user's ID instead.
 //
 // It calls PUT /v1/users/{user_id}.
-func (s *UsersService) Update(ctx context.Context, params *UsersUpdateParams) (*UsersUpdateResponse, error) {
+func (s *UsersService) Update(ctx context.Context, params *UsersUpdateParams, opts ...stytch.Option) (*UsersUpdateResponse, error) {
 	if params == nil {
 		params = &UsersUpdateParams{}
 	}
@@ -436,6 +453,7 @@ func (s *UsersService) Update(ctx context.Context, params *UsersUpdateParams) (*
 		Method:    http.MethodPut,
 		Path:      "/v1/users/" + transport.PathEscape(params.UserID),
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

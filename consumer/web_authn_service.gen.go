@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -24,7 +25,7 @@ func newWebAuthnService(t *transport.Client) *WebAuthnService {
 // navigator.credentials.get() response and, when asked, starts or extends a session.
 //
 // It calls POST /v1/webauthn/authenticate.
-func (s *WebAuthnService) Authenticate(ctx context.Context, params *WebAuthnAuthenticateParams) (*WebAuthnAuthenticateResponse, error) {
+func (s *WebAuthnService) Authenticate(ctx context.Context, params *WebAuthnAuthenticateParams, opts ...stytch.Option) (*WebAuthnAuthenticateResponse, error) {
 	if params == nil {
 		params = &WebAuthnAuthenticateParams{}
 	}
@@ -34,6 +35,7 @@ func (s *WebAuthnService) Authenticate(ctx context.Context, params *WebAuthnAuth
 		Method:    http.MethodPost,
 		Path:      "/v1/webauthn/authenticate",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -45,7 +47,7 @@ func (s *WebAuthnService) Authenticate(ctx context.Context, params *WebAuthnAuth
 // the browser's navigator.credentials.get().
 //
 // It calls POST /v1/webauthn/authenticate/start.
-func (s *WebAuthnService) AuthenticateStart(ctx context.Context, params *WebAuthnAuthenticateStartParams) (*WebAuthnAuthenticateStartResponse, error) {
+func (s *WebAuthnService) AuthenticateStart(ctx context.Context, params *WebAuthnAuthenticateStartParams, opts ...stytch.Option) (*WebAuthnAuthenticateStartResponse, error) {
 	if params == nil {
 		params = &WebAuthnAuthenticateStartParams{}
 	}
@@ -55,6 +57,7 @@ func (s *WebAuthnService) AuthenticateStart(ctx context.Context, params *WebAuth
 		Method:    http.MethodPost,
 		Path:      "/v1/webauthn/authenticate/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -66,7 +69,7 @@ func (s *WebAuthnService) AuthenticateStart(ctx context.Context, params *WebAuth
 // on a domain.
 //
 // It calls GET /v1/webauthn/credentials/{user_id}/{domain}.
-func (s *WebAuthnService) ListCredentials(ctx context.Context, params *WebAuthnListCredentialsParams) (*WebAuthnListCredentialsResponse, error) {
+func (s *WebAuthnService) ListCredentials(ctx context.Context, params *WebAuthnListCredentialsParams, opts ...stytch.Option) (*WebAuthnListCredentialsResponse, error) {
 	if params == nil {
 		params = &WebAuthnListCredentialsParams{}
 	}
@@ -81,6 +84,7 @@ func (s *WebAuthnService) ListCredentials(ctx context.Context, params *WebAuthnL
 		Operation: "WebAuthn.ListCredentials",
 		Method:    http.MethodGet,
 		Path:      "/v1/webauthn/credentials/" + transport.PathEscape(params.UserID) + "/" + transport.PathEscape(params.Domain),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -92,7 +96,7 @@ func (s *WebAuthnService) ListCredentials(ctx context.Context, params *WebAuthnL
 // navigator.credentials.create() response and, when asked, starts or extends a session.
 //
 // It calls POST /v1/webauthn/register.
-func (s *WebAuthnService) Register(ctx context.Context, params *WebAuthnRegisterParams) (*WebAuthnRegisterResponse, error) {
+func (s *WebAuthnService) Register(ctx context.Context, params *WebAuthnRegisterParams, opts ...stytch.Option) (*WebAuthnRegisterResponse, error) {
 	if params == nil {
 		params = &WebAuthnRegisterParams{}
 	}
@@ -102,6 +106,7 @@ func (s *WebAuthnService) Register(ctx context.Context, params *WebAuthnRegister
 		Method:    http.MethodPost,
 		Path:      "/v1/webauthn/register",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -113,7 +118,7 @@ func (s *WebAuthnService) Register(ctx context.Context, params *WebAuthnRegister
 // to the browser's navigator.credentials.create().
 //
 // It calls POST /v1/webauthn/register/start.
-func (s *WebAuthnService) RegisterStart(ctx context.Context, params *WebAuthnRegisterStartParams) (*WebAuthnRegisterStartResponse, error) {
+func (s *WebAuthnService) RegisterStart(ctx context.Context, params *WebAuthnRegisterStartParams, opts ...stytch.Option) (*WebAuthnRegisterStartResponse, error) {
 	if params == nil {
 		params = &WebAuthnRegisterStartParams{}
 	}
@@ -123,6 +128,7 @@ func (s *WebAuthnService) RegisterStart(ctx context.Context, params *WebAuthnReg
 		Method:    http.MethodPost,
 		Path:      "/v1/webauthn/register/start",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -133,7 +139,7 @@ func (s *WebAuthnService) RegisterStart(ctx context.Context, params *WebAuthnReg
 // Update renames a passkey or WebAuthn registration.
 //
 // It calls PUT /v1/webauthn/{webauthn_registration_id}.
-func (s *WebAuthnService) Update(ctx context.Context, params *WebAuthnUpdateParams) (*WebAuthnUpdateResponse, error) {
+func (s *WebAuthnService) Update(ctx context.Context, params *WebAuthnUpdateParams, opts ...stytch.Option) (*WebAuthnUpdateResponse, error) {
 	if params == nil {
 		params = &WebAuthnUpdateParams{}
 	}
@@ -146,6 +152,7 @@ func (s *WebAuthnService) Update(ctx context.Context, params *WebAuthnUpdatePara
 		Method:    http.MethodPut,
 		Path:      "/v1/webauthn/" + transport.PathEscape(params.WebAuthnRegistrationID),
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

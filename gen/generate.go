@@ -110,11 +110,9 @@ func serviceImports(ops []*Operation) []string {
 	if len(ops) > 0 {
 		set["context"] = true
 		set["net/http"] = true
+		set["github.com/gostytch/stytch"] = true
 	}
 	for _, o := range ops {
-		if o.MemberSession {
-			set["github.com/gostytch/stytch"] = true
-		}
 		if o.Paginate != nil {
 			set["iter"] = true
 		}

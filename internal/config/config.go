@@ -22,7 +22,55 @@ const (
 // request may have reached the server.
 type RetryFunc func(method string, status int, err error, sent bool) bool
 
-// Config is the client-wide configuration assembled from options.
+// Settings is what options write: the client's configuration when they are
+// given to NewClient, and one call's when they are given to a method. An
+// option that cannot apply where it was given records an error instead of
+// being ignored.
+type Settings struct {
+	// PerCall is set while a method's options are applied.
+	PerCall bool
+	Config
+	Call   Call
+	Verify JWTCall
+	// Problem is the first option that could not be applied.
+	Problem *Problem
+}
+
+// Problem names an option that was refused, and why.
+type Problem struct {
+	Option string
+	Reason string
+}
+
+// Fail records that option cannot be applied; the first failure wins.
+func (s *Settings) Fail(option, reason string) {
+	if s.Problem == nil {
+		s.Problem = &Problem{Option: option, Reason: reason}
+	}
+}
+
+// ClientOnly records a failure when a client-wide option is given to one
+// call, and reports whether the option may go on.
+func (s *Settings) ClientOnly(option string) bool {
+	if s.PerCall {
+		s.Fail(option, "applies to a client (NewClient), not to one call")
+		return false
+	}
+	return true
+}
+
+// CallOnly records a failure when a per-call option is given to NewClient,
+// and reports whether the option may go on.
+func (s *Settings) CallOnly(option string) bool {
+	if !s.PerCall {
+		s.Fail(option, "applies to one call, not to a client; pass it to the method")
+		return false
+	}
+	return true
+}
+
+// Config is the client-wide configuration assembled from options. Timeout,
+// MaxRetries, ShouldRetry, UserAgent and Logger may be changed for one call.
 type Config struct {
 	// BaseURL, when set, replaces the test/live URL chosen from the project ID.
 	BaseURL string
@@ -42,6 +90,8 @@ type Config struct {
 	Middleware []func(http.RoundTripper) http.RoundTripper
 	// UserAgent is appended to the SDK's own User-Agent product token.
 	UserAgent string
+	// Header holds headers added to every request (WithHeader).
+	Header http.Header
 	// JWT configures local JWT verification.
 	JWT JWT
 }
@@ -67,6 +117,9 @@ type JWTCall struct {
 	Check *AuthorizationCheck
 	// Scopes, if set, must all be granted to an M2M token.
 	Scopes []string
+	// Set names the first option that wrote here, for the error a method
+	// that verifies no JWT gives.
+	Set string
 }
 
 // AuthorizationCheck is an RBAC check: may the subject do Action on
@@ -82,26 +135,13 @@ func Default() Config {
 	return Config{Timeout: DefaultTimeout, MaxRetries: DefaultMaxRetries}
 }
 
-// Call is what request options write for one call.
+// Call is what the options of one API call write beyond Config.
 type Call struct {
-	// Header holds headers to add to the request.
-	Header map[string]string
-	// Empty names a header an option was given an empty value for; the call
-	// fails before any I/O.
-	Empty string
-}
-
-// SetHeader records a header for the call; an empty value is remembered as
-// an error rather than sent or dropped.
-func (c *Call) SetHeader(name, value string) {
-	if value == "" {
-		if c.Empty == "" {
-			c.Empty = name
-		}
-		return
-	}
-	if c.Header == nil {
-		c.Header = map[string]string{}
-	}
-	c.Header[name] = value
+	// MemberSession is the member-session header and value to send, when
+	// the call acts as a member (WithMemberSession, WithMemberSessionJWT).
+	MemberSession, MemberSessionHeader string
+	// OnResponse, when set, hears about the response the call ended with
+	// (WithResponseInto): its status, headers, request ID, and how many
+	// attempts were made.
+	OnResponse func(status int, header http.Header, requestID string, attempts int)
 }

@@ -23,13 +23,13 @@ import (
 
 // Options applies a call's options.
 func Options(opts []stytch.JWTOption) config.JWTCall {
-	var call config.JWTCall
+	st := config.Settings{PerCall: true}
 	for _, o := range opts {
 		if o != nil {
-			o(&call)
+			o(&st)
 		}
 	}
-	return call
+	return st.Verify
 }
 
 type verifierKey struct{ jwksPath string }

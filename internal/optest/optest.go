@@ -55,7 +55,8 @@ type Case[C any] struct {
 	// Public reports an endpoint that takes no project credentials: the
 	// server must see no Authorization header.
 	Public bool
-	Call   func(context.Context, C) (any, error)
+	// Call makes the call with opts, as a user would pass them.
+	Call func(ctx context.Context, client C, opts ...stytch.Option) (any, error)
 	// CallEmpty calls with nil params; set for operations with path
 	// parameters, which must then fail before any I/O.
 	CallEmpty func(context.Context, C) (any, error)
@@ -67,7 +68,7 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 	t.Helper()
 	type seen struct {
 		method, path, auth, contentType string
-		memberSession                   string
+		memberSession, callHeader       string
 		query                           url.Values
 		body                            []byte
 	}
@@ -77,7 +78,7 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 		hits.Add(1)
 		body, _ := io.ReadAll(r.Body)
 		last.Store(&seen{r.Method, r.URL.EscapedPath(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"),
-			r.Header.Get("X-Stytch-Member-Session"), r.URL.Query(), body})
+			r.Header.Get("X-Stytch-Member-Session"), r.Header.Get("X-Optest-Call"), r.URL.Query(), body})
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"request_id":"request-id-test-1","status_code":200}`)
 	}))
@@ -89,11 +90,19 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 	for _, c := range cases {
 		t.Run(c.ID, func(t *testing.T) {
 			last.Store(nil)
-			resp, err := c.Call(context.Background(), client)
+			// Every method takes per-call options and honours them.
+			var meta stytch.Response
+			opts := []stytch.Option{stytch.WithHeader("X-Optest-Call", c.ID), stytch.WithResponseInto(&meta)}
+			if c.MemberSession {
+				opts = append(opts, stytch.WithMemberSession(MemberSession))
+			}
+			resp, err := c.Call(context.Background(), client, opts...)
 			require.NoError(t, err)
 			require.NotNil(t, resp)
 			got := last.Load()
 			require.NotNil(t, got, "no request reached the server")
+			require.Equal(t, c.ID, got.callHeader, "the call's WithHeader was not sent")
+			require.Equal(t, stytch.Response{StatusCode: 200, Header: meta.Header, RequestID: "request-id-test-1", Attempts: 1}, meta)
 			require.Equal(t, c.Method, got.method)
 			require.Equal(t, c.Path, got.path)
 			if c.Public {
@@ -140,6 +149,17 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 				require.NotContains(t, body, k)
 			}
 		})
+		if !c.MemberSession {
+			t.Run(c.ID+"/no-member-session", func(t *testing.T) {
+				before := hits.Load()
+				resp, err := c.Call(context.Background(), client, stytch.WithMemberSessionJWT("member-session-jwt-optest"))
+				require.Nil(t, resp)
+				var pe *stytch.ParamError
+				require.True(t, errors.As(err, &pe), "want *stytch.ParamError, got %v", err)
+				require.Equal(t, "WithMemberSessionJWT", pe.Param)
+				require.Equal(t, before, hits.Load(), "a request was sent")
+			})
+		}
 		if c.CallEmpty != nil {
 			t.Run(c.ID+"/empty-path-param", func(t *testing.T) {
 				before := hits.Load()
@@ -168,6 +188,7 @@ func Coverage[C any](t *testing.T, surface string, client C, cases []Case[C]) {
 		byID[c.ID] = c
 	}
 	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
+	optionsType := reflect.TypeOf([]stytch.Option(nil))
 	errType := reflect.TypeOf((*error)(nil)).Elem()
 	n := 0
 	for path, item := range doc.T.Paths.Map() {
@@ -197,7 +218,7 @@ func Coverage[C any](t *testing.T, surface string, client C, cases []Case[C]) {
 				}
 			}
 			require.Equal(t, member, c.MemberSession, "%s: member-session headers", id)
-			require.Equal(t, member, mt.IsVariadic(), "%s: takes request options", id)
+			require.True(t, mt.IsVariadic() && mt.In(mt.NumIn()-1) == optionsType, "%s: takes ...stytch.Option last", id)
 			form := op.RequestBody != nil && op.RequestBody.Value.Content.Get("application/x-www-form-urlencoded") != nil
 			require.Equal(t, form, c.Form, "%s: form body", id)
 			require.Equal(t, op.RequestBody != nil, c.HasBody, "%s: body", id)

@@ -54,8 +54,9 @@ func TestRedirectsAreErrors(t *testing.T) {
 				}
 				err = c.Do(context.Background(), &Request{
 					Operation: "MagicLinks.Authenticate", Method: http.MethodPost, Path: "/v1/magic_links/authenticate",
-					Body:    map[string]string{"token": "magic-link-token-secret"},
-					Options: []stytch.RequestOption{stytch.WithMemberSession("member-session-token-secret")},
+					Body:          map[string]string{"token": "magic-link-token-secret"},
+					MemberSession: true,
+					Options:       []stytch.Option{stytch.WithMemberSession("member-session-token-secret")},
 				}, &out)
 				api.Close()
 				requireStatus(t, err, status)
@@ -84,17 +85,17 @@ func TestPublicEndpointsCarryNoCredentials(t *testing.T) {
 // refuse on every attempt is a ParamError before any I/O, never retried.
 func TestUnsendableHeadersAreRefusedUpFront(t *testing.T) {
 	t.Parallel()
-	for _, opt := range []stytch.RequestOption{
+	for _, opt := range []stytch.Option{
 		stytch.WithMemberSession("token\r\nX-Evil: 1"),
 		stytch.WithMemberSessionJWT("jwt\x00"),
 		stytch.WithMemberSession("token\n"),
 		stytch.WithMemberSessionJWT("jwt\x7f"),
 	} {
 		c, s := newScripted(t, []reply{ok200})
-		err := c.Do(context.Background(), &Request{Operation: "Organizations.Get", Method: http.MethodGet, Path: "/v1/b2b/organizations/o", Options: []stytch.RequestOption{opt}}, &struct{}{})
+		err := c.Do(context.Background(), &Request{Operation: "Organizations.Get", Method: http.MethodGet, Path: "/v1/b2b/organizations/o", MemberSession: true, Options: []stytch.Option{opt}}, &struct{}{})
 		var pe *stytch.ParamError
 		require.True(t, errors.As(err, &pe), "want a *stytch.ParamError, got %v", err)
-		require.Contains(t, pe.Param, "X-Stytch-Member-Session")
+		require.Contains(t, pe.Param, "WithMemberSession")
 		require.Contains(t, err.Error(), "cannot be in an HTTP header")
 		require.EqualValues(t, 0, s.attempts.Load(), "no request is made")
 	}

@@ -50,4 +50,4 @@ func (c *Client) Close() error {
 }
 
 // JWTConfig is the client's configuration of local JWT verification.
-func (c *Client) JWTConfig() config.JWT { return c.jwt }
+func (c *Client) JWTConfig() config.JWT { return c.cfg.JWT }

@@ -53,13 +53,9 @@ type Client struct {
 	baseURL    string
 	fraudURL   string
 	auth       *credential
-	userAgent  string
-	timeout    time.Duration
-	maxRetries int
-	retry      config.RetryFunc
-	logger     *slog.Logger
+	userAgent  string        // for cfg.UserAgent
+	cfg        config.Config // the defaults a call's options start from
 	httpClient *http.Client
-	jwt        config.JWT
 	locals     *locals
 }
 
@@ -74,20 +70,21 @@ func (*credential) GoString() string { return "[redacted]" }
 // New builds a Client from the credentials and options. It validates them
 // and does no I/O.
 func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
-	cfg := config.Default()
+	st := config.Settings{Config: config.Default()}
 	for _, o := range opts {
 		if o != nil {
-			o(&cfg)
+			o(&st)
 		}
 	}
+	if p := st.Problem; p != nil {
+		return nil, fmt.Errorf("stytch: %s %s", p.Option, p.Reason)
+	}
+	cfg := st.Config
 	if err := checkCredential("project ID", projectID); err != nil {
 		return nil, err
 	}
 	if err := checkCredential("secret", secret); err != nil {
 		return nil, err
-	}
-	if !validHeaderValue(cfg.UserAgent) {
-		return nil, errors.New("stytch: the user agent holds a byte that cannot be in an HTTP header (CR, LF, NUL or another control character)")
 	}
 	base := cfg.BaseURL
 	if base == "" {
@@ -123,25 +120,24 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	// the credentials, the member-session headers nor the body (tokens,
 	// codes) travel to wherever a Location points.
 	hc = &http.Client{Transport: rt, CheckRedirect: noRedirects, Jar: hc.Jar, Timeout: hc.Timeout}
-	ua := "gostytch/" + stytch.Version
-	if cfg.UserAgent != "" {
-		ua += " " + cfg.UserAgent
-	}
 	token := base64.StdEncoding.EncodeToString([]byte(projectID + ":" + secret))
 	return &Client{
 		projectID:  projectID,
 		baseURL:    baseURL,
 		fraudURL:   fraudURL,
 		auth:       &credential{header: "Basic " + token},
-		userAgent:  ua,
-		timeout:    cfg.Timeout,
-		maxRetries: cfg.MaxRetries,
-		retry:      cfg.ShouldRetry,
-		logger:     cfg.Logger,
+		userAgent:  userAgent(cfg.UserAgent),
+		cfg:        cfg,
 		httpClient: hc,
-		jwt:        cfg.JWT,
 		locals:     &locals{},
 	}, nil
+}
+
+func userAgent(product string) string {
+	if product == "" {
+		return "gostytch/" + stytch.Version
+	}
+	return "gostytch/" + stytch.Version + " " + product
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -181,17 +177,6 @@ func checkCredential(what, v string) error {
 		}
 	}
 	return nil
-}
-
-// validHeaderValue reports whether v can be sent as an HTTP header value
-// (RFC 9110 field-value): no control characters other than tab.
-func validHeaderValue(v string) bool {
-	for _, c := range []byte(v) {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // ProjectID is the ID of the project the client was created for.
@@ -238,8 +223,11 @@ type Request struct {
 	// client credentials in the body, and the public key sets. No
 	// Authorization header is sent to it.
 	Public bool
+	// MemberSession reports an endpoint that takes the calling member's
+	// session (stytch.WithMemberSession); other endpoints refuse it.
+	MemberSession bool
 	// Options are the caller's per-call options.
-	Options []stytch.RequestOption
+	Options []stytch.Option
 }
 
 // Do sends r and decodes a 2xx response's JSON body into out. Any other
@@ -253,21 +241,9 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 	if ctx == nil {
 		return &stytch.ParamError{Operation: r.Operation, Param: "ctx", Reason: "is nil; pass context.Background() or a request's context"}
 	}
-	var call config.Call
-	for _, opt := range r.Options {
-		if opt != nil {
-			opt(&call)
-		}
-	}
-	if call.Empty != "" {
-		return &stytch.ParamError{Operation: r.Operation, Param: call.Empty, Reason: "was given an empty value"}
-	}
-	for name, v := range call.Header {
-		if !validHeaderValue(v) {
-			// Never sent, so never retried: net/http would refuse it on
-			// every attempt.
-			return &stytch.ParamError{Operation: r.Operation, Param: name, Reason: "holds a byte that cannot be in an HTTP header (CR, LF, NUL or another control character)"}
-		}
+	st, err := c.settings(r.Operation, r.MemberSession, r.Options)
+	if err != nil {
+		return err
 	}
 	var payload []byte
 	contentType := ""
@@ -281,13 +257,20 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 		}
 		contentType = "application/json"
 	}
-	send := sendable{payload: payload, contentType: contentType, header: call.Header}
+	ua := c.userAgent
+	if st.UserAgent != c.cfg.UserAgent {
+		ua = userAgent(st.UserAgent)
+	}
+	send := sendable{payload: payload, contentType: contentType, st: &st, userAgent: ua}
 	for retry := 0; ; retry++ {
 		o := c.attempt(ctx, r, &send, retry)
+		if st.Call.OnResponse != nil && o.header != nil {
+			st.Call.OnResponse(o.status, o.header, requestID(o.header, o.body), retry+1)
+		}
 		if o.err == nil && o.status >= 200 && o.status <= 299 {
 			return decodeSuccess(r, o, out)
 		}
-		if o.final || retry >= c.maxRetries || ctx.Err() != nil || !c.shouldRetry(r.Method, o.status, o.err, o.sent) {
+		if o.final || retry >= st.MaxRetries || ctx.Err() != nil || !shouldRetry(&st, r.Method, o.status, o.err, o.sent) {
 			return o.failure()
 		}
 		wait := backoff(retry, o.header)
@@ -304,12 +287,45 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 	}
 }
 
-// sendable is a request's encoded body and extra headers, built once and
-// sent by every attempt.
+// settings applies a call's options over the client's configuration. An
+// option that cannot apply to this call is a *stytch.ParamError.
+func (c *Client) settings(operation string, memberSession bool, opts []stytch.Option) (config.Settings, error) {
+	st := config.Settings{PerCall: true, Config: c.cfg}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&st)
+		}
+	}
+	switch {
+	case st.Problem != nil:
+		return st, &stytch.ParamError{Operation: operation, Param: st.Problem.Option, Reason: st.Problem.Reason}
+	case st.Verify.Set != "":
+		return st, &stytch.ParamError{Operation: operation, Param: st.Verify.Set,
+			Reason: "applies to the methods that verify a JWT (AuthenticateJWT, AuthenticateJWTLocal, M2M.AuthenticateToken), not to an API call"}
+	case st.Call.MemberSession != "" && !memberSession:
+		opt := "WithMemberSession"
+		if st.Call.MemberSessionHeader != "X-Stytch-Member-Session" {
+			opt = "WithMemberSessionJWT"
+		}
+		return st, &stytch.ParamError{Operation: operation, Param: opt, Reason: "does not apply: this endpoint does not take a member session"}
+	}
+	return st, nil
+}
+
+// CheckOptions reports the error Do would give for opts, for a method that
+// may answer without calling Do (from a cache).
+func (c *Client) CheckOptions(operation string, memberSession bool, opts []stytch.Option) error {
+	_, err := c.settings(operation, memberSession, opts)
+	return err
+}
+
+// sendable is a request's encoded body and the call's settings, built once
+// and used by every attempt.
 type sendable struct {
 	payload     []byte
 	contentType string
-	header      map[string]string
+	userAgent   string
+	st          *config.Settings
 }
 
 // outcome is what one attempt came to.
@@ -332,13 +348,14 @@ func (o outcome) failure() error {
 // attempt makes one request, bounded by the per-attempt timeout, and reads
 // its whole response.
 func (c *Client) attempt(ctx context.Context, r *Request, send *sendable, retry int) (o outcome) {
+	timeout := send.st.Timeout
 	actx, cancel := ctx, context.CancelFunc(func() {})
-	if c.timeout > 0 {
-		actx, cancel = context.WithTimeout(ctx, c.timeout)
+	if timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	defer cancel()
 	start := time.Now()
-	defer func() { c.log(ctx, r, o, retry, time.Since(start)) }()
+	defer func() { logAttempt(ctx, send.st.Logger, r, o, retry, time.Since(start)) }()
 
 	req, err := c.newRequest(actx, r, send)
 	if err != nil {
@@ -347,7 +364,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, send *sendable, retry 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil {
-			return outcome{err: fmt.Errorf("stytch: %s: attempt timed out after %s: %w", r.Operation, c.timeout, err), sent: true}
+			return outcome{err: fmt.Errorf("stytch: %s: attempt timed out after %s: %w", r.Operation, timeout, err), sent: true}
 		}
 		return outcome{err: fmt.Errorf("stytch: %s: %w", r.Operation, err), sent: !neverSent(err)}
 	}
@@ -492,17 +509,17 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return min(max(d, 0), maxRetryAfter), true
 }
 
-func (c *Client) shouldRetry(method string, status int, err error, sent bool) bool {
-	if c.retry != nil {
-		return c.retry(method, status, err, sent)
+func shouldRetry(st *config.Settings, method string, status int, err error, sent bool) bool {
+	if st.ShouldRetry != nil {
+		return st.ShouldRetry(method, status, err, sent)
 	}
 	return stytch.DefaultRetryPolicy(stytch.RetryAttempt{Method: method, StatusCode: status, Err: err, Sent: sent})
 }
 
 // log records one attempt at debug level. It names the path, never the
 // body or the headers, where tokens, codes, passwords and the secret live.
-func (c *Client) log(ctx context.Context, r *Request, o outcome, retry int, d time.Duration) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+func logAttempt(ctx context.Context, logger *slog.Logger, r *Request, o outcome, retry int, d time.Duration) {
+	if logger == nil || !logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -521,7 +538,7 @@ func (c *Client) log(ctx context.Context, r *Request, o outcome, retry int, d ti
 	if o.err != nil {
 		attrs = append(attrs, slog.String("error", o.err.Error()))
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "stytch attempt", attrs...)
+	logger.LogAttrs(ctx, slog.LevelDebug, "stytch attempt", attrs...)
 }
 
 func (c *Client) newRequest(ctx context.Context, r *Request, send *sendable) (*http.Request, error) {
@@ -544,13 +561,19 @@ func (c *Client) newRequest(ctx context.Context, r *Request, send *sendable) (*h
 	if !r.Public {
 		req.Header.Set("Authorization", c.auth.header)
 	}
-	req.Header.Set("User-Agent", c.userAgent)
+	for k, v := range send.st.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("User-Agent", send.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", send.contentType)
 	}
-	for k, v := range send.header {
-		req.Header.Set(k, v)
+	if call := send.st.Call; call.MemberSession != "" {
+		// Set as spelt: http.Header.Set would canonicalise the JWT header
+		// to X-Stytch-Member-Sessionjwt. Header names are case-insensitive
+		// on the wire, so either reaches Stytch.
+		req.Header[call.MemberSessionHeader] = []string{call.MemberSession}
 	}
 	return req, nil
 }

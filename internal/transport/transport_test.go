@@ -104,7 +104,7 @@ func TestNewRejectsBadInput(t *testing.T) {
 	for _, ua := range []string{"billing\r\nX-Evil: 1", "billing\x00", "billing\n"} {
 		c, err := New(testProject, testSecret, stytch.WithUserAgent(ua))
 		require.Nil(t, c)
-		require.ErrorContains(t, err, "user agent holds a byte that cannot be in an HTTP header")
+		require.ErrorContains(t, err, "stytch: WithUserAgent holds a byte that cannot be in an HTTP header")
 	}
 }
 

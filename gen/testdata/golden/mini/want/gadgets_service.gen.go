@@ -29,17 +29,18 @@ func newGadgetsService(t *transport.Client) *GadgetsService {
 // It calls POST /v1/gadgets/search.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
-func (s *GadgetsService) Search(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.RequestOption) (*GadgetsSearchResponse, error) {
+func (s *GadgetsService) Search(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.Option) (*GadgetsSearchResponse, error) {
 	if params == nil {
 		params = &GadgetsSearchParams{}
 	}
 	var resp GadgetsSearchResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Gadgets.Search",
-		Method:    http.MethodPost,
-		Path:      "/v1/gadgets/search",
-		Body:      params,
-		Options:   opts,
+		Operation:     "Gadgets.Search",
+		Method:        http.MethodPost,
+		Path:          "/v1/gadgets/search",
+		Body:          params,
+		MemberSession: true,
+		Options:       opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -53,7 +54,7 @@ func (s *GadgetsService) Search(ctx context.Context, params *GadgetsSearchParams
 // the loop receives it with a zero Gadget. A cursor the API has
 // already returned, or a run of empty pages that each name a next cursor,
 // ends it with an error matching stytch.ErrPaginationStuck.
-func (s *GadgetsService) SearchAll(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.RequestOption) iter.Seq2[Gadget, error] {
+func (s *GadgetsService) SearchAll(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.Option) iter.Seq2[Gadget, error] {
 	return func(yield func(Gadget, error) bool) {
 		var page GadgetsSearchParams
 		if params != nil {
@@ -90,7 +91,7 @@ func (s *GadgetsService) SearchAll(ctx context.Context, params *GadgetsSearchPar
 // Telemetry reads gadget telemetry from the fraud API.
 //
 // It calls GET /v1/telemetry on the fraud API (stytch.WithFraudBaseURL).
-func (s *GadgetsService) Telemetry(ctx context.Context, params *GadgetsTelemetryParams) (*GadgetsTelemetryResponse, error) {
+func (s *GadgetsService) Telemetry(ctx context.Context, params *GadgetsTelemetryParams, opts ...stytch.Option) (*GadgetsTelemetryResponse, error) {
 	if params == nil {
 		params = &GadgetsTelemetryParams{}
 	}
@@ -100,6 +101,7 @@ func (s *GadgetsService) Telemetry(ctx context.Context, params *GadgetsTelemetry
 		Method:    http.MethodGet,
 		Path:      "/v1/telemetry",
 		Base:      transport.BaseFraud,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -114,7 +116,7 @@ func (s *GadgetsService) Telemetry(ctx context.Context, params *GadgetsTelemetry
 // become a *stytch.Error.
 // The endpoint is not authenticated with the project's secret, which is not
 // sent to it.
-func (s *GadgetsService) Token(ctx context.Context, params *GadgetsTokenParams) (*GadgetsTokenResponse, error) {
+func (s *GadgetsService) Token(ctx context.Context, params *GadgetsTokenParams, opts ...stytch.Option) (*GadgetsTokenResponse, error) {
 	if params == nil {
 		params = &GadgetsTokenParams{}
 	}
@@ -134,6 +136,7 @@ func (s *GadgetsService) Token(ctx context.Context, params *GadgetsTokenParams) 
 		Path:      "/v1/public/" + transport.PathEscape(s.t.ProjectID()) + "/token",
 		Form:      form,
 		Public:    true,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -11,10 +11,7 @@ import (
 	"github.com/gostytch/stytch/internal/optest"
 )
 
-var (
-	_ url.Values           // not every surface has query parameters
-	_ stytch.RequestOption // nor per-call options
-)
+var _ url.Values // not every surface has query parameters
 
 // operationCases calls every operation once. Path parameters hold
 // characters that must be escaped; required fields are set and optional ones
@@ -30,8 +27,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: true,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Gadgets.Search(ctx, &GadgetsSearchParams{}, stytch.WithMemberSession(optest.MemberSession))
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Gadgets.Search(ctx, &GadgetsSearchParams{}, opts...)
 		},
 	},
 	{
@@ -44,8 +41,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Gadgets.Telemetry(ctx, &GadgetsTelemetryParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Gadgets.Telemetry(ctx, &GadgetsTelemetryParams{}, opts...)
 		},
 	},
 	{
@@ -58,8 +55,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Public:        true,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Gadgets.Token(ctx, &GadgetsTokenParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Gadgets.Token(ctx, &GadgetsTokenParams{}, opts...)
 		},
 	},
 	{
@@ -72,8 +69,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Widgets.Create(ctx, &WidgetsCreateParams{})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Widgets.Create(ctx, &WidgetsCreateParams{}, opts...)
 		},
 	},
 	{
@@ -87,8 +84,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"widget_id", "shop_id", "verbose", "limit"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Widgets.Get(ctx, &WidgetsGetParams{WidgetID: "widget_id/..?#%", ShopID: "shop_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Widgets.Get(ctx, &WidgetsGetParams{WidgetID: "widget_id/..?#%", ShopID: "shop_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Widgets.Get(ctx, nil)
@@ -104,8 +101,8 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"widget_id", "part_id"},
 		MemberSession: false,
 		Public:        false,
-		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Widgets.Parts.Delete(ctx, &WidgetsPartsDeleteParams{WidgetID: "widget_id/..?#%", PartID: "part_id/..?#%"})
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Widgets.Parts.Delete(ctx, &WidgetsPartsDeleteParams{WidgetID: "widget_id/..?#%", PartID: "part_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
 			return c.Widgets.Parts.Delete(ctx, nil)

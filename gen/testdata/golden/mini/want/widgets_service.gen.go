@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/transport"
 )
 
@@ -29,7 +30,7 @@ func newWidgetsService(t *transport.Client) *WidgetsService {
 // Create makes a widget.
 //
 // It calls POST /v1/widgets.
-func (s *WidgetsService) Create(ctx context.Context, params *WidgetsCreateParams) (*WidgetsCreateResponse, error) {
+func (s *WidgetsService) Create(ctx context.Context, params *WidgetsCreateParams, opts ...stytch.Option) (*WidgetsCreateResponse, error) {
 	if params == nil {
 		params = &WidgetsCreateParams{}
 	}
@@ -39,6 +40,7 @@ func (s *WidgetsService) Create(ctx context.Context, params *WidgetsCreateParams
 		Method:    http.MethodPost,
 		Path:      "/v1/widgets",
 		Body:      params,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -49,7 +51,7 @@ func (s *WidgetsService) Create(ctx context.Context, params *WidgetsCreateParams
 // Get fetches one widget.
 //
 // It calls GET /v1/widgets/{widget_id}.
-func (s *WidgetsService) Get(ctx context.Context, params *WidgetsGetParams) (*WidgetEnvelope, error) {
+func (s *WidgetsService) Get(ctx context.Context, params *WidgetsGetParams, opts ...stytch.Option) (*WidgetEnvelope, error) {
 	if params == nil {
 		params = &WidgetsGetParams{}
 	}
@@ -73,6 +75,7 @@ func (s *WidgetsService) Get(ctx context.Context, params *WidgetsGetParams) (*Wi
 		Method:    http.MethodGet,
 		Path:      "/v1/widgets/" + transport.PathEscape(params.WidgetID),
 		Query:     query,
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err
@@ -94,7 +97,7 @@ func newWidgetsPartsService(t *transport.Client) *WidgetsPartsService {
 // Delete removes a part from a widget.
 //
 // It calls DELETE /v1/widgets/{widget_id}/parts/{part_id}.
-func (s *WidgetsPartsService) Delete(ctx context.Context, params *WidgetsPartsDeleteParams) (*WidgetsPartsDeleteResponse, error) {
+func (s *WidgetsPartsService) Delete(ctx context.Context, params *WidgetsPartsDeleteParams, opts ...stytch.Option) (*WidgetsPartsDeleteResponse, error) {
 	if params == nil {
 		params = &WidgetsPartsDeleteParams{}
 	}
@@ -109,6 +112,7 @@ func (s *WidgetsPartsService) Delete(ctx context.Context, params *WidgetsPartsDe
 		Operation: "Widgets.Parts.Delete",
 		Method:    http.MethodDelete,
 		Path:      "/v1/widgets/" + transport.PathEscape(params.WidgetID) + "/parts/" + transport.PathEscape(params.PartID),
+		Options:   opts,
 	}, &resp)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,142 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostytch/stytch"
+)
+
+func requireParamError(t *testing.T, err error, param, reason string) {
+	t.Helper()
+	var pe *stytch.ParamError
+	require.True(t, errors.As(err, &pe), "want a *stytch.ParamError, got %v", err)
+	require.Equal(t, param, pe.Param)
+	require.Contains(t, pe.Reason, reason)
+}
+
+// TestPerCallOptionsWinOverTheClient: a call's timeout, retries and headers
+// replace the client's for that call only.
+func TestPerCallOptionsWinOverTheClient(t *testing.T) {
+	t.Parallel()
+	c, s := newScripted(t, []reply{r503}, stytch.WithMaxRetries(0), stytch.WithHeader("X-Team", "billing"))
+	var meta stytch.Response
+	start := time.Now()
+	err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
+		Options: []stytch.Option{stytch.WithMaxRetries(2), stytch.WithResponseInto(&meta)}}, &struct{}{})
+	requireStatus(t, err, 503)
+	require.EqualValues(t, 3, s.attempts.Load(), "the call's two retries")
+	require.Equal(t, 3, meta.Attempts)
+	require.Equal(t, 503, meta.StatusCode)
+	require.Equal(t, "request-id-test-r", meta.RequestID)
+	require.Less(t, time.Since(start), 15*time.Second)
+
+	s.attempts.Store(0)
+	requireStatus(t, get(c, context.Background()), 503)
+	require.EqualValues(t, 1, s.attempts.Load(), "the client's setting again")
+
+	var mu sync.Mutex
+	var seen []http.Header
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(hs.Close)
+	c, err = New(testProject, testSecret, stytch.WithBaseURL(hs.URL), stytch.WithHeader("X-Team", "billing"), stytch.WithMaxRetries(0))
+	require.NoError(t, err)
+	err = c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
+		Options: []stytch.Option{stytch.WithTimeout(5 * time.Millisecond)}}, &struct{}{})
+	require.ErrorContains(t, err, "attempt timed out after 5ms")
+	require.NoError(t, c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
+		Options: []stytch.Option{stytch.WithHeader("x-trace", "t-1"), stytch.WithUserAgent("cron/2")}}, &struct{}{}))
+	require.NoError(t, get(c, context.Background()))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, seen, 3)
+	require.Equal(t, "billing", seen[1].Get("X-Team"), "the client's header stays")
+	require.Equal(t, "t-1", seen[1].Get("X-Trace"))
+	require.Equal(t, "gostytch/"+stytch.Version+" cron/2", seen[1].Get("User-Agent"))
+	require.Empty(t, seen[2].Get("X-Trace"), "a call's header does not leak into the next call")
+	require.Equal(t, "gostytch/"+stytch.Version, seen[2].Get("User-Agent"))
+}
+
+// TestOptionsAreCheckedWhereTheyAreGiven: an option that cannot apply, or
+// whose value is wrong, is an error, never ignored and never a panic.
+func TestOptionsAreCheckedWhereTheyAreGiven(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		opt   stytch.Option
+		param string
+		why   string
+	}{
+		{"client-only base URL", stytch.WithBaseURL("https://other.example.com"), "WithBaseURL", "applies to a client"},
+		{"client-only HTTP client", stytch.WithHTTPClient(http.DefaultClient), "WithHTTPClient", "applies to a client"},
+		{"client-only JWT leeway", stytch.WithJWTLeeway(time.Second), "WithJWTLeeway", "applies to a client"},
+		{"negative timeout", stytch.WithTimeout(-time.Second), "WithTimeout", "negative"},
+		{"negative retries", stytch.WithMaxRetries(-1), "WithMaxRetries", "negative"},
+		{"Authorization header", stytch.WithHeader("authorization", "Basic x"), "WithHeader", "cannot set Authorization"},
+		{"member-session header", stytch.WithHeader("X-Stytch-Member-SessionJWT", "j"), "WithHeader", "cannot set X-Stytch-Member-Sessionjwt"},
+		{"host header", stytch.WithHeader("Host", "evil.example.com"), "WithHeader", "cannot set Host"},
+		{"bad header name", stytch.WithHeader("X Bad", "v"), "WithHeader", "not a valid header name"},
+		{"empty header name", stytch.WithHeader("", "v"), "WithHeader", "not a valid header name"},
+		{"CRLF in a header value", stytch.WithHeader("X-Trace", "a\r\nX-Evil: 1"), "WithHeader", "cannot be in an HTTP header"},
+		{"nil response destination", stytch.WithResponseInto(nil), "WithResponseInto", "nil"},
+		{"JWT option on an API call", stytch.WithMaxTokenAge(time.Minute), "WithMaxTokenAge", "verify a JWT"},
+		{"scopes on an API call", stytch.WithRequiredScopes("read:users"), "WithRequiredScopes", "verify a JWT"},
+		{"bad scope", stytch.WithRequiredScopes("read users"), "WithRequiredScopes", "white space"},
+		{"empty check", stytch.WithAuthorizationCheck(stytch.AuthorizationCheck{}), "WithAuthorizationCheck", "needs a ResourceID"},
+		{"member session on an endpoint without", stytch.WithMemberSession("t"), "WithMemberSession", "does not take a member session"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := newScripted(t, []reply{ok200})
+			err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u", Options: []stytch.Option{tc.opt}}, &struct{}{})
+			requireParamError(t, err, tc.param, tc.why)
+			require.Contains(t, err.Error(), "stytch: Users.Get: "+tc.param)
+			require.EqualValues(t, 0, s.attempts.Load(), "no request is made")
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		opt  stytch.Option
+		want string
+	}{
+		{"per-call member session", stytch.WithMemberSession("t"), "stytch: WithMemberSession applies to one call"},
+		{"per-call response", stytch.WithResponseInto(&stytch.Response{}), "stytch: WithResponseInto applies to one call"},
+		{"per-call token age", stytch.WithMaxTokenAge(time.Minute), "stytch: WithMaxTokenAge applies to one call"},
+		{"nil HTTP client", stytch.WithHTTPClient(nil), "stytch: WithHTTPClient was given a nil *http.Client"},
+		{"nil middleware", stytch.WithMiddleware(nil), "stytch: WithMiddleware was given a nil middleware"},
+		{"negative leeway", stytch.WithJWTLeeway(-time.Second), "stytch: WithJWTLeeway was given a negative duration"},
+		{"zero JWKS refresh limit", stytch.WithJWKSRefreshLimit(0), "stytch: WithJWKSRefreshLimit was given a duration that is not positive"},
+		{"reserved header", stytch.WithHeader("Content-Type", "text/plain"), "stytch: WithHeader cannot set Content-Type"},
+	} {
+		t.Run("client "+tc.name, func(t *testing.T) {
+			c, err := New(testProject, testSecret, tc.opt)
+			require.Nil(t, c)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+// TestResponseIntoOnSuccess: status, headers, request ID and one attempt.
+func TestResponseIntoOnSuccess(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t, reply{status: 201, header: map[string]string{"X-Request-Id": "header-id"}, body: `{"request_id":"request-id-test-body","status_code":201}`})
+	var meta stytch.Response
+	require.NoError(t, c.Do(context.Background(), &Request{Operation: "M2M.Clients.Create", Method: http.MethodPost, Path: "/v1/m2m/clients",
+		Options: []stytch.Option{nil, stytch.WithResponseInto(&meta)}}, &struct{}{}))
+	require.Equal(t, 201, meta.StatusCode)
+	require.Equal(t, "request-id-test-body", meta.RequestID, "the body's request_id comes first")
+	require.Equal(t, "header-id", meta.Header.Get("X-Request-Id"))
+	require.Equal(t, 1, meta.Attempts)
+}
