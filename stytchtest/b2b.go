@@ -1086,9 +1086,9 @@ func b2bMagicLinksLoginOrSignup(e *Emulator, r *request) (any, error) {
 	}
 	link := &magicLink{userID: bm.m.MemberID, emailID: bm.emailID, email: bm.m.EmailAddress, orgID: o.OrganizationID, challenge: deref(p.PKCECodeChallenge)}
 	if bm.m.Status == b2bActive {
-		e.issueLink(e.b2b.links, link, loginTTL, deref(p.LoginRedirectURL), "b2b_magic_link_login")
+		e.issueLink(e.b2b.links, link, loginTTL, deref(p.LoginRedirectURL), MessageB2BMagicLinkLogin)
 	} else {
-		e.issueLink(e.b2b.links, link, signupTTL, deref(p.SignupRedirectURL), "b2b_magic_link_signup")
+		e.issueLink(e.b2b.links, link, signupTTL, deref(p.SignupRedirectURL), MessageB2BMagicLinkSignup)
 	}
 	return b2b.MagicLinksEmailLoginOrSignupResponse{MemberID: bm.m.MemberID, MemberCreated: created, Member: e.b2b.view(bm), Organization: *o}, nil
 }
@@ -1143,7 +1143,7 @@ func b2bMagicLinksInvite(e *Emulator, r *request) (any, error) {
 	now := e.now()
 	bm.m.UpdatedAt = &now
 	link := &magicLink{userID: bm.m.MemberID, emailID: bm.emailID, email: bm.m.EmailAddress, orgID: o.OrganizationID}
-	e.issueLink(e.b2b.links, link, ttl, deref(p.InviteRedirectURL), "b2b_invite")
+	e.issueLink(e.b2b.links, link, ttl, deref(p.InviteRedirectURL), MessageB2BInvite)
 	return b2b.MagicLinksEmailInviteResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
@@ -1159,7 +1159,7 @@ func b2bMagicLinksDiscoverySend(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.issueLink(e.b2b.links, &magicLink{email: p.EmailAddress, challenge: deref(p.PKCECodeChallenge)}, ttl, deref(p.DiscoveryRedirectURL), "b2b_discovery")
+	e.issueLink(e.b2b.links, &magicLink{email: p.EmailAddress, challenge: deref(p.PKCECodeChallenge)}, ttl, deref(p.DiscoveryRedirectURL), MessageB2BDiscovery)
 	return b2b.MagicLinksEmailDiscoverySendResponse{}, nil
 }
 
@@ -1167,7 +1167,7 @@ func b2bMagicLinksDiscoverySend(e *Emulator, r *request) (any, error) {
 // the other kind (discovery vs organization) counts as unknown: unconfirmed,
 // the real API keeps them apart but its error for a mix-up is not documented.
 func (e *Emulator) b2bConsumeLink(token, verifier string, discovery bool) (*magicLink, error) {
-	if l, ok := e.b2b.links[token]; ok && strings.HasPrefix(l.kind, "b2b_discovery") != discovery {
+	if l, ok := e.b2b.links[token]; ok && (l.kind == MessageB2BDiscovery) != discovery {
 		return nil, errorf(404, "magic_link_not_found", "Magic link could not be found.")
 	}
 	return e.consumeLink(e.b2b.links, token, verifier)

@@ -52,7 +52,7 @@ func b2bTestMember(t *testing.T, c *b2b.Client, orgID, email string, mod func(*b
 
 // b2bTestToken returns the token of the last message to email, which must
 // be of kind.
-func b2bTestToken(t *testing.T, srv *Server, email, kind string) string {
+func b2bTestToken(t *testing.T, srv *Server, email string, kind MessageKind) string {
 	t.Helper()
 	msg, ok := srv.LastMessage(email)
 	require.True(t, ok, "no message to %s", email)
@@ -417,7 +417,7 @@ func TestB2BLoginOrSignup(t *testing.T) {
 		}
 		require.NoError(t, err, tc.name)
 		require.Equal(t, tc.created, resp.MemberCreated, tc.name)
-		tok := b2bTestToken(t, srv, tc.email, tc.kind)
+		tok := b2bTestToken(t, srv, tc.email, MessageKind(tc.kind))
 		msg, _ := srv.LastMessage(tc.email)
 		u, err := url.Parse(msg.URL)
 		require.NoError(t, err)
@@ -659,7 +659,7 @@ func TestB2BDiscoveryFlow(t *testing.T) {
 	_, err = c.MagicLinks.Email.Discovery.Send(ctx, &b2b.MagicLinksEmailDiscoverySendParams{EmailAddress: email, DiscoveryRedirectURL: stytch.Ptr("https://app.example/discover")})
 	require.NoError(t, err)
 	msg, _ := srv.LastMessage(email)
-	require.Equal(t, "b2b_discovery", msg.Kind)
+	require.Equal(t, MessageB2BDiscovery, msg.Kind)
 	require.Contains(t, msg.URL, "stytch_token_type=discovery")
 	disc, err := c.MagicLinks.Discovery.Authenticate(ctx, &b2b.MagicLinksDiscoveryAuthenticateParams{DiscoveryMagicLinksToken: msg.Token})
 	require.NoError(t, err)

@@ -44,7 +44,8 @@ func newConsumerState() *consumerState {
 }
 
 type magicLink struct {
-	token, userID, emailID, email, kind string
+	token, userID, emailID, email string
+	kind                          MessageKind
 	challenge                           string
 	expires                             time.Time
 	used                                bool
@@ -373,7 +374,11 @@ func usersDelete(e *Emulator, r *request) (any, error) {
 }
 
 // issueLink records a magic link in links and the email carrying it.
-func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time.Duration, redirect, kind string) {
+// embeddedLink marks a link made with MagicLinks.Create, which is handed to
+// the caller rather than sent.
+const embeddedLink MessageKind = "embedded"
+
+func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time.Duration, redirect string, kind MessageKind) {
 	l.token = newLinkToken()
 	l.kind = kind
 	l.expires = e.now().Add(ttl)
@@ -386,9 +391,9 @@ func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time
 		sep = "&"
 	}
 	tokenType := "magic_links"
-	if strings.HasPrefix(kind, "b2b_discovery") {
+	if kind == MessageB2BDiscovery {
 		tokenType = "discovery"
-	} else if strings.HasPrefix(kind, "b2b_") {
+	} else if strings.HasPrefix(string(kind), "b2b_") {
 		tokenType = "multi_tenant_magic_links"
 	}
 	e.send(Message{To: l.email, Kind: kind, Token: l.token, URL: redirect + sep + "stytch_token_type=" + tokenType + "&token=" + l.token})
@@ -413,7 +418,7 @@ func magicLinksEmailSend(e *Emulator, r *request) (any, error) {
 		return nil, err
 	}
 	em := emailOf(u, p.Email)
-	e.issueLink(e.consumer.links, &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email, challenge: deref(p.CodeChallenge)}, ttl, deref(p.LoginMagicLinkURL), "magic_link_login")
+	e.issueLink(e.consumer.links, &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email, challenge: deref(p.CodeChallenge)}, ttl, deref(p.LoginMagicLinkURL), MessageMagicLinkLogin)
 	return consumer.MagicLinksEmailSendResponse{UserID: u.UserID, EmailID: em.EmailID}, nil
 }
 
@@ -444,9 +449,9 @@ func magicLinksEmailLoginOrCreate(e *Emulator, r *request) (any, error) {
 	link := &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email, challenge: deref(p.CodeChallenge)}
 	// New and pending users get a signup link; active users a login link.
 	if created || u.Status == "pending" {
-		e.issueLink(e.consumer.links, link, signupTTL, deref(p.SignupMagicLinkURL), "magic_link_signup")
+		e.issueLink(e.consumer.links, link, signupTTL, deref(p.SignupMagicLinkURL), MessageMagicLinkSignup)
 	} else {
-		e.issueLink(e.consumer.links, link, loginTTL, deref(p.LoginMagicLinkURL), "magic_link_login")
+		e.issueLink(e.consumer.links, link, loginTTL, deref(p.LoginMagicLinkURL), MessageMagicLinkLogin)
 	}
 	return consumer.MagicLinksEmailLoginOrCreateResponse{UserID: u.UserID, EmailID: em.EmailID, UserCreated: created}, nil
 }
@@ -481,7 +486,7 @@ func magicLinksEmailInvite(e *Emulator, r *request) (any, error) {
 		return nil, errorf(400, "user_already_active", "The user is already active; send a login link instead.")
 	}
 	em := emailOf(u, p.Email)
-	e.issueLink(e.consumer.links, &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email}, ttl, deref(p.InviteMagicLinkURL), "magic_link_invite")
+	e.issueLink(e.consumer.links, &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email}, ttl, deref(p.InviteMagicLinkURL), MessageMagicLinkInvite)
 	return consumer.MagicLinksEmailInviteResponse{UserID: u.UserID, EmailID: em.EmailID}, nil
 }
 
@@ -492,7 +497,7 @@ func magicLinksEmailRevokeInvite(e *Emulator, r *request) (any, error) {
 	}
 	revoked := false
 	for _, l := range e.consumer.links {
-		if l.kind == "magic_link_invite" && strings.EqualFold(l.email, p.Email) && !l.used {
+		if l.kind == MessageMagicLinkInvite && strings.EqualFold(l.email, p.Email) && !l.used {
 			l.used = true
 			revoked = true
 		}
@@ -516,7 +521,7 @@ func magicLinksCreate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &magicLink{token: newLinkToken(), userID: u.UserID, kind: "embedded", expires: e.now().Add(ttl)}
+	l := &magicLink{token: newLinkToken(), userID: u.UserID, kind: embeddedLink, expires: e.now().Add(ttl)}
 	e.consumer.links[l.token] = l
 	return consumer.MagicLinksCreateResponse{UserID: u.UserID, Token: l.token}, nil
 }
@@ -562,7 +567,7 @@ func magicLinksAuthenticate(e *Emulator, r *request) (any, error) {
 	u.Status = "active"
 	factor := consumer.AuthenticationFactor{Type: consumer.AuthenticationFactorTypeMagicLink, DeliveryMethod: consumer.AuthenticationFactorDeliveryMethodEmail}
 	methodID := l.emailID
-	if l.kind == "embedded" {
+	if l.kind == embeddedLink {
 		// Embeddable links verify no delivery method.
 		factor.DeliveryMethod = consumer.AuthenticationFactorDeliveryMethodEmbedded
 		factor.EmbeddableMagicLinkFactor = &consumer.EmbeddableMagicLinkFactor{EmbeddedID: u.UserID}
@@ -642,7 +647,7 @@ func otpSend(method consumer.AuthenticationFactorDeliveryMethod, create bool) ha
 		// One live code per method: a resend replaces the previous code.
 		code := &otpCode{code: newOTPCode(), userID: u.UserID, methodID: methodID, delivery: method, expires: e.now().Add(ttl)}
 		e.consumer.otps[methodID] = code
-		e.send(Message{To: addr, Kind: "otp_" + string(method), Code: code.code})
+		e.send(Message{To: addr, Kind: MessageKind("otp_" + string(method)), Code: code.code})
 		resp := map[string]any{"user_id": u.UserID}
 		if method == consumer.AuthenticationFactorDeliveryMethodEmail {
 			resp["email_id"] = methodID

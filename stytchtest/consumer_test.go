@@ -184,7 +184,7 @@ func TestMagicLinkLoginOrCreateFlow(t *testing.T) {
 	require.Regexp(t, `^user-test-[0-9a-f-]{36}$`, sent.UserID)
 	msg, ok := srv.LastMessage("ada@example.com")
 	require.True(t, ok)
-	require.Equal(t, "magic_link_signup", msg.Kind)
+	require.Equal(t, MessageMagicLinkSignup, msg.Kind)
 	require.Len(t, msg.Token, 44)
 	require.Contains(t, msg.URL, "token="+msg.Token)
 
@@ -209,7 +209,7 @@ func TestMagicLinkLoginOrCreateFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, again.UserCreated)
 	msg, _ = srv.LastMessage("ada@example.com")
-	require.Equal(t, "magic_link_login", msg.Kind)
+	require.Equal(t, MessageMagicLinkLogin, msg.Kind)
 
 	// Without a duration the consumer API starts no session.
 	auth, err = c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token})
@@ -276,7 +276,7 @@ func TestInviteAndEmbeddable(t *testing.T) {
 	require.Equal(t, "pending", u.Status)
 	require.Equal(t, "New", u.Name.FirstName)
 	msg, _ := srv.LastMessage("new@example.com")
-	require.Equal(t, "magic_link_invite", msg.Kind)
+	require.Equal(t, MessageMagicLinkInvite, msg.Kind)
 
 	_, err = c.MagicLinks.Email.RevokeInvite(ctx, &consumer.MagicLinksEmailRevokeInviteParams{Email: "new@example.com"})
 	require.NoError(t, err)
@@ -298,7 +298,7 @@ func TestOTPFlows(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, sms.UserCreated)
 	first, _ := srv.LastMessage("+12025550123")
-	require.Equal(t, "otp_sms", first.Kind)
+	require.Equal(t, MessageOTPSMS, first.Kind)
 	require.Regexp(t, `^[0-9]{6}$`, first.Code)
 
 	// A resend replaces the earlier code.
@@ -320,7 +320,7 @@ func TestOTPFlows(t *testing.T) {
 	em, err := c.OTPs.Email.LoginOrCreate(ctx, &consumer.OTPsEmailLoginOrCreateParams{Email: "otp@example.com"})
 	require.NoError(t, err)
 	code, _ := srv.LastMessage("otp@example.com")
-	require.Equal(t, "otp_email", code.Kind)
+	require.Equal(t, MessageOTPEmail, code.Kind)
 	clock.Add(2 * time.Minute)
 	_, err = c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: em.EmailID, Code: code.Code})
 	requireAPIError(t, err, 401, stytch.ErrorTypeUnableToAuthOTPCode)
@@ -328,7 +328,7 @@ func TestOTPFlows(t *testing.T) {
 	wa, err := c.OTPs.WhatsApp.LoginOrCreate(ctx, &consumer.OTPsWhatsAppLoginOrCreateParams{PhoneNumber: "+447700900123"})
 	require.NoError(t, err)
 	msg, _ := srv.LastMessage("+447700900123")
-	require.Equal(t, "otp_whatsapp", msg.Kind)
+	require.Equal(t, MessageOTPWhatsApp, msg.Kind)
 	_, err = c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: wa.PhoneID, Code: msg.Code})
 	require.NoError(t, err)
 

@@ -120,13 +120,44 @@ func (e *Emulator) OnMessage(f func(Message)) { e.onMsg = f }
 
 // Message is what Stytch would have emailed or texted.
 type Message struct {
-	To     string    `json:"to"`
-	Kind   string    `json:"kind"` // e.g. "magic_link_login", "otp_sms", "b2b_invite"
+	To     string      `json:"to"`
+	Kind   MessageKind `json:"kind"`
 	Token  string    `json:"token,omitempty"`
 	Code   string    `json:"code,omitempty"`
 	URL    string    `json:"url,omitempty"`
 	SentAt time.Time `json:"sent_at"`
 }
+
+// MessageKind says which flow sent a Message, and so whether it carries a
+// Token and URL (the magic links) or a Code (the one-time passcodes).
+type MessageKind string
+
+// The kinds of message the emulator sends.
+const (
+	// MessageMagicLinkLogin is a consumer login magic link (Token, URL).
+	MessageMagicLinkLogin MessageKind = "magic_link_login"
+	// MessageMagicLinkSignup is a consumer sign-up magic link, sent to an
+	// address no user had yet (Token, URL).
+	MessageMagicLinkSignup MessageKind = "magic_link_signup"
+	// MessageMagicLinkInvite is a consumer invitation (Token, URL).
+	MessageMagicLinkInvite MessageKind = "magic_link_invite"
+	// MessageOTPSMS, MessageOTPWhatsApp and MessageOTPEmail carry a consumer
+	// one-time passcode (Code).
+	MessageOTPSMS      MessageKind = "otp_sms"
+	MessageOTPWhatsApp MessageKind = "otp_whatsapp"
+	MessageOTPEmail    MessageKind = "otp_email"
+	// MessageB2BMagicLinkLogin is a B2B login magic link to an
+	// organization (Token, URL).
+	MessageB2BMagicLinkLogin MessageKind = "b2b_magic_link_login"
+	// MessageB2BMagicLinkSignup is a B2B sign-up magic link, which makes its
+	// recipient a member of the organization (Token, URL).
+	MessageB2BMagicLinkSignup MessageKind = "b2b_magic_link_signup"
+	// MessageB2BInvite is a B2B invitation to an organization (Token, URL).
+	MessageB2BInvite MessageKind = "b2b_invite"
+	// MessageB2BDiscovery is a B2B discovery magic link, which names no
+	// organization (Token, URL).
+	MessageB2BDiscovery MessageKind = "b2b_discovery"
+)
 
 // Messages returns every message sent to an address, oldest first.
 func (e *Emulator) Messages(to string) []Message {
