@@ -46,10 +46,10 @@ func newConsumerState() *consumerState {
 type magicLink struct {
 	token, userID, emailID, email string
 	kind                          MessageKind
-	challenge                           string
-	expires                             time.Time
-	used                                bool
-	orgID                               string // B2B links: userID is then the member ID
+	challenge                     string
+	expires                       time.Time
+	used                          bool
+	orgID                         string // B2B links: userID is then the member ID
 }
 
 type otpCode struct {

@@ -122,10 +122,10 @@ func (e *Emulator) OnMessage(f func(Message)) { e.onMsg = f }
 type Message struct {
 	To     string      `json:"to"`
 	Kind   MessageKind `json:"kind"`
-	Token  string    `json:"token,omitempty"`
-	Code   string    `json:"code,omitempty"`
-	URL    string    `json:"url,omitempty"`
-	SentAt time.Time `json:"sent_at"`
+	Token  string      `json:"token,omitempty"`
+	Code   string      `json:"code,omitempty"`
+	URL    string      `json:"url,omitempty"`
+	SentAt time.Time   `json:"sent_at"`
 }
 
 // MessageKind says which flow sent a Message, and so whether it carries a
