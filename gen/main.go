@@ -48,7 +48,10 @@ func run(specDir, outDir string) error {
 		return err
 	}
 	next, err := replaceSection(cur, servicesTable(all))
-	if err != nil || bytes.Equal(cur, next) {
+	if err != nil {
+		return err
+	}
+	if next, err = replaceExamples(outDir, next); err != nil || bytes.Equal(cur, next) {
 		return err
 	}
 	return os.WriteFile(readme, next, 0o644)

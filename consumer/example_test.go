@@ -1,0 +1,164 @@
+package consumer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/consumer"
+	"github.com/gostytch/stytch/stytchtest"
+)
+
+// Creating a client does no I/O; the project ID decides whether it calls
+// Stytch's test or live environment.
+func ExampleNewClient() {
+	client, err := consumer.NewClient(
+		"project-test-00000000-0000-4000-8000-000000000000", // os.Getenv("STYTCH_PROJECT_ID")
+		"secret-test-example-example-example-00000=",        // os.Getenv("STYTCH_SECRET")
+		stytch.WithTimeout(10*time.Second),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	fmt.Println("ready, nothing sent yet:", client.Users != nil)
+	// Output: ready, nothing sent yet: true
+}
+
+// A magic-link sign-in, tested against the in-memory Stytch: the emulator
+// records the email it would have sent, and the test reads the token from it.
+func Example_magicLinkSignIn() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+
+	sent, err := client.MagicLinks.Email.LoginOrCreate(ctx, &consumer.MagicLinksEmailLoginOrCreateParams{Email: "ada@example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	msg, _ := srv.LastMessage("ada@example.com") // what the user would click
+	auth, err := client.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{
+		Token:                  msg.Token,
+		SessionDurationMinutes: stytch.Ptr(int32(60)),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("created:", sent.UserCreated, "kind:", msg.Kind)
+	fmt.Println("signed in:", auth.UserID == sent.UserID, "session:", auth.Session != nil)
+	// Output:
+	// created: true kind: magic_link_signup
+	// signed in: true session: true
+}
+
+// Errors from the API are a *stytch.Error; compare ErrorType with the
+// stytch.ErrorType… constants.
+func Example_errors() {
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+
+	_, err := client.Users.Get(context.Background(), &consumer.UsersGetParams{UserID: "user-test-00000000-0000-4000-8000-000000000000"})
+	var apiErr *stytch.Error
+	if errors.As(err, &apiErr) && apiErr.ErrorType == stytch.ErrorTypeUserNotFound {
+		fmt.Println(apiErr.StatusCode, apiErr.ErrorType)
+	}
+	// Output: 404 user_not_found
+}
+
+// SearchAll fetches page after page as the loop goes; an error ends it.
+func ExampleUsersService_SearchAll() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+	for _, email := range []string{"ada@example.com", "grace@example.com", "alan@example.com"} {
+		if _, err := client.Users.Create(ctx, &consumer.UsersCreateParams{Email: &email}); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	n := 0
+	for user, err := range client.Users.SearchAll(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(uint32(2))}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+		_ = user.UserID
+	}
+	fmt.Println(n, "users")
+	// Output: 3 users
+}
+
+// AuthenticateJWT checks a session JWT locally, with the project's keys,
+// and asks the API only when that could change the answer. Custom claims
+// come out typed.
+func ExampleSessionsService_AuthenticateJWT() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+	defer client.Close()
+
+	_, _ = client.MagicLinks.Email.LoginOrCreate(ctx, &consumer.MagicLinksEmailLoginOrCreateParams{Email: "ada@example.com"})
+	msg, _ := srv.LastMessage("ada@example.com")
+	auth, err := client.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{
+		Token:                  msg.Token,
+		SessionDurationMinutes: stytch.Ptr(int32(60)),
+		SessionCustomClaims:    map[string]any{"plan": "pro", "seats": 5},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	res, err := client.Sessions.AuthenticateJWT(ctx, auth.SessionJWT, stytch.WithMaxTokenAge(time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	type claims struct {
+		Plan  string `json:"plan"`
+		Seats int    `json:"seats"`
+	}
+	c, err := consumer.CustomClaims[claims](&res.Session)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Source, c.Plan, c.Seats)
+	// Output: local pro 5
+}
+
+// An M2M client gets an access token (cached until shortly before it
+// expires), and the service it calls checks it locally, scopes included.
+func ExampleM2MService_AuthenticateToken() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+	defer client.Close()
+
+	created, err := client.M2M.Clients.Create(ctx, &consumer.M2MClientsCreateParams{Scopes: []string{"read:users", "write:users"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := client.M2M.Token(ctx, &consumer.M2MTokenParams{
+		ClientID: created.M2MClient.ClientID, ClientSecret: created.M2MClient.ClientSecret, Scopes: []string{"read:users"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	res, err := client.M2M.AuthenticateToken(ctx, tok.AccessToken, stytch.WithRequiredScopes("read:users"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.ClientID == created.M2MClient.ClientID, res.Scopes)
+	_, err = client.M2M.AuthenticateToken(ctx, tok.AccessToken, stytch.WithRequiredScopes("write:users"))
+	fmt.Println(errors.Is(err, stytch.ErrPermissionDenied))
+	// Output:
+	// true [read:users]
+	// true
+}
