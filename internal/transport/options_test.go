@@ -62,12 +62,14 @@ func TestPerCallOptionsWinOverTheClient(t *testing.T) {
 	require.NoError(t, get(c, context.Background()))
 	mu.Lock()
 	defer mu.Unlock()
-	require.Len(t, seen, 3)
-	require.Equal(t, "billing", seen[1].Get("X-Team"), "the client's header stays")
-	require.Equal(t, "t-1", seen[1].Get("X-Trace"))
-	require.Equal(t, "gostytch/"+stytch.Version+" cron/2", seen[1].Get("User-Agent"))
-	require.Empty(t, seen[2].Get("X-Trace"), "a call's header does not leak into the next call")
-	require.Equal(t, "gostytch/"+stytch.Version, seen[2].Get("User-Agent"))
+	// The timed-out attempt may or may not have reached the server.
+	require.GreaterOrEqual(t, len(seen), 2)
+	call, next := seen[len(seen)-2], seen[len(seen)-1]
+	require.Equal(t, "billing", call.Get("X-Team"), "the client's header stays")
+	require.Equal(t, "t-1", call.Get("X-Trace"))
+	require.Equal(t, "gostytch/"+stytch.Version+" cron/2", call.Get("User-Agent"))
+	require.Empty(t, next.Get("X-Trace"), "a call's header does not leak into the next call")
+	require.Equal(t, "gostytch/"+stytch.Version, next.Get("User-Agent"))
 }
 
 // TestOptionsAreCheckedWhereTheyAreGiven: an option that cannot apply, or
