@@ -21,6 +21,7 @@ var templateFS embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"doc":         docComment,
+	"bullet":      bulletComment,
 	"format":      formatQuery,
 	"methodName":  func(m string) string { return m[:1] + strings.ToLower(m[1:]) },
 	"pathExpr":    pathExpr,
@@ -59,6 +60,9 @@ func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte,
 		return nil, nil, err
 	}
 	if files["client.gen.go"], err = render("client.tmpl", s); err != nil {
+		return nil, nil, err
+	}
+	if files["doc.gen.go"], err = render("doc.tmpl", s); err != nil {
 		return nil, nil, err
 	}
 	if files["operations_gen_test.go"], err = render("operations_test.tmpl", s); err != nil {
@@ -144,6 +148,13 @@ func serviceImports(ops []*Operation) []string {
 
 // docComment renders a description as a Go doc comment for name, wrapped
 // at 100 columns. Descriptions in the spec are written to follow the name.
+// bulletComment renders "  - name: desc" as a Go doc list item, wrapped
+// with the continuation lines indented under it.
+func bulletComment(name, desc string) string {
+	out := docComment("- "+name+":", firstSentence(desc))
+	return "//   " + strings.TrimPrefix(strings.ReplaceAll(out, "\n//", "\n//    "), "//")
+}
+
 func docComment(name, desc string) string {
 	words := strings.Fields(name + " " + desc)
 	var b strings.Builder

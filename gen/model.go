@@ -17,7 +17,12 @@ import (
 // Surface is what the templates render: a client, its services and their
 // operations.
 type Surface struct {
-	Package  string
+	Package string
+	// Title, Summary and Quickstart come from the spec's info: its title,
+	// its description, and the lines of x-go-quickstart, which the package
+	// comment shows after NewClient.
+	Title, Summary string
+	Quickstart     []string
 	Services []*Service // top-level services, by name
 	All      []*Service // every service, depth first
 	Ops      []*Operation
@@ -134,6 +139,12 @@ var (
 func buildSurface(doc *specload.Doc, pkg string) (*Surface, error) {
 	var errs specload.Errors
 	s := &Surface{Package: pkg}
+	if info := doc.T.Info; info != nil {
+		s.Title, s.Summary = info.Title, firstSentence(strings.TrimSpace(info.Description))
+		if q, ok := info.Extensions["x-go-quickstart"].(string); ok {
+			s.Quickstart = strings.Split(strings.TrimSpace(q), "\n")
+		}
+	}
 	tags := map[string]string{}
 	tagIndex := map[string]int{}
 	for i, t := range doc.T.Tags {
