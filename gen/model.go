@@ -23,9 +23,9 @@ type Surface struct {
 	// comment shows after NewClient.
 	Title, Summary string
 	Quickstart     []string
-	Services []*Service // top-level services, by name
-	All      []*Service // every service, depth first
-	Ops      []*Operation
+	Services       []*Service // top-level services, by name
+	All            []*Service // every service, depth first
+	Ops            []*Operation
 }
 
 // Service is one node of the client's service tree, such as MagicLinks.Email.
