@@ -684,7 +684,7 @@ type AddressInformation struct {
 	NormalizedEmail string `json:"normalized_email"`
 
 	// TumblingCharacterCount is the number of . and + characters in the address; a higher count suggests a higher chance of fraud.
-	TumblingCharacterCount int32 `json:"tumbling_character_count"`
+	TumblingCharacterCount int `json:"tumbling_character_count"`
 }
 
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
@@ -717,16 +717,16 @@ type Argon2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations (the time cost).
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// Memory is the memory cost, in kibibytes.
-	Memory int32 `json:"memory"`
+	Memory int `json:"memory"`
 
 	// Threads is the number of threads, also called the parallelism factor.
-	Threads int32 `json:"threads"`
+	Threads int `json:"threads"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // AuthenticationFactor is one way a user or member proved their identity in a session; its type and delivery method say which, and the detail object for that method is set.
@@ -963,7 +963,7 @@ type ConnectedApp struct {
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1017,7 +1017,7 @@ type ConnectedAppClientsCreateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes; defaults to 60.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -1047,7 +1047,7 @@ type ConnectedAppClientsCreateResponse struct {
 	ConnectedApp ConnectedAppWithClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsDeleteParams holds the parameters of ConnectedApp.Clients.Delete.
@@ -1065,7 +1065,7 @@ type ConnectedAppClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsGetParams holds the parameters of ConnectedApp.Clients.Get.
@@ -1083,7 +1083,7 @@ type ConnectedAppClientsGetResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSearchParams holds the parameters of ConnectedApp.Clients.Search.
@@ -1092,7 +1092,7 @@ type ConnectedAppClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of Connected Apps per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // ConnectedAppClientsSearchResponse is the response of ConnectedApp.Clients.Search.
@@ -1107,7 +1107,7 @@ type ConnectedAppClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateCancelParams holds the parameters of ConnectedApp.Clients.Secrets.RotateCancel.
@@ -1125,7 +1125,7 @@ type ConnectedAppClientsSecretsRotateCancelResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateParams holds the parameters of ConnectedApp.Clients.Secrets.Rotate.
@@ -1143,7 +1143,7 @@ type ConnectedAppClientsSecretsRotateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateStartParams holds the parameters of ConnectedApp.Clients.Secrets.RotateStart.
@@ -1161,7 +1161,7 @@ type ConnectedAppClientsSecretsRotateStartResponse struct {
 	ConnectedApp ConnectedAppWithNextClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsUpdateParams holds the parameters of ConnectedApp.Clients.Update.
@@ -1182,7 +1182,7 @@ type ConnectedAppClientsUpdateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -1212,7 +1212,7 @@ type ConnectedAppClientsUpdateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppPublic is the public view of a Connected App, safe to show to end users, for example on a consent screen.
@@ -1257,7 +1257,7 @@ type ConnectedAppWithClientSecret struct {
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1320,7 +1320,7 @@ type ConnectedAppWithNextClientSecret struct {
 	NextClientSecret string `json:"next_client_secret"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1431,7 +1431,7 @@ type DebugWhoamiResponse struct {
 	Name string `json:"name"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // DeviceAttributeDetails is what Stytch's device history knows about one device attribute (visitor ID, IP address or country) for this user or member.
@@ -1512,7 +1512,7 @@ type DiscoveryIntermediateSessionsExchangeParams struct {
 	OrganizationID string `json:"organization_id"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -1551,7 +1551,7 @@ type DiscoveryIntermediateSessionsExchangeResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -1575,7 +1575,7 @@ type DiscoveryOrganizationsCreateParams struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -1674,7 +1674,7 @@ type DiscoveryOrganizationsCreateResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -1716,7 +1716,7 @@ type DiscoveryOrganizationsListResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// OrganizationIDHint is the organization the intermediate session token is tied to, if any; empty for tokens from discovery flows and when a session token or JWT was sent.
 	OrganizationIDHint string `json:"organization_id_hint"`
@@ -1839,10 +1839,10 @@ type FraudEmailRiskResponse struct {
 	Action VerdictAction `json:"action"`
 
 	// RiskScore is the email address's risk, from 0 to 100; higher is riskier.
-	RiskScore int32 `json:"risk_score"`
+	RiskScore int `json:"risk_score"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudFingerprintLookupParams holds the parameters of Fraud.Fingerprint.Lookup.
@@ -1878,7 +1878,7 @@ type FraudFingerprintLookupResponse struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Properties is extra information about a client's browser and network.
 	Properties *Properties `json:"properties,omitempty"`
@@ -1893,7 +1893,7 @@ type FraudRulesListParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of rules per page, at most 100; defaults to 10.
-	Limit *int32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // FraudRulesListResponse is the response of Fraud.Rules.List.
@@ -1908,7 +1908,7 @@ type FraudRulesListResponse struct {
 	Rules []Rule `json:"rules"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudRulesSetParams holds the parameters of Fraud.Rules.Set.
@@ -1935,7 +1935,7 @@ type FraudRulesSetParams struct {
 	NetworkFingerprint *string `json:"network_fingerprint,omitempty"`
 
 	// ExpiresInMinutes is how long the rule lasts, in minutes; when absent, the rule never expires.
-	ExpiresInMinutes *int32 `json:"expires_in_minutes,omitempty"`
+	ExpiresInMinutes *int `json:"expires_in_minutes,omitempty"`
 
 	// Description is an optional note describing the rule.
 	Description *string `json:"description,omitempty"`
@@ -1959,7 +1959,7 @@ type FraudRulesSetResponse struct {
 	Action RuleAction `json:"action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// VisitorID is the visitor ID the rule was set for, if any.
 	VisitorID string `json:"visitor_id"`
@@ -2007,7 +2007,7 @@ type FraudVerdictReasonsListResponse struct {
 	VerdictReasonActions []VerdictReasonAction `json:"verdict_reason_actions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudVerdictReasonsOverrideParams holds the parameters of Fraud.VerdictReasons.Override.
@@ -2031,7 +2031,7 @@ type FraudVerdictReasonsOverrideResponse struct {
 	VerdictReasonAction VerdictReasonAction `json:"verdict_reason_action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
@@ -2139,7 +2139,7 @@ type HubspotProviderInfo struct {
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// Scopes lists the OAuth scopes granted to the access token.
 	Scopes []string `json:"scopes"`
@@ -2187,10 +2187,10 @@ type IDPIntrospectTokenNetworkResponse struct {
 	ClientID string `json:"client_id"`
 
 	// Exp is when the token expires, in seconds since the Unix epoch.
-	Exp *int64 `json:"exp,omitempty"`
+	Exp *int `json:"exp,omitempty"`
 
 	// Iat is when the token was issued, in seconds since the Unix epoch.
-	Iat *int64 `json:"iat,omitempty"`
+	Iat *int `json:"iat,omitempty"`
 
 	// StytchOrganization is the organization a token belongs to, as carried in its https://stytch.com/organization claim.
 	StytchOrganization OrganizationClaim `json:"https://stytch.com/organization"`
@@ -2250,7 +2250,7 @@ type IDPOAuthAuthorizeResponse struct {
 	RedirectURI string `json:"redirect_uri"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// AuthorizationCode is the authorization code the Connected App redeems for tokens; it is also in redirect_uri, and empty when authorization failed.
 	AuthorizationCode string `json:"authorization_code"`
@@ -2310,7 +2310,7 @@ type IDPOAuthAuthorizeStartResponse struct {
 	ScopeResults []ScopeResult `json:"scope_results"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // IPGeoProperties is the geolocation of an IP address.
@@ -2370,7 +2370,7 @@ type ImpersonationAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -2451,10 +2451,10 @@ type LudsFeedback struct {
 	HasSymbol bool `json:"has_symbol"`
 
 	// MissingComplexity is how many more character types the password needs to meet the policy.
-	MissingComplexity int32 `json:"missing_complexity"`
+	MissingComplexity int `json:"missing_complexity"`
 
 	// MissingCharacters is how many more characters the password needs to reach the minimum length.
-	MissingCharacters int32 `json:"missing_characters"`
+	MissingCharacters int `json:"missing_characters"`
 }
 
 // M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
@@ -2577,7 +2577,7 @@ type M2MClientsCreateResponse struct {
 	M2MClient M2MClientWithClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsDeleteParams holds the parameters of M2M.Clients.Delete.
@@ -2595,7 +2595,7 @@ type M2MClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsGetParams holds the parameters of M2M.Clients.Get.
@@ -2613,7 +2613,7 @@ type M2MClientsGetResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSearchParams holds the parameters of M2M.Clients.Search.
@@ -2622,7 +2622,7 @@ type M2MClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the most clients to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for an M2M client search: operands combined with an AND or OR operator.
 	Query *M2MSearchQuery `json:"query,omitempty"`
@@ -2640,7 +2640,7 @@ type M2MClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateCancelParams holds the parameters of M2M.Clients.Secrets.RotateCancel.
@@ -2658,7 +2658,7 @@ type M2MClientsSecretsRotateCancelResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateParams holds the parameters of M2M.Clients.Secrets.Rotate.
@@ -2676,7 +2676,7 @@ type M2MClientsSecretsRotateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateStartParams holds the parameters of M2M.Clients.Secrets.RotateStart.
@@ -2694,7 +2694,7 @@ type M2MClientsSecretsRotateStartResponse struct {
 	M2MClient M2MClientWithNextClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsUpdateParams holds the parameters of M2M.Clients.Update.
@@ -2727,7 +2727,7 @@ type M2MClientsUpdateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
@@ -2796,7 +2796,7 @@ type MagicLinksAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -2847,7 +2847,7 @@ type MagicLinksAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -2889,7 +2889,7 @@ type MagicLinksDiscoveryAuthenticateResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -2913,7 +2913,7 @@ type MagicLinksEmailDiscoverySendParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// DiscoveryExpirationMinutes is how long the link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	DiscoveryExpirationMinutes *uint32 `json:"discovery_expiration_minutes,omitempty"`
+	DiscoveryExpirationMinutes *int `json:"discovery_expiration_minutes,omitempty"`
 }
 
 // MagicLinksEmailDiscoverySendResponse is the response of MagicLinks.Email.Discovery.Send.
@@ -2922,7 +2922,7 @@ type MagicLinksEmailDiscoverySendResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailInviteParams holds the parameters of MagicLinks.Email.Invite.
@@ -2958,7 +2958,7 @@ type MagicLinksEmailInviteParams struct {
 	Roles []string `json:"roles,omitempty"`
 
 	// InviteExpirationMinutes is how long the invite link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
-	InviteExpirationMinutes *uint32 `json:"invite_expiration_minutes,omitempty"`
+	InviteExpirationMinutes *int `json:"invite_expiration_minutes,omitempty"`
 }
 
 // MagicLinksEmailInviteResponse is the response of MagicLinks.Email.Invite.
@@ -2976,7 +2976,7 @@ type MagicLinksEmailInviteResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailLoginOrSignupParams holds the parameters of MagicLinks.Email.LoginOrSignup.
@@ -3006,10 +3006,10 @@ type MagicLinksEmailLoginOrSignupParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// LoginExpirationMinutes is how long a login link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	LoginExpirationMinutes *uint32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long a signup link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	SignupExpirationMinutes *uint32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 }
 
 // MagicLinksEmailLoginOrSignupResponse is the response of MagicLinks.Email.LoginOrSignup.
@@ -3030,7 +3030,7 @@ type MagicLinksEmailLoginOrSignupResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Member is a person's account in one organization, identified there by email address.
@@ -3267,7 +3267,7 @@ type OAuthAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3327,7 +3327,7 @@ type OAuthAuthenticateResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -3357,7 +3357,7 @@ type OAuthDiscoveryAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3396,7 +3396,7 @@ type OAuthDiscoveryAuthenticateResponse struct {
 	FullName string `json:"full_name"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -3480,7 +3480,7 @@ type OIDCProviderInfo struct {
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// Scopes lists the scopes granted to the access token.
 	Scopes []string `json:"scopes"`
@@ -3525,7 +3525,7 @@ type OTPsEmailAuthenticateParams struct {
 	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3570,7 +3570,7 @@ type OTPsEmailAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -3612,7 +3612,7 @@ type OTPsEmailDiscoveryAuthenticateResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -3630,7 +3630,7 @@ type OTPsEmailDiscoverySendParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// DiscoveryExpirationMinutes is how long the code stays valid, in minutes, from 2 to 15; defaults to 10.
-	DiscoveryExpirationMinutes *uint32 `json:"discovery_expiration_minutes,omitempty"`
+	DiscoveryExpirationMinutes *int `json:"discovery_expiration_minutes,omitempty"`
 }
 
 // OTPsEmailDiscoverySendResponse is the response of OTPs.Email.Discovery.Send.
@@ -3639,7 +3639,7 @@ type OTPsEmailDiscoverySendResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsEmailLoginOrSignupParams holds the parameters of OTPs.Email.LoginOrSignup.
@@ -3660,10 +3660,10 @@ type OTPsEmailLoginOrSignupParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// LoginExpirationMinutes is how long a login code stays valid, in minutes, from 2 to 15; defaults to 10.
-	LoginExpirationMinutes *uint32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long a signup code stays valid, in minutes, from 2 to 15; defaults to 10.
-	SignupExpirationMinutes *uint32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 }
 
 // OTPsEmailLoginOrSignupResponse is the response of OTPs.Email.LoginOrSignup.
@@ -3684,7 +3684,7 @@ type OTPsEmailLoginOrSignupResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsSMSAuthenticateParams holds the parameters of OTPs.SMS.Authenticate.
@@ -3708,7 +3708,7 @@ type OTPsSMSAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3744,7 +3744,7 @@ type OTPsSMSAuthenticateResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -3792,7 +3792,7 @@ type OTPsSMSSendResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrgPolicy is an organization's own RBAC policy: roles that exist only in that organization, in addition to the project policy.
@@ -3945,7 +3945,7 @@ type OrganizationsConnectedAppsResponse struct {
 	ConnectedApps []OrganizationConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsCreateParams holds the parameters of Organizations.Create.
@@ -4026,7 +4026,7 @@ type OrganizationsCreateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsDeleteExternalIDParams holds the parameters of Organizations.DeleteExternalID.
@@ -4044,7 +4044,7 @@ type OrganizationsDeleteExternalIDResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsDeleteParams holds the parameters of Organizations.Delete.
@@ -4062,7 +4062,7 @@ type OrganizationsDeleteResponse struct {
 	OrganizationID string `json:"organization_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsGetConnectedAppParams holds the parameters of Organizations.GetConnectedApp.
@@ -4092,7 +4092,7 @@ type OrganizationsGetConnectedAppResponse struct {
 	ActiveMembers []OrganizationConnectedAppActiveMember `json:"active_members"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// LogoURL is the URL of the Connected App's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
@@ -4113,7 +4113,7 @@ type OrganizationsGetResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersConnectedAppsRevokeParams holds the parameters of Organizations.Members.ConnectedApps.Revoke.
@@ -4134,7 +4134,7 @@ type OrganizationsMembersConnectedAppsRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersCreateParams holds the parameters of Organizations.Members.Create.
@@ -4188,7 +4188,7 @@ type OrganizationsMembersCreateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDangerouslyGetParams holds the parameters of Organizations.Members.DangerouslyGet.
@@ -4215,7 +4215,7 @@ type OrganizationsMembersDangerouslyGetResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteExternalIDParams holds the parameters of Organizations.Members.DeleteExternalID.
@@ -4242,7 +4242,7 @@ type OrganizationsMembersDeleteExternalIDResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteMFAPhoneNumberParams holds the parameters of Organizations.Members.DeleteMFAPhoneNumber.
@@ -4269,7 +4269,7 @@ type OrganizationsMembersDeleteMFAPhoneNumberResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteParams holds the parameters of Organizations.Members.Delete.
@@ -4305,7 +4305,7 @@ type OrganizationsMembersDeletePasswordResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteResponse is the response of Organizations.Members.Delete.
@@ -4317,7 +4317,7 @@ type OrganizationsMembersDeleteResponse struct {
 	MemberID string `json:"member_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteTOTPParams holds the parameters of Organizations.Members.DeleteTOTP.
@@ -4344,7 +4344,7 @@ type OrganizationsMembersDeleteTOTPResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersGetConnectedAppsParams holds the parameters of Organizations.Members.GetConnectedApps.
@@ -4365,7 +4365,7 @@ type OrganizationsMembersGetConnectedAppsResponse struct {
 	ConnectedApps []MemberConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersGetParams holds the parameters of Organizations.Members.Get.
@@ -4395,7 +4395,7 @@ type OrganizationsMembersGetResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOAuthProvidersGithubParams holds the parameters of Organizations.Members.OAuthProviders.Github.
@@ -4422,7 +4422,7 @@ type OrganizationsMembersOAuthProvidersGithubResponse struct {
 	Registrations []GithubProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOAuthProvidersGoogleParams holds the parameters of Organizations.Members.OAuthProviders.Google.
@@ -4455,13 +4455,13 @@ type OrganizationsMembersOAuthProvidersGoogleResponse struct {
 	Scopes []string `json:"scopes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// AccessToken is the Google access token saved for the member.
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// RefreshToken is the Google refresh token; returned only when include_refresh_token is true, and empty when Stytch holds none.
 	RefreshToken string `json:"refresh_token"`
@@ -4491,7 +4491,7 @@ type OrganizationsMembersOAuthProvidersHubspotResponse struct {
 	Registrations []HubspotProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOAuthProvidersMicrosoftParams holds the parameters of Organizations.Members.OAuthProviders.Microsoft.
@@ -4521,7 +4521,7 @@ type OrganizationsMembersOAuthProvidersMicrosoftResponse struct {
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// IDToken is the ID token Microsoft issued.
 	IDToken string `json:"id_token"`
@@ -4530,7 +4530,7 @@ type OrganizationsMembersOAuthProvidersMicrosoftResponse struct {
 	Scopes []string `json:"scopes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// RefreshToken is the Microsoft refresh token; returned only when include_refresh_token is true, and empty when Stytch holds none.
 	RefreshToken string `json:"refresh_token"`
@@ -4557,7 +4557,7 @@ type OrganizationsMembersOAuthProvidersSlackResponse struct {
 	Registrations []SlackProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOIDCProvidersParams holds the parameters of Organizations.Members.OIDCProviders.
@@ -4581,7 +4581,7 @@ type OrganizationsMembersOIDCProvidersResponse struct {
 	Registrations []OIDCProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersReactivateParams holds the parameters of Organizations.Members.Reactivate.
@@ -4608,7 +4608,7 @@ type OrganizationsMembersReactivateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersSearchParams holds the parameters of Organizations.Members.Search.
@@ -4620,7 +4620,7 @@ type OrganizationsMembersSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the most members to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
 	Query *SearchQuery `json:"query,omitempty"`
@@ -4641,7 +4641,7 @@ type OrganizationsMembersSearchResponse struct {
 	Organizations map[string]Organization `json:"organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersStartEmailUpdateParams holds the parameters of Organizations.Members.StartEmailUpdate.
@@ -4683,7 +4683,7 @@ type OrganizationsMembersStartEmailUpdateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersUnlinkRetiredEmailParams holds the parameters of Organizations.Members.UnlinkRetiredEmail.
@@ -4719,7 +4719,7 @@ type OrganizationsMembersUnlinkRetiredEmailResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersUpdateParams holds the parameters of Organizations.Members.Update.
@@ -4782,7 +4782,7 @@ type OrganizationsMembersUpdateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMetricsParams holds the parameters of Organizations.Metrics.
@@ -4797,10 +4797,10 @@ type OrganizationsMetricsResponse struct {
 	RequestID string `json:"request_id"`
 
 	// MemberCount is the number of members in the organization.
-	MemberCount uint32 `json:"member_count"`
+	MemberCount int `json:"member_count"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsSearchParams holds the parameters of Organizations.Search.
@@ -4809,7 +4809,7 @@ type OrganizationsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of organizations per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
 	Query *SearchQuery `json:"query,omitempty"`
@@ -4827,7 +4827,7 @@ type OrganizationsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsUpdateParams holds the parameters of Organizations.Update.
@@ -4917,7 +4917,7 @@ type OrganizationsUpdateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
@@ -4926,10 +4926,10 @@ type PBKDF2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations.
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 
 	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
 	Algorithm *string `json:"algorithm,omitempty"`
@@ -4950,7 +4950,7 @@ type PasswordsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4998,7 +4998,7 @@ type PasswordsAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5040,7 +5040,7 @@ type PasswordsDiscoveryAuthenticateResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -5073,7 +5073,7 @@ type PasswordsDiscoveryEmailResetResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -5094,7 +5094,7 @@ type PasswordsDiscoveryEmailResetStartParams struct {
 	ResetPasswordTemplateID *string `json:"reset_password_template_id,omitempty"`
 
 	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
-	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+	ResetPasswordExpirationMinutes *int `json:"reset_password_expiration_minutes,omitempty"`
 
 	// PKCECodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent to complete the reset.
 	PKCECodeChallenge *string `json:"pkce_code_challenge,omitempty"`
@@ -5112,7 +5112,7 @@ type PasswordsDiscoveryEmailResetStartResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsEmailRequireResetParams holds the parameters of Passwords.Email.RequireReset.
@@ -5133,7 +5133,7 @@ type PasswordsEmailRequireResetResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberID is the ID of the affected member.
 	MemberID string `json:"member_id"`
@@ -5157,7 +5157,7 @@ type PasswordsEmailResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5211,7 +5211,7 @@ type PasswordsEmailResetResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5241,7 +5241,7 @@ type PasswordsEmailResetStartParams struct {
 	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
 
 	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
-	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+	ResetPasswordExpirationMinutes *int `json:"reset_password_expiration_minutes,omitempty"`
 
 	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent as code_verifier to complete the reset.
 	CodeChallenge *string `json:"code_challenge,omitempty"`
@@ -5274,7 +5274,7 @@ type PasswordsEmailResetStartResponse struct {
 	Member Member `json:"member"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsExistingPasswordResetParams holds the parameters of Passwords.ExistingPassword.Reset.
@@ -5295,7 +5295,7 @@ type PasswordsExistingPasswordResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5337,7 +5337,7 @@ type PasswordsExistingPasswordResetResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5430,7 +5430,7 @@ type PasswordsMigrateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsSessionsResetParams holds the parameters of Passwords.Sessions.Reset.
@@ -5448,7 +5448,7 @@ type PasswordsSessionsResetParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the new session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -5487,7 +5487,7 @@ type PasswordsSessionsResetResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5520,7 +5520,7 @@ type PasswordsStrengthCheckResponse struct {
 	ValidPassword bool `json:"valid_password"`
 
 	// Score is the zxcvbn strength score, from 0 to 4; under the zxcvbn policy a score of 3 or more passes.
-	Score int32 `json:"score"`
+	Score int `json:"score"`
 
 	// BreachedPassword reports whether the password appears in a known data breach.
 	BreachedPassword bool `json:"breached_password"`
@@ -5532,7 +5532,7 @@ type PasswordsStrengthCheckResponse struct {
 	BreachDetectionOnCreate bool `json:"breach_detection_on_create"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// LudsFeedback describes what a password lacks under the LUDS strength policy (lowercase, uppercase, digits, symbols).
 	LudsFeedback *LudsFeedback `json:"luds_feedback,omitempty"`
@@ -5628,7 +5628,7 @@ type ProjectMetric struct {
 	MetricType ProjectMetricType `json:"metric_type"`
 
 	// Count is the number of objects of the metric's type.
-	Count uint32 `json:"count"`
+	Count int `json:"count"`
 }
 
 // ProjectMetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
@@ -5649,7 +5649,7 @@ type ProjectMetricsResponse struct {
 	Metrics []ProjectMetric `json:"metrics"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Properties is extra information about a client's browser and network.
@@ -5694,7 +5694,7 @@ type RBACOrganizationsGetOrgPolicyResponse struct {
 	OrgPolicy OrgPolicy `json:"org_policy"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // RBACOrganizationsSetOrgPolicyParams holds the parameters of RBAC.Organizations.SetOrgPolicy.
@@ -5715,7 +5715,7 @@ type RBACOrganizationsSetOrgPolicyResponse struct {
 	OrgPolicy OrgPolicy `json:"org_policy"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // RBACPolicyParams holds the parameters of RBAC.Policy.
@@ -5727,7 +5727,7 @@ type RBACPolicyResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Policy is a project's RBAC policy, the document holding every role, resource and scope used for permission checks.
 	Policy *Policy `json:"policy,omitempty"`
@@ -5766,7 +5766,7 @@ type RecoveryCodesGetResponse struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // RecoveryCodesRecoverParams holds the parameters of RecoveryCodes.Recover.
@@ -5790,7 +5790,7 @@ type RecoveryCodesRecoverParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -5820,10 +5820,10 @@ type RecoveryCodesRecoverResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// RecoveryCodesRemaining is how many unused recovery codes the member has left.
-	RecoveryCodesRemaining int32 `json:"recovery_codes_remaining"`
+	RecoveryCodesRemaining int `json:"recovery_codes_remaining"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5859,13 +5859,13 @@ type RecoveryCodesRotateResponse struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ResultsMetadata is the paging information returned with a page of search results.
 type ResultsMetadata struct {
 	// Total is the number of results that match the query in all; -1 when totals are disabled for the workspace.
-	Total int32 `json:"total"`
+	Total int `json:"total"`
 
 	// NextCursor is the cursor to pass in the next search call to get the following page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
@@ -6177,7 +6177,7 @@ type SCIMConnectionCreateResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a newly created SCIM connection, including its bearer token, which is shown only this once.
 	Connection *SCIMConnectionWithToken `json:"connection,omitempty"`
@@ -6201,7 +6201,7 @@ type SCIMConnectionDeleteResponse struct {
 	ConnectionID string `json:"connection_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SCIMConnectionGetGroupsParams holds the parameters of SCIM.Connection.GetGroups.
@@ -6216,7 +6216,7 @@ type SCIMConnectionGetGroupsParams struct {
 	Cursor *string `json:"-"`
 
 	// Limit is the most groups to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"-"`
+	Limit *int `json:"-"`
 }
 
 // SCIMConnectionGetGroupsResponse is the response of SCIM.Connection.GetGroups.
@@ -6225,7 +6225,7 @@ type SCIMConnectionGetGroupsResponse struct {
 	SCIMGroups []SCIMGroup `json:"scim_groups"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// NextCursor is the cursor to pass for the next page; empty when this is the last page.
 	NextCursor string `json:"next_cursor"`
@@ -6243,7 +6243,7 @@ type SCIMConnectionGetResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6264,7 +6264,7 @@ type SCIMConnectionRotateCancelResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6285,7 +6285,7 @@ type SCIMConnectionRotateCompleteResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6306,7 +6306,7 @@ type SCIMConnectionRotateStartResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SCIM connection during a bearer token rotation, including the next token, which is shown only this once.
 	Connection *SCIMConnectionWithNextToken `json:"connection,omitempty"`
@@ -6336,7 +6336,7 @@ type SCIMConnectionUpdateResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6636,7 +6636,7 @@ type SSOAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -6684,7 +6684,7 @@ type SSOAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -6720,7 +6720,7 @@ type SSODeleteConnectionResponse struct {
 	ConnectionID string `json:"connection_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOExternalCreateConnectionParams holds the parameters of SSO.External.CreateConnection.
@@ -6750,7 +6750,7 @@ type SSOExternalCreateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
 	Connection *Connection `json:"connection,omitempty"`
@@ -6780,7 +6780,7 @@ type SSOExternalUpdateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
 	Connection *Connection `json:"connection,omitempty"`
@@ -6807,7 +6807,7 @@ type SSOGetConnectionsResponse struct {
 	ExternalConnections []Connection `json:"external_connections"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOIdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
@@ -6831,7 +6831,7 @@ type SSOOIDCCreateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an OIDC SSO connection between an organization and its identity provider.
 	Connection *OIDCConnection `json:"connection,omitempty"`
@@ -6885,7 +6885,7 @@ type SSOOIDCUpdateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an OIDC SSO connection between an organization and its identity provider.
 	Connection *OIDCConnection `json:"connection,omitempty"`
@@ -6927,7 +6927,7 @@ type SSOSAMLCreateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SAML SSO connection between an organization and its identity provider.
 	Connection *SAMLConnection `json:"connection,omitempty"`
@@ -6954,7 +6954,7 @@ type SSOSAMLDeleteEncryptionPrivateKeyResponse struct {
 	PrivateKeyID string `json:"private_key_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOSAMLDeleteVerificationCertificateParams holds the parameters of SSO.SAML.DeleteVerificationCertificate.
@@ -6978,7 +6978,7 @@ type SSOSAMLDeleteVerificationCertificateResponse struct {
 	CertificateID string `json:"certificate_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOSAMLUpdateByURLParams holds the parameters of SSO.SAML.UpdateByURL.
@@ -6999,7 +6999,7 @@ type SSOSAMLUpdateByURLResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SAML SSO connection between an organization and its identity provider.
 	Connection *SAMLConnection `json:"connection,omitempty"`
@@ -7065,7 +7065,7 @@ type SSOSAMLUpdateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SAML SSO connection between an organization and its identity provider.
 	Connection *SAMLConnection `json:"connection,omitempty"`
@@ -7101,16 +7101,16 @@ type ScryptConfig struct {
 	Salt string `json:"salt"`
 
 	// NParameter is N, the CPU and memory cost (iteration count); a power of two greater than 1 and at most 262144.
-	NParameter int32 `json:"n_parameter"`
+	NParameter int `json:"n_parameter"`
 
 	// RParameter is r, the block size.
-	RParameter int32 `json:"r_parameter"`
+	RParameter int `json:"r_parameter"`
 
 	// PParameter is p, the parallelism factor.
-	PParameter int32 `json:"p_parameter"`
+	PParameter int `json:"p_parameter"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
@@ -7137,7 +7137,7 @@ type SessionsAttestParams struct {
 	OrganizationID *string `json:"organization_id,omitempty"`
 
 	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7176,7 +7176,7 @@ type SessionsAttestResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
 	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
@@ -7188,7 +7188,7 @@ type SessionsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the new session lifetime in minutes from now, from 5 to 527040; when absent, the expiry is unchanged.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of the session to authenticate; pass it or session_token, not both. A correctly signed JWT past its exp is accepted while the session lives, and a fresh one is returned.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -7221,7 +7221,7 @@ type SessionsAuthenticateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Verdict is the result of an authorization check that passed.
 	Verdict *AuthorizationVerdict `json:"verdict,omitempty"`
@@ -7233,7 +7233,7 @@ type SessionsExchangeAccessTokenParams struct {
 	AccessToken string `json:"access_token"`
 
 	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7263,7 +7263,7 @@ type SessionsExchangeAccessTokenResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7284,7 +7284,7 @@ type SessionsExchangeParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the lifetime of the new session in minutes, from 5 to 527040; defaults to 60. Ignored when an intermediate session token is returned.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7323,7 +7323,7 @@ type SessionsExchangeResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7356,7 +7356,7 @@ type SessionsGetJWKSResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsGetParams holds the parameters of Sessions.Get.
@@ -7377,7 +7377,7 @@ type SessionsGetResponse struct {
 	MemberSessions []MemberSession `json:"member_sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsMigrateParams holds the parameters of Sessions.Migrate.
@@ -7389,7 +7389,7 @@ type SessionsMigrateParams struct {
 	OrganizationID string `json:"organization_id"`
 
 	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7416,7 +7416,7 @@ type SessionsMigrateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7443,7 +7443,7 @@ type SessionsRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ShopifyOAuthFactor is a sign-in through Shopify OAuth, recorded as one of a session's authentication factors.
@@ -7554,7 +7554,7 @@ type TOTPsAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7590,7 +7590,7 @@ type TOTPsAuthenticateResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7608,7 +7608,7 @@ type TOTPsCreateParams struct {
 	MemberID string `json:"member_id"`
 
 	// ExpirationMinutes is how long the new registration may stay unauthenticated, in minutes, from 5 to 1440; defaults to 60.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// IntermediateSessionToken is an intermediate session token for the member, used when the member is enrolling in MFA during login.
 	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
@@ -7647,7 +7647,7 @@ type TOTPsCreateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TOTPsMigrateParams holds the parameters of TOTPs.Migrate.
@@ -7686,7 +7686,7 @@ type TOTPsMigrateResponse struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TikTokOAuthFactor is a sign-in through TikTok OAuth, recorded as one of a session's authentication factors.

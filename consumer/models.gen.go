@@ -525,7 +525,7 @@ type AddressInformation struct {
 	NormalizedEmail string `json:"normalized_email"`
 
 	// TumblingCharacterCount is the number of . and + characters in the address; a higher count suggests a higher chance of fraud.
-	TumblingCharacterCount int32 `json:"tumbling_character_count"`
+	TumblingCharacterCount int `json:"tumbling_character_count"`
 }
 
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
@@ -558,16 +558,16 @@ type Argon2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations (the time cost).
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// Memory is the memory cost, in kibibytes.
-	Memory int32 `json:"memory"`
+	Memory int `json:"memory"`
 
 	// Threads is the number of threads, also called the parallelism factor.
-	Threads int32 `json:"threads"`
+	Threads int `json:"threads"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // Attributes is information about the end user's client, passed to Stytch to help detect fraud.
@@ -828,7 +828,7 @@ type ConnectedApp struct {
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -882,7 +882,7 @@ type ConnectedAppClientsCreateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes; defaults to 60.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -912,7 +912,7 @@ type ConnectedAppClientsCreateResponse struct {
 	ConnectedApp ConnectedAppWithClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsDeleteParams holds the parameters of ConnectedApp.Clients.Delete.
@@ -930,7 +930,7 @@ type ConnectedAppClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsGetParams holds the parameters of ConnectedApp.Clients.Get.
@@ -948,7 +948,7 @@ type ConnectedAppClientsGetResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSearchParams holds the parameters of ConnectedApp.Clients.Search.
@@ -957,7 +957,7 @@ type ConnectedAppClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of Connected Apps per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // ConnectedAppClientsSearchResponse is the response of ConnectedApp.Clients.Search.
@@ -972,7 +972,7 @@ type ConnectedAppClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateCancelParams holds the parameters of ConnectedApp.Clients.Secrets.RotateCancel.
@@ -990,7 +990,7 @@ type ConnectedAppClientsSecretsRotateCancelResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateParams holds the parameters of ConnectedApp.Clients.Secrets.Rotate.
@@ -1008,7 +1008,7 @@ type ConnectedAppClientsSecretsRotateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateStartParams holds the parameters of ConnectedApp.Clients.Secrets.RotateStart.
@@ -1026,7 +1026,7 @@ type ConnectedAppClientsSecretsRotateStartResponse struct {
 	ConnectedApp ConnectedAppWithNextClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsUpdateParams holds the parameters of ConnectedApp.Clients.Update.
@@ -1047,7 +1047,7 @@ type ConnectedAppClientsUpdateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -1077,7 +1077,7 @@ type ConnectedAppClientsUpdateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppPublic is the public view of a Connected App, safe to show to end users, for example on a consent screen.
@@ -1122,7 +1122,7 @@ type ConnectedAppWithClientSecret struct {
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1185,7 +1185,7 @@ type ConnectedAppWithNextClientSecret struct {
 	NextClientSecret string `json:"next_client_secret"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1254,7 +1254,7 @@ type CryptoWalletsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -1284,7 +1284,7 @@ type CryptoWalletsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -1332,7 +1332,7 @@ type CryptoWalletsAuthenticateStartResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // DebugWhoamiParams holds the parameters of Debug.Whoami.
@@ -1350,7 +1350,7 @@ type DebugWhoamiResponse struct {
 	Name string `json:"name"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // DeviceAttributeDetails is what Stytch's device history knows about one device attribute (visitor ID, IP address or country) for this user or member.
@@ -1521,10 +1521,10 @@ type FraudEmailRiskResponse struct {
 	Action VerdictAction `json:"action"`
 
 	// RiskScore is the email address's risk, from 0 to 100; higher is riskier.
-	RiskScore int32 `json:"risk_score"`
+	RiskScore int `json:"risk_score"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudFingerprintLookupParams holds the parameters of Fraud.Fingerprint.Lookup.
@@ -1560,7 +1560,7 @@ type FraudFingerprintLookupResponse struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Properties is extra information about a client's browser and network.
 	Properties *Properties `json:"properties,omitempty"`
@@ -1575,7 +1575,7 @@ type FraudRulesListParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of rules per page, at most 100; defaults to 10.
-	Limit *int32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // FraudRulesListResponse is the response of Fraud.Rules.List.
@@ -1590,7 +1590,7 @@ type FraudRulesListResponse struct {
 	Rules []Rule `json:"rules"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudRulesSetParams holds the parameters of Fraud.Rules.Set.
@@ -1617,7 +1617,7 @@ type FraudRulesSetParams struct {
 	NetworkFingerprint *string `json:"network_fingerprint,omitempty"`
 
 	// ExpiresInMinutes is how long the rule lasts, in minutes; when absent, the rule never expires.
-	ExpiresInMinutes *int32 `json:"expires_in_minutes,omitempty"`
+	ExpiresInMinutes *int `json:"expires_in_minutes,omitempty"`
 
 	// Description is an optional note describing the rule.
 	Description *string `json:"description,omitempty"`
@@ -1641,7 +1641,7 @@ type FraudRulesSetResponse struct {
 	Action RuleAction `json:"action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// VisitorID is the visitor ID the rule was set for, if any.
 	VisitorID string `json:"visitor_id"`
@@ -1689,7 +1689,7 @@ type FraudVerdictReasonsListResponse struct {
 	VerdictReasonActions []VerdictReasonAction `json:"verdict_reason_actions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudVerdictReasonsOverrideParams holds the parameters of Fraud.VerdictReasons.Override.
@@ -1713,7 +1713,7 @@ type FraudVerdictReasonsOverrideResponse struct {
 	VerdictReasonAction VerdictReasonAction `json:"verdict_reason_action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
@@ -1824,10 +1824,10 @@ type IDPIntrospectTokenNetworkResponse struct {
 	ClientID string `json:"client_id"`
 
 	// Exp is when the token expires, in seconds since the Unix epoch.
-	Exp *int64 `json:"exp,omitempty"`
+	Exp *int `json:"exp,omitempty"`
 
 	// Iat is when the token was issued, in seconds since the Unix epoch.
-	Iat *int64 `json:"iat,omitempty"`
+	Iat *int `json:"iat,omitempty"`
 }
 
 // IDPOAuthAuthorizeParams holds the parameters of IDP.OAuth.Authorize.
@@ -1881,7 +1881,7 @@ type IDPOAuthAuthorizeResponse struct {
 	RedirectURI string `json:"redirect_uri"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// AuthorizationCode is the single-use code the client exchanges for tokens.
 	AuthorizationCode string `json:"authorization_code"`
@@ -1935,7 +1935,7 @@ type IDPOAuthAuthorizeStartResponse struct {
 	ScopeResults []ScopeResult `json:"scope_results"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // IPGeoProperties is the geolocation of an IP address.
@@ -1983,7 +1983,7 @@ type ImpersonationAuthenticateResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -2046,10 +2046,10 @@ type LUDSRequirements struct {
 	HasSymbol bool `json:"has_symbol"`
 
 	// MissingComplexity is how many more character classes (lowercase, uppercase, digits, symbols) the password needs to meet the policy.
-	MissingComplexity int32 `json:"missing_complexity"`
+	MissingComplexity int `json:"missing_complexity"`
 
 	// MissingCharacters is how many more characters the password needs to reach the policy's minimum length.
-	MissingCharacters int32 `json:"missing_characters"`
+	MissingCharacters int `json:"missing_characters"`
 }
 
 // LinkedInOAuthFactor is a sign-in through LinkedIn OAuth, recorded as one of a session's authentication factors.
@@ -2184,7 +2184,7 @@ type M2MClientsCreateResponse struct {
 	M2MClient M2MClientWithClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsDeleteParams holds the parameters of M2M.Clients.Delete.
@@ -2202,7 +2202,7 @@ type M2MClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsGetParams holds the parameters of M2M.Clients.Get.
@@ -2220,7 +2220,7 @@ type M2MClientsGetResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSearchParams holds the parameters of M2M.Clients.Search.
@@ -2229,7 +2229,7 @@ type M2MClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the most clients to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for an M2M client search: operands combined with an AND or OR operator.
 	Query *M2MSearchQuery `json:"query,omitempty"`
@@ -2247,7 +2247,7 @@ type M2MClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateCancelParams holds the parameters of M2M.Clients.Secrets.RotateCancel.
@@ -2265,7 +2265,7 @@ type M2MClientsSecretsRotateCancelResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateParams holds the parameters of M2M.Clients.Secrets.Rotate.
@@ -2283,7 +2283,7 @@ type M2MClientsSecretsRotateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateStartParams holds the parameters of M2M.Clients.Secrets.RotateStart.
@@ -2301,7 +2301,7 @@ type M2MClientsSecretsRotateStartResponse struct {
 	M2MClient M2MClientWithNextClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsUpdateParams holds the parameters of M2M.Clients.Update.
@@ -2334,7 +2334,7 @@ type M2MClientsUpdateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
@@ -2394,7 +2394,7 @@ type MagicLinksAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -2433,7 +2433,7 @@ type MagicLinksAuthenticateResponse struct {
 	ResetSessions bool `json:"reset_sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -2448,7 +2448,7 @@ type MagicLinksCreateParams struct {
 	UserID string `json:"user_id"`
 
 	// ExpirationMinutes is how long the token stays valid, in minutes, from 5 to 10080; defaults to 60.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -2466,7 +2466,7 @@ type MagicLinksCreateResponse struct {
 	Token string `json:"token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailInviteParams holds the parameters of MagicLinks.Email.Invite.
@@ -2487,7 +2487,7 @@ type MagicLinksEmailInviteParams struct {
 	InviteMagicLinkURL *string `json:"invite_magic_link_url,omitempty"`
 
 	// InviteExpirationMinutes is how long the invite link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	InviteExpirationMinutes *int32 `json:"invite_expiration_minutes,omitempty"`
+	InviteExpirationMinutes *int `json:"invite_expiration_minutes,omitempty"`
 
 	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
 	Locale *EmailLocale `json:"locale,omitempty"`
@@ -2511,7 +2511,7 @@ type MagicLinksEmailInviteResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailLoginOrCreateParams holds the parameters of MagicLinks.Email.LoginOrCreate.
@@ -2526,10 +2526,10 @@ type MagicLinksEmailLoginOrCreateParams struct {
 	SignupMagicLinkURL *string `json:"signup_magic_link_url,omitempty"`
 
 	// LoginExpirationMinutes is how long the login link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	LoginExpirationMinutes *int32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long the signup link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
-	SignupExpirationMinutes *int32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 
 	// LoginTemplateID is the ID of a custom email template for login links; empty uses the project's default template.
 	LoginTemplateID *string `json:"login_template_id,omitempty"`
@@ -2565,7 +2565,7 @@ type MagicLinksEmailLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailRevokeInviteParams holds the parameters of MagicLinks.Email.RevokeInvite.
@@ -2580,7 +2580,7 @@ type MagicLinksEmailRevokeInviteResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailSendParams holds the parameters of MagicLinks.Email.Send.
@@ -2601,10 +2601,10 @@ type MagicLinksEmailSendParams struct {
 	SignupMagicLinkURL *string `json:"signup_magic_link_url,omitempty"`
 
 	// LoginExpirationMinutes is how long the login link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	LoginExpirationMinutes *int32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long the signup link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
-	SignupExpirationMinutes *int32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 
 	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE secret; pass the secret itself as code_verifier when authenticating the link.
 	CodeChallenge *string `json:"code_challenge,omitempty"`
@@ -2637,7 +2637,7 @@ type MagicLinksEmailSendResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Metadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
@@ -2724,7 +2724,7 @@ type OAuthAttachResponse struct {
 	OAuthAttachToken string `json:"oauth_attach_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OAuthAuthenticateParams holds the parameters of OAuth.Authenticate.
@@ -2736,7 +2736,7 @@ type OAuthAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this OAuth factor to; use it or session_token, not both. It is ignored if it belongs to another user.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -2784,7 +2784,7 @@ type OAuthAuthenticateResponse struct {
 	OAuthUserRegistrationID string `json:"oauth_user_registration_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// UserSession is a period during which a user stays signed in after authenticating.
 	UserSession *Session `json:"user_session,omitempty"`
@@ -2841,7 +2841,7 @@ type OTPsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -2877,7 +2877,7 @@ type OTPsAuthenticateResponse struct {
 	ResetSessions bool `json:"reset_sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -2892,7 +2892,7 @@ type OTPsEmailLoginOrCreateParams struct {
 	Email string `json:"email"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -2925,7 +2925,7 @@ type OTPsEmailLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsEmailSendParams holds the parameters of OTPs.Email.Send.
@@ -2934,7 +2934,7 @@ type OTPsEmailSendParams struct {
 	Email string `json:"email"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -2970,7 +2970,7 @@ type OTPsEmailSendResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsSMSLoginOrCreateParams holds the parameters of OTPs.SMS.LoginOrCreate.
@@ -2979,7 +2979,7 @@ type OTPsSMSLoginOrCreateParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3006,7 +3006,7 @@ type OTPsSMSLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsSMSSendParams holds the parameters of OTPs.SMS.Send.
@@ -3015,7 +3015,7 @@ type OTPsSMSSendParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3045,7 +3045,7 @@ type OTPsSMSSendResponse struct {
 	PhoneID string `json:"phone_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsWhatsAppLoginOrCreateParams holds the parameters of OTPs.WhatsApp.LoginOrCreate.
@@ -3054,7 +3054,7 @@ type OTPsWhatsAppLoginOrCreateParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3081,7 +3081,7 @@ type OTPsWhatsAppLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsWhatsAppSendParams holds the parameters of OTPs.WhatsApp.Send.
@@ -3090,7 +3090,7 @@ type OTPsWhatsAppSendParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3120,7 +3120,7 @@ type OTPsWhatsAppSendResponse struct {
 	PhoneID string `json:"phone_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
@@ -3129,10 +3129,10 @@ type PBKDF2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations.
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 
 	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
 	Algorithm *string `json:"algorithm,omitempty"`
@@ -3159,7 +3159,7 @@ type PasswordsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3189,7 +3189,7 @@ type PasswordsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3207,7 +3207,7 @@ type PasswordsCreateParams struct {
 	Password string `json:"password"`
 
 	// SessionDurationMinutes is how long the new session should last, in minutes from now, from 5 to 527040. Without it no session is started.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3246,7 +3246,7 @@ type PasswordsCreateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3267,7 +3267,7 @@ type PasswordsEmailResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3306,7 +3306,7 @@ type PasswordsEmailResetResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3324,7 +3324,7 @@ type PasswordsEmailResetStartParams struct {
 	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
 
 	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
-	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+	ResetPasswordExpirationMinutes *int `json:"reset_password_expiration_minutes,omitempty"`
 
 	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE secret, checking that the reset starts and ends on the same device.
 	CodeChallenge *string `json:"code_challenge,omitempty"`
@@ -3354,7 +3354,7 @@ type PasswordsEmailResetStartResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsExistingPasswordResetParams holds the parameters of Passwords.ExistingPassword.Reset.
@@ -3372,7 +3372,7 @@ type PasswordsExistingPasswordResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3402,7 +3402,7 @@ type PasswordsExistingPasswordResetResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3483,7 +3483,7 @@ type PasswordsMigrateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsSessionsResetParams holds the parameters of Passwords.Sessions.Reset.
@@ -3498,7 +3498,7 @@ type PasswordsSessionsResetParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040; when given, the session is extended by that much.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3525,7 +3525,7 @@ type PasswordsSessionsResetResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3552,7 +3552,7 @@ type PasswordsStrengthCheckResponse struct {
 	ValidPassword bool `json:"valid_password"`
 
 	// Score is the zxcvbn strength score, from 0 to 4; 3 or more passes under the zxcvbn policy.
-	Score int32 `json:"score"`
+	Score int `json:"score"`
 
 	// BreachedPassword reports whether the password appears in a known data breach.
 	BreachedPassword bool `json:"breached_password"`
@@ -3564,7 +3564,7 @@ type PasswordsStrengthCheckResponse struct {
 	BreachDetectionOnCreate bool `json:"breach_detection_on_create"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Feedback is advice on how to make a weak password stronger.
 	Feedback *Feedback `json:"feedback,omitempty"`
@@ -3663,7 +3663,7 @@ type ProjectMetric struct {
 	MetricType ProjectMetricType `json:"metric_type"`
 
 	// Count is the number of objects of the metric's type.
-	Count uint32 `json:"count"`
+	Count int `json:"count"`
 }
 
 // ProjectMetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
@@ -3684,7 +3684,7 @@ type ProjectMetricsResponse struct {
 	Metrics []ProjectMetric `json:"metrics"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Properties is extra information about a client's browser and network.
@@ -3723,7 +3723,7 @@ type RBACPolicyResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Policy is the project's role-based access control policy: the roles, the resources they act on, and the scopes Connected Apps may hold.
 	Policy *Policy `json:"policy,omitempty"`
@@ -3738,7 +3738,7 @@ type RecoveryCodeFactor struct {
 // ResultsMetadata is the paging information returned with a page of search results.
 type ResultsMetadata struct {
 	// Total is the number of results that match the query in all; -1 when totals are disabled for the workspace.
-	Total int32 `json:"total"`
+	Total int `json:"total"`
 
 	// NextCursor is the cursor to pass in the next search call to get the following page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
@@ -3870,7 +3870,7 @@ type SIWEParamsResponse struct {
 	Resources []string `json:"resources"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IssuedAt is when the message was generated.
 	IssuedAt *time.Time `json:"issued_at,omitempty"`
@@ -3912,16 +3912,16 @@ type ScryptConfig struct {
 	Salt string `json:"salt"`
 
 	// NParameter is N, the CPU and memory cost (iteration count); a power of two greater than 1 and at most 262144.
-	NParameter int32 `json:"n_parameter"`
+	NParameter int `json:"n_parameter"`
 
 	// RParameter is r, the block size.
-	RParameter int32 `json:"r_parameter"`
+	RParameter int `json:"r_parameter"`
 
 	// PParameter is p, the parallelism factor.
-	PParameter int32 `json:"p_parameter"`
+	PParameter int `json:"p_parameter"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
@@ -3975,7 +3975,7 @@ type SessionsAttestParams struct {
 	Token string `json:"token"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -4008,7 +4008,7 @@ type SessionsAttestResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4023,7 +4023,7 @@ type SessionsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is a new lifetime for the session, in minutes from now, from 5 to 527040; when absent, the expiry is unchanged.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the session JWT to check; give it or session_token, not both. A JWT past its exp is accepted while the session lives, and a fresh one is returned.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4053,7 +4053,7 @@ type SessionsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Verdict is the result of a successful authorization check.
 	Verdict *AuthorizationVerdict `json:"verdict,omitempty"`
@@ -4065,7 +4065,7 @@ type SessionsExchangeAccessTokenParams struct {
 	AccessToken string `json:"access_token"`
 
 	// SessionDurationMinutes is the lifetime of the new session in minutes from now, from 5 to 527040.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -4092,7 +4092,7 @@ type SessionsExchangeAccessTokenResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4116,7 +4116,7 @@ type SessionsGetJWKSResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsGetParams holds the parameters of Sessions.Get.
@@ -4134,7 +4134,7 @@ type SessionsGetResponse struct {
 	Sessions []Session `json:"sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsMigrateParams holds the parameters of Sessions.Migrate.
@@ -4143,7 +4143,7 @@ type SessionsMigrateParams struct {
 	SessionToken string `json:"session_token"`
 
 	// SessionDurationMinutes is the lifetime of the new session in minutes from now, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -4170,7 +4170,7 @@ type SessionsMigrateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4197,7 +4197,7 @@ type SessionsRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ShopifyOAuthFactor is a sign-in through Shopify OAuth, recorded as one of a session's authentication factors.
@@ -4299,7 +4299,7 @@ type TOTPsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4332,7 +4332,7 @@ type TOTPsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4347,7 +4347,7 @@ type TOTPsCreateParams struct {
 	UserID string `json:"user_id"`
 
 	// ExpirationMinutes is how long the new registration may wait for its first successful authentication, in minutes, from 5 to 1440; defaults to 60. After that it is unusable.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 }
 
 // TOTPsCreateResponse is the response of TOTPs.Create.
@@ -4374,7 +4374,7 @@ type TOTPsCreateResponse struct {
 	UserID string `json:"user_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TOTPsRecoverParams holds the parameters of TOTPs.Recover.
@@ -4389,7 +4389,7 @@ type TOTPsRecoverParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4422,7 +4422,7 @@ type TOTPsRecoverResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4449,7 +4449,7 @@ type TOTPsRecoveryCodesResponse struct {
 	TOTPs []TOTPRecoveryCodes `json:"totps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TikTokOAuthFactor is a sign-in through TikTok OAuth, recorded as one of a session's authentication factors.
@@ -4590,7 +4590,7 @@ type UsersConnectedAppsResponse struct {
 	ConnectedApps []UserConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersCreateParams holds the parameters of Users.Create.
@@ -4644,7 +4644,7 @@ type UsersCreateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteBiometricRegistrationParams holds the parameters of Users.DeleteBiometricRegistration.
@@ -4665,7 +4665,7 @@ type UsersDeleteBiometricRegistrationResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteCryptoWalletParams holds the parameters of Users.DeleteCryptoWallet.
@@ -4686,7 +4686,7 @@ type UsersDeleteCryptoWalletResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteEmailParams holds the parameters of Users.DeleteEmail.
@@ -4707,7 +4707,7 @@ type UsersDeleteEmailResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteExternalIDParams holds the parameters of Users.DeleteExternalID.
@@ -4728,7 +4728,7 @@ type UsersDeleteExternalIDResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteOAuthRegistrationParams holds the parameters of Users.DeleteOAuthRegistration.
@@ -4749,7 +4749,7 @@ type UsersDeleteOAuthRegistrationResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteParams holds the parameters of Users.Delete.
@@ -4776,7 +4776,7 @@ type UsersDeletePasswordResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeletePhoneNumberParams holds the parameters of Users.DeletePhoneNumber.
@@ -4797,7 +4797,7 @@ type UsersDeletePhoneNumberResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteResponse is the response of Users.Delete.
@@ -4809,7 +4809,7 @@ type UsersDeleteResponse struct {
 	UserID string `json:"user_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteTOTPParams holds the parameters of Users.DeleteTOTP.
@@ -4830,7 +4830,7 @@ type UsersDeleteTOTPResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteWebAuthnRegistrationParams holds the parameters of Users.DeleteWebAuthnRegistration.
@@ -4851,7 +4851,7 @@ type UsersDeleteWebAuthnRegistrationResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersExchangePrimaryFactorParams holds the parameters of Users.ExchangePrimaryFactor.
@@ -4878,7 +4878,7 @@ type UsersExchangePrimaryFactorResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersGetParams holds the parameters of Users.Get.
@@ -4926,7 +4926,7 @@ type UsersGetResponse struct {
 	Roles []string `json:"roles"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Name is a user's name; every part is optional.
 	Name *Name `json:"name,omitempty"`
@@ -4968,7 +4968,7 @@ type UsersRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersSearchParams holds the parameters of Users.Search.
@@ -4977,7 +4977,7 @@ type UsersSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of users per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for a user search: an operator applied to a list of operands.
 	Query *SearchUsersQuery `json:"query,omitempty"`
@@ -4995,7 +4995,7 @@ type UsersSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersUpdateParams holds the parameters of Users.Update.
@@ -5043,7 +5043,7 @@ type UsersUpdateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Verdict is Stytch's assessment of a fingerprinted device: the recommended action and the reasons for it.
@@ -5109,7 +5109,7 @@ type WebAuthnAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5142,7 +5142,7 @@ type WebAuthnAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -5178,7 +5178,7 @@ type WebAuthnAuthenticateStartResponse struct {
 	PublicKeyCredentialRequestOptions string `json:"public_key_credential_request_options"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // WebAuthnCredential is the public key credential of a passkey or WebAuthn registration.
@@ -5226,7 +5226,7 @@ type WebAuthnListCredentialsResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // WebAuthnRegisterParams holds the parameters of WebAuthn.Register.
@@ -5241,7 +5241,7 @@ type WebAuthnRegisterParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5274,7 +5274,7 @@ type WebAuthnRegisterResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -5325,7 +5325,7 @@ type WebAuthnRegisterStartResponse struct {
 	PublicKeyCredentialCreationOptions string `json:"public_key_credential_creation_options"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // WebAuthnRegistration is a passkey or WebAuthn authenticator registered by a user.
@@ -5364,7 +5364,7 @@ type WebAuthnUpdateResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// WebAuthnRegistration is a passkey or WebAuthn authenticator registered by a user.
 	WebAuthnRegistration *WebAuthnRegistration `json:"webauthn_registration,omitempty"`

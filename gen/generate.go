@@ -167,7 +167,7 @@ func docComment(name, desc string) string {
 func formatQuery(p *Param, expr string) string {
 	switch p.Kind {
 	case "integer":
-		return "strconv.FormatInt(int64(" + expr + "), 10)"
+		return "strconv.Itoa(" + expr + ")"
 	case "boolean":
 		return "strconv.FormatBool(" + expr + ")"
 	}

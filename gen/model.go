@@ -287,9 +287,6 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 			errs = append(errs, doc.Errorf(pp+"/schema", "parameter %s must be a string%s", v.Name, map[bool]string{true: "", false: ", integer or boolean"}[v.In == openapi3.ParameterInPath]))
 			continue
 		}
-		if kind == "integer" && v.Schema.Value.Format == "int64" {
-			goType = "int64"
-		}
 		if strings.TrimSpace(v.Description) == "" {
 			errs = append(errs, doc.Errorf(pp, "parameter %s needs a description", v.Name))
 		}

@@ -619,7 +619,7 @@ func b2bOrganizationsSearch(e *Emulator, r *request) (any, error) {
 	for _, o := range all[page[0]:page[1]] {
 		results = append(results, *o)
 	}
-	return b2b.OrganizationsSearchResponse{Organizations: results, ResultsMetadata: b2b.ResultsMetadata{Total: int32(len(all)), NextCursor: next}}, nil
+	return b2b.OrganizationsSearchResponse{Organizations: results, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 // ---- Members ----
@@ -1007,21 +1007,14 @@ func b2bMembersSearch(e *Emulator, r *request) (any, error) {
 		members = append(members, e.b2b.view(bm))
 		byOrg[bm.m.OrganizationID] = *e.b2b.orgs[bm.m.OrganizationID]
 	}
-	return b2b.OrganizationsMembersSearchResponse{Members: members, Organizations: byOrg, ResultsMetadata: b2b.ResultsMetadata{Total: int32(len(all)), NextCursor: next}}, nil
+	return b2b.OrganizationsMembersSearchResponse{Members: members, Organizations: byOrg, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 // ---- Magic links ----
 
-// b2bMinutes is minutes for the B2B API's unsigned expiry fields.
-func b2bMinutes(p *uint32, def, lo, hi int32, field string) (time.Duration, error) {
-	if p == nil {
-		return minutes(nil, def, lo, hi, field)
-	}
-	v := hi + 1
-	if *p <= uint32(hi) {
-		v = int32(*p)
-	}
-	return minutes(&v, def, lo, hi, field)
+// b2bMinutes is minutes for the B2B API's expiry fields.
+func b2bMinutes(p *int, def, lo, hi int, field string) (time.Duration, error) {
+	return minutes(p, def, lo, hi, field)
 }
 
 // b2bCheckJIT says whether a new member with email may join o by email
@@ -1302,7 +1295,7 @@ type b2bOutcome struct {
 // existing session of bm it adds the factors to it, skipping MFA (§5.4);
 // when MFA is required it issues an IST and no session, ignoring duration
 // and claims; otherwise it starts a session, 60 minutes by default.
-func (e *Emulator) b2bLogin(bm *b2bMember, factors []b2b.AuthenticationFactor, existing *b2bSession, duration *int32, claims map[string]any) b2bOutcome {
+func (e *Emulator) b2bLogin(bm *b2bMember, factors []b2b.AuthenticationFactor, existing *b2bSession, duration *int, claims map[string]any) b2bOutcome {
 	now := e.now()
 	o := e.b2b.orgs[bm.m.OrganizationID]
 	var bs *b2bSession

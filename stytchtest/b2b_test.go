@@ -208,7 +208,7 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 	for _, slug := range []string{"one", "two", "three"} {
 		orgs = append(orgs, b2bTestOrg(t, c, "Org "+slug, func(p *b2b.OrganizationsCreateParams) { p.OrganizationSlug = stytch.Ptr(slug) }))
 	}
-	all, err := c.Organizations.Search(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(uint32(2))})
+	all, err := c.Organizations.Search(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(2)})
 	require.NoError(t, err)
 	require.Len(t, all.Organizations, 2)
 	require.EqualValues(t, 3, all.ResultsMetadata.Total)
@@ -222,7 +222,7 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 
 	// SearchAll pages through the same results, one page of two at a time.
 	var slugs []string
-	for org, err := range c.Organizations.SearchAll(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(uint32(2))}) {
+	for org, err := range c.Organizations.SearchAll(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(2)}) {
 		require.NoError(t, err)
 		slugs = append(slugs, org.OrganizationSlug)
 	}
@@ -231,7 +231,7 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 	for _, email := range []string{"a@x.com", "b@x.com", "c@x.com"} {
 		b2bTestMember(t, c, orgs[2].OrganizationID, email, nil)
 	}
-	for m, err := range c.Organizations.Members.SearchAll(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{orgs[2].OrganizationID}, Limit: stytch.Ptr(uint32(1))}) {
+	for m, err := range c.Organizations.Members.SearchAll(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{orgs[2].OrganizationID}, Limit: stytch.Ptr(1)}) {
 		require.NoError(t, err)
 		members = append(members, m.EmailAddress)
 	}
@@ -351,7 +351,7 @@ func TestB2BMembers(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, search.Members, 1)
 	require.Equal(t, pending.MemberID, search.Members[0].MemberID)
-	search, err = c.Organizations.Members.Search(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{o.OrganizationID, other.OrganizationID}, Limit: stytch.Ptr(uint32(2))})
+	search, err = c.Organizations.Members.Search(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{o.OrganizationID, other.OrganizationID}, Limit: stytch.Ptr(2)})
 	require.NoError(t, err)
 	require.Len(t, search.Members, 2)
 	require.EqualValues(t, 3, search.ResultsMetadata.Total)
@@ -466,7 +466,7 @@ func TestB2BInviteFlow(t *testing.T) {
 	require.False(t, resp.Member.EmailAddressVerified)
 	tok := b2bTestToken(t, srv, "new@acme.com", "b2b_invite")
 
-	auth, err := c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok, SessionDurationMinutes: stytch.Ptr(int32(30))})
+	auth, err := c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok, SessionDurationMinutes: stytch.Ptr(30)})
 	require.NoError(t, err)
 	require.Equal(t, "active", auth.Member.Status)
 	require.True(t, auth.Member.EmailAddressVerified)
@@ -557,13 +557,13 @@ func TestB2BExpiry(t *testing.T) {
 	m := b2bTestMember(t, c, o.OrganizationID, "ada@acme.com", nil)
 
 	// A link lives for login_expiration_minutes.
-	_, err := c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(uint32(5))})
+	_, err := c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(5)})
 	require.NoError(t, err)
 	tok := b2bTestToken(t, srv, m.EmailAddress, "b2b_magic_link_login")
 	clk.Add(5*time.Minute + time.Second)
 	_, err = c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok})
 	requireAPIError(t, err, 401, stytch.ErrorTypeUnableToAuthMagicLink)
-	_, err = c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(uint32(4))})
+	_, err = c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(4)})
 	requireAPIError(t, err, 400, "invalid_expiration")
 
 	// A session lives 60 minutes unless extended.
@@ -689,7 +689,7 @@ func TestB2BDiscoveryFlow(t *testing.T) {
 	requireAPIError(t, err, 403, stytch.ErrorTypeEmailJITProvisioningNotAllowed)
 	ex, err := c.Discovery.IntermediateSessions.Exchange(ctx, &b2b.DiscoveryIntermediateSessionsExchangeParams{
 		IntermediateSessionToken: disc.IntermediateSessionToken, OrganizationID: invited.OrganizationSlug,
-		SessionDurationMinutes: stytch.Ptr(int32(15)), SessionCustomClaims: map[string]any{"plan": "pro"},
+		SessionDurationMinutes: stytch.Ptr(15), SessionCustomClaims: map[string]any{"plan": "pro"},
 	})
 	require.NoError(t, err)
 	require.True(t, ex.MemberAuthenticated)
@@ -821,7 +821,7 @@ func TestB2BSessions(t *testing.T) {
 	requireAPIError(t, err, 400, stytch.ErrorTypeNoSessionArguments)
 	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: stytch.Ptr("unknown")})
 	requireAPIError(t, err, 404, stytch.ErrorTypeSessionNotFound)
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(int32(4))})
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(4)})
 	requireAPIError(t, err, 400, stytch.ErrorTypeInvalidSessionDurationMinutes)
 	// Authorization checks: the member holds stytch_member only; the
 	// check must name the member's own organization.
@@ -839,7 +839,7 @@ func TestB2BSessions(t *testing.T) {
 
 	// Extending and editing claims.
 	resp, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{
-		SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(int32(600)), SessionCustomClaims: map[string]any{"team": nil, "level": 3.0},
+		SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(600), SessionCustomClaims: map[string]any{"team": nil, "level": 3.0},
 	})
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{"plan": "pro", "level": 3.0}, resp.MemberSession.CustomClaims)

@@ -104,7 +104,7 @@ func consumerFlow(ctx context.Context, c *consumer.Client, read inbox, live bool
 	}
 	step("token taken from the email: %s…", token[:8])
 
-	auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: token, SessionDurationMinutes: stytch.Ptr(int32(60))})
+	auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: token, SessionDurationMinutes: stytch.Ptr(60)})
 	if err != nil {
 		return fmt.Errorf("authenticating the magic link: %w", err)
 	}

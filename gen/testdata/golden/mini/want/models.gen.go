@@ -39,7 +39,7 @@ type GadgetsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit bounds the page.
-	Limit *int32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // GadgetsSearchResponse is the response of Gadgets.Search.
@@ -149,7 +149,7 @@ type WidgetsGetParams struct {
 	Verbose *bool `json:"-"`
 
 	// Limit bounds the parts returned.
-	Limit *int32 `json:"-"`
+	Limit *int `json:"-"`
 }
 
 // WidgetsPartsDeleteParams holds the parameters of Widgets.Parts.Delete.
