@@ -45,4 +45,11 @@ func TestMemberSessionOptions(t *testing.T) {
 	require.Equal(t, "Organizations.Delete", pe.Operation)
 	require.Equal(t, "X-Stytch-Member-Session", pe.Param)
 	require.Equal(t, before, calls.Load(), "a request was sent")
+
+	// The header is named as Stytch spells it, not as net/http canonicalizes it.
+	_, err = c.Organizations.Delete(ctx, params, stytch.WithMemberSessionJWT(""))
+	require.True(t, errors.As(err, &pe), "got %v", err)
+	require.Equal(t, "X-Stytch-Member-SessionJWT", pe.Param)
+	require.Contains(t, err.Error(), "X-Stytch-Member-SessionJWT")
+	require.Equal(t, before, calls.Load(), "a request was sent")
 }

@@ -24,16 +24,16 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthDiscord             AuthenticationFactorDeliveryMethod = "oauth_discord"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGitHub      AuthenticationFactorDeliveryMethod = "oauth_exchange_github"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGoogle      AuthenticationFactorDeliveryMethod = "oauth_exchange_google"
-	AuthenticationFactorDeliveryMethodOAuthExchangeHubspot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthExchangeSlack       AuthenticationFactorDeliveryMethod = "oauth_exchange_slack"
 	AuthenticationFactorDeliveryMethodOAuthFacebook            AuthenticationFactorDeliveryMethod = "oauth_facebook"
 	AuthenticationFactorDeliveryMethodOAuthFigma               AuthenticationFactorDeliveryMethod = "oauth_figma"
 	AuthenticationFactorDeliveryMethodOAuthGitHub              AuthenticationFactorDeliveryMethod = "oauth_github"
 	AuthenticationFactorDeliveryMethodOAuthGitLab              AuthenticationFactorDeliveryMethod = "oauth_gitlab"
 	AuthenticationFactorDeliveryMethodOAuthGoogle              AuthenticationFactorDeliveryMethod = "oauth_google"
-	AuthenticationFactorDeliveryMethodOAuthHubspot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthHubSpot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthInstagram           AuthenticationFactorDeliveryMethod = "oauth_instagram"
-	AuthenticationFactorDeliveryMethodOAuthLinkedin            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
+	AuthenticationFactorDeliveryMethodOAuthLinkedIn            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
 	AuthenticationFactorDeliveryMethodOAuthMicrosoft           AuthenticationFactorDeliveryMethod = "oauth_microsoft"
 	AuthenticationFactorDeliveryMethodOAuthSalesforce          AuthenticationFactorDeliveryMethod = "oauth_salesforce"
 	AuthenticationFactorDeliveryMethodOAuthShopify             AuthenticationFactorDeliveryMethod = "oauth_shopify"
@@ -41,7 +41,7 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthSnapchat            AuthenticationFactorDeliveryMethod = "oauth_snapchat"
 	AuthenticationFactorDeliveryMethodOAuthSpotify             AuthenticationFactorDeliveryMethod = "oauth_spotify"
 	AuthenticationFactorDeliveryMethodOAuthSteam               AuthenticationFactorDeliveryMethod = "oauth_steam"
-	AuthenticationFactorDeliveryMethodOAuthTiktok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
+	AuthenticationFactorDeliveryMethodOAuthTikTok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
 	AuthenticationFactorDeliveryMethodOAuthTwitch              AuthenticationFactorDeliveryMethod = "oauth_twitch"
 	AuthenticationFactorDeliveryMethodOAuthTwitter             AuthenticationFactorDeliveryMethod = "oauth_twitter"
 	AuthenticationFactorDeliveryMethodOAuthYahoo               AuthenticationFactorDeliveryMethod = "oauth_yahoo"
@@ -89,7 +89,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthExchangeHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeSlack:
 		return true
@@ -103,11 +103,11 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthInstagram:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthLinkedin:
+	case AuthenticationFactorDeliveryMethodOAuthLinkedIn:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthMicrosoft:
 		return true
@@ -123,7 +123,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthSteam:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthTiktok:
+	case AuthenticationFactorDeliveryMethodOAuthTikTok:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthTwitch:
 		return true
@@ -768,7 +768,7 @@ type AuthenticationFactor struct {
 	AuthenticatorAppFactor *AuthenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
 
 	// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-	GitHubOAuthFactor *GithubOAuthFactor `json:"github_oauth_factor,omitempty"`
+	GitHubOAuthFactor *GitHubOAuthFactor `json:"github_oauth_factor,omitempty"`
 
 	// RecoveryCodeFactor is a TOTP recovery code, used as a session authentication factor.
 	RecoveryCodeFactor *RecoveryCodeFactor `json:"recovery_code_factor,omitempty"`
@@ -845,17 +845,17 @@ type AuthenticationFactor struct {
 	// YahooOAuthFactor is a sign-in through Yahoo OAuth, recorded as one of a session's authentication factors.
 	YahooOAuthFactor *YahooOAuthFactor `json:"yahoo_oauth_factor,omitempty"`
 
-	// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-	HubspotOAuthFactor *HubspotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
+	// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+	HubSpotOAuthFactor *HubSpotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
 
 	// SlackOAuthExchangeFactor is a B2B Slack OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	SlackOAuthExchangeFactor *SlackOAuthExchangeFactor `json:"slack_oauth_exchange_factor,omitempty"`
 
-	// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	HubspotOAuthExchangeFactor *HubspotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
+	// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+	HubSpotOAuthExchangeFactor *HubSpotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
 
 	// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	GitHubOAuthExchangeFactor *GithubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
+	GitHubOAuthExchangeFactor *GitHubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
 
 	// GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	GoogleOAuthExchangeFactor *GoogleOAuthExchangeFactor `json:"google_oauth_exchange_factor,omitempty"`
@@ -882,8 +882,8 @@ type AuthenticatorAppFactor struct {
 	TOTPID string `json:"totp_id"`
 }
 
-// AuthorizationCheck asks whether the session's member may perform an action on a resource in an organization.
-type AuthorizationCheck struct {
+// AuthorizationCheckRequest asks whether the session's member may perform an action on a resource in an organization.
+type AuthorizationCheckRequest struct {
 	// OrganizationID is the ID of the organization the check is for; it must be the member's own organization, or the check fails with 403.
 	OrganizationID string `json:"organization_id"`
 
@@ -2034,26 +2034,14 @@ type FraudVerdictReasonsOverrideResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
-// GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
-type GitLabOAuthFactor struct {
-	// ID is the ID of the user's or member's GitLab OAuth registration.
-	ID string `json:"id"`
-
-	// ProviderSubject is the ID that GitLab assigns to the user or member, the `sub` (subject) claim in OAuth terms.
-	ProviderSubject string `json:"provider_subject"`
-
-	// EmailID is the ID of the email address tied to the GitLab sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type GithubOAuthExchangeFactor struct {
+// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type GitHubOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
 	EmailID string `json:"email_id"`
 }
 
-// GithubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-type GithubOAuthFactor struct {
+// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
+type GitHubOAuthFactor struct {
 	// ID is the ID of the user's or member's GitHub OAuth registration.
 	ID string `json:"id"`
 
@@ -2064,8 +2052,8 @@ type GithubOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
-// GithubProviderInfo is a member's GitHub OAuth identity, with the access token Stytch saved at their last GitHub login.
-type GithubProviderInfo struct {
+// GitHubProviderInfo is a member's GitHub OAuth identity, with the access token Stytch saved at their last GitHub login.
+type GitHubProviderInfo struct {
 	// ProviderSubject is the member's unique ID at GitHub.
 	ProviderSubject string `json:"provider_subject"`
 
@@ -2077,6 +2065,18 @@ type GithubProviderInfo struct {
 
 	// Scopes lists the OAuth scopes granted to the access token.
 	Scopes []string `json:"scopes"`
+}
+
+// GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
+type GitLabOAuthFactor struct {
+	// ID is the ID of the user's or member's GitLab OAuth registration.
+	ID string `json:"id"`
+
+	// ProviderSubject is the ID that GitLab assigns to the user or member, the `sub` (subject) claim in OAuth terms.
+	ProviderSubject string `json:"provider_subject"`
+
+	// EmailID is the ID of the email address tied to the GitLab sign-in.
+	EmailID string `json:"email_id"`
 }
 
 // GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
@@ -2109,14 +2109,14 @@ type GroupImplicitRoleAssignment struct {
 // HashType is the algorithm that produced a password hash being migrated.
 type HashType string
 
-// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type HubspotOAuthExchangeFactor struct {
+// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type HubSpotOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged HubSpot sign-in.
 	EmailID string `json:"email_id"`
 }
 
-// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-type HubspotOAuthFactor struct {
+// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+type HubSpotOAuthFactor struct {
 	// ID is the ID of the user's or member's HubSpot OAuth registration.
 	ID string `json:"id"`
 
@@ -2127,8 +2127,8 @@ type HubspotOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
-// HubspotProviderInfo is a member's HubSpot OAuth identity, with the tokens Stytch saved at their last HubSpot login.
-type HubspotProviderInfo struct {
+// HubSpotProviderInfo is a member's HubSpot OAuth identity, with the tokens Stytch saved at their last HubSpot login.
+type HubSpotProviderInfo struct {
 	// ProviderSubject is the member's unique ID at HubSpot.
 	ProviderSubject string `json:"provider_subject"`
 
@@ -4398,8 +4398,8 @@ type OrganizationsMembersGetResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
-// OrganizationsMembersOAuthProvidersGithubParams holds the parameters of Organizations.Members.OAuthProviders.Github.
-type OrganizationsMembersOAuthProvidersGithubParams struct {
+// OrganizationsMembersOAuthProvidersGitHubParams holds the parameters of Organizations.Members.OAuthProviders.GitHub.
+type OrganizationsMembersOAuthProvidersGitHubParams struct {
 	// OrganizationID is the ID of the organization; its slug or external ID also works.
 	OrganizationID string `json:"-"`
 
@@ -4410,8 +4410,8 @@ type OrganizationsMembersOAuthProvidersGithubParams struct {
 	IncludeRefreshToken *bool `json:"-"`
 }
 
-// OrganizationsMembersOAuthProvidersGithubResponse is the response of Organizations.Members.OAuthProviders.Github.
-type OrganizationsMembersOAuthProvidersGithubResponse struct {
+// OrganizationsMembersOAuthProvidersGitHubResponse is the response of Organizations.Members.OAuthProviders.GitHub.
+type OrganizationsMembersOAuthProvidersGitHubResponse struct {
 	// RequestID is the ID of this request, for Stytch support.
 	RequestID string `json:"request_id"`
 
@@ -4419,7 +4419,7 @@ type OrganizationsMembersOAuthProvidersGithubResponse struct {
 	ProviderType string `json:"provider_type"`
 
 	// Registrations lists the member's GitHub identities, with their saved tokens.
-	Registrations []GithubProviderInfo `json:"registrations"`
+	Registrations []GitHubProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int `json:"status_code"`
@@ -4467,8 +4467,8 @@ type OrganizationsMembersOAuthProvidersGoogleResponse struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// OrganizationsMembersOAuthProvidersHubspotParams holds the parameters of Organizations.Members.OAuthProviders.Hubspot.
-type OrganizationsMembersOAuthProvidersHubspotParams struct {
+// OrganizationsMembersOAuthProvidersHubSpotParams holds the parameters of Organizations.Members.OAuthProviders.HubSpot.
+type OrganizationsMembersOAuthProvidersHubSpotParams struct {
 	// OrganizationID is the ID of the organization; its slug or external ID also works.
 	OrganizationID string `json:"-"`
 
@@ -4479,8 +4479,8 @@ type OrganizationsMembersOAuthProvidersHubspotParams struct {
 	IncludeRefreshToken *bool `json:"-"`
 }
 
-// OrganizationsMembersOAuthProvidersHubspotResponse is the response of Organizations.Members.OAuthProviders.Hubspot.
-type OrganizationsMembersOAuthProvidersHubspotResponse struct {
+// OrganizationsMembersOAuthProvidersHubSpotResponse is the response of Organizations.Members.OAuthProviders.HubSpot.
+type OrganizationsMembersOAuthProvidersHubSpotResponse struct {
 	// RequestID is the ID of this request, for Stytch support.
 	RequestID string `json:"request_id"`
 
@@ -4488,7 +4488,7 @@ type OrganizationsMembersOAuthProvidersHubspotResponse struct {
 	ProviderType string `json:"provider_type"`
 
 	// Registrations lists the member's HubSpot identities, with their saved tokens.
-	Registrations []HubspotProviderInfo `json:"registrations"`
+	Registrations []HubSpotProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
 	StatusCode int `json:"status_code"`
@@ -7197,7 +7197,7 @@ type SessionsAuthenticateParams struct {
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
 	// AuthorizationCheck asks whether the session's member may perform an action on a resource in an organization.
-	AuthorizationCheck *AuthorizationCheck `json:"authorization_check,omitempty"`
+	AuthorizationCheck *AuthorizationCheckRequest `json:"authorization_check,omitempty"`
 }
 
 // SessionsAuthenticateResponse is the response of Sessions.Authenticate.

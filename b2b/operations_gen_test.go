@@ -884,7 +884,7 @@ var operationCases = []optest.Case[*Client]{
 		},
 	},
 	{
-		ID:            "Organizations.Members.OAuthProviders.Github",
+		ID:            "Organizations.Members.OAuthProviders.GitHub",
 		Method:        "GET",
 		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/github",
 		Query:         url.Values{},
@@ -894,10 +894,10 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Github(ctx, &OrganizationsMembersOAuthProvidersGithubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+			return c.Organizations.Members.OAuthProviders.GitHub(ctx, &OrganizationsMembersOAuthProvidersGitHubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Github(ctx, nil)
+			return c.Organizations.Members.OAuthProviders.GitHub(ctx, nil)
 		},
 	},
 	{
@@ -918,7 +918,7 @@ var operationCases = []optest.Case[*Client]{
 		},
 	},
 	{
-		ID:            "Organizations.Members.OAuthProviders.Hubspot",
+		ID:            "Organizations.Members.OAuthProviders.HubSpot",
 		Method:        "GET",
 		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/hubspot",
 		Query:         url.Values{},
@@ -928,10 +928,10 @@ var operationCases = []optest.Case[*Client]{
 		NotInBody:     []string{"organization_id", "member_id", "include_refresh_token"},
 		MemberSession: false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, &OrganizationsMembersOAuthProvidersHubspotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
+			return c.Organizations.Members.OAuthProviders.HubSpot(ctx, &OrganizationsMembersOAuthProvidersHubSpotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"})
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, nil)
+			return c.Organizations.Members.OAuthProviders.HubSpot(ctx, nil)
 		},
 	},
 	{

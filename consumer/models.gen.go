@@ -24,16 +24,16 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthDiscord             AuthenticationFactorDeliveryMethod = "oauth_discord"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGitHub      AuthenticationFactorDeliveryMethod = "oauth_exchange_github"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGoogle      AuthenticationFactorDeliveryMethod = "oauth_exchange_google"
-	AuthenticationFactorDeliveryMethodOAuthExchangeHubspot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthExchangeSlack       AuthenticationFactorDeliveryMethod = "oauth_exchange_slack"
 	AuthenticationFactorDeliveryMethodOAuthFacebook            AuthenticationFactorDeliveryMethod = "oauth_facebook"
 	AuthenticationFactorDeliveryMethodOAuthFigma               AuthenticationFactorDeliveryMethod = "oauth_figma"
 	AuthenticationFactorDeliveryMethodOAuthGitHub              AuthenticationFactorDeliveryMethod = "oauth_github"
 	AuthenticationFactorDeliveryMethodOAuthGitLab              AuthenticationFactorDeliveryMethod = "oauth_gitlab"
 	AuthenticationFactorDeliveryMethodOAuthGoogle              AuthenticationFactorDeliveryMethod = "oauth_google"
-	AuthenticationFactorDeliveryMethodOAuthHubspot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthHubSpot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthInstagram           AuthenticationFactorDeliveryMethod = "oauth_instagram"
-	AuthenticationFactorDeliveryMethodOAuthLinkedin            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
+	AuthenticationFactorDeliveryMethodOAuthLinkedIn            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
 	AuthenticationFactorDeliveryMethodOAuthMicrosoft           AuthenticationFactorDeliveryMethod = "oauth_microsoft"
 	AuthenticationFactorDeliveryMethodOAuthSalesforce          AuthenticationFactorDeliveryMethod = "oauth_salesforce"
 	AuthenticationFactorDeliveryMethodOAuthShopify             AuthenticationFactorDeliveryMethod = "oauth_shopify"
@@ -41,7 +41,7 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthSnapchat            AuthenticationFactorDeliveryMethod = "oauth_snapchat"
 	AuthenticationFactorDeliveryMethodOAuthSpotify             AuthenticationFactorDeliveryMethod = "oauth_spotify"
 	AuthenticationFactorDeliveryMethodOAuthSteam               AuthenticationFactorDeliveryMethod = "oauth_steam"
-	AuthenticationFactorDeliveryMethodOAuthTiktok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
+	AuthenticationFactorDeliveryMethodOAuthTikTok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
 	AuthenticationFactorDeliveryMethodOAuthTwitch              AuthenticationFactorDeliveryMethod = "oauth_twitch"
 	AuthenticationFactorDeliveryMethodOAuthTwitter             AuthenticationFactorDeliveryMethod = "oauth_twitter"
 	AuthenticationFactorDeliveryMethodOAuthYahoo               AuthenticationFactorDeliveryMethod = "oauth_yahoo"
@@ -89,7 +89,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthExchangeHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeSlack:
 		return true
@@ -103,11 +103,11 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthInstagram:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthLinkedin:
+	case AuthenticationFactorDeliveryMethodOAuthLinkedIn:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthMicrosoft:
 		return true
@@ -123,7 +123,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthSteam:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthTiktok:
+	case AuthenticationFactorDeliveryMethodOAuthTikTok:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthTwitch:
 		return true
@@ -627,7 +627,7 @@ type AuthenticationFactor struct {
 	AuthenticatorAppFactor *AuthenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
 
 	// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-	GitHubOAuthFactor *GithubOAuthFactor `json:"github_oauth_factor,omitempty"`
+	GitHubOAuthFactor *GitHubOAuthFactor `json:"github_oauth_factor,omitempty"`
 
 	// RecoveryCodeFactor is a TOTP recovery code, used as a session authentication factor.
 	RecoveryCodeFactor *RecoveryCodeFactor `json:"recovery_code_factor,omitempty"`
@@ -704,17 +704,17 @@ type AuthenticationFactor struct {
 	// YahooOAuthFactor is a sign-in through Yahoo OAuth, recorded as one of a session's authentication factors.
 	YahooOAuthFactor *YahooOAuthFactor `json:"yahoo_oauth_factor,omitempty"`
 
-	// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-	HubspotOAuthFactor *HubspotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
+	// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+	HubSpotOAuthFactor *HubSpotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
 
 	// SlackOAuthExchangeFactor is a B2B Slack OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	SlackOAuthExchangeFactor *SlackOAuthExchangeFactor `json:"slack_oauth_exchange_factor,omitempty"`
 
-	// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	HubspotOAuthExchangeFactor *HubspotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
+	// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+	HubSpotOAuthExchangeFactor *HubSpotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
 
 	// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	GitHubOAuthExchangeFactor *GithubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
+	GitHubOAuthExchangeFactor *GitHubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
 
 	// GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	GoogleOAuthExchangeFactor *GoogleOAuthExchangeFactor `json:"google_oauth_exchange_factor,omitempty"`
@@ -741,8 +741,8 @@ type AuthenticatorAppFactor struct {
 	TOTPID string `json:"totp_id"`
 }
 
-// AuthorizationCheck is a permission to check: whether the user may perform an action on a resource.
-type AuthorizationCheck struct {
+// AuthorizationCheckRequest is a permission to check: whether the user may perform an action on a resource.
+type AuthorizationCheckRequest struct {
 	// ResourceID is the ID of the RBAC resource; IDs starting with stytch are reserved for Stytch.
 	ResourceID string `json:"resource_id"`
 
@@ -1716,6 +1716,24 @@ type FraudVerdictReasonsOverrideResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type GitHubOAuthExchangeFactor struct {
+	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
+	EmailID string `json:"email_id"`
+}
+
+// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
+type GitHubOAuthFactor struct {
+	// ID is the ID of the user's or member's GitHub OAuth registration.
+	ID string `json:"id"`
+
+	// ProviderSubject is the ID that GitHub assigns to the user or member, the `sub` (subject) claim in OAuth terms.
+	ProviderSubject string `json:"provider_subject"`
+
+	// EmailID is the ID of the email address tied to the GitHub sign-in.
+	EmailID string `json:"email_id"`
+}
+
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
 type GitLabOAuthFactor struct {
 	// ID is the ID of the user's or member's GitLab OAuth registration.
@@ -1725,24 +1743,6 @@ type GitLabOAuthFactor struct {
 	ProviderSubject string `json:"provider_subject"`
 
 	// EmailID is the ID of the email address tied to the GitLab sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type GithubOAuthExchangeFactor struct {
-	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-type GithubOAuthFactor struct {
-	// ID is the ID of the user's or member's GitHub OAuth registration.
-	ID string `json:"id"`
-
-	// ProviderSubject is the ID that GitHub assigns to the user or member, the `sub` (subject) claim in OAuth terms.
-	ProviderSubject string `json:"provider_subject"`
-
-	// EmailID is the ID of the email address tied to the GitHub sign-in.
 	EmailID string `json:"email_id"`
 }
 
@@ -1767,14 +1767,14 @@ type GoogleOAuthFactor struct {
 // HashType is the algorithm of a password hash imported by Passwords.Migrate.
 type HashType string
 
-// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type HubspotOAuthExchangeFactor struct {
+// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type HubSpotOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged HubSpot sign-in.
 	EmailID string `json:"email_id"`
 }
 
-// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-type HubspotOAuthFactor struct {
+// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+type HubSpotOAuthFactor struct {
 	// ID is the ID of the user's or member's HubSpot OAuth registration.
 	ID string `json:"id"`
 
@@ -4032,7 +4032,7 @@ type SessionsAuthenticateParams struct {
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
 	// AuthorizationCheck is a permission to check: whether the user may perform an action on a resource.
-	AuthorizationCheck *AuthorizationCheck `json:"authorization_check,omitempty"`
+	AuthorizationCheck *AuthorizationCheckRequest `json:"authorization_check,omitempty"`
 }
 
 // SessionsAuthenticateResponse is the response of Sessions.Authenticate.

@@ -215,6 +215,7 @@ func buildSurface(doc *specload.Doc, pkg string) (*Surface, error) {
 		}
 	}
 	errs = append(errs, checkSchemas(doc)...)
+	errs = append(errs, checkSpelling(doc)...)
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Origin.String() < errs[j].Origin.String() })
 		return nil, errs
@@ -541,37 +542,4 @@ func checkNested(doc *specload.Doc, ptr string, s *openapi3.Schema) specload.Err
 		}
 	}
 	return errs
-}
-
-// initialisms are words written in capitals in Go names.
-var initialisms = map[string]string{
-	"id": "ID", "ids": "IDs", "url": "URL", "urls": "URLs", "jwt": "JWT", "jwks": "JWKS", "otp": "OTP", "otps": "OTPs",
-	"mfa": "MFA", "sso": "SSO", "scim": "SCIM", "saml": "SAML", "oidc": "OIDC", "idp": "IDP", "m2m": "M2M",
-	"rbac": "RBAC", "totp": "TOTP", "totps": "TOTPs", "sms": "SMS", "ip": "IP", "api": "API", "jit": "JIT",
-	"pkce": "PKCE", "uri": "URI", "uuid": "UUID", "html": "HTML", "http": "HTTP", "json": "JSON",
-	"oauth": "OAuth", "webauthn": "WebAuthn", "whatsapp": "WhatsApp", "github": "GitHub", "gitlab": "GitLab",
-	"x5c": "X5C", "kty": "KTY", "alg": "Alg", "kid": "KID", "ims": "IMs", "utc": "UTC", "ua": "UA",
-}
-
-// goName turns a snake_case JSON name or an enum value into a Go identifier.
-// A claim named https://stytch.com/organization becomes StytchOrganization.
-func goName(s string) string {
-	var b strings.Builder
-	if rest, ok := strings.CutPrefix(s, "https://stytch.com/"); ok {
-		b.WriteString("Stytch")
-		s = rest
-	}
-	notAlnum := func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }
-	for _, w := range strings.FieldsFunc(s, notAlnum) {
-		if up, ok := initialisms[strings.ToLower(w)]; ok {
-			b.WriteString(up)
-			continue
-		}
-		b.WriteString(strings.ToUpper(w[:1]) + strings.ToLower(w[1:]))
-	}
-	name := b.String()
-	if name == "" || !(name[0] >= 'A' && name[0] <= 'Z') {
-		name = "X" + name
-	}
-	return name
 }

@@ -825,15 +825,15 @@ func TestB2BSessions(t *testing.T) {
 	requireAPIError(t, err, 400, stytch.ErrorTypeInvalidSessionDurationMinutes)
 	// Authorization checks: the member holds stytch_member only; the
 	// check must name the member's own organization.
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
 	requireAPIError(t, err, 403, "session_authorization_error")
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: "organization-test-other", ResourceID: "stytch.self", Action: "read"}})
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: "organization-test-other", ResourceID: "stytch.self", Action: "read"}})
 	requireAPIError(t, err, 403, "session_authorization_tenancy_error")
 	_, err = c.RBAC.Organizations.SetOrgPolicy(ctx, &b2b.RBACOrganizationsSetOrgPolicyParams{OrganizationID: o.OrganizationID, OrgPolicy: b2b.OrgPolicy{Roles: []b2b.PolicyRole{
 		{RoleID: "stytch_member", Description: "shadow", Permissions: []b2b.PolicyRolePermission{}},
 	}}})
 	requireAPIError(t, err, 400, "invalid_role")
-	verdict, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.self", Action: "update"}})
+	verdict, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: o.OrganizationID, ResourceID: "stytch.self", Action: "update"}})
 	require.NoError(t, err)
 	require.Equal(t, &b2b.AuthorizationVerdict{Authorized: true, GrantingRoles: []string{"stytch_member"}}, verdict.Verdict)
 

@@ -27,6 +27,33 @@ func (e Size) Valid() bool {
 	}
 }
 
+// Defines values for WidgetSource.
+const (
+	WidgetSourceGitHub        WidgetSource = "github"
+	WidgetSourceHubSpot       WidgetSource = "hubspot"
+	WidgetSourceLinkedInOAuth WidgetSource = "linkedin_oauth"
+	WidgetSourceSSOIDP        WidgetSource = "sso_idp"
+	WidgetSourceUserID        WidgetSource = "user_id"
+)
+
+// Valid indicates whether the value is a known member of the WidgetSource enum.
+func (e WidgetSource) Valid() bool {
+	switch e {
+	case WidgetSourceGitHub:
+		return true
+	case WidgetSourceHubSpot:
+		return true
+	case WidgetSourceLinkedInOAuth:
+		return true
+	case WidgetSourceSSOIDP:
+		return true
+	case WidgetSourceUserID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Gadget is a small device.
 type Gadget struct {
 	// GadgetID is the gadget's ID.
@@ -97,6 +124,18 @@ type Widget struct {
 	// Size is how big a widget is.
 	Size *Size `json:"size,omitempty"`
 
+	// Source is where a widget was found; its constants follow the naming table (GitHub, LinkedIn, HubSpot, ID).
+	Source *WidgetSource `json:"source,omitempty"`
+
+	// HomepageURL is where the widget's maker writes about it; the naming table spells it HomepageURL.
+	HomepageURL *string `json:"homepage_url,omitempty"`
+
+	// WeightGrams is how heavy the widget is; an int whatever the format.
+	WeightGrams *int `json:"weight_grams,omitempty"`
+
+	// Stock is how many are in stock; an int whatever the format.
+	Stock *int `json:"stock,omitempty"`
+
 	// CreatedAt is when the widget was made.
 	CreatedAt time.Time `json:"created_at"`
 
@@ -109,6 +148,9 @@ type WidgetEnvelope struct {
 	// Widget is a thing that can be made.
 	Widget Widget `json:"widget"`
 }
+
+// WidgetSource is where a widget was found; its constants follow the naming table (GitHub, LinkedIn, HubSpot, ID).
+type WidgetSource string
 
 // WidgetsCreateParams holds the parameters of Widgets.Create.
 type WidgetsCreateParams struct {
