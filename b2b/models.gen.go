@@ -6,6 +6,63 @@ import (
 	"time"
 )
 
+// Defines values for AllowedAuthMethod.
+const (
+	AllowedAuthMethodEmailOTP       AllowedAuthMethod = "email_otp"
+	AllowedAuthMethodGitHubOAuth    AllowedAuthMethod = "github_oauth"
+	AllowedAuthMethodGoogleOAuth    AllowedAuthMethod = "google_oauth"
+	AllowedAuthMethodHubSpotOAuth   AllowedAuthMethod = "hubspot_oauth"
+	AllowedAuthMethodMagicLink      AllowedAuthMethod = "magic_link"
+	AllowedAuthMethodMicrosoftOAuth AllowedAuthMethod = "microsoft_oauth"
+	AllowedAuthMethodPassword       AllowedAuthMethod = "password"
+	AllowedAuthMethodSSO            AllowedAuthMethod = "sso"
+	AllowedAuthMethodSlackOAuth     AllowedAuthMethod = "slack_oauth"
+)
+
+// Valid indicates whether the value is a known member of the AllowedAuthMethod enum.
+func (e AllowedAuthMethod) Valid() bool {
+	switch e {
+	case AllowedAuthMethodEmailOTP:
+		return true
+	case AllowedAuthMethodGitHubOAuth:
+		return true
+	case AllowedAuthMethodGoogleOAuth:
+		return true
+	case AllowedAuthMethodHubSpotOAuth:
+		return true
+	case AllowedAuthMethodMagicLink:
+		return true
+	case AllowedAuthMethodMicrosoftOAuth:
+		return true
+	case AllowedAuthMethodPassword:
+		return true
+	case AllowedAuthMethodSSO:
+		return true
+	case AllowedAuthMethodSlackOAuth:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthMethods.
+const (
+	AuthMethodsAllAllowed AuthMethods = "ALL_ALLOWED"
+	AuthMethodsRestricted AuthMethods = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the AuthMethods enum.
+func (e AuthMethods) Valid() bool {
+	switch e {
+	case AuthMethodsAllAllowed:
+		return true
+	case AuthMethodsRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthenticationFactorDeliveryMethod.
 const (
 	AuthenticationFactorDeliveryMethodAuthenticatorApp         AuthenticationFactorDeliveryMethod = "authenticator_app"
@@ -249,6 +306,63 @@ func (e ConnectedAppsAllowedType) Valid() bool {
 	}
 }
 
+// Defines values for CryptoWalletType.
+const (
+	CryptoWalletTypeEthereum CryptoWalletType = "ethereum"
+	CryptoWalletTypeSolana   CryptoWalletType = "solana"
+)
+
+// Valid indicates whether the value is a known member of the CryptoWalletType enum.
+func (e CryptoWalletType) Valid() bool {
+	switch e {
+	case CryptoWalletTypeEthereum:
+		return true
+	case CryptoWalletTypeSolana:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmailInvites.
+const (
+	EmailInvitesAllAllowed EmailInvites = "ALL_ALLOWED"
+	EmailInvitesNotAllowed EmailInvites = "NOT_ALLOWED"
+	EmailInvitesRestricted EmailInvites = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the EmailInvites enum.
+func (e EmailInvites) Valid() bool {
+	switch e {
+	case EmailInvitesAllAllowed:
+		return true
+	case EmailInvitesNotAllowed:
+		return true
+	case EmailInvitesRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmailJITProvisioning.
+const (
+	EmailJITProvisioningNotAllowed EmailJITProvisioning = "NOT_ALLOWED"
+	EmailJITProvisioningRestricted EmailJITProvisioning = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the EmailJITProvisioning enum.
+func (e EmailJITProvisioning) Valid() bool {
+	switch e {
+	case EmailJITProvisioningNotAllowed:
+		return true
+	case EmailJITProvisioningRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailLocale.
 const (
 	EmailLocaleEn   EmailLocale = "en"
@@ -342,6 +456,192 @@ func (e M2MClientStatus) Valid() bool {
 	case M2MClientStatusActive:
 		return true
 	case M2MClientStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAEnrollment.
+const (
+	MFAEnrollmentEnroll   MFAEnrollment = "enroll"
+	MFAEnrollmentUnenroll MFAEnrollment = "unenroll"
+)
+
+// Valid indicates whether the value is a known member of the MFAEnrollment enum.
+func (e MFAEnrollment) Valid() bool {
+	switch e {
+	case MFAEnrollmentEnroll:
+		return true
+	case MFAEnrollmentUnenroll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAMethod.
+const (
+	MFAMethodSMSOTP MFAMethod = "sms_otp"
+	MFAMethodTOTP   MFAMethod = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MFAMethod enum.
+func (e MFAMethod) Valid() bool {
+	switch e {
+	case MFAMethodSMSOTP:
+		return true
+	case MFAMethodTOTP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAMethods.
+const (
+	MFAMethodsAllAllowed MFAMethods = "ALL_ALLOWED"
+	MFAMethodsRestricted MFAMethods = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the MFAMethods enum.
+func (e MFAMethods) Valid() bool {
+	switch e {
+	case MFAMethodsAllAllowed:
+		return true
+	case MFAMethodsRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAPolicy.
+const (
+	MFAPolicyOptional       MFAPolicy = "OPTIONAL"
+	MFAPolicyRequiredForAll MFAPolicy = "REQUIRED_FOR_ALL"
+)
+
+// Valid indicates whether the value is a known member of the MFAPolicy enum.
+func (e MFAPolicy) Valid() bool {
+	switch e {
+	case MFAPolicyOptional:
+		return true
+	case MFAPolicyRequiredForAll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberRoleSourceType.
+const (
+	MemberRoleSourceTypeDirectAssignment    MemberRoleSourceType = "direct_assignment"
+	MemberRoleSourceTypeEmailAssignment     MemberRoleSourceType = "email_assignment"
+	MemberRoleSourceTypeSCIMConnectionGroup MemberRoleSourceType = "scim_connection_group"
+	MemberRoleSourceTypeSSOConnection       MemberRoleSourceType = "sso_connection"
+	MemberRoleSourceTypeSSOConnectionGroup  MemberRoleSourceType = "sso_connection_group"
+)
+
+// Valid indicates whether the value is a known member of the MemberRoleSourceType enum.
+func (e MemberRoleSourceType) Valid() bool {
+	switch e {
+	case MemberRoleSourceTypeDirectAssignment:
+		return true
+	case MemberRoleSourceTypeEmailAssignment:
+		return true
+	case MemberRoleSourceTypeSCIMConnectionGroup:
+		return true
+	case MemberRoleSourceTypeSSOConnection:
+		return true
+	case MemberRoleSourceTypeSSOConnectionGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberStatus.
+const (
+	MemberStatusActive  MemberStatus = "active"
+	MemberStatusDeleted MemberStatus = "deleted"
+	MemberStatusInvited MemberStatus = "invited"
+	MemberStatusPending MemberStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MemberStatus enum.
+func (e MemberStatus) Valid() bool {
+	switch e {
+	case MemberStatusActive:
+		return true
+	case MemberStatusDeleted:
+		return true
+	case MemberStatusInvited:
+		return true
+	case MemberStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MembershipType.
+const (
+	MembershipTypeActiveMember                MembershipType = "active_member"
+	MembershipTypeEligibleToJoinByEmailDomain MembershipType = "eligible_to_join_by_email_domain"
+	MembershipTypeEligibleToJoinByOAuthTenant MembershipType = "eligible_to_join_by_oauth_tenant"
+	MembershipTypeInvitedMember               MembershipType = "invited_member"
+	MembershipTypePendingMember               MembershipType = "pending_member"
+)
+
+// Valid indicates whether the value is a known member of the MembershipType enum.
+func (e MembershipType) Valid() bool {
+	switch e {
+	case MembershipTypeActiveMember:
+		return true
+	case MembershipTypeEligibleToJoinByEmailDomain:
+		return true
+	case MembershipTypeEligibleToJoinByOAuthTenant:
+		return true
+	case MembershipTypeInvitedMember:
+		return true
+	case MembershipTypePendingMember:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OAuthTenantJITProvisioning.
+const (
+	OAuthTenantJITProvisioningNotAllowed OAuthTenantJITProvisioning = "NOT_ALLOWED"
+	OAuthTenantJITProvisioningRestricted OAuthTenantJITProvisioning = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the OAuthTenantJITProvisioning enum.
+func (e OAuthTenantJITProvisioning) Valid() bool {
+	switch e {
+	case OAuthTenantJITProvisioningNotAllowed:
+		return true
+	case OAuthTenantJITProvisioningRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PBKDF2Algorithm.
+const (
+	PBKDF2AlgorithmSha256 PBKDF2Algorithm = "sha256"
+	PBKDF2AlgorithmSha512 PBKDF2Algorithm = "sha512"
+)
+
+// Valid indicates whether the value is a known member of the PBKDF2Algorithm enum.
+func (e PBKDF2Algorithm) Valid() bool {
+	switch e {
+	case PBKDF2AlgorithmSha256:
+		return true
+	case PBKDF2AlgorithmSha512:
 		return true
 	default:
 		return false
@@ -591,6 +891,27 @@ func (e SSOIdentityProvider) Valid() bool {
 	}
 }
 
+// Defines values for SSOJITProvisioning.
+const (
+	SSOJITProvisioningAllAllowed SSOJITProvisioning = "ALL_ALLOWED"
+	SSOJITProvisioningNotAllowed SSOJITProvisioning = "NOT_ALLOWED"
+	SSOJITProvisioningRestricted SSOJITProvisioning = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the SSOJITProvisioning enum.
+func (e SSOJITProvisioning) Valid() bool {
+	switch e {
+	case SSOJITProvisioningAllAllowed:
+		return true
+	case SSOJITProvisioningNotAllowed:
+		return true
+	case SSOJITProvisioningRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SearchOperator.
 const (
 	SearchOperatorAnd SearchOperator = "AND"
@@ -687,6 +1008,9 @@ type AddressInformation struct {
 	TumblingCharacterCount int `json:"tumbling_character_count"`
 }
 
+// AllowedAuthMethod is a primary authentication method an organization can permit when auth_methods is RESTRICTED.
+type AllowedAuthMethod string
+
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
 type AmazonOAuthFactor struct {
 	// ID is the ID of the user's or member's Amazon OAuth registration.
@@ -728,6 +1052,9 @@ type Argon2Config struct {
 	// KeyLength is the length of the hash (the key length).
 	KeyLength int `json:"key_length"`
 }
+
+// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+type AuthMethods string
 
 // AuthenticationFactor is one way a user or member proved their identity in a session; its type and delivery method say which, and the detail object for that method is set.
 type AuthenticationFactor struct {
@@ -956,8 +1283,8 @@ type ConnectedApp struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1226,8 +1553,8 @@ type ConnectedAppPublic struct {
 	// ClientDescription is a human-readable description of the app.
 	ClientDescription string `json:"client_description"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// LogoURL is the URL of the app's logo, if any.
 	LogoURL string `json:"logo_url"`
@@ -1250,8 +1577,8 @@ type ConnectedAppWithClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1310,8 +1637,8 @@ type ConnectedAppWithNextClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1391,9 +1718,12 @@ type CryptoWalletFactor struct {
 	// CryptoWalletAddress is the public address of the crypto wallet.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
 
-	// CryptoWalletType is the kind of crypto wallet, such as ethereum or solana.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 }
+
+// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+type CryptoWalletType string
 
 // CustomRole is an RBAC role defined for one organization only, alongside the project's roles.
 type CustomRole struct {
@@ -1595,38 +1925,38 @@ type DiscoveryOrganizationsCreateParams struct {
 	// TrustedMetadata is arbitrary JSON data about the organization, settable only from your backend.
 	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
 
-	// SSOJITProvisioning controls JIT provisioning of new members through SSO: ALL_ALLOWED (any active connection), RESTRICTED (only sso_jit_provisioning_allowed_connections) or NOT_ALLOWED.
-	SSOJITProvisioning *string `json:"sso_jit_provisioning,omitempty"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning *SSOJITProvisioning `json:"sso_jit_provisioning,omitempty"`
 
 	// EmailAllowedDomains are the email domains new members must have when email_invites or email_jit_provisioning is RESTRICTED. Common domains such as gmail.com are rejected.
 	EmailAllowedDomains []string `json:"email_allowed_domains,omitempty"`
 
-	// EmailJITProvisioning controls JIT provisioning through email magic links or OAuth: RESTRICTED (only verified emails in email_allowed_domains) or NOT_ALLOWED.
-	EmailJITProvisioning *string `json:"email_jit_provisioning,omitempty"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning *EmailJITProvisioning `json:"email_jit_provisioning,omitempty"`
 
-	// EmailInvites controls email invites of new members: ALL_ALLOWED, RESTRICTED (only emails in email_allowed_domains) or NOT_ALLOWED.
-	EmailInvites *string `json:"email_invites,omitempty"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites *EmailInvites `json:"email_invites,omitempty"`
 
-	// AuthMethods is ALL_ALLOWED (the default) or RESTRICTED, which permits only allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods *string `json:"auth_methods,omitempty"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods *AuthMethods `json:"auth_methods,omitempty"`
 
 	// AllowedAuthMethods are the methods permitted when auth_methods is RESTRICTED: sso, magic_link, email_otp, password, google_oauth, microsoft_oauth, slack_oauth, github_oauth or hubspot_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods,omitempty"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods,omitempty"`
 
-	// MFAPolicy is OPTIONAL (the default: only members enrolled in MFA must use it) or REQUIRED_FOR_ALL. With REQUIRED_FOR_ALL, this call returns an intermediate session token instead of a session.
-	MFAPolicy *string `json:"mfa_policy,omitempty"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy *MFAPolicy `json:"mfa_policy,omitempty"`
 
 	// RBACEmailImplicitRoleAssignments grant a role to every member whose email address is in the given domain, however they log in.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments,omitempty"`
 
-	// MFAMethods is ALL_ALLOWED (the default) or RESTRICTED, which permits only allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods *string `json:"mfa_methods,omitempty"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods *MFAMethods `json:"mfa_methods,omitempty"`
 
 	// AllowedMFAMethods are the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods,omitempty"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods,omitempty"`
 
-	// OAuthTenantJITProvisioning controls JIT provisioning by OAuth tenant: RESTRICTED (only tenants in allowed_oauth_tenants) or NOT_ALLOWED.
-	OAuthTenantJITProvisioning *string `json:"oauth_tenant_jit_provisioning,omitempty"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning *OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning,omitempty"`
 
 	// AllowedOAuthTenants lists, per OAuth provider (slack, hubspot or github), the tenants whose users may JIT provision. When absent, JIT provisioning by tenant is off.
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
@@ -1748,6 +2078,12 @@ type EmailImplicitRoleAssignment struct {
 	// RoleID is the ID of the role granted, such as stytch_member, stytch_admin or one you defined.
 	RoleID string `json:"role_id"`
 }
+
+// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+type EmailInvites string
+
+// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+type EmailJITProvisioning string
 
 // EmailLocale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
 type EmailLocale string
@@ -2106,7 +2442,7 @@ type GroupImplicitRoleAssignment struct {
 	Group string `json:"group"`
 }
 
-// HashType is the algorithm that produced a password hash being migrated.
+// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 type HashType string
 
 // HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
@@ -2468,8 +2804,8 @@ type M2MClient struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2501,8 +2837,8 @@ type M2MClientWithClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2531,8 +2867,8 @@ type M2MClientWithNextClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2771,6 +3107,18 @@ type MD5Config struct {
 	// AppendSalt is the salt that was put after the password when hashing; empty for none.
 	AppendSalt *string `json:"append_salt,omitempty"`
 }
+
+// MFAEnrollment changes a member's mfa_enrolled flag when a factor succeeds: enroll sets it, unenroll clears it. Absent leaves it unchanged; it is ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+type MFAEnrollment string
+
+// MFAMethod is a second factor: a one-time code by SMS or from an authenticator app (TOTP).
+type MFAMethod string
+
+// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+type MFAMethods string
+
+// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+type MFAPolicy string
 
 // MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
 type MFARequired struct {
@@ -3044,8 +3392,8 @@ type Member struct {
 	// EmailAddress is the member's email address.
 	EmailAddress string `json:"email_address"`
 
-	// Status is the member's state: pending, invited, active or deleted.
-	Status string `json:"status"`
+	// Status is the state of a member: pending, invited, active or deleted.
+	Status MemberStatus `json:"status"`
 
 	// Name is the member's name.
 	Name string `json:"name"`
@@ -3086,8 +3434,8 @@ type Member struct {
 	// MFAPhoneNumber is the member's one phone number for MFA, in E.164 format (+1XXXXXXXXXX).
 	MFAPhoneNumber string `json:"mfa_phone_number"`
 
-	// DefaultMFAMethod is the MFA method used when the member has several: sms_otp or totp.
-	DefaultMFAMethod string `json:"default_mfa_method"`
+	// DefaultMFAMethod is the MFA method used when the member has several: sms_otp or totp; empty when none is set.
+	DefaultMFAMethod MFAMethod `json:"default_mfa_method"`
 
 	// Roles lists the roles the member holds, explicit or implicit, each with where it came from.
 	Roles []MemberRole `json:"roles"`
@@ -3128,8 +3476,8 @@ type MemberConnectedApp struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// ScopesGranted is the space-separated list of scopes the member granted the app.
 	ScopesGranted string `json:"scopes_granted"`
@@ -3158,12 +3506,15 @@ type MemberRole struct {
 
 // MemberRoleSource is one reason a member holds a role.
 type MemberRoleSource struct {
-	// Type is how the role was granted: direct_assignment, email_assignment, sso_connection, sso_connection_group or scim_connection_group.
-	Type string `json:"type"`
+	// Type is how a member was granted a role: directly, by email domain, through an SSO connection or one of its groups, or through a SCIM connection group.
+	Type MemberRoleSourceType `json:"type"`
 
 	// Details holds data about the source, which depends on type: the email domain, the connection_id, and the group for group sources; empty for direct_assignment.
 	Details map[string]interface{} `json:"details,omitempty"`
 }
+
+// MemberRoleSourceType is how a member was granted a role: directly, by email domain, through an SSO connection or one of its groups, or through a SCIM connection group.
+type MemberRoleSourceType string
 
 // MemberSession is a member's logged-in session in one organization.
 type MemberSession struct {
@@ -3198,10 +3549,13 @@ type MemberSession struct {
 	CustomClaims map[string]interface{} `json:"custom_claims,omitempty"`
 }
 
+// MemberStatus is the state of a member: pending, invited, active or deleted.
+type MemberStatus string
+
 // Membership is how a discovered user relates to an organization: a member, an invitee, or someone eligible to join.
 type Membership struct {
-	// Type is the kind of relationship: active_member, pending_member, invited_member, eligible_to_join_by_email_domain or eligible_to_join_by_oauth_tenant.
-	Type string `json:"type"`
+	// Type is how a user relates to an organization found by discovery: already a member (active, pending or invited), or eligible to join by email domain or by OAuth tenant.
+	Type MembershipType `json:"type"`
 
 	// Details holds extra information about the membership, when Stytch has any.
 	Details map[string]interface{} `json:"details"`
@@ -3209,6 +3563,9 @@ type Membership struct {
 	// Member is a person's account in one organization, identified there by email address.
 	Member *Member `json:"member,omitempty"`
 }
+
+// MembershipType is how a user relates to an organization found by discovery: already a member (active, pending or invited), or eligible to join by email domain or by OAuth tenant.
+type MembershipType string
 
 // Metadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
 type Metadata struct {
@@ -3419,6 +3776,9 @@ type OAuthRegistration struct {
 	// Locale is the member's locale at the provider, when it supplies one.
 	Locale string `json:"locale,omitempty"`
 }
+
+// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+type OAuthTenantJITProvisioning string
 
 // OIDCConnection is an OIDC SSO connection between an organization and its identity provider.
 type OIDCConnection struct {
@@ -3713,8 +4073,8 @@ type OTPsSMSAuthenticateParams struct {
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
-	// SetMFAEnrollment is "enroll" to enroll the member in MFA on success, or "unenroll" to remove them; empty leaves enrollment unchanged.
-	SetMFAEnrollment *string `json:"set_mfa_enrollment,omitempty"`
+	// SetMFAEnrollment changes a member's mfa_enrolled flag when a factor succeeds: enroll sets it, unenroll clears it. Absent leaves it unchanged; it is ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+	SetMFAEnrollment *MFAEnrollment `json:"set_mfa_enrollment,omitempty"`
 
 	// SetDefaultMFA reports whether to make SMS the member's default MFA method on success.
 	SetDefaultMFA *bool `json:"set_default_mfa,omitempty"`
@@ -3815,8 +4175,8 @@ type Organization struct {
 	// OrganizationSlug is the organization's URL slug, unique in the project; it can stand in for organization_id.
 	OrganizationSlug string `json:"organization_slug"`
 
-	// SSOJITProvisioning controls whether SSO logins create new members: ALL_ALLOWED (any active connection), RESTRICTED (sso_jit_provisioning_allowed_connections only) or NOT_ALLOWED.
-	SSOJITProvisioning string `json:"sso_jit_provisioning"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning SSOJITProvisioning `json:"sso_jit_provisioning"`
 
 	// SSOJITProvisioningAllowedConnections lists the IDs of the SSO connections allowed to create new members when sso_jit_provisioning is RESTRICTED.
 	SSOJITProvisioningAllowedConnections []string `json:"sso_jit_provisioning_allowed_connections"`
@@ -3827,44 +4187,44 @@ type Organization struct {
 	// EmailAllowedDomains lists the email domains enforced when email_invites or email_jit_provisioning is RESTRICTED.
 	EmailAllowedDomains []string `json:"email_allowed_domains"`
 
-	// EmailJITProvisioning controls whether email magic link or OAuth logins create new members: RESTRICTED (verified emails in email_allowed_domains only) or NOT_ALLOWED.
-	EmailJITProvisioning string `json:"email_jit_provisioning"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning EmailJITProvisioning `json:"email_jit_provisioning"`
 
-	// EmailInvites controls who can be invited by email: ALL_ALLOWED, RESTRICTED (addresses in email_allowed_domains only) or NOT_ALLOWED.
-	EmailInvites string `json:"email_invites"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites EmailInvites `json:"email_invites"`
 
-	// AuthMethods controls which primary authentication methods members may use: ALL_ALLOWED or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods string `json:"auth_methods"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods AuthMethods `json:"auth_methods"`
 
 	// AllowedAuthMethods lists the methods permitted when auth_methods is RESTRICTED, such as sso, magic_link, email_otp, password or google_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods"`
 
-	// MFAPolicy is OPTIONAL (only MFA-enrolled members need MFA) or REQUIRED_FOR_ALL (every member needs MFA at each login).
-	MFAPolicy string `json:"mfa_policy"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy MFAPolicy `json:"mfa_policy"`
 
 	// RBACEmailImplicitRoleAssignments lists the rules that grant roles to members by email domain.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments"`
 
-	// MFAMethods controls which MFA methods members may use: ALL_ALLOWED or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods string `json:"mfa_methods"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods MFAMethods `json:"mfa_methods"`
 
 	// AllowedMFAMethods lists the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and/or totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods"`
 
-	// OAuthTenantJITProvisioning controls whether OAuth logins create new members by tenant: RESTRICTED (tenants in allowed_oauth_tenants only) or NOT_ALLOWED.
-	OAuthTenantJITProvisioning string `json:"oauth_tenant_jit_provisioning"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning"`
 
 	// ClaimedEmailDomains lists the email domains the organization claims.
 	ClaimedEmailDomains []string `json:"claimed_email_domains"`
 
-	// FirstPartyConnectedAppsAllowedType sets which first-party Connected Apps members may use: ALL_ALLOWED (the default), RESTRICTED to allowed_first_party_connected_apps, or NOT_ALLOWED.
-	FirstPartyConnectedAppsAllowedType string `json:"first_party_connected_apps_allowed_type"`
+	// FirstPartyConnectedAppsAllowedType is an organization's policy for Connected Apps: ALL_ALLOWED permits any, RESTRICTED only those on its allowed list, and NOT_ALLOWED none.
+	FirstPartyConnectedAppsAllowedType ConnectedAppsAllowedType `json:"first_party_connected_apps_allowed_type"`
 
 	// AllowedFirstPartyConnectedApps lists the IDs of the first-party Connected Apps members may use when first_party_connected_apps_allowed_type is RESTRICTED.
 	AllowedFirstPartyConnectedApps []string `json:"allowed_first_party_connected_apps"`
 
-	// ThirdPartyConnectedAppsAllowedType sets which third-party Connected Apps members may use: ALL_ALLOWED (the default), RESTRICTED to allowed_third_party_connected_apps, or NOT_ALLOWED.
-	ThirdPartyConnectedAppsAllowedType string `json:"third_party_connected_apps_allowed_type"`
+	// ThirdPartyConnectedAppsAllowedType is an organization's policy for Connected Apps: ALL_ALLOWED permits any, RESTRICTED only those on its allowed list, and NOT_ALLOWED none.
+	ThirdPartyConnectedAppsAllowedType ConnectedAppsAllowedType `json:"third_party_connected_apps_allowed_type"`
 
 	// AllowedThirdPartyConnectedApps lists the IDs of the third-party Connected Apps members may use when third_party_connected_apps_allowed_type is RESTRICTED.
 	AllowedThirdPartyConnectedApps []string `json:"allowed_third_party_connected_apps"`
@@ -3914,8 +4274,8 @@ type OrganizationConnectedApp struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// LogoURL is the URL of the Connected App's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
@@ -3965,38 +4325,38 @@ type OrganizationsCreateParams struct {
 	// OrganizationExternalID is your own identifier for the organization, usable wherever an organization_id is expected: up to 128 letters, digits, `.`, `_`, `-` or `|`, unique in the project.
 	OrganizationExternalID *string `json:"organization_external_id,omitempty"`
 
-	// SSOJITProvisioning controls whether SSO logins create new members: ALL_ALLOWED (the default, any active connection), RESTRICTED (only sso_jit_provisioning_allowed_connections) or NOT_ALLOWED.
-	SSOJITProvisioning *string `json:"sso_jit_provisioning,omitempty"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning *SSOJITProvisioning `json:"sso_jit_provisioning,omitempty"`
 
 	// EmailAllowedDomains lists the email domains enforced when email_invites or email_jit_provisioning is RESTRICTED. Common public domains such as gmail.com are rejected.
 	EmailAllowedDomains []string `json:"email_allowed_domains,omitempty"`
 
-	// EmailJITProvisioning controls whether email magic link or OAuth logins create new members: RESTRICTED (verified emails in email_allowed_domains only) or NOT_ALLOWED (the default).
-	EmailJITProvisioning *string `json:"email_jit_provisioning,omitempty"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning *EmailJITProvisioning `json:"email_jit_provisioning,omitempty"`
 
-	// EmailInvites controls who can be invited by email: ALL_ALLOWED, RESTRICTED (addresses in email_allowed_domains only) or NOT_ALLOWED.
-	EmailInvites *string `json:"email_invites,omitempty"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites *EmailInvites `json:"email_invites,omitempty"`
 
-	// AuthMethods controls which primary authentication methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods *string `json:"auth_methods,omitempty"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods *AuthMethods `json:"auth_methods,omitempty"`
 
 	// AllowedAuthMethods lists the methods permitted when auth_methods is RESTRICTED: sso, magic_link, email_otp, password, google_oauth, microsoft_oauth, slack_oauth, github_oauth or hubspot_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods,omitempty"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods,omitempty"`
 
-	// MFAPolicy is OPTIONAL (the default; only MFA-enrolled members need MFA) or REQUIRED_FOR_ALL (every member needs MFA at each login; existing sessions stay valid).
-	MFAPolicy *string `json:"mfa_policy,omitempty"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy *MFAPolicy `json:"mfa_policy,omitempty"`
 
 	// RBACEmailImplicitRoleAssignments grants roles by email domain: every member whose address has a listed domain gets the paired role, whatever their login method.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments,omitempty"`
 
-	// MFAMethods controls which MFA methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods *string `json:"mfa_methods,omitempty"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods *MFAMethods `json:"mfa_methods,omitempty"`
 
 	// AllowedMFAMethods lists the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and/or totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods,omitempty"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods,omitempty"`
 
-	// OAuthTenantJITProvisioning controls whether OAuth logins create new members by tenant: RESTRICTED (tenants in allowed_oauth_tenants only) or NOT_ALLOWED (the default).
-	OAuthTenantJITProvisioning *string `json:"oauth_tenant_jit_provisioning,omitempty"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning *OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning,omitempty"`
 
 	// AllowedOAuthTenants maps an OAuth provider (slack, hubspot or github) to the tenant IDs whose users may join by JIT provisioning. When absent, no tenant can.
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
@@ -4085,8 +4445,8 @@ type OrganizationsGetConnectedAppResponse struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// ActiveMembers lists the organization's members who have authorized the app, with the scopes each granted.
 	ActiveMembers []OrganizationConnectedAppActiveMember `json:"active_members"`
@@ -4754,8 +5114,8 @@ type OrganizationsMembersUpdateParams struct {
 	// PreserveExistingSessions reports whether to keep the member's SSO sessions when a removed explicit role is still granted by that SSO connection or group; by default those sessions are revoked.
 	PreserveExistingSessions *bool `json:"preserve_existing_sessions,omitempty"`
 
-	// DefaultMFAMethod is the MFA method to use when the member has more than one: sms_otp or totp.
-	DefaultMFAMethod *string `json:"default_mfa_method,omitempty"`
+	// DefaultMFAMethod is a second factor: a one-time code by SMS or from an authenticator app (TOTP).
+	DefaultMFAMethod *MFAMethod `json:"default_mfa_method,omitempty"`
 
 	// EmailAddress is the member's new email address. Changing it clears the member's passwords and requires the new address to be verified; the old address stays reserved for this member.
 	EmailAddress *string `json:"email_address,omitempty"`
@@ -4853,8 +5213,8 @@ type OrganizationsUpdateParams struct {
 	// SSODefaultConnectionID is the ID of the SSO connection used by default when the organization has more than one active connection.
 	SSODefaultConnectionID *string `json:"sso_default_connection_id,omitempty"`
 
-	// SSOJITProvisioning controls whether SSO logins create new members: ALL_ALLOWED (the default, any active connection), RESTRICTED (only sso_jit_provisioning_allowed_connections) or NOT_ALLOWED.
-	SSOJITProvisioning *string `json:"sso_jit_provisioning,omitempty"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning *SSOJITProvisioning `json:"sso_jit_provisioning,omitempty"`
 
 	// SSOJITProvisioningAllowedConnections lists the IDs of the SSO connections allowed to create new members when sso_jit_provisioning is RESTRICTED.
 	SSOJITProvisioningAllowedConnections []string `json:"sso_jit_provisioning_allowed_connections,omitempty"`
@@ -4862,32 +5222,32 @@ type OrganizationsUpdateParams struct {
 	// EmailAllowedDomains lists the email domains enforced when email_invites or email_jit_provisioning is RESTRICTED. Common public domains such as gmail.com are rejected.
 	EmailAllowedDomains []string `json:"email_allowed_domains,omitempty"`
 
-	// EmailJITProvisioning controls whether email magic link or OAuth logins create new members: RESTRICTED (verified emails in email_allowed_domains only) or NOT_ALLOWED (the default).
-	EmailJITProvisioning *string `json:"email_jit_provisioning,omitempty"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning *EmailJITProvisioning `json:"email_jit_provisioning,omitempty"`
 
-	// EmailInvites controls who can be invited by email: ALL_ALLOWED, RESTRICTED (addresses in email_allowed_domains only) or NOT_ALLOWED.
-	EmailInvites *string `json:"email_invites,omitempty"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites *EmailInvites `json:"email_invites,omitempty"`
 
-	// AuthMethods controls which primary authentication methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods *string `json:"auth_methods,omitempty"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods *AuthMethods `json:"auth_methods,omitempty"`
 
 	// AllowedAuthMethods lists the methods permitted when auth_methods is RESTRICTED: sso, magic_link, email_otp, password, google_oauth, microsoft_oauth, slack_oauth, github_oauth or hubspot_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods,omitempty"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods,omitempty"`
 
-	// MFAPolicy is OPTIONAL (the default; only MFA-enrolled members need MFA) or REQUIRED_FOR_ALL (every member needs MFA at each login; existing sessions stay valid).
-	MFAPolicy *string `json:"mfa_policy,omitempty"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy *MFAPolicy `json:"mfa_policy,omitempty"`
 
 	// RBACEmailImplicitRoleAssignments grants roles by email domain: every member whose address has a listed domain gets the paired role, whatever their login method.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments,omitempty"`
 
-	// MFAMethods controls which MFA methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods *string `json:"mfa_methods,omitempty"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods *MFAMethods `json:"mfa_methods,omitempty"`
 
 	// AllowedMFAMethods lists the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and/or totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods,omitempty"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods,omitempty"`
 
-	// OAuthTenantJITProvisioning controls whether OAuth logins create new members by tenant: RESTRICTED (tenants in allowed_oauth_tenants only) or NOT_ALLOWED (the default).
-	OAuthTenantJITProvisioning *string `json:"oauth_tenant_jit_provisioning,omitempty"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning *OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning,omitempty"`
 
 	// AllowedOAuthTenants maps an OAuth provider (slack, hubspot or github) to the tenant IDs whose users may join by JIT provisioning. When absent, no tenant can.
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
@@ -4920,6 +5280,9 @@ type OrganizationsUpdateResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// PBKDF2Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+type PBKDF2Algorithm string
+
 // PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
 type PBKDF2Config struct {
 	// Salt is the salt the hash was made with, base64-encoded.
@@ -4931,8 +5294,8 @@ type PBKDF2Config struct {
 	// KeyLength is the length of the hash (the key length).
 	KeyLength int `json:"key_length"`
 
-	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
-	Algorithm *string `json:"algorithm,omitempty"`
+	// Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+	Algorithm *PBKDF2Algorithm `json:"algorithm,omitempty"`
 }
 
 // PasswordsAuthenticateParams holds the parameters of Passwords.Authenticate.
@@ -5099,8 +5462,8 @@ type PasswordsDiscoveryEmailResetStartParams struct {
 	// PKCECodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent to complete the reset.
 	PKCECodeChallenge *string `json:"pkce_code_challenge,omitempty"`
 
-	// Locale is the language of the email, as an IETF BCP 47 tag such as en, es or pt-br; when empty, the email is in English.
-	Locale *string `json:"locale,omitempty"`
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// VerifyEmailTemplateID is the ID of a custom template for the email-verification message sent the first time a user sets a password through a reset; when empty, the default is used.
 	VerifyEmailTemplateID *string `json:"verify_email_template_id,omitempty"`
@@ -5363,7 +5726,7 @@ type PasswordsMigrateParams struct {
 	// Hash is the password hash from your previous system, produced by the algorithm named in hash_type.
 	Hash string `json:"hash"`
 
-	// HashType is the algorithm that produced a password hash being migrated.
+	// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 	HashType HashType `json:"hash_type"`
 
 	// OrganizationID is the ID of the organization the member belongs to; its slug or external ID is also accepted. With cross-organization passwords, migrate once per organization.
@@ -6813,6 +7176,9 @@ type SSOGetConnectionsResponse struct {
 // SSOIdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
 type SSOIdentityProvider string
 
+// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+type SSOJITProvisioning string
+
 // SSOOIDCCreateConnectionParams holds the parameters of SSO.OIDC.CreateConnection.
 type SSOOIDCCreateConnectionParams struct {
 	// OrganizationID is the ID of the organization to add the connection to; its slug or external ID also works.
@@ -7343,7 +7709,7 @@ type SessionsExchangeResponse struct {
 
 // SessionsGetJWKSParams holds the parameters of Sessions.GetJWKS.
 type SessionsGetJWKSParams struct {
-	// ProjectID is the ID of the project whose keys are returned.
+	// ProjectID is the ID of the project whose keys are fetched; when empty, the client's own.
 	ProjectID string `json:"-"`
 }
 
@@ -7559,8 +7925,8 @@ type TOTPsAuthenticateParams struct {
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
-	// SetMFAEnrollment optionally changes the member's mfa_enrolled flag on success: enroll sets it, unenroll clears it. Absent leaves it unchanged; ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
-	SetMFAEnrollment *string `json:"set_mfa_enrollment,omitempty"`
+	// SetMFAEnrollment changes a member's mfa_enrolled flag when a factor succeeds: enroll sets it, unenroll clears it. Absent leaves it unchanged; it is ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+	SetMFAEnrollment *MFAEnrollment `json:"set_mfa_enrollment,omitempty"`
 
 	// SetDefaultMFA reports whether to make TOTP the member's default MFA method on success. The first MFA method a member completes becomes the default anyway.
 	SetDefaultMFA *bool `json:"set_default_mfa,omitempty"`

@@ -228,6 +228,24 @@ func (e ConnectedAppClientType) Valid() bool {
 	}
 }
 
+// Defines values for CryptoWalletType.
+const (
+	CryptoWalletTypeEthereum CryptoWalletType = "ethereum"
+	CryptoWalletTypeSolana   CryptoWalletType = "solana"
+)
+
+// Valid indicates whether the value is a known member of the CryptoWalletType enum.
+func (e CryptoWalletType) Valid() bool {
+	switch e {
+	case CryptoWalletTypeEthereum:
+		return true
+	case CryptoWalletTypeSolana:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailLocale.
 const (
 	EmailLocaleEn   EmailLocale = "en"
@@ -303,6 +321,24 @@ func (e M2MClientStatus) Valid() bool {
 	case M2MClientStatusActive:
 		return true
 	case M2MClientStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PBKDF2Algorithm.
+const (
+	PBKDF2AlgorithmSha256 PBKDF2Algorithm = "sha256"
+	PBKDF2AlgorithmSha512 PBKDF2Algorithm = "sha512"
+)
+
+// Valid indicates whether the value is a known member of the PBKDF2Algorithm enum.
+func (e PBKDF2Algorithm) Valid() bool {
+	switch e {
+	case PBKDF2AlgorithmSha256:
+		return true
+	case PBKDF2AlgorithmSha512:
 		return true
 	default:
 		return false
@@ -471,6 +507,24 @@ func (e SearchOperator) Valid() bool {
 	case SearchOperatorAnd:
 		return true
 	case SearchOperatorOr:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserStatus.
+const (
+	UserStatusActive  UserStatus = "active"
+	UserStatusPending UserStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the UserStatus enum.
+func (e UserStatus) Valid() bool {
+	switch e {
+	case UserStatusActive:
+		return true
+	case UserStatusPending:
 		return true
 	default:
 		return false
@@ -821,8 +875,8 @@ type ConnectedApp struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1091,8 +1145,8 @@ type ConnectedAppPublic struct {
 	// ClientDescription is a human-readable description of the app.
 	ClientDescription string `json:"client_description"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// LogoURL is the URL of the app's logo, if any.
 	LogoURL string `json:"logo_url"`
@@ -1115,8 +1169,8 @@ type ConnectedAppWithClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1175,8 +1229,8 @@ type ConnectedAppWithNextClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1220,8 +1274,8 @@ type CryptoWallet struct {
 	// CryptoWalletAddress is the public address of the wallet.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
 
-	// CryptoWalletType is the kind of wallet: ethereum (including other EVM-compatible chains) or solana.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 
 	// Verified reports whether the user has authenticated with the wallet.
 	Verified bool `json:"verified"`
@@ -1235,14 +1289,17 @@ type CryptoWalletFactor struct {
 	// CryptoWalletAddress is the public address of the crypto wallet.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
 
-	// CryptoWalletType is the kind of crypto wallet, such as ethereum or solana.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 }
+
+// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+type CryptoWalletType string
 
 // CryptoWalletsAuthenticateParams holds the parameters of CryptoWallets.Authenticate.
 type CryptoWalletsAuthenticateParams struct {
-	// CryptoWalletType is the kind of wallet: ethereum or solana. Wallets on EVM-compatible chains use ethereum.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 
 	// CryptoWalletAddress is the address of the wallet that signed the challenge.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
@@ -1298,8 +1355,8 @@ type CryptoWalletsAuthenticateResponse struct {
 
 // CryptoWalletsAuthenticateStartParams holds the parameters of CryptoWallets.AuthenticateStart.
 type CryptoWalletsAuthenticateStartParams struct {
-	// CryptoWalletType is the kind of wallet: ethereum or solana. Wallets on EVM-compatible chains, such as Polygon or BSC, use ethereum.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 
 	// CryptoWalletAddress is the address of the wallet to authenticate.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
@@ -1764,7 +1821,7 @@ type GoogleOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
-// HashType is the algorithm of a password hash imported by Passwords.Migrate.
+// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 type HashType string
 
 // HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
@@ -2075,8 +2132,8 @@ type M2MClient struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2108,8 +2165,8 @@ type M2MClientWithClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2138,8 +2195,8 @@ type M2MClientWithNextClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -3123,6 +3180,9 @@ type OTPsWhatsAppSendResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// PBKDF2Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+type PBKDF2Algorithm string
+
 // PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
 type PBKDF2Config struct {
 	// Salt is the salt the hash was made with, base64-encoded.
@@ -3134,8 +3194,8 @@ type PBKDF2Config struct {
 	// KeyLength is the length of the hash (the key length).
 	KeyLength int `json:"key_length"`
 
-	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
-	Algorithm *string `json:"algorithm,omitempty"`
+	// Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+	Algorithm *PBKDF2Algorithm `json:"algorithm,omitempty"`
 }
 
 // Password is the password set on a user; it is present only for users with a password.
@@ -3419,7 +3479,7 @@ type PasswordsMigrateParams struct {
 	// Hash is the password hash from your previous system; scrypt and PBKDF2 hashes must be base64-encoded.
 	Hash string `json:"hash"`
 
-	// HashType is the algorithm of a password hash imported by Passwords.Migrate.
+	// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 	HashType HashType `json:"hash_type"`
 
 	// Md5Config is the salts of an MD-5 password hash being migrated to Stytch.
@@ -4103,7 +4163,7 @@ type SessionsExchangeAccessTokenResponse struct {
 
 // SessionsGetJWKSParams holds the parameters of Sessions.GetJWKS.
 type SessionsGetJWKSParams struct {
-	// ProjectID is the ID of the project whose keys are fetched.
+	// ProjectID is the ID of the project whose keys are fetched; when empty, the client's own.
 	ProjectID string `json:"-"`
 }
 
@@ -4502,8 +4562,8 @@ type User struct {
 	// Emails are the email addresses linked to the user.
 	Emails []Email `json:"emails"`
 
-	// Status is the state of the user: pending or active.
-	Status string `json:"status"`
+	// Status is the state of a user: pending until they first authenticate, when created as pending, then active.
+	Status UserStatus `json:"status"`
 
 	// PhoneNumbers are the phone numbers linked to the user.
 	PhoneNumbers []PhoneNumber `json:"phone_numbers"`
@@ -4565,8 +4625,8 @@ type UserConnectedApp struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// ScopesGranted are the scopes the user granted the app, separated by spaces.
 	ScopesGranted string `json:"scopes_granted"`
@@ -4574,6 +4634,9 @@ type UserConnectedApp struct {
 	// LogoURL is the URL of the app's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
 }
+
+// UserStatus is the state of a user: pending until they first authenticate, when created as pending, then active.
+type UserStatus string
 
 // UsersConnectedAppsParams holds the parameters of Users.ConnectedApps.
 type UsersConnectedAppsParams struct {
@@ -4634,8 +4697,8 @@ type UsersCreateResponse struct {
 	// EmailID is the ID of the email address given in the request; empty when none was given.
 	EmailID string `json:"email_id"`
 
-	// Status is the state of the new user: pending or active.
-	Status string `json:"status"`
+	// Status is the state of a user: pending until they first authenticate, when created as pending, then active.
+	Status UserStatus `json:"status"`
 
 	// PhoneID is the ID of the phone number given in the request; empty when none was given.
 	PhoneID string `json:"phone_id"`
@@ -4898,8 +4961,8 @@ type UsersGetResponse struct {
 	// Emails are the email addresses linked to the user.
 	Emails []Email `json:"emails"`
 
-	// Status is the state of the user: pending or active.
-	Status string `json:"status"`
+	// Status is the state of a user: pending until they first authenticate, when created as pending, then active.
+	Status UserStatus `json:"status"`
 
 	// PhoneNumbers are the phone numbers linked to the user.
 	PhoneNumbers []PhoneNumber `json:"phone_numbers"`

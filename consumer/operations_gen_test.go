@@ -827,17 +827,14 @@ var operationCases = []optest.Case[*Client]{
 	{
 		ID:            "Sessions.GetJWKS",
 		Method:        "GET",
-		Path:          "/v1/sessions/jwks/project_id%2F..%3F%23%25",
+		Path:          "/v1/sessions/jwks/project-test-00000000-0000-4000-8000-000000000000",
 		HasBody:       false,
 		Form:          false,
 		BodyKeys:      []string{},
 		NotInBody:     []string{"project_id"},
 		MemberSession: false,
 		Call: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"})
-		},
-		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.GetJWKS(ctx, nil)
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{})
 		},
 	},
 	{

@@ -90,7 +90,11 @@ type Param struct {
 	// ProjectID reports a path parameter the client fills with its own
 	// project ID (x-stytch-value: project_id); it is not in the Params type.
 	ProjectID bool
-	schema    *openapi3.SchemaRef
+	// DefaultProjectID reports a path parameter that the client fills with
+	// its own project ID when the caller leaves it empty (x-stytch-default:
+	// project_id); it is in the Params type, and may name another project.
+	DefaultProjectID bool
+	schema           *openapi3.SchemaRef
 }
 
 // FormField is one field of a form-encoded body.
@@ -298,6 +302,13 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 				continue
 			}
 			prm.ProjectID = true
+		}
+		if src, ok := v.Extensions["x-stytch-default"]; ok {
+			if src != "project_id" || v.In != openapi3.ParameterInPath || prm.ProjectID {
+				errs = append(errs, doc.Errorf(pp, "x-stytch-default must be project_id, on a path parameter without x-stytch-value"))
+				continue
+			}
+			prm.DefaultProjectID = true
 		}
 		byName[v.Name] = prm
 		if v.In == openapi3.ParameterInPath {

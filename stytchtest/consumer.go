@@ -125,7 +125,7 @@ func (e *Emulator) newUser(email, phone string, pending bool) *consumer.User {
 		status = "pending"
 	}
 	u := &consumer.User{
-		UserID: newID("user"), Status: status, CreatedAt: &now,
+		UserID: newID("user"), Status: consumer.UserStatus(status), CreatedAt: &now,
 		Emails: []consumer.Email{}, PhoneNumbers: []consumer.PhoneNumber{},
 		WebAuthnRegistrations: []consumer.WebAuthnRegistration{}, Providers: []consumer.OAuthProvider{},
 		TOTPs: []consumer.TOTP{}, CryptoWallets: []consumer.CryptoWallet{},
@@ -275,7 +275,7 @@ func matchUser(u *consumer.User, q *consumer.SearchUsersQuery) bool {
 			case "user_id":
 				ok = ok || u.UserID == v
 			case "status":
-				ok = ok || u.Status == v
+				ok = ok || string(u.Status) == v
 			case "email_address":
 				ok = ok || emailOf(u, v) != nil
 			case "phone_number":

@@ -192,7 +192,7 @@ func TestMagicLinkLoginOrCreateFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, sent.UserID, auth.UserID)
 	require.Equal(t, sent.EmailID, auth.MethodID)
-	require.Equal(t, "active", auth.User.Status)
+	require.Equal(t, consumer.UserStatusActive, auth.User.Status)
 	require.True(t, auth.User.Emails[0].Verified)
 	require.NotNil(t, auth.Session)
 	require.Len(t, auth.SessionToken, 44)
@@ -273,7 +273,7 @@ func TestInviteAndEmbeddable(t *testing.T) {
 	require.NoError(t, err)
 	u, err := c.Users.Get(ctx, &consumer.UsersGetParams{UserID: inv.UserID})
 	require.NoError(t, err)
-	require.Equal(t, "pending", u.Status)
+	require.Equal(t, consumer.UserStatusPending, u.Status)
 	require.Equal(t, "New", u.Name.FirstName)
 	msg, _ := srv.LastMessage("new@example.com")
 	require.Equal(t, "magic_link_invite", msg.Kind)
@@ -441,6 +441,9 @@ func TestSessionJWTClaimsAndRotation(t *testing.T) {
 	keys, err := c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
 	require.NoError(t, err)
 	require.Len(t, keys.Keys, 2)
+	own, err := c.Sessions.GetJWKS(ctx, nil) // the client's own project
+	require.NoError(t, err)
+	require.Equal(t, keys.Keys, own.Keys)
 	_, err = c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: "project-test-other"})
 	require.Error(t, err)
 }

@@ -138,7 +138,7 @@ func b2bFlow(ctx context.Context, c *b2b.Client, read inbox, live bool) error {
 		OrganizationName:     "Acme " + suffix,
 		OrganizationSlug:     stytch.Ptr("acme-" + suffix),
 		EmailAllowedDomains:  []string{domain},
-		EmailJITProvisioning: stytch.Ptr("RESTRICTED"),
+		EmailJITProvisioning: stytch.Ptr(b2b.EmailJITProvisioningRestricted),
 	})
 	if err != nil {
 		return fmt.Errorf("creating the organization: %w", err)

@@ -60,6 +60,18 @@ type Gadget struct {
 	GadgetID string `json:"gadget_id"`
 }
 
+// GadgetsKeysParams holds the parameters of Gadgets.Keys.
+type GadgetsKeysParams struct {
+	// ProjectID is the project whose keys are listed; when empty, the client's own.
+	ProjectID string `json:"-"`
+}
+
+// GadgetsKeysResponse is the response of Gadgets.Keys.
+type GadgetsKeysResponse struct {
+	// Keys are the keys.
+	Keys []string `json:"keys"`
+}
+
 // GadgetsSearchParams holds the parameters of Gadgets.Search.
 type GadgetsSearchParams struct {
 	// Cursor is where the page starts.
