@@ -3126,7 +3126,7 @@ type MFARequired struct {
 	MemberOptions *MemberOptions `json:"member_options,omitempty"`
 
 	// SecondaryAuthInitiated is "sms_otp" when Stytch has already texted a code to the member's MFA phone, or empty when nothing was sent. Discovery and organization-list calls never send one.
-	SecondaryAuthInitiated string `json:"secondary_auth_initiated,omitempty"`
+	SecondaryAuthInitiated MFAMethod `json:"secondary_auth_initiated,omitempty"`
 }
 
 // MagicLinksAuthenticateParams holds the parameters of MagicLinks.Authenticate.

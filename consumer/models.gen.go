@@ -552,6 +552,24 @@ func (e VerdictAction) Valid() bool {
 	}
 }
 
+// Defines values for WebAuthnAuthenticatorType.
+const (
+	WebAuthnAuthenticatorTypeCrossPlatform WebAuthnAuthenticatorType = "cross-platform"
+	WebAuthnAuthenticatorTypePlatform      WebAuthnAuthenticatorType = "platform"
+)
+
+// Valid indicates whether the value is a known member of the WebAuthnAuthenticatorType enum.
+func (e WebAuthnAuthenticatorType) Valid() bool {
+	switch e {
+	case WebAuthnAuthenticatorTypeCrossPlatform:
+		return true
+	case WebAuthnAuthenticatorTypePlatform:
+		return true
+	default:
+		return false
+	}
+}
+
 // ASNProperties is information about the autonomous system (ASN) of a client's network.
 type ASNProperties struct {
 	// Asn is the autonomous system number of the client's network.
@@ -5244,6 +5262,9 @@ type WebAuthnAuthenticateStartResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// WebAuthnAuthenticatorType is the kind of authenticator to ask for: platform (built into the device) or cross-platform (a security key or another device); when none is given, either.
+type WebAuthnAuthenticatorType string
+
 // WebAuthnCredential is the public key credential of a passkey or WebAuthn registration.
 type WebAuthnCredential struct {
 	// CredentialID is the ID of the credential, as assigned by the authenticator.
@@ -5357,8 +5378,8 @@ type WebAuthnRegisterStartParams struct {
 	// UserAgent is the user agent of the client making the registration.
 	UserAgent *string `json:"user_agent,omitempty"`
 
-	// AuthenticatorType is the kind of authenticator to ask for: platform or cross-platform; empty allows either.
-	AuthenticatorType *string `json:"authenticator_type,omitempty"`
+	// AuthenticatorType is the kind of authenticator to ask for: platform (built into the device) or cross-platform (a security key or another device); when none is given, either.
+	AuthenticatorType *WebAuthnAuthenticatorType `json:"authenticator_type,omitempty"`
 
 	// ReturnPasskeyCredentialOptions reports whether to tailor the returned options to passkeys, requiring a resident key and preferring user verification.
 	ReturnPasskeyCredentialOptions *bool `json:"return_passkey_credential_options,omitempty"`
@@ -5406,7 +5427,7 @@ type WebAuthnRegistration struct {
 	Verified bool `json:"verified"`
 
 	// AuthenticatorType is the requested kind of authenticator: platform or cross-platform; empty when either was allowed.
-	AuthenticatorType string `json:"authenticator_type"`
+	AuthenticatorType WebAuthnAuthenticatorType `json:"authenticator_type"`
 
 	// Name is the display name of the registration.
 	Name string `json:"name"`
