@@ -241,8 +241,6 @@ func b2bSubset(field string, v *[]string, allowed []string) error {
 	return nil
 }
 
-func b2bStrings(v []string) []string { return append([]string{}, v...) }
-
 // b2bSet and b2bSetList store a setting that was sent, as its typed value.
 func b2bSet[T ~string](dst *T, v *string) {
 	if v != nil {
