@@ -51,4 +51,11 @@ func TestMemberSessionOptions(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "got %v", err)
 	require.Equal(t, "WithMemberSessionJWT", pe.Param)
 	require.Equal(t, before, calls.Load(), "a request was sent")
+
+	// The error names the option, never a canonicalized header.
+	_, err = c.Organizations.Delete(ctx, params, stytch.WithMemberSessionJWT(""))
+	require.True(t, errors.As(err, &pe), "got %v", err)
+	require.Equal(t, "WithMemberSessionJWT", pe.Param)
+	require.NotContains(t, err.Error(), "Sessionjwt")
+	require.Equal(t, before, calls.Load(), "a request was sent")
 }

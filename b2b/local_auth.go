@@ -137,7 +137,7 @@ func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string
 	}
 	params := &SessionsAuthenticateParams{SessionJWT: &sessionJWT}
 	if c := call.Check; c != nil {
-		params.AuthorizationCheck = &AuthorizationCheck{OrganizationID: c.OrganizationID, ResourceID: c.ResourceID, Action: c.Action}
+		params.AuthorizationCheck = &AuthorizationCheckRequest{OrganizationID: c.OrganizationID, ResourceID: c.ResourceID, Action: c.Action}
 	}
 	resp, err := s.Authenticate(ctx, params)
 	if err != nil {

@@ -6,6 +6,63 @@ import (
 	"time"
 )
 
+// Defines values for AllowedAuthMethod.
+const (
+	AllowedAuthMethodEmailOTP       AllowedAuthMethod = "email_otp"
+	AllowedAuthMethodGitHubOAuth    AllowedAuthMethod = "github_oauth"
+	AllowedAuthMethodGoogleOAuth    AllowedAuthMethod = "google_oauth"
+	AllowedAuthMethodHubSpotOAuth   AllowedAuthMethod = "hubspot_oauth"
+	AllowedAuthMethodMagicLink      AllowedAuthMethod = "magic_link"
+	AllowedAuthMethodMicrosoftOAuth AllowedAuthMethod = "microsoft_oauth"
+	AllowedAuthMethodPassword       AllowedAuthMethod = "password"
+	AllowedAuthMethodSSO            AllowedAuthMethod = "sso"
+	AllowedAuthMethodSlackOAuth     AllowedAuthMethod = "slack_oauth"
+)
+
+// Valid indicates whether the value is a known member of the AllowedAuthMethod enum.
+func (e AllowedAuthMethod) Valid() bool {
+	switch e {
+	case AllowedAuthMethodEmailOTP:
+		return true
+	case AllowedAuthMethodGitHubOAuth:
+		return true
+	case AllowedAuthMethodGoogleOAuth:
+		return true
+	case AllowedAuthMethodHubSpotOAuth:
+		return true
+	case AllowedAuthMethodMagicLink:
+		return true
+	case AllowedAuthMethodMicrosoftOAuth:
+		return true
+	case AllowedAuthMethodPassword:
+		return true
+	case AllowedAuthMethodSSO:
+		return true
+	case AllowedAuthMethodSlackOAuth:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthMethods.
+const (
+	AuthMethodsAllAllowed AuthMethods = "ALL_ALLOWED"
+	AuthMethodsRestricted AuthMethods = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the AuthMethods enum.
+func (e AuthMethods) Valid() bool {
+	switch e {
+	case AuthMethodsAllAllowed:
+		return true
+	case AuthMethodsRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthenticationFactorDeliveryMethod.
 const (
 	AuthenticationFactorDeliveryMethodAuthenticatorApp         AuthenticationFactorDeliveryMethod = "authenticator_app"
@@ -24,16 +81,16 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthDiscord             AuthenticationFactorDeliveryMethod = "oauth_discord"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGitHub      AuthenticationFactorDeliveryMethod = "oauth_exchange_github"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGoogle      AuthenticationFactorDeliveryMethod = "oauth_exchange_google"
-	AuthenticationFactorDeliveryMethodOAuthExchangeHubspot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthExchangeSlack       AuthenticationFactorDeliveryMethod = "oauth_exchange_slack"
 	AuthenticationFactorDeliveryMethodOAuthFacebook            AuthenticationFactorDeliveryMethod = "oauth_facebook"
 	AuthenticationFactorDeliveryMethodOAuthFigma               AuthenticationFactorDeliveryMethod = "oauth_figma"
 	AuthenticationFactorDeliveryMethodOAuthGitHub              AuthenticationFactorDeliveryMethod = "oauth_github"
 	AuthenticationFactorDeliveryMethodOAuthGitLab              AuthenticationFactorDeliveryMethod = "oauth_gitlab"
 	AuthenticationFactorDeliveryMethodOAuthGoogle              AuthenticationFactorDeliveryMethod = "oauth_google"
-	AuthenticationFactorDeliveryMethodOAuthHubspot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthHubSpot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthInstagram           AuthenticationFactorDeliveryMethod = "oauth_instagram"
-	AuthenticationFactorDeliveryMethodOAuthLinkedin            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
+	AuthenticationFactorDeliveryMethodOAuthLinkedIn            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
 	AuthenticationFactorDeliveryMethodOAuthMicrosoft           AuthenticationFactorDeliveryMethod = "oauth_microsoft"
 	AuthenticationFactorDeliveryMethodOAuthSalesforce          AuthenticationFactorDeliveryMethod = "oauth_salesforce"
 	AuthenticationFactorDeliveryMethodOAuthShopify             AuthenticationFactorDeliveryMethod = "oauth_shopify"
@@ -41,7 +98,7 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthSnapchat            AuthenticationFactorDeliveryMethod = "oauth_snapchat"
 	AuthenticationFactorDeliveryMethodOAuthSpotify             AuthenticationFactorDeliveryMethod = "oauth_spotify"
 	AuthenticationFactorDeliveryMethodOAuthSteam               AuthenticationFactorDeliveryMethod = "oauth_steam"
-	AuthenticationFactorDeliveryMethodOAuthTiktok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
+	AuthenticationFactorDeliveryMethodOAuthTikTok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
 	AuthenticationFactorDeliveryMethodOAuthTwitch              AuthenticationFactorDeliveryMethod = "oauth_twitch"
 	AuthenticationFactorDeliveryMethodOAuthTwitter             AuthenticationFactorDeliveryMethod = "oauth_twitter"
 	AuthenticationFactorDeliveryMethodOAuthYahoo               AuthenticationFactorDeliveryMethod = "oauth_yahoo"
@@ -89,7 +146,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthExchangeHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeSlack:
 		return true
@@ -103,11 +160,11 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthInstagram:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthLinkedin:
+	case AuthenticationFactorDeliveryMethodOAuthLinkedIn:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthMicrosoft:
 		return true
@@ -123,7 +180,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthSteam:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthTiktok:
+	case AuthenticationFactorDeliveryMethodOAuthTikTok:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthTwitch:
 		return true
@@ -249,6 +306,63 @@ func (e ConnectedAppsAllowedType) Valid() bool {
 	}
 }
 
+// Defines values for CryptoWalletType.
+const (
+	CryptoWalletTypeEthereum CryptoWalletType = "ethereum"
+	CryptoWalletTypeSolana   CryptoWalletType = "solana"
+)
+
+// Valid indicates whether the value is a known member of the CryptoWalletType enum.
+func (e CryptoWalletType) Valid() bool {
+	switch e {
+	case CryptoWalletTypeEthereum:
+		return true
+	case CryptoWalletTypeSolana:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmailInvites.
+const (
+	EmailInvitesAllAllowed EmailInvites = "ALL_ALLOWED"
+	EmailInvitesNotAllowed EmailInvites = "NOT_ALLOWED"
+	EmailInvitesRestricted EmailInvites = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the EmailInvites enum.
+func (e EmailInvites) Valid() bool {
+	switch e {
+	case EmailInvitesAllAllowed:
+		return true
+	case EmailInvitesNotAllowed:
+		return true
+	case EmailInvitesRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmailJITProvisioning.
+const (
+	EmailJITProvisioningNotAllowed EmailJITProvisioning = "NOT_ALLOWED"
+	EmailJITProvisioningRestricted EmailJITProvisioning = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the EmailJITProvisioning enum.
+func (e EmailJITProvisioning) Valid() bool {
+	switch e {
+	case EmailJITProvisioningNotAllowed:
+		return true
+	case EmailJITProvisioningRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailLocale.
 const (
 	EmailLocaleEn   EmailLocale = "en"
@@ -342,6 +456,192 @@ func (e M2MClientStatus) Valid() bool {
 	case M2MClientStatusActive:
 		return true
 	case M2MClientStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAEnrollment.
+const (
+	MFAEnrollmentEnroll   MFAEnrollment = "enroll"
+	MFAEnrollmentUnenroll MFAEnrollment = "unenroll"
+)
+
+// Valid indicates whether the value is a known member of the MFAEnrollment enum.
+func (e MFAEnrollment) Valid() bool {
+	switch e {
+	case MFAEnrollmentEnroll:
+		return true
+	case MFAEnrollmentUnenroll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAMethod.
+const (
+	MFAMethodSMSOTP MFAMethod = "sms_otp"
+	MFAMethodTOTP   MFAMethod = "totp"
+)
+
+// Valid indicates whether the value is a known member of the MFAMethod enum.
+func (e MFAMethod) Valid() bool {
+	switch e {
+	case MFAMethodSMSOTP:
+		return true
+	case MFAMethodTOTP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAMethods.
+const (
+	MFAMethodsAllAllowed MFAMethods = "ALL_ALLOWED"
+	MFAMethodsRestricted MFAMethods = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the MFAMethods enum.
+func (e MFAMethods) Valid() bool {
+	switch e {
+	case MFAMethodsAllAllowed:
+		return true
+	case MFAMethodsRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MFAPolicy.
+const (
+	MFAPolicyOptional       MFAPolicy = "OPTIONAL"
+	MFAPolicyRequiredForAll MFAPolicy = "REQUIRED_FOR_ALL"
+)
+
+// Valid indicates whether the value is a known member of the MFAPolicy enum.
+func (e MFAPolicy) Valid() bool {
+	switch e {
+	case MFAPolicyOptional:
+		return true
+	case MFAPolicyRequiredForAll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberRoleSourceType.
+const (
+	MemberRoleSourceTypeDirectAssignment    MemberRoleSourceType = "direct_assignment"
+	MemberRoleSourceTypeEmailAssignment     MemberRoleSourceType = "email_assignment"
+	MemberRoleSourceTypeSCIMConnectionGroup MemberRoleSourceType = "scim_connection_group"
+	MemberRoleSourceTypeSSOConnection       MemberRoleSourceType = "sso_connection"
+	MemberRoleSourceTypeSSOConnectionGroup  MemberRoleSourceType = "sso_connection_group"
+)
+
+// Valid indicates whether the value is a known member of the MemberRoleSourceType enum.
+func (e MemberRoleSourceType) Valid() bool {
+	switch e {
+	case MemberRoleSourceTypeDirectAssignment:
+		return true
+	case MemberRoleSourceTypeEmailAssignment:
+		return true
+	case MemberRoleSourceTypeSCIMConnectionGroup:
+		return true
+	case MemberRoleSourceTypeSSOConnection:
+		return true
+	case MemberRoleSourceTypeSSOConnectionGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberStatus.
+const (
+	MemberStatusActive  MemberStatus = "active"
+	MemberStatusDeleted MemberStatus = "deleted"
+	MemberStatusInvited MemberStatus = "invited"
+	MemberStatusPending MemberStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MemberStatus enum.
+func (e MemberStatus) Valid() bool {
+	switch e {
+	case MemberStatusActive:
+		return true
+	case MemberStatusDeleted:
+		return true
+	case MemberStatusInvited:
+		return true
+	case MemberStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MembershipType.
+const (
+	MembershipTypeActiveMember                MembershipType = "active_member"
+	MembershipTypeEligibleToJoinByEmailDomain MembershipType = "eligible_to_join_by_email_domain"
+	MembershipTypeEligibleToJoinByOAuthTenant MembershipType = "eligible_to_join_by_oauth_tenant"
+	MembershipTypeInvitedMember               MembershipType = "invited_member"
+	MembershipTypePendingMember               MembershipType = "pending_member"
+)
+
+// Valid indicates whether the value is a known member of the MembershipType enum.
+func (e MembershipType) Valid() bool {
+	switch e {
+	case MembershipTypeActiveMember:
+		return true
+	case MembershipTypeEligibleToJoinByEmailDomain:
+		return true
+	case MembershipTypeEligibleToJoinByOAuthTenant:
+		return true
+	case MembershipTypeInvitedMember:
+		return true
+	case MembershipTypePendingMember:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OAuthTenantJITProvisioning.
+const (
+	OAuthTenantJITProvisioningNotAllowed OAuthTenantJITProvisioning = "NOT_ALLOWED"
+	OAuthTenantJITProvisioningRestricted OAuthTenantJITProvisioning = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the OAuthTenantJITProvisioning enum.
+func (e OAuthTenantJITProvisioning) Valid() bool {
+	switch e {
+	case OAuthTenantJITProvisioningNotAllowed:
+		return true
+	case OAuthTenantJITProvisioningRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PBKDF2Algorithm.
+const (
+	PBKDF2AlgorithmSha256 PBKDF2Algorithm = "sha256"
+	PBKDF2AlgorithmSha512 PBKDF2Algorithm = "sha512"
+)
+
+// Valid indicates whether the value is a known member of the PBKDF2Algorithm enum.
+func (e PBKDF2Algorithm) Valid() bool {
+	switch e {
+	case PBKDF2AlgorithmSha256:
+		return true
+	case PBKDF2AlgorithmSha512:
 		return true
 	default:
 		return false
@@ -591,6 +891,27 @@ func (e SSOIdentityProvider) Valid() bool {
 	}
 }
 
+// Defines values for SSOJITProvisioning.
+const (
+	SSOJITProvisioningAllAllowed SSOJITProvisioning = "ALL_ALLOWED"
+	SSOJITProvisioningNotAllowed SSOJITProvisioning = "NOT_ALLOWED"
+	SSOJITProvisioningRestricted SSOJITProvisioning = "RESTRICTED"
+)
+
+// Valid indicates whether the value is a known member of the SSOJITProvisioning enum.
+func (e SSOJITProvisioning) Valid() bool {
+	switch e {
+	case SSOJITProvisioningAllAllowed:
+		return true
+	case SSOJITProvisioningNotAllowed:
+		return true
+	case SSOJITProvisioningRestricted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SearchOperator.
 const (
 	SearchOperatorAnd SearchOperator = "AND"
@@ -684,8 +1005,11 @@ type AddressInformation struct {
 	NormalizedEmail string `json:"normalized_email"`
 
 	// TumblingCharacterCount is the number of . and + characters in the address; a higher count suggests a higher chance of fraud.
-	TumblingCharacterCount int32 `json:"tumbling_character_count"`
+	TumblingCharacterCount int `json:"tumbling_character_count"`
 }
+
+// AllowedAuthMethod is a primary authentication method an organization can permit when auth_methods is RESTRICTED.
+type AllowedAuthMethod string
 
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
 type AmazonOAuthFactor struct {
@@ -717,17 +1041,20 @@ type Argon2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations (the time cost).
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// Memory is the memory cost, in kibibytes.
-	Memory int32 `json:"memory"`
+	Memory int `json:"memory"`
 
 	// Threads is the number of threads, also called the parallelism factor.
-	Threads int32 `json:"threads"`
+	Threads int `json:"threads"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
+
+// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+type AuthMethods string
 
 // AuthenticationFactor is one way a user or member proved their identity in a session; its type and delivery method say which, and the detail object for that method is set.
 type AuthenticationFactor struct {
@@ -768,7 +1095,7 @@ type AuthenticationFactor struct {
 	AuthenticatorAppFactor *AuthenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
 
 	// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-	GitHubOAuthFactor *GithubOAuthFactor `json:"github_oauth_factor,omitempty"`
+	GitHubOAuthFactor *GitHubOAuthFactor `json:"github_oauth_factor,omitempty"`
 
 	// RecoveryCodeFactor is a TOTP recovery code, used as a session authentication factor.
 	RecoveryCodeFactor *RecoveryCodeFactor `json:"recovery_code_factor,omitempty"`
@@ -845,17 +1172,17 @@ type AuthenticationFactor struct {
 	// YahooOAuthFactor is a sign-in through Yahoo OAuth, recorded as one of a session's authentication factors.
 	YahooOAuthFactor *YahooOAuthFactor `json:"yahoo_oauth_factor,omitempty"`
 
-	// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-	HubspotOAuthFactor *HubspotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
+	// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+	HubSpotOAuthFactor *HubSpotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
 
 	// SlackOAuthExchangeFactor is a B2B Slack OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	SlackOAuthExchangeFactor *SlackOAuthExchangeFactor `json:"slack_oauth_exchange_factor,omitempty"`
 
-	// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	HubspotOAuthExchangeFactor *HubspotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
+	// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+	HubSpotOAuthExchangeFactor *HubSpotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
 
 	// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	GitHubOAuthExchangeFactor *GithubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
+	GitHubOAuthExchangeFactor *GitHubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
 
 	// GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	GoogleOAuthExchangeFactor *GoogleOAuthExchangeFactor `json:"google_oauth_exchange_factor,omitempty"`
@@ -882,8 +1209,8 @@ type AuthenticatorAppFactor struct {
 	TOTPID string `json:"totp_id"`
 }
 
-// AuthorizationCheck asks whether the session's member may perform an action on a resource in an organization.
-type AuthorizationCheck struct {
+// AuthorizationCheckRequest asks whether the session's member may perform an action on a resource in an organization.
+type AuthorizationCheckRequest struct {
 	// OrganizationID is the ID of the organization the check is for; it must be the member's own organization, or the check fails with 403.
 	OrganizationID string `json:"organization_id"`
 
@@ -956,14 +1283,14 @@ type ConnectedApp struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1017,7 +1344,7 @@ type ConnectedAppClientsCreateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes; defaults to 60.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -1047,7 +1374,7 @@ type ConnectedAppClientsCreateResponse struct {
 	ConnectedApp ConnectedAppWithClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsDeleteParams holds the parameters of ConnectedApp.Clients.Delete.
@@ -1065,7 +1392,7 @@ type ConnectedAppClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsGetParams holds the parameters of ConnectedApp.Clients.Get.
@@ -1083,7 +1410,7 @@ type ConnectedAppClientsGetResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSearchParams holds the parameters of ConnectedApp.Clients.Search.
@@ -1092,7 +1419,7 @@ type ConnectedAppClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of Connected Apps per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // ConnectedAppClientsSearchResponse is the response of ConnectedApp.Clients.Search.
@@ -1107,7 +1434,7 @@ type ConnectedAppClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateCancelParams holds the parameters of ConnectedApp.Clients.Secrets.RotateCancel.
@@ -1125,7 +1452,7 @@ type ConnectedAppClientsSecretsRotateCancelResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateParams holds the parameters of ConnectedApp.Clients.Secrets.Rotate.
@@ -1143,7 +1470,7 @@ type ConnectedAppClientsSecretsRotateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateStartParams holds the parameters of ConnectedApp.Clients.Secrets.RotateStart.
@@ -1161,7 +1488,7 @@ type ConnectedAppClientsSecretsRotateStartResponse struct {
 	ConnectedApp ConnectedAppWithNextClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsUpdateParams holds the parameters of ConnectedApp.Clients.Update.
@@ -1182,7 +1509,7 @@ type ConnectedAppClientsUpdateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -1212,7 +1539,7 @@ type ConnectedAppClientsUpdateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppPublic is the public view of a Connected App, safe to show to end users, for example on a consent screen.
@@ -1226,8 +1553,8 @@ type ConnectedAppPublic struct {
 	// ClientDescription is a human-readable description of the app.
 	ClientDescription string `json:"client_description"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// LogoURL is the URL of the app's logo, if any.
 	LogoURL string `json:"logo_url"`
@@ -1250,14 +1577,14 @@ type ConnectedAppWithClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1310,8 +1637,8 @@ type ConnectedAppWithNextClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1320,7 +1647,7 @@ type ConnectedAppWithNextClientSecret struct {
 	NextClientSecret string `json:"next_client_secret"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1391,9 +1718,12 @@ type CryptoWalletFactor struct {
 	// CryptoWalletAddress is the public address of the crypto wallet.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
 
-	// CryptoWalletType is the kind of crypto wallet, such as ethereum or solana.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 }
+
+// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+type CryptoWalletType string
 
 // CustomRole is an RBAC role defined for one organization only, alongside the project's roles.
 type CustomRole struct {
@@ -1431,7 +1761,7 @@ type DebugWhoamiResponse struct {
 	Name string `json:"name"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // DeviceAttributeDetails is what Stytch's device history knows about one device attribute (visitor ID, IP address or country) for this user or member.
@@ -1512,7 +1842,7 @@ type DiscoveryIntermediateSessionsExchangeParams struct {
 	OrganizationID string `json:"organization_id"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -1551,7 +1881,7 @@ type DiscoveryIntermediateSessionsExchangeResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -1575,7 +1905,7 @@ type DiscoveryOrganizationsCreateParams struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -1595,38 +1925,38 @@ type DiscoveryOrganizationsCreateParams struct {
 	// TrustedMetadata is arbitrary JSON data about the organization, settable only from your backend.
 	TrustedMetadata map[string]interface{} `json:"trusted_metadata,omitempty"`
 
-	// SSOJITProvisioning controls JIT provisioning of new members through SSO: ALL_ALLOWED (any active connection), RESTRICTED (only sso_jit_provisioning_allowed_connections) or NOT_ALLOWED.
-	SSOJITProvisioning *string `json:"sso_jit_provisioning,omitempty"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning *SSOJITProvisioning `json:"sso_jit_provisioning,omitempty"`
 
 	// EmailAllowedDomains are the email domains new members must have when email_invites or email_jit_provisioning is RESTRICTED. Common domains such as gmail.com are rejected.
 	EmailAllowedDomains []string `json:"email_allowed_domains,omitempty"`
 
-	// EmailJITProvisioning controls JIT provisioning through email magic links or OAuth: RESTRICTED (only verified emails in email_allowed_domains) or NOT_ALLOWED.
-	EmailJITProvisioning *string `json:"email_jit_provisioning,omitempty"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning *EmailJITProvisioning `json:"email_jit_provisioning,omitempty"`
 
-	// EmailInvites controls email invites of new members: ALL_ALLOWED, RESTRICTED (only emails in email_allowed_domains) or NOT_ALLOWED.
-	EmailInvites *string `json:"email_invites,omitempty"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites *EmailInvites `json:"email_invites,omitempty"`
 
-	// AuthMethods is ALL_ALLOWED (the default) or RESTRICTED, which permits only allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods *string `json:"auth_methods,omitempty"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods *AuthMethods `json:"auth_methods,omitempty"`
 
 	// AllowedAuthMethods are the methods permitted when auth_methods is RESTRICTED: sso, magic_link, email_otp, password, google_oauth, microsoft_oauth, slack_oauth, github_oauth or hubspot_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods,omitempty"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods,omitempty"`
 
-	// MFAPolicy is OPTIONAL (the default: only members enrolled in MFA must use it) or REQUIRED_FOR_ALL. With REQUIRED_FOR_ALL, this call returns an intermediate session token instead of a session.
-	MFAPolicy *string `json:"mfa_policy,omitempty"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy *MFAPolicy `json:"mfa_policy,omitempty"`
 
 	// RBACEmailImplicitRoleAssignments grant a role to every member whose email address is in the given domain, however they log in.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments,omitempty"`
 
-	// MFAMethods is ALL_ALLOWED (the default) or RESTRICTED, which permits only allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods *string `json:"mfa_methods,omitempty"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods *MFAMethods `json:"mfa_methods,omitempty"`
 
 	// AllowedMFAMethods are the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods,omitempty"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods,omitempty"`
 
-	// OAuthTenantJITProvisioning controls JIT provisioning by OAuth tenant: RESTRICTED (only tenants in allowed_oauth_tenants) or NOT_ALLOWED.
-	OAuthTenantJITProvisioning *string `json:"oauth_tenant_jit_provisioning,omitempty"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning *OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning,omitempty"`
 
 	// AllowedOAuthTenants lists, per OAuth provider (slack, hubspot or github), the tenants whose users may JIT provision. When absent, JIT provisioning by tenant is off.
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
@@ -1674,7 +2004,7 @@ type DiscoveryOrganizationsCreateResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -1716,7 +2046,7 @@ type DiscoveryOrganizationsListResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// OrganizationIDHint is the organization the intermediate session token is tied to, if any; empty for tokens from discovery flows and when a session token or JWT was sent.
 	OrganizationIDHint string `json:"organization_id_hint"`
@@ -1748,6 +2078,12 @@ type EmailImplicitRoleAssignment struct {
 	// RoleID is the ID of the role granted, such as stytch_member, stytch_admin or one you defined.
 	RoleID string `json:"role_id"`
 }
+
+// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+type EmailInvites string
+
+// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+type EmailJITProvisioning string
 
 // EmailLocale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
 type EmailLocale string
@@ -1839,10 +2175,10 @@ type FraudEmailRiskResponse struct {
 	Action VerdictAction `json:"action"`
 
 	// RiskScore is the email address's risk, from 0 to 100; higher is riskier.
-	RiskScore int32 `json:"risk_score"`
+	RiskScore int `json:"risk_score"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudFingerprintLookupParams holds the parameters of Fraud.Fingerprint.Lookup.
@@ -1878,7 +2214,7 @@ type FraudFingerprintLookupResponse struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Properties is extra information about a client's browser and network.
 	Properties *Properties `json:"properties,omitempty"`
@@ -1893,7 +2229,7 @@ type FraudRulesListParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of rules per page, at most 100; defaults to 10.
-	Limit *int32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // FraudRulesListResponse is the response of Fraud.Rules.List.
@@ -1908,7 +2244,7 @@ type FraudRulesListResponse struct {
 	Rules []Rule `json:"rules"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudRulesSetParams holds the parameters of Fraud.Rules.Set.
@@ -1935,7 +2271,7 @@ type FraudRulesSetParams struct {
 	NetworkFingerprint *string `json:"network_fingerprint,omitempty"`
 
 	// ExpiresInMinutes is how long the rule lasts, in minutes; when absent, the rule never expires.
-	ExpiresInMinutes *int32 `json:"expires_in_minutes,omitempty"`
+	ExpiresInMinutes *int `json:"expires_in_minutes,omitempty"`
 
 	// Description is an optional note describing the rule.
 	Description *string `json:"description,omitempty"`
@@ -1959,7 +2295,7 @@ type FraudRulesSetResponse struct {
 	Action RuleAction `json:"action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// VisitorID is the visitor ID the rule was set for, if any.
 	VisitorID string `json:"visitor_id"`
@@ -2007,7 +2343,7 @@ type FraudVerdictReasonsListResponse struct {
 	VerdictReasonActions []VerdictReasonAction `json:"verdict_reason_actions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudVerdictReasonsOverrideParams holds the parameters of Fraud.VerdictReasons.Override.
@@ -2031,7 +2367,40 @@ type FraudVerdictReasonsOverrideResponse struct {
 	VerdictReasonAction VerdictReasonAction `json:"verdict_reason_action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
+}
+
+// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type GitHubOAuthExchangeFactor struct {
+	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
+	EmailID string `json:"email_id"`
+}
+
+// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
+type GitHubOAuthFactor struct {
+	// ID is the ID of the user's or member's GitHub OAuth registration.
+	ID string `json:"id"`
+
+	// ProviderSubject is the ID that GitHub assigns to the user or member, the `sub` (subject) claim in OAuth terms.
+	ProviderSubject string `json:"provider_subject"`
+
+	// EmailID is the ID of the email address tied to the GitHub sign-in.
+	EmailID string `json:"email_id"`
+}
+
+// GitHubProviderInfo is a member's GitHub OAuth identity, with the access token Stytch saved at their last GitHub login.
+type GitHubProviderInfo struct {
+	// ProviderSubject is the member's unique ID at GitHub.
+	ProviderSubject string `json:"provider_subject"`
+
+	// ProviderTenantIDs lists the IDs of the GitHub organizations the member belongs to.
+	ProviderTenantIDs []string `json:"provider_tenant_ids"`
+
+	// AccessToken is the GitHub access token saved for the member.
+	AccessToken string `json:"access_token"`
+
+	// Scopes lists the OAuth scopes granted to the access token.
+	Scopes []string `json:"scopes"`
 }
 
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
@@ -2044,39 +2413,6 @@ type GitLabOAuthFactor struct {
 
 	// EmailID is the ID of the email address tied to the GitLab sign-in.
 	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type GithubOAuthExchangeFactor struct {
-	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-type GithubOAuthFactor struct {
-	// ID is the ID of the user's or member's GitHub OAuth registration.
-	ID string `json:"id"`
-
-	// ProviderSubject is the ID that GitHub assigns to the user or member, the `sub` (subject) claim in OAuth terms.
-	ProviderSubject string `json:"provider_subject"`
-
-	// EmailID is the ID of the email address tied to the GitHub sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubProviderInfo is a member's GitHub OAuth identity, with the access token Stytch saved at their last GitHub login.
-type GithubProviderInfo struct {
-	// ProviderSubject is the member's unique ID at GitHub.
-	ProviderSubject string `json:"provider_subject"`
-
-	// ProviderTenantIDs lists the IDs of the GitHub organizations the member belongs to.
-	ProviderTenantIDs []string `json:"provider_tenant_ids"`
-
-	// AccessToken is the GitHub access token saved for the member.
-	AccessToken string `json:"access_token"`
-
-	// Scopes lists the OAuth scopes granted to the access token.
-	Scopes []string `json:"scopes"`
 }
 
 // GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
@@ -2106,17 +2442,17 @@ type GroupImplicitRoleAssignment struct {
 	Group string `json:"group"`
 }
 
-// HashType is the algorithm that produced a password hash being migrated.
+// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 type HashType string
 
-// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type HubspotOAuthExchangeFactor struct {
+// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type HubSpotOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged HubSpot sign-in.
 	EmailID string `json:"email_id"`
 }
 
-// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-type HubspotOAuthFactor struct {
+// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+type HubSpotOAuthFactor struct {
 	// ID is the ID of the user's or member's HubSpot OAuth registration.
 	ID string `json:"id"`
 
@@ -2127,8 +2463,8 @@ type HubspotOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
-// HubspotProviderInfo is a member's HubSpot OAuth identity, with the tokens Stytch saved at their last HubSpot login.
-type HubspotProviderInfo struct {
+// HubSpotProviderInfo is a member's HubSpot OAuth identity, with the tokens Stytch saved at their last HubSpot login.
+type HubSpotProviderInfo struct {
 	// ProviderSubject is the member's unique ID at HubSpot.
 	ProviderSubject string `json:"provider_subject"`
 
@@ -2139,7 +2475,7 @@ type HubspotProviderInfo struct {
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// Scopes lists the OAuth scopes granted to the access token.
 	Scopes []string `json:"scopes"`
@@ -2187,10 +2523,10 @@ type IDPIntrospectTokenNetworkResponse struct {
 	ClientID string `json:"client_id"`
 
 	// Exp is when the token expires, in seconds since the Unix epoch.
-	Exp *int64 `json:"exp,omitempty"`
+	Exp *int `json:"exp,omitempty"`
 
 	// Iat is when the token was issued, in seconds since the Unix epoch.
-	Iat *int64 `json:"iat,omitempty"`
+	Iat *int `json:"iat,omitempty"`
 
 	// StytchOrganization is the organization a token belongs to, as carried in its https://stytch.com/organization claim.
 	StytchOrganization OrganizationClaim `json:"https://stytch.com/organization"`
@@ -2250,7 +2586,7 @@ type IDPOAuthAuthorizeResponse struct {
 	RedirectURI string `json:"redirect_uri"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// AuthorizationCode is the authorization code the Connected App redeems for tokens; it is also in redirect_uri, and empty when authorization failed.
 	AuthorizationCode string `json:"authorization_code"`
@@ -2310,7 +2646,7 @@ type IDPOAuthAuthorizeStartResponse struct {
 	ScopeResults []ScopeResult `json:"scope_results"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // IPGeoProperties is the geolocation of an IP address.
@@ -2370,7 +2706,7 @@ type ImpersonationAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -2451,10 +2787,10 @@ type LudsFeedback struct {
 	HasSymbol bool `json:"has_symbol"`
 
 	// MissingComplexity is how many more character types the password needs to meet the policy.
-	MissingComplexity int32 `json:"missing_complexity"`
+	MissingComplexity int `json:"missing_complexity"`
 
 	// MissingCharacters is how many more characters the password needs to reach the minimum length.
-	MissingCharacters int32 `json:"missing_characters"`
+	MissingCharacters int `json:"missing_characters"`
 }
 
 // M2MClient is a machine-to-machine client, a machine identity that gets access tokens with its ID and secret; the secret itself is not included.
@@ -2468,8 +2804,8 @@ type M2MClient struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2501,8 +2837,8 @@ type M2MClientWithClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2531,8 +2867,8 @@ type M2MClientWithNextClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2577,7 +2913,7 @@ type M2MClientsCreateResponse struct {
 	M2MClient M2MClientWithClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsDeleteParams holds the parameters of M2M.Clients.Delete.
@@ -2595,7 +2931,7 @@ type M2MClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsGetParams holds the parameters of M2M.Clients.Get.
@@ -2613,7 +2949,7 @@ type M2MClientsGetResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSearchParams holds the parameters of M2M.Clients.Search.
@@ -2622,7 +2958,7 @@ type M2MClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the most clients to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for an M2M client search: operands combined with an AND or OR operator.
 	Query *M2MSearchQuery `json:"query,omitempty"`
@@ -2640,7 +2976,7 @@ type M2MClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateCancelParams holds the parameters of M2M.Clients.Secrets.RotateCancel.
@@ -2658,7 +2994,7 @@ type M2MClientsSecretsRotateCancelResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateParams holds the parameters of M2M.Clients.Secrets.Rotate.
@@ -2676,7 +3012,7 @@ type M2MClientsSecretsRotateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateStartParams holds the parameters of M2M.Clients.Secrets.RotateStart.
@@ -2694,7 +3030,7 @@ type M2MClientsSecretsRotateStartResponse struct {
 	M2MClient M2MClientWithNextClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsUpdateParams holds the parameters of M2M.Clients.Update.
@@ -2727,7 +3063,7 @@ type M2MClientsUpdateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
@@ -2772,13 +3108,25 @@ type MD5Config struct {
 	AppendSalt *string `json:"append_salt,omitempty"`
 }
 
+// MFAEnrollment changes a member's mfa_enrolled flag when a factor succeeds: enroll sets it, unenroll clears it. Absent leaves it unchanged; it is ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+type MFAEnrollment string
+
+// MFAMethod is a second factor: a one-time code by SMS or from an authenticator app (TOTP).
+type MFAMethod string
+
+// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+type MFAMethods string
+
+// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+type MFAPolicy string
+
 // MFARequired describes the MFA step a member must complete before getting a session, and the factors they can use.
 type MFARequired struct {
 	// MemberOptions lists the MFA factors a member has already enrolled.
 	MemberOptions *MemberOptions `json:"member_options,omitempty"`
 
 	// SecondaryAuthInitiated is "sms_otp" when Stytch has already texted a code to the member's MFA phone, or empty when nothing was sent. Discovery and organization-list calls never send one.
-	SecondaryAuthInitiated string `json:"secondary_auth_initiated,omitempty"`
+	SecondaryAuthInitiated MFAMethod `json:"secondary_auth_initiated,omitempty"`
 }
 
 // MagicLinksAuthenticateParams holds the parameters of MagicLinks.Authenticate.
@@ -2796,7 +3144,7 @@ type MagicLinksAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -2847,7 +3195,7 @@ type MagicLinksAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -2889,7 +3237,7 @@ type MagicLinksDiscoveryAuthenticateResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -2913,7 +3261,7 @@ type MagicLinksEmailDiscoverySendParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// DiscoveryExpirationMinutes is how long the link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	DiscoveryExpirationMinutes *uint32 `json:"discovery_expiration_minutes,omitempty"`
+	DiscoveryExpirationMinutes *int `json:"discovery_expiration_minutes,omitempty"`
 }
 
 // MagicLinksEmailDiscoverySendResponse is the response of MagicLinks.Email.Discovery.Send.
@@ -2922,7 +3270,7 @@ type MagicLinksEmailDiscoverySendResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailInviteParams holds the parameters of MagicLinks.Email.Invite.
@@ -2958,7 +3306,7 @@ type MagicLinksEmailInviteParams struct {
 	Roles []string `json:"roles,omitempty"`
 
 	// InviteExpirationMinutes is how long the invite link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
-	InviteExpirationMinutes *uint32 `json:"invite_expiration_minutes,omitempty"`
+	InviteExpirationMinutes *int `json:"invite_expiration_minutes,omitempty"`
 }
 
 // MagicLinksEmailInviteResponse is the response of MagicLinks.Email.Invite.
@@ -2976,7 +3324,7 @@ type MagicLinksEmailInviteResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailLoginOrSignupParams holds the parameters of MagicLinks.Email.LoginOrSignup.
@@ -3006,10 +3354,10 @@ type MagicLinksEmailLoginOrSignupParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// LoginExpirationMinutes is how long a login link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	LoginExpirationMinutes *uint32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long a signup link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	SignupExpirationMinutes *uint32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 }
 
 // MagicLinksEmailLoginOrSignupResponse is the response of MagicLinks.Email.LoginOrSignup.
@@ -3030,7 +3378,7 @@ type MagicLinksEmailLoginOrSignupResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Member is a person's account in one organization, identified there by email address.
@@ -3044,8 +3392,8 @@ type Member struct {
 	// EmailAddress is the member's email address.
 	EmailAddress string `json:"email_address"`
 
-	// Status is the member's state: pending, invited, active or deleted.
-	Status string `json:"status"`
+	// Status is the state of a member: pending, invited, active or deleted.
+	Status MemberStatus `json:"status"`
 
 	// Name is the member's name.
 	Name string `json:"name"`
@@ -3086,8 +3434,8 @@ type Member struct {
 	// MFAPhoneNumber is the member's one phone number for MFA, in E.164 format (+1XXXXXXXXXX).
 	MFAPhoneNumber string `json:"mfa_phone_number"`
 
-	// DefaultMFAMethod is the MFA method used when the member has several: sms_otp or totp.
-	DefaultMFAMethod string `json:"default_mfa_method"`
+	// DefaultMFAMethod is the MFA method used when the member has several: sms_otp or totp; empty when none is set.
+	DefaultMFAMethod MFAMethod `json:"default_mfa_method"`
 
 	// Roles lists the roles the member holds, explicit or implicit, each with where it came from.
 	Roles []MemberRole `json:"roles"`
@@ -3128,8 +3476,8 @@ type MemberConnectedApp struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// ScopesGranted is the space-separated list of scopes the member granted the app.
 	ScopesGranted string `json:"scopes_granted"`
@@ -3158,12 +3506,15 @@ type MemberRole struct {
 
 // MemberRoleSource is one reason a member holds a role.
 type MemberRoleSource struct {
-	// Type is how the role was granted: direct_assignment, email_assignment, sso_connection, sso_connection_group or scim_connection_group.
-	Type string `json:"type"`
+	// Type is how a member was granted a role: directly, by email domain, through an SSO connection or one of its groups, or through a SCIM connection group.
+	Type MemberRoleSourceType `json:"type"`
 
 	// Details holds data about the source, which depends on type: the email domain, the connection_id, and the group for group sources; empty for direct_assignment.
 	Details map[string]interface{} `json:"details,omitempty"`
 }
+
+// MemberRoleSourceType is how a member was granted a role: directly, by email domain, through an SSO connection or one of its groups, or through a SCIM connection group.
+type MemberRoleSourceType string
 
 // MemberSession is a member's logged-in session in one organization.
 type MemberSession struct {
@@ -3198,10 +3549,13 @@ type MemberSession struct {
 	CustomClaims map[string]interface{} `json:"custom_claims,omitempty"`
 }
 
+// MemberStatus is the state of a member: pending, invited, active or deleted.
+type MemberStatus string
+
 // Membership is how a discovered user relates to an organization: a member, an invitee, or someone eligible to join.
 type Membership struct {
-	// Type is the kind of relationship: active_member, pending_member, invited_member, eligible_to_join_by_email_domain or eligible_to_join_by_oauth_tenant.
-	Type string `json:"type"`
+	// Type is how a user relates to an organization found by discovery: already a member (active, pending or invited), or eligible to join by email domain or by OAuth tenant.
+	Type MembershipType `json:"type"`
 
 	// Details holds extra information about the membership, when Stytch has any.
 	Details map[string]interface{} `json:"details"`
@@ -3209,6 +3563,9 @@ type Membership struct {
 	// Member is a person's account in one organization, identified there by email address.
 	Member *Member `json:"member,omitempty"`
 }
+
+// MembershipType is how a user relates to an organization found by discovery: already a member (active, pending or invited), or eligible to join by email domain or by OAuth tenant.
+type MembershipType string
 
 // Metadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
 type Metadata struct {
@@ -3267,7 +3624,7 @@ type OAuthAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3327,7 +3684,7 @@ type OAuthAuthenticateResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -3357,7 +3714,7 @@ type OAuthDiscoveryAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is reserved: the API reference documents no effect for it, since discovery returns an intermediate session token rather than a session.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3396,7 +3753,7 @@ type OAuthDiscoveryAuthenticateResponse struct {
 	FullName string `json:"full_name"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -3419,6 +3776,9 @@ type OAuthRegistration struct {
 	// Locale is the member's locale at the provider, when it supplies one.
 	Locale string `json:"locale,omitempty"`
 }
+
+// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+type OAuthTenantJITProvisioning string
 
 // OIDCConnection is an OIDC SSO connection between an organization and its identity provider.
 type OIDCConnection struct {
@@ -3480,7 +3840,7 @@ type OIDCProviderInfo struct {
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// Scopes lists the scopes granted to the access token.
 	Scopes []string `json:"scopes"`
@@ -3525,7 +3885,7 @@ type OTPsEmailAuthenticateParams struct {
 	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3570,7 +3930,7 @@ type OTPsEmailAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -3612,7 +3972,7 @@ type OTPsEmailDiscoveryAuthenticateResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -3630,7 +3990,7 @@ type OTPsEmailDiscoverySendParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// DiscoveryExpirationMinutes is how long the code stays valid, in minutes, from 2 to 15; defaults to 10.
-	DiscoveryExpirationMinutes *uint32 `json:"discovery_expiration_minutes,omitempty"`
+	DiscoveryExpirationMinutes *int `json:"discovery_expiration_minutes,omitempty"`
 }
 
 // OTPsEmailDiscoverySendResponse is the response of OTPs.Email.Discovery.Send.
@@ -3639,7 +3999,7 @@ type OTPsEmailDiscoverySendResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsEmailLoginOrSignupParams holds the parameters of OTPs.Email.LoginOrSignup.
@@ -3660,10 +4020,10 @@ type OTPsEmailLoginOrSignupParams struct {
 	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// LoginExpirationMinutes is how long a login code stays valid, in minutes, from 2 to 15; defaults to 10.
-	LoginExpirationMinutes *uint32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long a signup code stays valid, in minutes, from 2 to 15; defaults to 10.
-	SignupExpirationMinutes *uint32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 }
 
 // OTPsEmailLoginOrSignupResponse is the response of OTPs.Email.LoginOrSignup.
@@ -3684,7 +4044,7 @@ type OTPsEmailLoginOrSignupResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsSMSAuthenticateParams holds the parameters of OTPs.SMS.Authenticate.
@@ -3708,13 +4068,13 @@ type OTPsSMSAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
-	// SetMFAEnrollment is "enroll" to enroll the member in MFA on success, or "unenroll" to remove them; empty leaves enrollment unchanged.
-	SetMFAEnrollment *string `json:"set_mfa_enrollment,omitempty"`
+	// SetMFAEnrollment changes a member's mfa_enrolled flag when a factor succeeds: enroll sets it, unenroll clears it. Absent leaves it unchanged; it is ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+	SetMFAEnrollment *MFAEnrollment `json:"set_mfa_enrollment,omitempty"`
 
 	// SetDefaultMFA reports whether to make SMS the member's default MFA method on success.
 	SetDefaultMFA *bool `json:"set_default_mfa,omitempty"`
@@ -3744,7 +4104,7 @@ type OTPsSMSAuthenticateResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -3792,7 +4152,7 @@ type OTPsSMSSendResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrgPolicy is an organization's own RBAC policy: roles that exist only in that organization, in addition to the project policy.
@@ -3815,8 +4175,8 @@ type Organization struct {
 	// OrganizationSlug is the organization's URL slug, unique in the project; it can stand in for organization_id.
 	OrganizationSlug string `json:"organization_slug"`
 
-	// SSOJITProvisioning controls whether SSO logins create new members: ALL_ALLOWED (any active connection), RESTRICTED (sso_jit_provisioning_allowed_connections only) or NOT_ALLOWED.
-	SSOJITProvisioning string `json:"sso_jit_provisioning"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning SSOJITProvisioning `json:"sso_jit_provisioning"`
 
 	// SSOJITProvisioningAllowedConnections lists the IDs of the SSO connections allowed to create new members when sso_jit_provisioning is RESTRICTED.
 	SSOJITProvisioningAllowedConnections []string `json:"sso_jit_provisioning_allowed_connections"`
@@ -3827,44 +4187,44 @@ type Organization struct {
 	// EmailAllowedDomains lists the email domains enforced when email_invites or email_jit_provisioning is RESTRICTED.
 	EmailAllowedDomains []string `json:"email_allowed_domains"`
 
-	// EmailJITProvisioning controls whether email magic link or OAuth logins create new members: RESTRICTED (verified emails in email_allowed_domains only) or NOT_ALLOWED.
-	EmailJITProvisioning string `json:"email_jit_provisioning"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning EmailJITProvisioning `json:"email_jit_provisioning"`
 
-	// EmailInvites controls who can be invited by email: ALL_ALLOWED, RESTRICTED (addresses in email_allowed_domains only) or NOT_ALLOWED.
-	EmailInvites string `json:"email_invites"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites EmailInvites `json:"email_invites"`
 
-	// AuthMethods controls which primary authentication methods members may use: ALL_ALLOWED or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods string `json:"auth_methods"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods AuthMethods `json:"auth_methods"`
 
 	// AllowedAuthMethods lists the methods permitted when auth_methods is RESTRICTED, such as sso, magic_link, email_otp, password or google_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods"`
 
-	// MFAPolicy is OPTIONAL (only MFA-enrolled members need MFA) or REQUIRED_FOR_ALL (every member needs MFA at each login).
-	MFAPolicy string `json:"mfa_policy"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy MFAPolicy `json:"mfa_policy"`
 
 	// RBACEmailImplicitRoleAssignments lists the rules that grant roles to members by email domain.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments"`
 
-	// MFAMethods controls which MFA methods members may use: ALL_ALLOWED or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods string `json:"mfa_methods"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods MFAMethods `json:"mfa_methods"`
 
 	// AllowedMFAMethods lists the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and/or totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods"`
 
-	// OAuthTenantJITProvisioning controls whether OAuth logins create new members by tenant: RESTRICTED (tenants in allowed_oauth_tenants only) or NOT_ALLOWED.
-	OAuthTenantJITProvisioning string `json:"oauth_tenant_jit_provisioning"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning"`
 
 	// ClaimedEmailDomains lists the email domains the organization claims.
 	ClaimedEmailDomains []string `json:"claimed_email_domains"`
 
-	// FirstPartyConnectedAppsAllowedType sets which first-party Connected Apps members may use: ALL_ALLOWED (the default), RESTRICTED to allowed_first_party_connected_apps, or NOT_ALLOWED.
-	FirstPartyConnectedAppsAllowedType string `json:"first_party_connected_apps_allowed_type"`
+	// FirstPartyConnectedAppsAllowedType is an organization's policy for Connected Apps: ALL_ALLOWED permits any, RESTRICTED only those on its allowed list, and NOT_ALLOWED none.
+	FirstPartyConnectedAppsAllowedType ConnectedAppsAllowedType `json:"first_party_connected_apps_allowed_type"`
 
 	// AllowedFirstPartyConnectedApps lists the IDs of the first-party Connected Apps members may use when first_party_connected_apps_allowed_type is RESTRICTED.
 	AllowedFirstPartyConnectedApps []string `json:"allowed_first_party_connected_apps"`
 
-	// ThirdPartyConnectedAppsAllowedType sets which third-party Connected Apps members may use: ALL_ALLOWED (the default), RESTRICTED to allowed_third_party_connected_apps, or NOT_ALLOWED.
-	ThirdPartyConnectedAppsAllowedType string `json:"third_party_connected_apps_allowed_type"`
+	// ThirdPartyConnectedAppsAllowedType is an organization's policy for Connected Apps: ALL_ALLOWED permits any, RESTRICTED only those on its allowed list, and NOT_ALLOWED none.
+	ThirdPartyConnectedAppsAllowedType ConnectedAppsAllowedType `json:"third_party_connected_apps_allowed_type"`
 
 	// AllowedThirdPartyConnectedApps lists the IDs of the third-party Connected Apps members may use when third_party_connected_apps_allowed_type is RESTRICTED.
 	AllowedThirdPartyConnectedApps []string `json:"allowed_third_party_connected_apps"`
@@ -3914,8 +4274,8 @@ type OrganizationConnectedApp struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// LogoURL is the URL of the Connected App's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
@@ -3945,7 +4305,7 @@ type OrganizationsConnectedAppsResponse struct {
 	ConnectedApps []OrganizationConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsCreateParams holds the parameters of Organizations.Create.
@@ -3965,38 +4325,38 @@ type OrganizationsCreateParams struct {
 	// OrganizationExternalID is your own identifier for the organization, usable wherever an organization_id is expected: up to 128 letters, digits, `.`, `_`, `-` or `|`, unique in the project.
 	OrganizationExternalID *string `json:"organization_external_id,omitempty"`
 
-	// SSOJITProvisioning controls whether SSO logins create new members: ALL_ALLOWED (the default, any active connection), RESTRICTED (only sso_jit_provisioning_allowed_connections) or NOT_ALLOWED.
-	SSOJITProvisioning *string `json:"sso_jit_provisioning,omitempty"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning *SSOJITProvisioning `json:"sso_jit_provisioning,omitempty"`
 
 	// EmailAllowedDomains lists the email domains enforced when email_invites or email_jit_provisioning is RESTRICTED. Common public domains such as gmail.com are rejected.
 	EmailAllowedDomains []string `json:"email_allowed_domains,omitempty"`
 
-	// EmailJITProvisioning controls whether email magic link or OAuth logins create new members: RESTRICTED (verified emails in email_allowed_domains only) or NOT_ALLOWED (the default).
-	EmailJITProvisioning *string `json:"email_jit_provisioning,omitempty"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning *EmailJITProvisioning `json:"email_jit_provisioning,omitempty"`
 
-	// EmailInvites controls who can be invited by email: ALL_ALLOWED, RESTRICTED (addresses in email_allowed_domains only) or NOT_ALLOWED.
-	EmailInvites *string `json:"email_invites,omitempty"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites *EmailInvites `json:"email_invites,omitempty"`
 
-	// AuthMethods controls which primary authentication methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods *string `json:"auth_methods,omitempty"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods *AuthMethods `json:"auth_methods,omitempty"`
 
 	// AllowedAuthMethods lists the methods permitted when auth_methods is RESTRICTED: sso, magic_link, email_otp, password, google_oauth, microsoft_oauth, slack_oauth, github_oauth or hubspot_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods,omitempty"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods,omitempty"`
 
-	// MFAPolicy is OPTIONAL (the default; only MFA-enrolled members need MFA) or REQUIRED_FOR_ALL (every member needs MFA at each login; existing sessions stay valid).
-	MFAPolicy *string `json:"mfa_policy,omitempty"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy *MFAPolicy `json:"mfa_policy,omitempty"`
 
 	// RBACEmailImplicitRoleAssignments grants roles by email domain: every member whose address has a listed domain gets the paired role, whatever their login method.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments,omitempty"`
 
-	// MFAMethods controls which MFA methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods *string `json:"mfa_methods,omitempty"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods *MFAMethods `json:"mfa_methods,omitempty"`
 
 	// AllowedMFAMethods lists the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and/or totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods,omitempty"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods,omitempty"`
 
-	// OAuthTenantJITProvisioning controls whether OAuth logins create new members by tenant: RESTRICTED (tenants in allowed_oauth_tenants only) or NOT_ALLOWED (the default).
-	OAuthTenantJITProvisioning *string `json:"oauth_tenant_jit_provisioning,omitempty"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning *OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning,omitempty"`
 
 	// AllowedOAuthTenants maps an OAuth provider (slack, hubspot or github) to the tenant IDs whose users may join by JIT provisioning. When absent, no tenant can.
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
@@ -4026,7 +4386,7 @@ type OrganizationsCreateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsDeleteExternalIDParams holds the parameters of Organizations.DeleteExternalID.
@@ -4044,7 +4404,7 @@ type OrganizationsDeleteExternalIDResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsDeleteParams holds the parameters of Organizations.Delete.
@@ -4062,7 +4422,7 @@ type OrganizationsDeleteResponse struct {
 	OrganizationID string `json:"organization_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsGetConnectedAppParams holds the parameters of Organizations.GetConnectedApp.
@@ -4085,14 +4445,14 @@ type OrganizationsGetConnectedAppResponse struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// ActiveMembers lists the organization's members who have authorized the app, with the scopes each granted.
 	ActiveMembers []OrganizationConnectedAppActiveMember `json:"active_members"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// LogoURL is the URL of the Connected App's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
@@ -4113,7 +4473,7 @@ type OrganizationsGetResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersConnectedAppsRevokeParams holds the parameters of Organizations.Members.ConnectedApps.Revoke.
@@ -4134,7 +4494,7 @@ type OrganizationsMembersConnectedAppsRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersCreateParams holds the parameters of Organizations.Members.Create.
@@ -4188,7 +4548,7 @@ type OrganizationsMembersCreateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDangerouslyGetParams holds the parameters of Organizations.Members.DangerouslyGet.
@@ -4215,7 +4575,7 @@ type OrganizationsMembersDangerouslyGetResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteExternalIDParams holds the parameters of Organizations.Members.DeleteExternalID.
@@ -4242,7 +4602,7 @@ type OrganizationsMembersDeleteExternalIDResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteMFAPhoneNumberParams holds the parameters of Organizations.Members.DeleteMFAPhoneNumber.
@@ -4269,7 +4629,7 @@ type OrganizationsMembersDeleteMFAPhoneNumberResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteParams holds the parameters of Organizations.Members.Delete.
@@ -4305,7 +4665,7 @@ type OrganizationsMembersDeletePasswordResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteResponse is the response of Organizations.Members.Delete.
@@ -4317,7 +4677,7 @@ type OrganizationsMembersDeleteResponse struct {
 	MemberID string `json:"member_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersDeleteTOTPParams holds the parameters of Organizations.Members.DeleteTOTP.
@@ -4344,7 +4704,7 @@ type OrganizationsMembersDeleteTOTPResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersGetConnectedAppsParams holds the parameters of Organizations.Members.GetConnectedApps.
@@ -4365,7 +4725,7 @@ type OrganizationsMembersGetConnectedAppsResponse struct {
 	ConnectedApps []MemberConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersGetParams holds the parameters of Organizations.Members.Get.
@@ -4395,11 +4755,11 @@ type OrganizationsMembersGetResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
-// OrganizationsMembersOAuthProvidersGithubParams holds the parameters of Organizations.Members.OAuthProviders.Github.
-type OrganizationsMembersOAuthProvidersGithubParams struct {
+// OrganizationsMembersOAuthProvidersGitHubParams holds the parameters of Organizations.Members.OAuthProviders.GitHub.
+type OrganizationsMembersOAuthProvidersGitHubParams struct {
 	// OrganizationID is the ID of the organization; its slug or external ID also works.
 	OrganizationID string `json:"-"`
 
@@ -4410,8 +4770,8 @@ type OrganizationsMembersOAuthProvidersGithubParams struct {
 	IncludeRefreshToken *bool `json:"-"`
 }
 
-// OrganizationsMembersOAuthProvidersGithubResponse is the response of Organizations.Members.OAuthProviders.Github.
-type OrganizationsMembersOAuthProvidersGithubResponse struct {
+// OrganizationsMembersOAuthProvidersGitHubResponse is the response of Organizations.Members.OAuthProviders.GitHub.
+type OrganizationsMembersOAuthProvidersGitHubResponse struct {
 	// RequestID is the ID of this request, for Stytch support.
 	RequestID string `json:"request_id"`
 
@@ -4419,10 +4779,10 @@ type OrganizationsMembersOAuthProvidersGithubResponse struct {
 	ProviderType string `json:"provider_type"`
 
 	// Registrations lists the member's GitHub identities, with their saved tokens.
-	Registrations []GithubProviderInfo `json:"registrations"`
+	Registrations []GitHubProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOAuthProvidersGoogleParams holds the parameters of Organizations.Members.OAuthProviders.Google.
@@ -4455,20 +4815,20 @@ type OrganizationsMembersOAuthProvidersGoogleResponse struct {
 	Scopes []string `json:"scopes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// AccessToken is the Google access token saved for the member.
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// RefreshToken is the Google refresh token; returned only when include_refresh_token is true, and empty when Stytch holds none.
 	RefreshToken string `json:"refresh_token"`
 }
 
-// OrganizationsMembersOAuthProvidersHubspotParams holds the parameters of Organizations.Members.OAuthProviders.Hubspot.
-type OrganizationsMembersOAuthProvidersHubspotParams struct {
+// OrganizationsMembersOAuthProvidersHubSpotParams holds the parameters of Organizations.Members.OAuthProviders.HubSpot.
+type OrganizationsMembersOAuthProvidersHubSpotParams struct {
 	// OrganizationID is the ID of the organization; its slug or external ID also works.
 	OrganizationID string `json:"-"`
 
@@ -4479,8 +4839,8 @@ type OrganizationsMembersOAuthProvidersHubspotParams struct {
 	IncludeRefreshToken *bool `json:"-"`
 }
 
-// OrganizationsMembersOAuthProvidersHubspotResponse is the response of Organizations.Members.OAuthProviders.Hubspot.
-type OrganizationsMembersOAuthProvidersHubspotResponse struct {
+// OrganizationsMembersOAuthProvidersHubSpotResponse is the response of Organizations.Members.OAuthProviders.HubSpot.
+type OrganizationsMembersOAuthProvidersHubSpotResponse struct {
 	// RequestID is the ID of this request, for Stytch support.
 	RequestID string `json:"request_id"`
 
@@ -4488,10 +4848,10 @@ type OrganizationsMembersOAuthProvidersHubspotResponse struct {
 	ProviderType string `json:"provider_type"`
 
 	// Registrations lists the member's HubSpot identities, with their saved tokens.
-	Registrations []HubspotProviderInfo `json:"registrations"`
+	Registrations []HubSpotProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOAuthProvidersMicrosoftParams holds the parameters of Organizations.Members.OAuthProviders.Microsoft.
@@ -4521,7 +4881,7 @@ type OrganizationsMembersOAuthProvidersMicrosoftResponse struct {
 	AccessToken string `json:"access_token"`
 
 	// AccessTokenExpiresIn is the number of seconds until the access token expires.
-	AccessTokenExpiresIn int32 `json:"access_token_expires_in"`
+	AccessTokenExpiresIn int `json:"access_token_expires_in"`
 
 	// IDToken is the ID token Microsoft issued.
 	IDToken string `json:"id_token"`
@@ -4530,7 +4890,7 @@ type OrganizationsMembersOAuthProvidersMicrosoftResponse struct {
 	Scopes []string `json:"scopes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// RefreshToken is the Microsoft refresh token; returned only when include_refresh_token is true, and empty when Stytch holds none.
 	RefreshToken string `json:"refresh_token"`
@@ -4557,7 +4917,7 @@ type OrganizationsMembersOAuthProvidersSlackResponse struct {
 	Registrations []SlackProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersOIDCProvidersParams holds the parameters of Organizations.Members.OIDCProviders.
@@ -4581,7 +4941,7 @@ type OrganizationsMembersOIDCProvidersResponse struct {
 	Registrations []OIDCProviderInfo `json:"registrations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersReactivateParams holds the parameters of Organizations.Members.Reactivate.
@@ -4608,7 +4968,7 @@ type OrganizationsMembersReactivateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersSearchParams holds the parameters of Organizations.Members.Search.
@@ -4620,7 +4980,7 @@ type OrganizationsMembersSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the most members to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
 	Query *SearchQuery `json:"query,omitempty"`
@@ -4641,7 +5001,7 @@ type OrganizationsMembersSearchResponse struct {
 	Organizations map[string]Organization `json:"organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersStartEmailUpdateParams holds the parameters of Organizations.Members.StartEmailUpdate.
@@ -4683,7 +5043,7 @@ type OrganizationsMembersStartEmailUpdateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersUnlinkRetiredEmailParams holds the parameters of Organizations.Members.UnlinkRetiredEmail.
@@ -4719,7 +5079,7 @@ type OrganizationsMembersUnlinkRetiredEmailResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMembersUpdateParams holds the parameters of Organizations.Members.Update.
@@ -4754,8 +5114,8 @@ type OrganizationsMembersUpdateParams struct {
 	// PreserveExistingSessions reports whether to keep the member's SSO sessions when a removed explicit role is still granted by that SSO connection or group; by default those sessions are revoked.
 	PreserveExistingSessions *bool `json:"preserve_existing_sessions,omitempty"`
 
-	// DefaultMFAMethod is the MFA method to use when the member has more than one: sms_otp or totp.
-	DefaultMFAMethod *string `json:"default_mfa_method,omitempty"`
+	// DefaultMFAMethod is a second factor: a one-time code by SMS or from an authenticator app (TOTP).
+	DefaultMFAMethod *MFAMethod `json:"default_mfa_method,omitempty"`
 
 	// EmailAddress is the member's new email address. Changing it clears the member's passwords and requires the new address to be verified; the old address stays reserved for this member.
 	EmailAddress *string `json:"email_address,omitempty"`
@@ -4782,7 +5142,7 @@ type OrganizationsMembersUpdateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsMetricsParams holds the parameters of Organizations.Metrics.
@@ -4797,10 +5157,10 @@ type OrganizationsMetricsResponse struct {
 	RequestID string `json:"request_id"`
 
 	// MemberCount is the number of members in the organization.
-	MemberCount uint32 `json:"member_count"`
+	MemberCount int `json:"member_count"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsSearchParams holds the parameters of Organizations.Search.
@@ -4809,7 +5169,7 @@ type OrganizationsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of organizations per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
 	Query *SearchQuery `json:"query,omitempty"`
@@ -4827,7 +5187,7 @@ type OrganizationsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OrganizationsUpdateParams holds the parameters of Organizations.Update.
@@ -4853,8 +5213,8 @@ type OrganizationsUpdateParams struct {
 	// SSODefaultConnectionID is the ID of the SSO connection used by default when the organization has more than one active connection.
 	SSODefaultConnectionID *string `json:"sso_default_connection_id,omitempty"`
 
-	// SSOJITProvisioning controls whether SSO logins create new members: ALL_ALLOWED (the default, any active connection), RESTRICTED (only sso_jit_provisioning_allowed_connections) or NOT_ALLOWED.
-	SSOJITProvisioning *string `json:"sso_jit_provisioning,omitempty"`
+	// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+	SSOJITProvisioning *SSOJITProvisioning `json:"sso_jit_provisioning,omitempty"`
 
 	// SSOJITProvisioningAllowedConnections lists the IDs of the SSO connections allowed to create new members when sso_jit_provisioning is RESTRICTED.
 	SSOJITProvisioningAllowedConnections []string `json:"sso_jit_provisioning_allowed_connections,omitempty"`
@@ -4862,32 +5222,32 @@ type OrganizationsUpdateParams struct {
 	// EmailAllowedDomains lists the email domains enforced when email_invites or email_jit_provisioning is RESTRICTED. Common public domains such as gmail.com are rejected.
 	EmailAllowedDomains []string `json:"email_allowed_domains,omitempty"`
 
-	// EmailJITProvisioning controls whether email magic link or OAuth logins create new members: RESTRICTED (verified emails in email_allowed_domains only) or NOT_ALLOWED (the default).
-	EmailJITProvisioning *string `json:"email_jit_provisioning,omitempty"`
+	// EmailJITProvisioning is whether email magic link or OAuth logins create new members of an organization: RESTRICTED to verified emails in email_allowed_domains, or NOT_ALLOWED (the default).
+	EmailJITProvisioning *EmailJITProvisioning `json:"email_jit_provisioning,omitempty"`
 
-	// EmailInvites controls who can be invited by email: ALL_ALLOWED, RESTRICTED (addresses in email_allowed_domains only) or NOT_ALLOWED.
-	EmailInvites *string `json:"email_invites,omitempty"`
+	// EmailInvites is who can be invited to an organization by email: ALL_ALLOWED, RESTRICTED to addresses in email_allowed_domains, or NOT_ALLOWED.
+	EmailInvites *EmailInvites `json:"email_invites,omitempty"`
 
-	// AuthMethods controls which primary authentication methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
-	AuthMethods *string `json:"auth_methods,omitempty"`
+	// AuthMethods is which primary authentication methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_auth_methods. Break-glass members are exempt.
+	AuthMethods *AuthMethods `json:"auth_methods,omitempty"`
 
 	// AllowedAuthMethods lists the methods permitted when auth_methods is RESTRICTED: sso, magic_link, email_otp, password, google_oauth, microsoft_oauth, slack_oauth, github_oauth or hubspot_oauth.
-	AllowedAuthMethods []string `json:"allowed_auth_methods,omitempty"`
+	AllowedAuthMethods []AllowedAuthMethod `json:"allowed_auth_methods,omitempty"`
 
-	// MFAPolicy is OPTIONAL (the default; only MFA-enrolled members need MFA) or REQUIRED_FOR_ALL (every member needs MFA at each login; existing sessions stay valid).
-	MFAPolicy *string `json:"mfa_policy,omitempty"`
+	// MFAPolicy is when an organization's members must complete MFA: OPTIONAL (the default; only members enrolled in MFA) or REQUIRED_FOR_ALL (every member, at each login; existing sessions stay valid).
+	MFAPolicy *MFAPolicy `json:"mfa_policy,omitempty"`
 
 	// RBACEmailImplicitRoleAssignments grants roles by email domain: every member whose address has a listed domain gets the paired role, whatever their login method.
 	RBACEmailImplicitRoleAssignments []EmailImplicitRoleAssignment `json:"rbac_email_implicit_role_assignments,omitempty"`
 
-	// MFAMethods controls which MFA methods members may use: ALL_ALLOWED (the default) or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
-	MFAMethods *string `json:"mfa_methods,omitempty"`
+	// MFAMethods is which MFA methods an organization's members may use: ALL_ALLOWED (the default), or RESTRICTED to allowed_mfa_methods. Break-glass members are exempt.
+	MFAMethods *MFAMethods `json:"mfa_methods,omitempty"`
 
 	// AllowedMFAMethods lists the MFA methods permitted when mfa_methods is RESTRICTED: sms_otp and/or totp.
-	AllowedMFAMethods []string `json:"allowed_mfa_methods,omitempty"`
+	AllowedMFAMethods []MFAMethod `json:"allowed_mfa_methods,omitempty"`
 
-	// OAuthTenantJITProvisioning controls whether OAuth logins create new members by tenant: RESTRICTED (tenants in allowed_oauth_tenants only) or NOT_ALLOWED (the default).
-	OAuthTenantJITProvisioning *string `json:"oauth_tenant_jit_provisioning,omitempty"`
+	// OAuthTenantJITProvisioning is whether OAuth logins create new members of an organization by tenant: RESTRICTED to tenants in allowed_oauth_tenants, or NOT_ALLOWED (the default).
+	OAuthTenantJITProvisioning *OAuthTenantJITProvisioning `json:"oauth_tenant_jit_provisioning,omitempty"`
 
 	// AllowedOAuthTenants maps an OAuth provider (slack, hubspot or github) to the tenant IDs whose users may join by JIT provisioning. When absent, no tenant can.
 	AllowedOAuthTenants map[string]interface{} `json:"allowed_oauth_tenants,omitempty"`
@@ -4917,8 +5277,11 @@ type OrganizationsUpdateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
+
+// PBKDF2Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+type PBKDF2Algorithm string
 
 // PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
 type PBKDF2Config struct {
@@ -4926,13 +5289,13 @@ type PBKDF2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations.
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 
-	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
-	Algorithm *string `json:"algorithm,omitempty"`
+	// Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+	Algorithm *PBKDF2Algorithm `json:"algorithm,omitempty"`
 }
 
 // PasswordsAuthenticateParams holds the parameters of Passwords.Authenticate.
@@ -4950,7 +5313,7 @@ type PasswordsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4998,7 +5361,7 @@ type PasswordsAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5040,7 +5403,7 @@ type PasswordsDiscoveryAuthenticateResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -5073,7 +5436,7 @@ type PasswordsDiscoveryEmailResetResponse struct {
 	DiscoveredOrganizations []DiscoveredOrganization `json:"discovered_organizations"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IntermediateSessionTokenExpiresAt is when the returned intermediate session token expires.
 	IntermediateSessionTokenExpiresAt *time.Time `json:"intermediate_session_token_expires_at,omitempty"`
@@ -5094,13 +5457,13 @@ type PasswordsDiscoveryEmailResetStartParams struct {
 	ResetPasswordTemplateID *string `json:"reset_password_template_id,omitempty"`
 
 	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
-	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+	ResetPasswordExpirationMinutes *int `json:"reset_password_expiration_minutes,omitempty"`
 
 	// PKCECodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent to complete the reset.
 	PKCECodeChallenge *string `json:"pkce_code_challenge,omitempty"`
 
-	// Locale is the language of the email, as an IETF BCP 47 tag such as en, es or pt-br; when empty, the email is in English.
-	Locale *string `json:"locale,omitempty"`
+	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
+	Locale *EmailLocale `json:"locale,omitempty"`
 
 	// VerifyEmailTemplateID is the ID of a custom template for the email-verification message sent the first time a user sets a password through a reset; when empty, the default is used.
 	VerifyEmailTemplateID *string `json:"verify_email_template_id,omitempty"`
@@ -5112,7 +5475,7 @@ type PasswordsDiscoveryEmailResetStartResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsEmailRequireResetParams holds the parameters of Passwords.Email.RequireReset.
@@ -5133,7 +5496,7 @@ type PasswordsEmailRequireResetResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberID is the ID of the affected member.
 	MemberID string `json:"member_id"`
@@ -5157,7 +5520,7 @@ type PasswordsEmailResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5211,7 +5574,7 @@ type PasswordsEmailResetResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5241,7 +5604,7 @@ type PasswordsEmailResetStartParams struct {
 	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
 
 	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
-	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+	ResetPasswordExpirationMinutes *int `json:"reset_password_expiration_minutes,omitempty"`
 
 	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE verifier; the same verifier must then be sent as code_verifier to complete the reset.
 	CodeChallenge *string `json:"code_challenge,omitempty"`
@@ -5274,7 +5637,7 @@ type PasswordsEmailResetStartResponse struct {
 	Member Member `json:"member"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsExistingPasswordResetParams holds the parameters of Passwords.ExistingPassword.Reset.
@@ -5295,7 +5658,7 @@ type PasswordsExistingPasswordResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to extend instead of starting a new one; it is ignored if it belongs to another member. Don't send it with session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5337,7 +5700,7 @@ type PasswordsExistingPasswordResetResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5363,7 +5726,7 @@ type PasswordsMigrateParams struct {
 	// Hash is the password hash from your previous system, produced by the algorithm named in hash_type.
 	Hash string `json:"hash"`
 
-	// HashType is the algorithm that produced a password hash being migrated.
+	// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 	HashType HashType `json:"hash_type"`
 
 	// OrganizationID is the ID of the organization the member belongs to; its slug or external ID is also accepted. With cross-organization passwords, migrate once per organization.
@@ -5430,7 +5793,7 @@ type PasswordsMigrateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsSessionsResetParams holds the parameters of Passwords.Sessions.Reset.
@@ -5448,7 +5811,7 @@ type PasswordsSessionsResetParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the new session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -5487,7 +5850,7 @@ type PasswordsSessionsResetResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5520,7 +5883,7 @@ type PasswordsStrengthCheckResponse struct {
 	ValidPassword bool `json:"valid_password"`
 
 	// Score is the zxcvbn strength score, from 0 to 4; under the zxcvbn policy a score of 3 or more passes.
-	Score int32 `json:"score"`
+	Score int `json:"score"`
 
 	// BreachedPassword reports whether the password appears in a known data breach.
 	BreachedPassword bool `json:"breached_password"`
@@ -5532,7 +5895,7 @@ type PasswordsStrengthCheckResponse struct {
 	BreachDetectionOnCreate bool `json:"breach_detection_on_create"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// LudsFeedback describes what a password lacks under the LUDS strength policy (lowercase, uppercase, digits, symbols).
 	LudsFeedback *LudsFeedback `json:"luds_feedback,omitempty"`
@@ -5628,7 +5991,7 @@ type ProjectMetric struct {
 	MetricType ProjectMetricType `json:"metric_type"`
 
 	// Count is the number of objects of the metric's type.
-	Count uint32 `json:"count"`
+	Count int `json:"count"`
 }
 
 // ProjectMetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
@@ -5649,7 +6012,7 @@ type ProjectMetricsResponse struct {
 	Metrics []ProjectMetric `json:"metrics"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Properties is extra information about a client's browser and network.
@@ -5694,7 +6057,7 @@ type RBACOrganizationsGetOrgPolicyResponse struct {
 	OrgPolicy OrgPolicy `json:"org_policy"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // RBACOrganizationsSetOrgPolicyParams holds the parameters of RBAC.Organizations.SetOrgPolicy.
@@ -5715,7 +6078,7 @@ type RBACOrganizationsSetOrgPolicyResponse struct {
 	OrgPolicy OrgPolicy `json:"org_policy"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // RBACPolicyParams holds the parameters of RBAC.Policy.
@@ -5727,7 +6090,7 @@ type RBACPolicyResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Policy is a project's RBAC policy, the document holding every role, resource and scope used for permission checks.
 	Policy *Policy `json:"policy,omitempty"`
@@ -5766,7 +6129,7 @@ type RecoveryCodesGetResponse struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // RecoveryCodesRecoverParams holds the parameters of RecoveryCodes.Recover.
@@ -5790,7 +6153,7 @@ type RecoveryCodesRecoverParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -5820,10 +6183,10 @@ type RecoveryCodesRecoverResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// RecoveryCodesRemaining is how many unused recovery codes the member has left.
-	RecoveryCodesRemaining int32 `json:"recovery_codes_remaining"`
+	RecoveryCodesRemaining int `json:"recovery_codes_remaining"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -5859,13 +6222,13 @@ type RecoveryCodesRotateResponse struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ResultsMetadata is the paging information returned with a page of search results.
 type ResultsMetadata struct {
 	// Total is the number of results that match the query in all; -1 when totals are disabled for the workspace.
-	Total int32 `json:"total"`
+	Total int `json:"total"`
 
 	// NextCursor is the cursor to pass in the next search call to get the following page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
@@ -6177,7 +6540,7 @@ type SCIMConnectionCreateResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a newly created SCIM connection, including its bearer token, which is shown only this once.
 	Connection *SCIMConnectionWithToken `json:"connection,omitempty"`
@@ -6201,7 +6564,7 @@ type SCIMConnectionDeleteResponse struct {
 	ConnectionID string `json:"connection_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SCIMConnectionGetGroupsParams holds the parameters of SCIM.Connection.GetGroups.
@@ -6216,7 +6579,7 @@ type SCIMConnectionGetGroupsParams struct {
 	Cursor *string `json:"-"`
 
 	// Limit is the most groups to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"-"`
+	Limit *int `json:"-"`
 }
 
 // SCIMConnectionGetGroupsResponse is the response of SCIM.Connection.GetGroups.
@@ -6225,7 +6588,7 @@ type SCIMConnectionGetGroupsResponse struct {
 	SCIMGroups []SCIMGroup `json:"scim_groups"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// NextCursor is the cursor to pass for the next page; empty when this is the last page.
 	NextCursor string `json:"next_cursor"`
@@ -6243,7 +6606,7 @@ type SCIMConnectionGetResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6264,7 +6627,7 @@ type SCIMConnectionRotateCancelResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6285,7 +6648,7 @@ type SCIMConnectionRotateCompleteResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6306,7 +6669,7 @@ type SCIMConnectionRotateStartResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SCIM connection during a bearer token rotation, including the next token, which is shown only this once.
 	Connection *SCIMConnectionWithNextToken `json:"connection,omitempty"`
@@ -6336,7 +6699,7 @@ type SCIMConnectionUpdateResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an organization's SCIM connection, through which its identity provider provisions members; the bearer token is not included.
 	Connection *SCIMConnection `json:"connection,omitempty"`
@@ -6636,7 +6999,7 @@ type SSOAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60. It is ignored when an intermediate session token is returned instead of a session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -6684,7 +7047,7 @@ type SSOAuthenticateResponse struct {
 	MemberAuthenticated bool `json:"member_authenticated"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -6720,7 +7083,7 @@ type SSODeleteConnectionResponse struct {
 	ConnectionID string `json:"connection_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOExternalCreateConnectionParams holds the parameters of SSO.External.CreateConnection.
@@ -6750,7 +7113,7 @@ type SSOExternalCreateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
 	Connection *Connection `json:"connection,omitempty"`
@@ -6780,7 +7143,7 @@ type SSOExternalUpdateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an external SSO connection, through which an organization's members log in with an SSO connection owned by another organization.
 	Connection *Connection `json:"connection,omitempty"`
@@ -6807,11 +7170,14 @@ type SSOGetConnectionsResponse struct {
 	ExternalConnections []Connection `json:"external_connections"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOIdentityProvider is a kind of SSO identity provider; naming a known one lets Stytch apply its provider-specific handling, and generic covers the rest.
 type SSOIdentityProvider string
+
+// SSOJITProvisioning is whether SSO logins create new members of an organization: ALL_ALLOWED through any of its active connections, RESTRICTED through sso_jit_provisioning_allowed_connections only, or NOT_ALLOWED.
+type SSOJITProvisioning string
 
 // SSOOIDCCreateConnectionParams holds the parameters of SSO.OIDC.CreateConnection.
 type SSOOIDCCreateConnectionParams struct {
@@ -6831,7 +7197,7 @@ type SSOOIDCCreateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an OIDC SSO connection between an organization and its identity provider.
 	Connection *OIDCConnection `json:"connection,omitempty"`
@@ -6885,7 +7251,7 @@ type SSOOIDCUpdateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is an OIDC SSO connection between an organization and its identity provider.
 	Connection *OIDCConnection `json:"connection,omitempty"`
@@ -6927,7 +7293,7 @@ type SSOSAMLCreateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SAML SSO connection between an organization and its identity provider.
 	Connection *SAMLConnection `json:"connection,omitempty"`
@@ -6954,7 +7320,7 @@ type SSOSAMLDeleteEncryptionPrivateKeyResponse struct {
 	PrivateKeyID string `json:"private_key_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOSAMLDeleteVerificationCertificateParams holds the parameters of SSO.SAML.DeleteVerificationCertificate.
@@ -6978,7 +7344,7 @@ type SSOSAMLDeleteVerificationCertificateResponse struct {
 	CertificateID string `json:"certificate_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SSOSAMLUpdateByURLParams holds the parameters of SSO.SAML.UpdateByURL.
@@ -6999,7 +7365,7 @@ type SSOSAMLUpdateByURLResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SAML SSO connection between an organization and its identity provider.
 	Connection *SAMLConnection `json:"connection,omitempty"`
@@ -7065,7 +7431,7 @@ type SSOSAMLUpdateConnectionResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Connection is a SAML SSO connection between an organization and its identity provider.
 	Connection *SAMLConnection `json:"connection,omitempty"`
@@ -7101,16 +7467,16 @@ type ScryptConfig struct {
 	Salt string `json:"salt"`
 
 	// NParameter is N, the CPU and memory cost (iteration count); a power of two greater than 1 and at most 262144.
-	NParameter int32 `json:"n_parameter"`
+	NParameter int `json:"n_parameter"`
 
 	// RParameter is r, the block size.
-	RParameter int32 `json:"r_parameter"`
+	RParameter int `json:"r_parameter"`
 
 	// PParameter is p, the parallelism factor.
-	PParameter int32 `json:"p_parameter"`
+	PParameter int `json:"p_parameter"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
@@ -7137,7 +7503,7 @@ type SessionsAttestParams struct {
 	OrganizationID *string `json:"organization_id,omitempty"`
 
 	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7176,7 +7542,7 @@ type SessionsAttestResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberDevice is the device behind an authentication, as seen by device fingerprinting when a telemetry ID was sent; each attribute can carry details saying whether it is new.
 	MemberDevice *DeviceInfo `json:"member_device,omitempty"`
@@ -7188,7 +7554,7 @@ type SessionsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the new session lifetime in minutes from now, from 5 to 527040; when absent, the expiry is unchanged.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of the session to authenticate; pass it or session_token, not both. A correctly signed JWT past its exp is accepted while the session lives, and a fresh one is returned.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -7197,7 +7563,7 @@ type SessionsAuthenticateParams struct {
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
 	// AuthorizationCheck asks whether the session's member may perform an action on a resource in an organization.
-	AuthorizationCheck *AuthorizationCheck `json:"authorization_check,omitempty"`
+	AuthorizationCheck *AuthorizationCheckRequest `json:"authorization_check,omitempty"`
 }
 
 // SessionsAuthenticateResponse is the response of Sessions.Authenticate.
@@ -7221,7 +7587,7 @@ type SessionsAuthenticateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Verdict is the result of an authorization check that passed.
 	Verdict *AuthorizationVerdict `json:"verdict,omitempty"`
@@ -7233,7 +7599,7 @@ type SessionsExchangeAccessTokenParams struct {
 	AccessToken string `json:"access_token"`
 
 	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7263,7 +7629,7 @@ type SessionsExchangeAccessTokenResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7284,7 +7650,7 @@ type SessionsExchangeParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the lifetime of the new session in minutes, from 5 to 527040; defaults to 60. Ignored when an intermediate session token is returned.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7323,7 +7689,7 @@ type SessionsExchangeResponse struct {
 	IntermediateSessionToken string `json:"intermediate_session_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7343,7 +7709,7 @@ type SessionsExchangeResponse struct {
 
 // SessionsGetJWKSParams holds the parameters of Sessions.GetJWKS.
 type SessionsGetJWKSParams struct {
-	// ProjectID is the ID of the project whose keys are returned.
+	// ProjectID is the ID of the project whose keys are fetched; when empty, the client's own.
 	ProjectID string `json:"-"`
 }
 
@@ -7356,7 +7722,7 @@ type SessionsGetJWKSResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsGetParams holds the parameters of Sessions.Get.
@@ -7377,7 +7743,7 @@ type SessionsGetResponse struct {
 	MemberSessions []MemberSession `json:"member_sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsMigrateParams holds the parameters of Sessions.Migrate.
@@ -7389,7 +7755,7 @@ type SessionsMigrateParams struct {
 	OrganizationID string `json:"organization_id"`
 
 	// SessionDurationMinutes is the lifetime of the session in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -7416,7 +7782,7 @@ type SessionsMigrateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7443,7 +7809,7 @@ type SessionsRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ShopifyOAuthFactor is a sign-in through Shopify OAuth, recorded as one of a session's authentication factors.
@@ -7554,13 +7920,13 @@ type TOTPsAuthenticateParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims are custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored, and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
-	// SetMFAEnrollment optionally changes the member's mfa_enrolled flag on success: enroll sets it, unenroll clears it. Absent leaves it unchanged; ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
-	SetMFAEnrollment *string `json:"set_mfa_enrollment,omitempty"`
+	// SetMFAEnrollment changes a member's mfa_enrolled flag when a factor succeeds: enroll sets it, unenroll clears it. Absent leaves it unchanged; it is ignored when the organization's mfa_policy is REQUIRED_FOR_ALL.
+	SetMFAEnrollment *MFAEnrollment `json:"set_mfa_enrollment,omitempty"`
 
 	// SetDefaultMFA reports whether to make TOTP the member's default MFA method on success. The first MFA method a member completes becomes the default anyway.
 	SetDefaultMFA *bool `json:"set_default_mfa,omitempty"`
@@ -7590,7 +7956,7 @@ type TOTPsAuthenticateResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// MemberSession is a member's logged-in session in one organization.
 	MemberSession *MemberSession `json:"member_session,omitempty"`
@@ -7608,7 +7974,7 @@ type TOTPsCreateParams struct {
 	MemberID string `json:"member_id"`
 
 	// ExpirationMinutes is how long the new registration may stay unauthenticated, in minutes, from 5 to 1440; defaults to 60.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// IntermediateSessionToken is an intermediate session token for the member, used when the member is enrolling in MFA during login.
 	IntermediateSessionToken *string `json:"intermediate_session_token,omitempty"`
@@ -7647,7 +8013,7 @@ type TOTPsCreateResponse struct {
 	Organization Organization `json:"organization"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TOTPsMigrateParams holds the parameters of TOTPs.Migrate.
@@ -7686,7 +8052,7 @@ type TOTPsMigrateResponse struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TikTokOAuthFactor is a sign-in through TikTok OAuth, recorded as one of a session's authentication factors.

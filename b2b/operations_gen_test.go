@@ -941,7 +941,7 @@ var operationCases = []optest.Case[*Client]{
 		},
 	},
 	{
-		ID:            "Organizations.Members.OAuthProviders.Github",
+		ID:            "Organizations.Members.OAuthProviders.GitHub",
 		Method:        "GET",
 		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/github",
 		Query:         url.Values{},
@@ -952,10 +952,10 @@ var operationCases = []optest.Case[*Client]{
 		MemberSession: false,
 		Public:        false,
 		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Github(ctx, &OrganizationsMembersOAuthProvidersGithubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
+			return c.Organizations.Members.OAuthProviders.GitHub(ctx, &OrganizationsMembersOAuthProvidersGitHubParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Github(ctx, nil)
+			return c.Organizations.Members.OAuthProviders.GitHub(ctx, nil)
 		},
 	},
 	{
@@ -977,7 +977,7 @@ var operationCases = []optest.Case[*Client]{
 		},
 	},
 	{
-		ID:            "Organizations.Members.OAuthProviders.Hubspot",
+		ID:            "Organizations.Members.OAuthProviders.HubSpot",
 		Method:        "GET",
 		Path:          "/v1/b2b/organizations/organization_id%2F..%3F%23%25/members/member_id%2F..%3F%23%25/oauth_providers/hubspot",
 		Query:         url.Values{},
@@ -988,10 +988,10 @@ var operationCases = []optest.Case[*Client]{
 		MemberSession: false,
 		Public:        false,
 		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, &OrganizationsMembersOAuthProvidersHubspotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
+			return c.Organizations.Members.OAuthProviders.HubSpot(ctx, &OrganizationsMembersOAuthProvidersHubSpotParams{OrganizationID: "organization_id/..?#%", MemberID: "member_id/..?#%"}, opts...)
 		},
 		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Organizations.Members.OAuthProviders.Hubspot(ctx, nil)
+			return c.Organizations.Members.OAuthProviders.HubSpot(ctx, nil)
 		},
 	},
 	{
@@ -1850,7 +1850,7 @@ var operationCases = []optest.Case[*Client]{
 	{
 		ID:            "Sessions.GetJWKS",
 		Method:        "GET",
-		Path:          "/v1/b2b/sessions/jwks/project_id%2F..%3F%23%25",
+		Path:          "/v1/b2b/sessions/jwks/project-test-00000000-0000-4000-8000-000000000000",
 		HasBody:       false,
 		Form:          false,
 		BodyKeys:      []string{},
@@ -1858,10 +1858,7 @@ var operationCases = []optest.Case[*Client]{
 		MemberSession: false,
 		Public:        true,
 		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
-			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"}, opts...)
-		},
-		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.GetJWKS(ctx, nil)
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{}, opts...)
 		},
 	},
 	{

@@ -862,27 +862,27 @@ func newOrganizationsMembersOAuthProvidersService(t *transport.Client) *Organiza
 	}
 }
 
-// Github returns the tokens Stytch saved from a member's GitHub OAuth logins. Stytch refreshes the
+// GitHub returns the tokens Stytch saved from a member's GitHub OAuth logins. Stytch refreshes the
 // access token itself when it holds a refresh token.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/github.
-func (s *OrganizationsMembersOAuthProvidersService) Github(ctx context.Context, params *OrganizationsMembersOAuthProvidersGithubParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersGithubResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) GitHub(ctx context.Context, params *OrganizationsMembersOAuthProvidersGitHubParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersGitHubResponse, error) {
 	if params == nil {
-		params = &OrganizationsMembersOAuthProvidersGithubParams{}
+		params = &OrganizationsMembersOAuthProvidersGitHubParams{}
 	}
-	if err := transport.Required("Organizations.Members.OAuthProviders.Github", "organization_id", params.OrganizationID); err != nil {
+	if err := transport.Required("Organizations.Members.OAuthProviders.GitHub", "organization_id", params.OrganizationID); err != nil {
 		return nil, err
 	}
-	if err := transport.Required("Organizations.Members.OAuthProviders.Github", "member_id", params.MemberID); err != nil {
+	if err := transport.Required("Organizations.Members.OAuthProviders.GitHub", "member_id", params.MemberID); err != nil {
 		return nil, err
 	}
 	query := url.Values{}
 	if params.IncludeRefreshToken != nil {
 		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
 	}
-	var resp OrganizationsMembersOAuthProvidersGithubResponse
+	var resp OrganizationsMembersOAuthProvidersGitHubResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.OAuthProviders.Github",
+		Operation: "Organizations.Members.OAuthProviders.GitHub",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/github",
 		Query:     query,
@@ -927,27 +927,27 @@ func (s *OrganizationsMembersOAuthProvidersService) Google(ctx context.Context, 
 	return &resp, nil
 }
 
-// Hubspot returns the tokens Stytch saved from a member's HubSpot OAuth logins. Stytch refreshes
+// HubSpot returns the tokens Stytch saved from a member's HubSpot OAuth logins. Stytch refreshes
 // the access token itself when it holds a refresh token.
 //
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/oauth_providers/hubspot.
-func (s *OrganizationsMembersOAuthProvidersService) Hubspot(ctx context.Context, params *OrganizationsMembersOAuthProvidersHubspotParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersHubspotResponse, error) {
+func (s *OrganizationsMembersOAuthProvidersService) HubSpot(ctx context.Context, params *OrganizationsMembersOAuthProvidersHubSpotParams, opts ...stytch.Option) (*OrganizationsMembersOAuthProvidersHubSpotResponse, error) {
 	if params == nil {
-		params = &OrganizationsMembersOAuthProvidersHubspotParams{}
+		params = &OrganizationsMembersOAuthProvidersHubSpotParams{}
 	}
-	if err := transport.Required("Organizations.Members.OAuthProviders.Hubspot", "organization_id", params.OrganizationID); err != nil {
+	if err := transport.Required("Organizations.Members.OAuthProviders.HubSpot", "organization_id", params.OrganizationID); err != nil {
 		return nil, err
 	}
-	if err := transport.Required("Organizations.Members.OAuthProviders.Hubspot", "member_id", params.MemberID); err != nil {
+	if err := transport.Required("Organizations.Members.OAuthProviders.HubSpot", "member_id", params.MemberID); err != nil {
 		return nil, err
 	}
 	query := url.Values{}
 	if params.IncludeRefreshToken != nil {
 		query.Set("include_refresh_token", strconv.FormatBool(*params.IncludeRefreshToken))
 	}
-	var resp OrganizationsMembersOAuthProvidersHubspotResponse
+	var resp OrganizationsMembersOAuthProvidersHubSpotResponse
 	err := s.t.Do(ctx, &transport.Request{
-		Operation: "Organizations.Members.OAuthProviders.Hubspot",
+		Operation: "Organizations.Members.OAuthProviders.HubSpot",
 		Method:    http.MethodGet,
 		Path:      "/v1/b2b/organizations/" + transport.PathEscape(params.OrganizationID) + "/members/" + transport.PathEscape(params.MemberID) + "/oauth_providers/hubspot",
 		Query:     query,

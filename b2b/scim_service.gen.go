@@ -147,7 +147,7 @@ func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConne
 		query.Set("cursor", *params.Cursor)
 	}
 	if params.Limit != nil {
-		query.Set("limit", strconv.FormatInt(int64(*params.Limit), 10))
+		query.Set("limit", strconv.Itoa(*params.Limit))
 	}
 	var resp SCIMConnectionGetGroupsResponse
 	err := s.t.Do(ctx, &transport.Request{

@@ -105,7 +105,7 @@ func TestUsersSearchAll(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"request_id":"r","status_code":200,"results":[{"user_id":"user-%d-a"},{"user_id":"user-%d-b"}],"results_metadata":{"total":6,"next_cursor":%q}}`, n, n, next)
 	})
-	params := &UsersSearchParams{Limit: stytch.Ptr[uint32](2)}
+	params := &UsersSearchParams{Limit: stytch.Ptr(2)}
 	var ids []string
 	for u, err := range c.Users.SearchAll(context.Background(), params) {
 		require.NoError(t, err)

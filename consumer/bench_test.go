@@ -43,7 +43,7 @@ func benchServer(b *testing.B) *httptest.Server {
 	return srv
 }
 
-var benchParams = &MagicLinksAuthenticateParams{Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=", SessionDurationMinutes: stytch.Ptr(int32(60))}
+var benchParams = &MagicLinksAuthenticateParams{Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=", SessionDurationMinutes: stytch.Ptr(60)}
 
 // nethttpCall is the floor: the same request and decoding, by hand.
 func nethttpCall(ctx context.Context, hc *http.Client, url string) (*MagicLinksAuthenticateResponse, error) {

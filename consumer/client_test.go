@@ -53,7 +53,7 @@ func TestAuthenticateDecodesTypedResponse(t *testing.T) {
 		_, _ = io.WriteString(w, authenticateResponse)
 	})
 	resp, err := c.MagicLinks.Authenticate(context.Background(), &MagicLinksAuthenticateParams{
-		Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=", SessionDurationMinutes: stytch.Ptr(int32(60)),
+		Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=", SessionDurationMinutes: stytch.Ptr(60),
 	})
 	require.NoError(t, err)
 	require.Equal(t, "user-test-1", resp.User.UserID)

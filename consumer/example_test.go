@@ -43,7 +43,7 @@ func Example_magicLinkSignIn() {
 	msg, _ := srv.LastMessage("ada@example.com") // what the user would click
 	auth, err := client.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{
 		Token:                  msg.Token,
-		SessionDurationMinutes: stytch.Ptr(int32(60)),
+		SessionDurationMinutes: stytch.Ptr(60),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -83,7 +83,7 @@ func ExampleUsersService_SearchAll() {
 	}
 
 	n := 0
-	for user, err := range client.Users.SearchAll(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(uint32(2))}) {
+	for user, err := range client.Users.SearchAll(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(2)}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func ExampleSessionsService_AuthenticateJWT() {
 	msg, _ := srv.LastMessage("ada@example.com")
 	auth, err := client.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{
 		Token:                  msg.Token,
-		SessionDurationMinutes: stytch.Ptr(int32(60)),
+		SessionDurationMinutes: stytch.Ptr(60),
 		SessionCustomClaims:    map[string]any{"plan": "pro", "seats": 5},
 	})
 	if err != nil {

@@ -124,7 +124,7 @@ func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string
 	}
 	params := &SessionsAuthenticateParams{SessionJWT: &sessionJWT}
 	if c := call.Check; c != nil {
-		params.AuthorizationCheck = &AuthorizationCheck{ResourceID: c.ResourceID, Action: c.Action}
+		params.AuthorizationCheck = &AuthorizationCheckRequest{ResourceID: c.ResourceID, Action: c.Action}
 	}
 	resp, err := s.Authenticate(ctx, params)
 	if err != nil {

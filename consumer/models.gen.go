@@ -24,16 +24,16 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthDiscord             AuthenticationFactorDeliveryMethod = "oauth_discord"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGitHub      AuthenticationFactorDeliveryMethod = "oauth_exchange_github"
 	AuthenticationFactorDeliveryMethodOAuthExchangeGoogle      AuthenticationFactorDeliveryMethod = "oauth_exchange_google"
-	AuthenticationFactorDeliveryMethodOAuthExchangeHubspot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot     AuthenticationFactorDeliveryMethod = "oauth_exchange_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthExchangeSlack       AuthenticationFactorDeliveryMethod = "oauth_exchange_slack"
 	AuthenticationFactorDeliveryMethodOAuthFacebook            AuthenticationFactorDeliveryMethod = "oauth_facebook"
 	AuthenticationFactorDeliveryMethodOAuthFigma               AuthenticationFactorDeliveryMethod = "oauth_figma"
 	AuthenticationFactorDeliveryMethodOAuthGitHub              AuthenticationFactorDeliveryMethod = "oauth_github"
 	AuthenticationFactorDeliveryMethodOAuthGitLab              AuthenticationFactorDeliveryMethod = "oauth_gitlab"
 	AuthenticationFactorDeliveryMethodOAuthGoogle              AuthenticationFactorDeliveryMethod = "oauth_google"
-	AuthenticationFactorDeliveryMethodOAuthHubspot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
+	AuthenticationFactorDeliveryMethodOAuthHubSpot             AuthenticationFactorDeliveryMethod = "oauth_hubspot"
 	AuthenticationFactorDeliveryMethodOAuthInstagram           AuthenticationFactorDeliveryMethod = "oauth_instagram"
-	AuthenticationFactorDeliveryMethodOAuthLinkedin            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
+	AuthenticationFactorDeliveryMethodOAuthLinkedIn            AuthenticationFactorDeliveryMethod = "oauth_linkedin"
 	AuthenticationFactorDeliveryMethodOAuthMicrosoft           AuthenticationFactorDeliveryMethod = "oauth_microsoft"
 	AuthenticationFactorDeliveryMethodOAuthSalesforce          AuthenticationFactorDeliveryMethod = "oauth_salesforce"
 	AuthenticationFactorDeliveryMethodOAuthShopify             AuthenticationFactorDeliveryMethod = "oauth_shopify"
@@ -41,7 +41,7 @@ const (
 	AuthenticationFactorDeliveryMethodOAuthSnapchat            AuthenticationFactorDeliveryMethod = "oauth_snapchat"
 	AuthenticationFactorDeliveryMethodOAuthSpotify             AuthenticationFactorDeliveryMethod = "oauth_spotify"
 	AuthenticationFactorDeliveryMethodOAuthSteam               AuthenticationFactorDeliveryMethod = "oauth_steam"
-	AuthenticationFactorDeliveryMethodOAuthTiktok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
+	AuthenticationFactorDeliveryMethodOAuthTikTok              AuthenticationFactorDeliveryMethod = "oauth_tiktok"
 	AuthenticationFactorDeliveryMethodOAuthTwitch              AuthenticationFactorDeliveryMethod = "oauth_twitch"
 	AuthenticationFactorDeliveryMethodOAuthTwitter             AuthenticationFactorDeliveryMethod = "oauth_twitter"
 	AuthenticationFactorDeliveryMethodOAuthYahoo               AuthenticationFactorDeliveryMethod = "oauth_yahoo"
@@ -89,7 +89,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthExchangeHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthExchangeHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthExchangeSlack:
 		return true
@@ -103,11 +103,11 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthGoogle:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthHubspot:
+	case AuthenticationFactorDeliveryMethodOAuthHubSpot:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthInstagram:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthLinkedin:
+	case AuthenticationFactorDeliveryMethodOAuthLinkedIn:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthMicrosoft:
 		return true
@@ -123,7 +123,7 @@ func (e AuthenticationFactorDeliveryMethod) Valid() bool {
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthSteam:
 		return true
-	case AuthenticationFactorDeliveryMethodOAuthTiktok:
+	case AuthenticationFactorDeliveryMethodOAuthTikTok:
 		return true
 	case AuthenticationFactorDeliveryMethodOAuthTwitch:
 		return true
@@ -228,6 +228,24 @@ func (e ConnectedAppClientType) Valid() bool {
 	}
 }
 
+// Defines values for CryptoWalletType.
+const (
+	CryptoWalletTypeEthereum CryptoWalletType = "ethereum"
+	CryptoWalletTypeSolana   CryptoWalletType = "solana"
+)
+
+// Valid indicates whether the value is a known member of the CryptoWalletType enum.
+func (e CryptoWalletType) Valid() bool {
+	switch e {
+	case CryptoWalletTypeEthereum:
+		return true
+	case CryptoWalletTypeSolana:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailLocale.
 const (
 	EmailLocaleEn   EmailLocale = "en"
@@ -303,6 +321,24 @@ func (e M2MClientStatus) Valid() bool {
 	case M2MClientStatusActive:
 		return true
 	case M2MClientStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PBKDF2Algorithm.
+const (
+	PBKDF2AlgorithmSha256 PBKDF2Algorithm = "sha256"
+	PBKDF2AlgorithmSha512 PBKDF2Algorithm = "sha512"
+)
+
+// Valid indicates whether the value is a known member of the PBKDF2Algorithm enum.
+func (e PBKDF2Algorithm) Valid() bool {
+	switch e {
+	case PBKDF2AlgorithmSha256:
+		return true
+	case PBKDF2AlgorithmSha512:
 		return true
 	default:
 		return false
@@ -477,6 +513,24 @@ func (e SearchOperator) Valid() bool {
 	}
 }
 
+// Defines values for UserStatus.
+const (
+	UserStatusActive  UserStatus = "active"
+	UserStatusPending UserStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the UserStatus enum.
+func (e UserStatus) Valid() bool {
+	switch e {
+	case UserStatusActive:
+		return true
+	case UserStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerdictAction.
 const (
 	VerdictActionAllow     VerdictAction = "ALLOW"
@@ -492,6 +546,24 @@ func (e VerdictAction) Valid() bool {
 	case VerdictActionBlock:
 		return true
 	case VerdictActionChallenge:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebAuthnAuthenticatorType.
+const (
+	WebAuthnAuthenticatorTypeCrossPlatform WebAuthnAuthenticatorType = "cross-platform"
+	WebAuthnAuthenticatorTypePlatform      WebAuthnAuthenticatorType = "platform"
+)
+
+// Valid indicates whether the value is a known member of the WebAuthnAuthenticatorType enum.
+func (e WebAuthnAuthenticatorType) Valid() bool {
+	switch e {
+	case WebAuthnAuthenticatorTypeCrossPlatform:
+		return true
+	case WebAuthnAuthenticatorTypePlatform:
 		return true
 	default:
 		return false
@@ -525,7 +597,7 @@ type AddressInformation struct {
 	NormalizedEmail string `json:"normalized_email"`
 
 	// TumblingCharacterCount is the number of . and + characters in the address; a higher count suggests a higher chance of fraud.
-	TumblingCharacterCount int32 `json:"tumbling_character_count"`
+	TumblingCharacterCount int `json:"tumbling_character_count"`
 }
 
 // AmazonOAuthFactor is a sign-in through Amazon OAuth, recorded as one of a session's authentication factors.
@@ -558,16 +630,16 @@ type Argon2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations (the time cost).
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// Memory is the memory cost, in kibibytes.
-	Memory int32 `json:"memory"`
+	Memory int `json:"memory"`
 
 	// Threads is the number of threads, also called the parallelism factor.
-	Threads int32 `json:"threads"`
+	Threads int `json:"threads"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // Attributes is information about the end user's client, passed to Stytch to help detect fraud.
@@ -627,7 +699,7 @@ type AuthenticationFactor struct {
 	AuthenticatorAppFactor *AuthenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
 
 	// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-	GitHubOAuthFactor *GithubOAuthFactor `json:"github_oauth_factor,omitempty"`
+	GitHubOAuthFactor *GitHubOAuthFactor `json:"github_oauth_factor,omitempty"`
 
 	// RecoveryCodeFactor is a TOTP recovery code, used as a session authentication factor.
 	RecoveryCodeFactor *RecoveryCodeFactor `json:"recovery_code_factor,omitempty"`
@@ -704,17 +776,17 @@ type AuthenticationFactor struct {
 	// YahooOAuthFactor is a sign-in through Yahoo OAuth, recorded as one of a session's authentication factors.
 	YahooOAuthFactor *YahooOAuthFactor `json:"yahoo_oauth_factor,omitempty"`
 
-	// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-	HubspotOAuthFactor *HubspotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
+	// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+	HubSpotOAuthFactor *HubSpotOAuthFactor `json:"hubspot_oauth_factor,omitempty"`
 
 	// SlackOAuthExchangeFactor is a B2B Slack OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	SlackOAuthExchangeFactor *SlackOAuthExchangeFactor `json:"slack_oauth_exchange_factor,omitempty"`
 
-	// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	HubspotOAuthExchangeFactor *HubspotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
+	// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+	HubSpotOAuthExchangeFactor *HubSpotOAuthExchangeFactor `json:"hubspot_oauth_exchange_factor,omitempty"`
 
 	// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-	GitHubOAuthExchangeFactor *GithubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
+	GitHubOAuthExchangeFactor *GitHubOAuthExchangeFactor `json:"github_oauth_exchange_factor,omitempty"`
 
 	// GoogleOAuthExchangeFactor is a B2B Google OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
 	GoogleOAuthExchangeFactor *GoogleOAuthExchangeFactor `json:"google_oauth_exchange_factor,omitempty"`
@@ -741,8 +813,8 @@ type AuthenticatorAppFactor struct {
 	TOTPID string `json:"totp_id"`
 }
 
-// AuthorizationCheck is a permission to check: whether the user may perform an action on a resource.
-type AuthorizationCheck struct {
+// AuthorizationCheckRequest is a permission to check: whether the user may perform an action on a resource.
+type AuthorizationCheckRequest struct {
 	// ResourceID is the ID of the RBAC resource; IDs starting with stytch are reserved for Stytch.
 	ResourceID string `json:"resource_id"`
 
@@ -821,14 +893,14 @@ type ConnectedApp struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -882,7 +954,7 @@ type ConnectedAppClientsCreateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes; defaults to 60.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -912,7 +984,7 @@ type ConnectedAppClientsCreateResponse struct {
 	ConnectedApp ConnectedAppWithClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsDeleteParams holds the parameters of ConnectedApp.Clients.Delete.
@@ -930,7 +1002,7 @@ type ConnectedAppClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsGetParams holds the parameters of ConnectedApp.Clients.Get.
@@ -948,7 +1020,7 @@ type ConnectedAppClientsGetResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSearchParams holds the parameters of ConnectedApp.Clients.Search.
@@ -957,7 +1029,7 @@ type ConnectedAppClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of Connected Apps per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // ConnectedAppClientsSearchResponse is the response of ConnectedApp.Clients.Search.
@@ -972,7 +1044,7 @@ type ConnectedAppClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateCancelParams holds the parameters of ConnectedApp.Clients.Secrets.RotateCancel.
@@ -990,7 +1062,7 @@ type ConnectedAppClientsSecretsRotateCancelResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateParams holds the parameters of ConnectedApp.Clients.Secrets.Rotate.
@@ -1008,7 +1080,7 @@ type ConnectedAppClientsSecretsRotateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsSecretsRotateStartParams holds the parameters of ConnectedApp.Clients.Secrets.RotateStart.
@@ -1026,7 +1098,7 @@ type ConnectedAppClientsSecretsRotateStartResponse struct {
 	ConnectedApp ConnectedAppWithNextClientSecret `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppClientsUpdateParams holds the parameters of ConnectedApp.Clients.Update.
@@ -1047,7 +1119,7 @@ type ConnectedAppClientsUpdateParams struct {
 	FullAccessAllowed *bool `json:"full_access_allowed,omitempty"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes *int32 `json:"access_token_expiry_minutes,omitempty"`
+	AccessTokenExpiryMinutes *int `json:"access_token_expiry_minutes,omitempty"`
 
 	// AccessTokenCustomAudience is a custom audience (aud claim) for the app's access tokens.
 	AccessTokenCustomAudience *string `json:"access_token_custom_audience,omitempty"`
@@ -1077,7 +1149,7 @@ type ConnectedAppClientsUpdateResponse struct {
 	ConnectedApp ConnectedApp `json:"connected_app"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ConnectedAppPublic is the public view of a Connected App, safe to show to end users, for example on a consent screen.
@@ -1091,8 +1163,8 @@ type ConnectedAppPublic struct {
 	// ClientDescription is a human-readable description of the app.
 	ClientDescription string `json:"client_description"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// LogoURL is the URL of the app's logo, if any.
 	LogoURL string `json:"logo_url"`
@@ -1115,14 +1187,14 @@ type ConnectedAppWithClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1175,8 +1247,8 @@ type ConnectedAppWithNextClientSecret struct {
 	// FullAccessAllowed reports whether an authorization token granted to this app may be exchanged for a full Stytch session; first-party apps only.
 	FullAccessAllowed bool `json:"full_access_allowed"`
 
-	// ClientType is the type of the app: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// RedirectURLs are the redirect URIs the app may use in OAuth authorization flows.
 	RedirectURLs []string `json:"redirect_urls"`
@@ -1185,7 +1257,7 @@ type ConnectedAppWithNextClientSecret struct {
 	NextClientSecret string `json:"next_client_secret"`
 
 	// AccessTokenExpiryMinutes is the lifetime of the access tokens issued to the app, in minutes.
-	AccessTokenExpiryMinutes int32 `json:"access_token_expiry_minutes"`
+	AccessTokenExpiryMinutes int `json:"access_token_expiry_minutes"`
 
 	// AccessTokenTemplateContent is the custom claims template for the app's access tokens, as a JSON object.
 	AccessTokenTemplateContent string `json:"access_token_template_content"`
@@ -1220,8 +1292,8 @@ type CryptoWallet struct {
 	// CryptoWalletAddress is the public address of the wallet.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
 
-	// CryptoWalletType is the kind of wallet: ethereum (including other EVM-compatible chains) or solana.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 
 	// Verified reports whether the user has authenticated with the wallet.
 	Verified bool `json:"verified"`
@@ -1235,14 +1307,17 @@ type CryptoWalletFactor struct {
 	// CryptoWalletAddress is the public address of the crypto wallet.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
 
-	// CryptoWalletType is the kind of crypto wallet, such as ethereum or solana.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 }
+
+// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+type CryptoWalletType string
 
 // CryptoWalletsAuthenticateParams holds the parameters of CryptoWallets.Authenticate.
 type CryptoWalletsAuthenticateParams struct {
-	// CryptoWalletType is the kind of wallet: ethereum or solana. Wallets on EVM-compatible chains use ethereum.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 
 	// CryptoWalletAddress is the address of the wallet that signed the challenge.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
@@ -1254,7 +1329,7 @@ type CryptoWalletsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -1284,7 +1359,7 @@ type CryptoWalletsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -1298,8 +1373,8 @@ type CryptoWalletsAuthenticateResponse struct {
 
 // CryptoWalletsAuthenticateStartParams holds the parameters of CryptoWallets.AuthenticateStart.
 type CryptoWalletsAuthenticateStartParams struct {
-	// CryptoWalletType is the kind of wallet: ethereum or solana. Wallets on EVM-compatible chains, such as Polygon or BSC, use ethereum.
-	CryptoWalletType string `json:"crypto_wallet_type"`
+	// CryptoWalletType is the kind of a crypto wallet; wallets on EVM-compatible chains, such as Polygon or BSC, are ethereum.
+	CryptoWalletType CryptoWalletType `json:"crypto_wallet_type"`
 
 	// CryptoWalletAddress is the address of the wallet to authenticate.
 	CryptoWalletAddress string `json:"crypto_wallet_address"`
@@ -1332,7 +1407,7 @@ type CryptoWalletsAuthenticateStartResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // DebugWhoamiParams holds the parameters of Debug.Whoami.
@@ -1350,7 +1425,7 @@ type DebugWhoamiResponse struct {
 	Name string `json:"name"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // DeviceAttributeDetails is what Stytch's device history knows about one device attribute (visitor ID, IP address or country) for this user or member.
@@ -1521,10 +1596,10 @@ type FraudEmailRiskResponse struct {
 	Action VerdictAction `json:"action"`
 
 	// RiskScore is the email address's risk, from 0 to 100; higher is riskier.
-	RiskScore int32 `json:"risk_score"`
+	RiskScore int `json:"risk_score"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudFingerprintLookupParams holds the parameters of Fraud.Fingerprint.Lookup.
@@ -1560,7 +1635,7 @@ type FraudFingerprintLookupResponse struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Properties is extra information about a client's browser and network.
 	Properties *Properties `json:"properties,omitempty"`
@@ -1575,7 +1650,7 @@ type FraudRulesListParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of rules per page, at most 100; defaults to 10.
-	Limit *int32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // FraudRulesListResponse is the response of Fraud.Rules.List.
@@ -1590,7 +1665,7 @@ type FraudRulesListResponse struct {
 	Rules []Rule `json:"rules"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudRulesSetParams holds the parameters of Fraud.Rules.Set.
@@ -1617,7 +1692,7 @@ type FraudRulesSetParams struct {
 	NetworkFingerprint *string `json:"network_fingerprint,omitempty"`
 
 	// ExpiresInMinutes is how long the rule lasts, in minutes; when absent, the rule never expires.
-	ExpiresInMinutes *int32 `json:"expires_in_minutes,omitempty"`
+	ExpiresInMinutes *int `json:"expires_in_minutes,omitempty"`
 
 	// Description is an optional note describing the rule.
 	Description *string `json:"description,omitempty"`
@@ -1641,7 +1716,7 @@ type FraudRulesSetResponse struct {
 	Action RuleAction `json:"action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// VisitorID is the visitor ID the rule was set for, if any.
 	VisitorID string `json:"visitor_id"`
@@ -1689,7 +1764,7 @@ type FraudVerdictReasonsListResponse struct {
 	VerdictReasonActions []VerdictReasonAction `json:"verdict_reason_actions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // FraudVerdictReasonsOverrideParams holds the parameters of Fraud.VerdictReasons.Override.
@@ -1713,7 +1788,25 @@ type FraudVerdictReasonsOverrideResponse struct {
 	VerdictReasonAction VerdictReasonAction `json:"verdict_reason_action"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
+}
+
+// GitHubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type GitHubOAuthExchangeFactor struct {
+	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
+	EmailID string `json:"email_id"`
+}
+
+// GitHubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
+type GitHubOAuthFactor struct {
+	// ID is the ID of the user's or member's GitHub OAuth registration.
+	ID string `json:"id"`
+
+	// ProviderSubject is the ID that GitHub assigns to the user or member, the `sub` (subject) claim in OAuth terms.
+	ProviderSubject string `json:"provider_subject"`
+
+	// EmailID is the ID of the email address tied to the GitHub sign-in.
+	EmailID string `json:"email_id"`
 }
 
 // GitLabOAuthFactor is a sign-in through GitLab OAuth, recorded as one of a session's authentication factors.
@@ -1725,24 +1818,6 @@ type GitLabOAuthFactor struct {
 	ProviderSubject string `json:"provider_subject"`
 
 	// EmailID is the ID of the email address tied to the GitLab sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthExchangeFactor is a B2B GitHub OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type GithubOAuthExchangeFactor struct {
-	// EmailID is the ID of the member's email address tied to the exchanged GitHub sign-in.
-	EmailID string `json:"email_id"`
-}
-
-// GithubOAuthFactor is a sign-in through GitHub OAuth, recorded as one of a session's authentication factors.
-type GithubOAuthFactor struct {
-	// ID is the ID of the user's or member's GitHub OAuth registration.
-	ID string `json:"id"`
-
-	// ProviderSubject is the ID that GitHub assigns to the user or member, the `sub` (subject) claim in OAuth terms.
-	ProviderSubject string `json:"provider_subject"`
-
-	// EmailID is the ID of the email address tied to the GitHub sign-in.
 	EmailID string `json:"email_id"`
 }
 
@@ -1764,17 +1839,17 @@ type GoogleOAuthFactor struct {
 	EmailID string `json:"email_id"`
 }
 
-// HashType is the algorithm of a password hash imported by Passwords.Migrate.
+// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 type HashType string
 
-// HubspotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
-type HubspotOAuthExchangeFactor struct {
+// HubSpotOAuthExchangeFactor is a B2B HubSpot OAuth factor first authenticated in another organization and carried over by an exchange, such as a session exchange.
+type HubSpotOAuthExchangeFactor struct {
 	// EmailID is the ID of the member's email address tied to the exchanged HubSpot sign-in.
 	EmailID string `json:"email_id"`
 }
 
-// HubspotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
-type HubspotOAuthFactor struct {
+// HubSpotOAuthFactor is a sign-in through HubSpot OAuth, recorded as one of a session's authentication factors.
+type HubSpotOAuthFactor struct {
 	// ID is the ID of the user's or member's HubSpot OAuth registration.
 	ID string `json:"id"`
 
@@ -1824,10 +1899,10 @@ type IDPIntrospectTokenNetworkResponse struct {
 	ClientID string `json:"client_id"`
 
 	// Exp is when the token expires, in seconds since the Unix epoch.
-	Exp *int64 `json:"exp,omitempty"`
+	Exp *int `json:"exp,omitempty"`
 
 	// Iat is when the token was issued, in seconds since the Unix epoch.
-	Iat *int64 `json:"iat,omitempty"`
+	Iat *int `json:"iat,omitempty"`
 }
 
 // IDPOAuthAuthorizeParams holds the parameters of IDP.OAuth.Authorize.
@@ -1881,7 +1956,7 @@ type IDPOAuthAuthorizeResponse struct {
 	RedirectURI string `json:"redirect_uri"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// AuthorizationCode is the single-use code the client exchanges for tokens.
 	AuthorizationCode string `json:"authorization_code"`
@@ -1935,7 +2010,7 @@ type IDPOAuthAuthorizeStartResponse struct {
 	ScopeResults []ScopeResult `json:"scope_results"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // IPGeoProperties is the geolocation of an IP address.
@@ -1983,7 +2058,7 @@ type ImpersonationAuthenticateResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -2046,10 +2121,10 @@ type LUDSRequirements struct {
 	HasSymbol bool `json:"has_symbol"`
 
 	// MissingComplexity is how many more character classes (lowercase, uppercase, digits, symbols) the password needs to meet the policy.
-	MissingComplexity int32 `json:"missing_complexity"`
+	MissingComplexity int `json:"missing_complexity"`
 
 	// MissingCharacters is how many more characters the password needs to reach the policy's minimum length.
-	MissingCharacters int32 `json:"missing_characters"`
+	MissingCharacters int `json:"missing_characters"`
 }
 
 // LinkedInOAuthFactor is a sign-in through LinkedIn OAuth, recorded as one of a session's authentication factors.
@@ -2075,8 +2150,8 @@ type M2MClient struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2108,8 +2183,8 @@ type M2MClientWithClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2138,8 +2213,8 @@ type M2MClientWithNextClientSecret struct {
 	// ClientDescription is the human-readable description of the client.
 	ClientDescription string `json:"client_description"`
 
-	// Status is whether the client is active or inactive.
-	Status string `json:"status"`
+	// Status is whether an M2M client is active or inactive; an inactive client cannot get access tokens.
+	Status M2MClientStatus `json:"status"`
 
 	// Scopes are the scopes the client may request in its access tokens.
 	Scopes []string `json:"scopes"`
@@ -2184,7 +2259,7 @@ type M2MClientsCreateResponse struct {
 	M2MClient M2MClientWithClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsDeleteParams holds the parameters of M2M.Clients.Delete.
@@ -2202,7 +2277,7 @@ type M2MClientsDeleteResponse struct {
 	ClientID string `json:"client_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsGetParams holds the parameters of M2M.Clients.Get.
@@ -2220,7 +2295,7 @@ type M2MClientsGetResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSearchParams holds the parameters of M2M.Clients.Search.
@@ -2229,7 +2304,7 @@ type M2MClientsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the most clients to return in one page, up to 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for an M2M client search: operands combined with an AND or OR operator.
 	Query *M2MSearchQuery `json:"query,omitempty"`
@@ -2247,7 +2322,7 @@ type M2MClientsSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateCancelParams holds the parameters of M2M.Clients.Secrets.RotateCancel.
@@ -2265,7 +2340,7 @@ type M2MClientsSecretsRotateCancelResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateParams holds the parameters of M2M.Clients.Secrets.Rotate.
@@ -2283,7 +2358,7 @@ type M2MClientsSecretsRotateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsSecretsRotateStartParams holds the parameters of M2M.Clients.Secrets.RotateStart.
@@ -2301,7 +2376,7 @@ type M2MClientsSecretsRotateStartResponse struct {
 	M2MClient M2MClientWithNextClientSecret `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MClientsUpdateParams holds the parameters of M2M.Clients.Update.
@@ -2334,7 +2409,7 @@ type M2MClientsUpdateResponse struct {
 	M2MClient M2MClient `json:"m2m_client"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
@@ -2394,7 +2469,7 @@ type MagicLinksAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -2433,7 +2508,7 @@ type MagicLinksAuthenticateResponse struct {
 	ResetSessions bool `json:"reset_sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -2448,7 +2523,7 @@ type MagicLinksCreateParams struct {
 	UserID string `json:"user_id"`
 
 	// ExpirationMinutes is how long the token stays valid, in minutes, from 5 to 10080; defaults to 60.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -2466,7 +2541,7 @@ type MagicLinksCreateResponse struct {
 	Token string `json:"token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailInviteParams holds the parameters of MagicLinks.Email.Invite.
@@ -2487,7 +2562,7 @@ type MagicLinksEmailInviteParams struct {
 	InviteMagicLinkURL *string `json:"invite_magic_link_url,omitempty"`
 
 	// InviteExpirationMinutes is how long the invite link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	InviteExpirationMinutes *int32 `json:"invite_expiration_minutes,omitempty"`
+	InviteExpirationMinutes *int `json:"invite_expiration_minutes,omitempty"`
 
 	// Locale is a language in which Stytch can write an email, as an IETF BCP 47 tag; when none is given, emails are in English.
 	Locale *EmailLocale `json:"locale,omitempty"`
@@ -2511,7 +2586,7 @@ type MagicLinksEmailInviteResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailLoginOrCreateParams holds the parameters of MagicLinks.Email.LoginOrCreate.
@@ -2526,10 +2601,10 @@ type MagicLinksEmailLoginOrCreateParams struct {
 	SignupMagicLinkURL *string `json:"signup_magic_link_url,omitempty"`
 
 	// LoginExpirationMinutes is how long the login link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	LoginExpirationMinutes *int32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long the signup link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
-	SignupExpirationMinutes *int32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 
 	// LoginTemplateID is the ID of a custom email template for login links; empty uses the project's default template.
 	LoginTemplateID *string `json:"login_template_id,omitempty"`
@@ -2565,7 +2640,7 @@ type MagicLinksEmailLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailRevokeInviteParams holds the parameters of MagicLinks.Email.RevokeInvite.
@@ -2580,7 +2655,7 @@ type MagicLinksEmailRevokeInviteResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // MagicLinksEmailSendParams holds the parameters of MagicLinks.Email.Send.
@@ -2601,10 +2676,10 @@ type MagicLinksEmailSendParams struct {
 	SignupMagicLinkURL *string `json:"signup_magic_link_url,omitempty"`
 
 	// LoginExpirationMinutes is how long the login link stays valid, in minutes, from 5 to 10080; defaults to 60.
-	LoginExpirationMinutes *int32 `json:"login_expiration_minutes,omitempty"`
+	LoginExpirationMinutes *int `json:"login_expiration_minutes,omitempty"`
 
 	// SignupExpirationMinutes is how long the signup link stays valid, in minutes, from 5 to 10080; defaults to 10080 (one week).
-	SignupExpirationMinutes *int32 `json:"signup_expiration_minutes,omitempty"`
+	SignupExpirationMinutes *int `json:"signup_expiration_minutes,omitempty"`
 
 	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE secret; pass the secret itself as code_verifier when authenticating the link.
 	CodeChallenge *string `json:"code_challenge,omitempty"`
@@ -2637,7 +2712,7 @@ type MagicLinksEmailSendResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Metadata holds your own identifiers attached to a telemetry ID, searchable in the Device Fingerprinting dashboard. Each value is at most 65 characters of letters, digits and _ - + . @.
@@ -2724,7 +2799,7 @@ type OAuthAttachResponse struct {
 	OAuthAttachToken string `json:"oauth_attach_token"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OAuthAuthenticateParams holds the parameters of OAuth.Authenticate.
@@ -2736,7 +2811,7 @@ type OAuthAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this OAuth factor to; use it or session_token, not both. It is ignored if it belongs to another user.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -2784,7 +2859,7 @@ type OAuthAuthenticateResponse struct {
 	OAuthUserRegistrationID string `json:"oauth_user_registration_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// UserSession is a period during which a user stays signed in after authenticating.
 	UserSession *Session `json:"user_session,omitempty"`
@@ -2841,7 +2916,7 @@ type OTPsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -2877,7 +2952,7 @@ type OTPsAuthenticateResponse struct {
 	ResetSessions bool `json:"reset_sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -2892,7 +2967,7 @@ type OTPsEmailLoginOrCreateParams struct {
 	Email string `json:"email"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -2925,7 +3000,7 @@ type OTPsEmailLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsEmailSendParams holds the parameters of OTPs.Email.Send.
@@ -2934,7 +3009,7 @@ type OTPsEmailSendParams struct {
 	Email string `json:"email"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -2970,7 +3045,7 @@ type OTPsEmailSendResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsSMSLoginOrCreateParams holds the parameters of OTPs.SMS.LoginOrCreate.
@@ -2979,7 +3054,7 @@ type OTPsSMSLoginOrCreateParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3006,7 +3081,7 @@ type OTPsSMSLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsSMSSendParams holds the parameters of OTPs.SMS.Send.
@@ -3015,7 +3090,7 @@ type OTPsSMSSendParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3045,7 +3120,7 @@ type OTPsSMSSendResponse struct {
 	PhoneID string `json:"phone_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsWhatsAppLoginOrCreateParams holds the parameters of OTPs.WhatsApp.LoginOrCreate.
@@ -3054,7 +3129,7 @@ type OTPsWhatsAppLoginOrCreateParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3081,7 +3156,7 @@ type OTPsWhatsAppLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // OTPsWhatsAppSendParams holds the parameters of OTPs.WhatsApp.Send.
@@ -3090,7 +3165,7 @@ type OTPsWhatsAppSendParams struct {
 	PhoneNumber string `json:"phone_number"`
 
 	// ExpirationMinutes is how long the code stays valid, in minutes, from 1 to 10; defaults to 2.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 
 	// Attributes is information about the end user's client, passed to Stytch to help detect fraud.
 	Attributes *Attributes `json:"attributes,omitempty"`
@@ -3120,8 +3195,11 @@ type OTPsWhatsAppSendResponse struct {
 	PhoneID string `json:"phone_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
+
+// PBKDF2Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+type PBKDF2Algorithm string
 
 // PBKDF2Config is the parameters of a PBKDF2 password hash being migrated to Stytch.
 type PBKDF2Config struct {
@@ -3129,13 +3207,13 @@ type PBKDF2Config struct {
 	Salt string `json:"salt"`
 
 	// IterationAmount is the number of iterations.
-	IterationAmount int32 `json:"iteration_amount"`
+	IterationAmount int `json:"iteration_amount"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 
-	// Algorithm is the HMAC hash function used: sha256 or sha512; defaults to sha256.
-	Algorithm *string `json:"algorithm,omitempty"`
+	// Algorithm is the HMAC hash function of a PBKDF2 password hash; sha256 when none is given.
+	Algorithm *PBKDF2Algorithm `json:"algorithm,omitempty"`
 }
 
 // Password is the password set on a user; it is present only for users with a password.
@@ -3159,7 +3237,7 @@ type PasswordsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3189,7 +3267,7 @@ type PasswordsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3207,7 +3285,7 @@ type PasswordsCreateParams struct {
 	Password string `json:"password"`
 
 	// SessionDurationMinutes is how long the new session should last, in minutes from now, from 5 to 527040. Without it no session is started.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3246,7 +3324,7 @@ type PasswordsCreateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3267,7 +3345,7 @@ type PasswordsEmailResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3306,7 +3384,7 @@ type PasswordsEmailResetResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3324,7 +3402,7 @@ type PasswordsEmailResetStartParams struct {
 	ResetPasswordRedirectURL *string `json:"reset_password_redirect_url,omitempty"`
 
 	// ResetPasswordExpirationMinutes is how long the reset link stays valid, in minutes, from 5 to 10080; defaults to 30.
-	ResetPasswordExpirationMinutes *int32 `json:"reset_password_expiration_minutes,omitempty"`
+	ResetPasswordExpirationMinutes *int `json:"reset_password_expiration_minutes,omitempty"`
 
 	// CodeChallenge is the base64url-encoded SHA-256 hash of a one-time PKCE secret, checking that the reset starts and ends on the same device.
 	CodeChallenge *string `json:"code_challenge,omitempty"`
@@ -3354,7 +3432,7 @@ type PasswordsEmailResetStartResponse struct {
 	EmailID string `json:"email_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsExistingPasswordResetParams holds the parameters of Passwords.ExistingPassword.Reset.
@@ -3372,7 +3450,7 @@ type PasswordsExistingPasswordResetParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -3402,7 +3480,7 @@ type PasswordsExistingPasswordResetResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3419,7 +3497,7 @@ type PasswordsMigrateParams struct {
 	// Hash is the password hash from your previous system; scrypt and PBKDF2 hashes must be base64-encoded.
 	Hash string `json:"hash"`
 
-	// HashType is the algorithm of a password hash imported by Passwords.Migrate.
+	// HashType is the algorithm that produced a password hash imported by Passwords.Migrate.
 	HashType HashType `json:"hash_type"`
 
 	// Md5Config is the salts of an MD-5 password hash being migrated to Stytch.
@@ -3483,7 +3561,7 @@ type PasswordsMigrateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // PasswordsSessionsResetParams holds the parameters of Passwords.Sessions.Reset.
@@ -3498,7 +3576,7 @@ type PasswordsSessionsResetParams struct {
 	SessionJWT *string `json:"session_jwt,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040; when given, the session is extended by that much.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims holds custom claims to set on the session and its JWT; a null value deletes a key. Reserved JWT claims are ignored and the total may not exceed 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -3525,7 +3603,7 @@ type PasswordsSessionsResetResponse struct {
 	SessionJWT string `json:"session_jwt"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -3552,7 +3630,7 @@ type PasswordsStrengthCheckResponse struct {
 	ValidPassword bool `json:"valid_password"`
 
 	// Score is the zxcvbn strength score, from 0 to 4; 3 or more passes under the zxcvbn policy.
-	Score int32 `json:"score"`
+	Score int `json:"score"`
 
 	// BreachedPassword reports whether the password appears in a known data breach.
 	BreachedPassword bool `json:"breached_password"`
@@ -3564,7 +3642,7 @@ type PasswordsStrengthCheckResponse struct {
 	BreachDetectionOnCreate bool `json:"breach_detection_on_create"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Feedback is advice on how to make a weak password stronger.
 	Feedback *Feedback `json:"feedback,omitempty"`
@@ -3663,7 +3741,7 @@ type ProjectMetric struct {
 	MetricType ProjectMetricType `json:"metric_type"`
 
 	// Count is the number of objects of the metric's type.
-	Count uint32 `json:"count"`
+	Count int `json:"count"`
 }
 
 // ProjectMetricType is what a project metric counts: USER_COUNT, ORGANIZATION_COUNT, MEMBER_COUNT or M2M_CLIENT_COUNT; UNKNOWN marks an unrecognised kind.
@@ -3684,7 +3762,7 @@ type ProjectMetricsResponse struct {
 	Metrics []ProjectMetric `json:"metrics"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Properties is extra information about a client's browser and network.
@@ -3723,7 +3801,7 @@ type RBACPolicyResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Policy is the project's role-based access control policy: the roles, the resources they act on, and the scopes Connected Apps may hold.
 	Policy *Policy `json:"policy,omitempty"`
@@ -3738,7 +3816,7 @@ type RecoveryCodeFactor struct {
 // ResultsMetadata is the paging information returned with a page of search results.
 type ResultsMetadata struct {
 	// Total is the number of results that match the query in all; -1 when totals are disabled for the workspace.
-	Total int32 `json:"total"`
+	Total int `json:"total"`
 
 	// NextCursor is the cursor to pass in the next search call to get the following page; empty on the last page.
 	NextCursor string `json:"next_cursor"`
@@ -3870,7 +3948,7 @@ type SIWEParamsResponse struct {
 	Resources []string `json:"resources"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// IssuedAt is when the message was generated.
 	IssuedAt *time.Time `json:"issued_at,omitempty"`
@@ -3912,16 +3990,16 @@ type ScryptConfig struct {
 	Salt string `json:"salt"`
 
 	// NParameter is N, the CPU and memory cost (iteration count); a power of two greater than 1 and at most 262144.
-	NParameter int32 `json:"n_parameter"`
+	NParameter int `json:"n_parameter"`
 
 	// RParameter is r, the block size.
-	RParameter int32 `json:"r_parameter"`
+	RParameter int `json:"r_parameter"`
 
 	// PParameter is p, the parallelism factor.
-	PParameter int32 `json:"p_parameter"`
+	PParameter int `json:"p_parameter"`
 
 	// KeyLength is the length of the hash (the key length).
-	KeyLength int32 `json:"key_length"`
+	KeyLength int `json:"key_length"`
 }
 
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
@@ -3975,7 +4053,7 @@ type SessionsAttestParams struct {
 	Token string `json:"token"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -4008,7 +4086,7 @@ type SessionsAttestResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4023,7 +4101,7 @@ type SessionsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is a new lifetime for the session, in minutes from now, from 5 to 527040; when absent, the expiry is unchanged.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the session JWT to check; give it or session_token, not both. A JWT past its exp is accepted while the session lives, and a fresh one is returned.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4032,7 +4110,7 @@ type SessionsAuthenticateParams struct {
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
 
 	// AuthorizationCheck is a permission to check: whether the user may perform an action on a resource.
-	AuthorizationCheck *AuthorizationCheck `json:"authorization_check,omitempty"`
+	AuthorizationCheck *AuthorizationCheckRequest `json:"authorization_check,omitempty"`
 }
 
 // SessionsAuthenticateResponse is the response of Sessions.Authenticate.
@@ -4053,7 +4131,7 @@ type SessionsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Verdict is the result of a successful authorization check.
 	Verdict *AuthorizationVerdict `json:"verdict,omitempty"`
@@ -4065,7 +4143,7 @@ type SessionsExchangeAccessTokenParams struct {
 	AccessToken string `json:"access_token"`
 
 	// SessionDurationMinutes is the lifetime of the new session in minutes from now, from 5 to 527040.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -4092,7 +4170,7 @@ type SessionsExchangeAccessTokenResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4103,7 +4181,7 @@ type SessionsExchangeAccessTokenResponse struct {
 
 // SessionsGetJWKSParams holds the parameters of Sessions.GetJWKS.
 type SessionsGetJWKSParams struct {
-	// ProjectID is the ID of the project whose keys are fetched.
+	// ProjectID is the ID of the project whose keys are fetched; when empty, the client's own.
 	ProjectID string `json:"-"`
 }
 
@@ -4116,7 +4194,7 @@ type SessionsGetJWKSResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsGetParams holds the parameters of Sessions.Get.
@@ -4134,7 +4212,7 @@ type SessionsGetResponse struct {
 	Sessions []Session `json:"sessions"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // SessionsMigrateParams holds the parameters of Sessions.Migrate.
@@ -4143,7 +4221,7 @@ type SessionsMigrateParams struct {
 	SessionToken string `json:"session_token"`
 
 	// SessionDurationMinutes is the lifetime of the new session in minutes from now, from 5 to 527040; defaults to 60.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionCustomClaims sets custom claims on the new session and its JWT: a value sets a key, null removes it. Reserved JWT claims are ignored and the total is capped at 4 KB.
 	SessionCustomClaims map[string]interface{} `json:"session_custom_claims,omitempty"`
@@ -4170,7 +4248,7 @@ type SessionsMigrateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4197,7 +4275,7 @@ type SessionsRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // ShopifyOAuthFactor is a sign-in through Shopify OAuth, recorded as one of a session's authentication factors.
@@ -4299,7 +4377,7 @@ type TOTPsAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4332,7 +4410,7 @@ type TOTPsAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4347,7 +4425,7 @@ type TOTPsCreateParams struct {
 	UserID string `json:"user_id"`
 
 	// ExpirationMinutes is how long the new registration may wait for its first successful authentication, in minutes, from 5 to 1440; defaults to 60. After that it is unusable.
-	ExpirationMinutes *int32 `json:"expiration_minutes,omitempty"`
+	ExpirationMinutes *int `json:"expiration_minutes,omitempty"`
 }
 
 // TOTPsCreateResponse is the response of TOTPs.Create.
@@ -4374,7 +4452,7 @@ type TOTPsCreateResponse struct {
 	UserID string `json:"user_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TOTPsRecoverParams holds the parameters of TOTPs.Recover.
@@ -4389,7 +4467,7 @@ type TOTPsRecoverParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is the session lifetime in minutes from now, from 5 to 527040. When set, a session is started or the given one extended; when absent, no session is created.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is a JWT of an existing session to add this authentication to; use it or session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -4422,7 +4500,7 @@ type TOTPsRecoverResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -4449,7 +4527,7 @@ type TOTPsRecoveryCodesResponse struct {
 	TOTPs []TOTPRecoveryCodes `json:"totps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // TikTokOAuthFactor is a sign-in through TikTok OAuth, recorded as one of a session's authentication factors.
@@ -4502,8 +4580,8 @@ type User struct {
 	// Emails are the email addresses linked to the user.
 	Emails []Email `json:"emails"`
 
-	// Status is the state of the user: pending or active.
-	Status string `json:"status"`
+	// Status is the state of a user: pending until they first authenticate, when created as pending, then active.
+	Status UserStatus `json:"status"`
 
 	// PhoneNumbers are the phone numbers linked to the user.
 	PhoneNumbers []PhoneNumber `json:"phone_numbers"`
@@ -4565,8 +4643,8 @@ type UserConnectedApp struct {
 	// Description is the description of the Connected App.
 	Description string `json:"description"`
 
-	// ClientType is the kind of client: first_party, first_party_public, third_party or third_party_public.
-	ClientType string `json:"client_type"`
+	// ClientType is the kind of a Connected App: first- or third-party (who owns it), and confidential or public (whether it can keep a client secret). Public types get no client secret.
+	ClientType ConnectedAppClientType `json:"client_type"`
 
 	// ScopesGranted are the scopes the user granted the app, separated by spaces.
 	ScopesGranted string `json:"scopes_granted"`
@@ -4574,6 +4652,9 @@ type UserConnectedApp struct {
 	// LogoURL is the URL of the app's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
 }
+
+// UserStatus is the state of a user: pending until they first authenticate, when created as pending, then active.
+type UserStatus string
 
 // UsersConnectedAppsParams holds the parameters of Users.ConnectedApps.
 type UsersConnectedAppsParams struct {
@@ -4590,7 +4671,7 @@ type UsersConnectedAppsResponse struct {
 	ConnectedApps []UserConnectedApp `json:"connected_apps"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersCreateParams holds the parameters of Users.Create.
@@ -4634,8 +4715,8 @@ type UsersCreateResponse struct {
 	// EmailID is the ID of the email address given in the request; empty when none was given.
 	EmailID string `json:"email_id"`
 
-	// Status is the state of the new user: pending or active.
-	Status string `json:"status"`
+	// Status is the state of a user: pending until they first authenticate, when created as pending, then active.
+	Status UserStatus `json:"status"`
 
 	// PhoneID is the ID of the phone number given in the request; empty when none was given.
 	PhoneID string `json:"phone_id"`
@@ -4644,7 +4725,7 @@ type UsersCreateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteBiometricRegistrationParams holds the parameters of Users.DeleteBiometricRegistration.
@@ -4665,7 +4746,7 @@ type UsersDeleteBiometricRegistrationResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteCryptoWalletParams holds the parameters of Users.DeleteCryptoWallet.
@@ -4686,7 +4767,7 @@ type UsersDeleteCryptoWalletResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteEmailParams holds the parameters of Users.DeleteEmail.
@@ -4707,7 +4788,7 @@ type UsersDeleteEmailResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteExternalIDParams holds the parameters of Users.DeleteExternalID.
@@ -4728,7 +4809,7 @@ type UsersDeleteExternalIDResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteOAuthRegistrationParams holds the parameters of Users.DeleteOAuthRegistration.
@@ -4749,7 +4830,7 @@ type UsersDeleteOAuthRegistrationResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteParams holds the parameters of Users.Delete.
@@ -4776,7 +4857,7 @@ type UsersDeletePasswordResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeletePhoneNumberParams holds the parameters of Users.DeletePhoneNumber.
@@ -4797,7 +4878,7 @@ type UsersDeletePhoneNumberResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteResponse is the response of Users.Delete.
@@ -4809,7 +4890,7 @@ type UsersDeleteResponse struct {
 	UserID string `json:"user_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteTOTPParams holds the parameters of Users.DeleteTOTP.
@@ -4830,7 +4911,7 @@ type UsersDeleteTOTPResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersDeleteWebAuthnRegistrationParams holds the parameters of Users.DeleteWebAuthnRegistration.
@@ -4851,7 +4932,7 @@ type UsersDeleteWebAuthnRegistrationResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersExchangePrimaryFactorParams holds the parameters of Users.ExchangePrimaryFactor.
@@ -4878,7 +4959,7 @@ type UsersExchangePrimaryFactorResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersGetParams holds the parameters of Users.Get.
@@ -4898,8 +4979,8 @@ type UsersGetResponse struct {
 	// Emails are the email addresses linked to the user.
 	Emails []Email `json:"emails"`
 
-	// Status is the state of the user: pending or active.
-	Status string `json:"status"`
+	// Status is the state of a user: pending until they first authenticate, when created as pending, then active.
+	Status UserStatus `json:"status"`
 
 	// PhoneNumbers are the phone numbers linked to the user.
 	PhoneNumbers []PhoneNumber `json:"phone_numbers"`
@@ -4926,7 +5007,7 @@ type UsersGetResponse struct {
 	Roles []string `json:"roles"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Name is a user's name; every part is optional.
 	Name *Name `json:"name,omitempty"`
@@ -4968,7 +5049,7 @@ type UsersRevokeResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersSearchParams holds the parameters of Users.Search.
@@ -4977,7 +5058,7 @@ type UsersSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit is the number of users per page, at most 1000; defaults to 100.
-	Limit *uint32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 
 	// Query is a filter for a user search: an operator applied to a list of operands.
 	Query *SearchUsersQuery `json:"query,omitempty"`
@@ -4995,7 +5076,7 @@ type UsersSearchResponse struct {
 	ResultsMetadata ResultsMetadata `json:"results_metadata"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // UsersUpdateParams holds the parameters of Users.Update.
@@ -5043,7 +5124,7 @@ type UsersUpdateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // Verdict is Stytch's assessment of a fingerprinted device: the recommended action and the reasons for it.
@@ -5109,7 +5190,7 @@ type WebAuthnAuthenticateParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5142,7 +5223,7 @@ type WebAuthnAuthenticateResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -5178,8 +5259,11 @@ type WebAuthnAuthenticateStartResponse struct {
 	PublicKeyCredentialRequestOptions string `json:"public_key_credential_request_options"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
+
+// WebAuthnAuthenticatorType is the kind of authenticator to ask for: platform (built into the device) or cross-platform (a security key or another device); when none is given, either.
+type WebAuthnAuthenticatorType string
 
 // WebAuthnCredential is the public key credential of a passkey or WebAuthn registration.
 type WebAuthnCredential struct {
@@ -5226,7 +5310,7 @@ type WebAuthnListCredentialsResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // WebAuthnRegisterParams holds the parameters of WebAuthn.Register.
@@ -5241,7 +5325,7 @@ type WebAuthnRegisterParams struct {
 	SessionToken *string `json:"session_token,omitempty"`
 
 	// SessionDurationMinutes is how long the session should last, in minutes from now, from 5 to 527040. Without it no session is started; with an existing session, it extends that session.
-	SessionDurationMinutes *int32 `json:"session_duration_minutes,omitempty"`
+	SessionDurationMinutes *int `json:"session_duration_minutes,omitempty"`
 
 	// SessionJWT is the JWT of an existing session to add this authentication to; an alternative to session_token.
 	SessionJWT *string `json:"session_jwt,omitempty"`
@@ -5274,7 +5358,7 @@ type WebAuthnRegisterResponse struct {
 	User User `json:"user"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// Session is a period during which a user stays signed in after authenticating.
 	Session *Session `json:"session,omitempty"`
@@ -5294,8 +5378,8 @@ type WebAuthnRegisterStartParams struct {
 	// UserAgent is the user agent of the client making the registration.
 	UserAgent *string `json:"user_agent,omitempty"`
 
-	// AuthenticatorType is the kind of authenticator to ask for: platform or cross-platform; empty allows either.
-	AuthenticatorType *string `json:"authenticator_type,omitempty"`
+	// AuthenticatorType is the kind of authenticator to ask for: platform (built into the device) or cross-platform (a security key or another device); when none is given, either.
+	AuthenticatorType *WebAuthnAuthenticatorType `json:"authenticator_type,omitempty"`
 
 	// ReturnPasskeyCredentialOptions reports whether to tailor the returned options to passkeys, requiring a resident key and preferring user verification.
 	ReturnPasskeyCredentialOptions *bool `json:"return_passkey_credential_options,omitempty"`
@@ -5325,7 +5409,7 @@ type WebAuthnRegisterStartResponse struct {
 	PublicKeyCredentialCreationOptions string `json:"public_key_credential_creation_options"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 }
 
 // WebAuthnRegistration is a passkey or WebAuthn authenticator registered by a user.
@@ -5343,7 +5427,7 @@ type WebAuthnRegistration struct {
 	Verified bool `json:"verified"`
 
 	// AuthenticatorType is the requested kind of authenticator: platform or cross-platform; empty when either was allowed.
-	AuthenticatorType string `json:"authenticator_type"`
+	AuthenticatorType WebAuthnAuthenticatorType `json:"authenticator_type"`
 
 	// Name is the display name of the registration.
 	Name string `json:"name"`
@@ -5364,7 +5448,7 @@ type WebAuthnUpdateResponse struct {
 	RequestID string `json:"request_id"`
 
 	// StatusCode is the HTTP status of the response.
-	StatusCode int32 `json:"status_code"`
+	StatusCode int `json:"status_code"`
 
 	// WebAuthnRegistration is a passkey or WebAuthn authenticator registered by a user.
 	WebAuthnRegistration *WebAuthnRegistration `json:"webauthn_registration,omitempty"`

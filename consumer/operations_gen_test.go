@@ -883,7 +883,7 @@ var operationCases = []optest.Case[*Client]{
 	{
 		ID:            "Sessions.GetJWKS",
 		Method:        "GET",
-		Path:          "/v1/sessions/jwks/project_id%2F..%3F%23%25",
+		Path:          "/v1/sessions/jwks/project-test-00000000-0000-4000-8000-000000000000",
 		HasBody:       false,
 		Form:          false,
 		BodyKeys:      []string{},
@@ -891,10 +891,7 @@ var operationCases = []optest.Case[*Client]{
 		MemberSession: false,
 		Public:        true,
 		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
-			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{ProjectID: "project_id/..?#%"}, opts...)
-		},
-		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
-			return c.Sessions.GetJWKS(ctx, nil)
+			return c.Sessions.GetJWKS(ctx, &SessionsGetJWKSParams{}, opts...)
 		},
 	},
 	{

@@ -3,6 +3,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -126,14 +127,11 @@ func (s *SessionsService) GetJWKS(ctx context.Context, params *SessionsGetJWKSPa
 	if params == nil {
 		params = &SessionsGetJWKSParams{}
 	}
-	if err := transport.Required("Sessions.GetJWKS", "project_id", params.ProjectID); err != nil {
-		return nil, err
-	}
 	var resp SessionsGetJWKSResponse
 	err := s.t.Do(ctx, &transport.Request{
 		Operation: "Sessions.GetJWKS",
 		Method:    http.MethodGet,
-		Path:      "/v1/sessions/jwks/" + transport.PathEscape(params.ProjectID),
+		Path:      "/v1/sessions/jwks/" + transport.PathEscape(cmp.Or(params.ProjectID, s.t.ProjectID())),
 		Public:    true,
 		Options:   opts,
 	}, &resp)

@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch/internal/optest"
@@ -120,7 +125,79 @@ func TestGoName(t *testing.T) {
 		"user_id": "UserID", "organization_ids": "OrganizationIDs", "mfa_phone_number": "MFAPhoneNumber",
 		"session_jwt": "SessionJWT", "oauth_tenant": "OAuthTenant", "webauthn_registrations": "WebAuthnRegistrations",
 		"pt-br": "PtBr", "ALL_ALLOWED": "AllAllowed", "zh-Hans": "ZhHans", "123abc": "X123abc", "totp_registration_id": "TOTPRegistrationID",
+		"oauth_linkedin": "OAuthLinkedIn", "hubspot": "HubSpot", "oauth_exchange_github": "OAuthExchangeGitHub", "tiktok": "TikTok",
 	} {
 		require.Equal(t, want, goName(in), in)
 	}
+}
+
+// misspelt matches an identifier word spelt other than the naming table's
+// way: Github for GitHub, Id for ID, Url for URL. A word ends at an upper
+// case letter, a digit or the end of the name; a trailing s is a plural.
+var misspelt = regexp.MustCompile(`(Github|Gitlab|Linkedin|Hubspot|Tiktok|Youtube|Whatsapp|Webauthn|Oauth|Id|Ids|Url|Uri|Jwt|Jwks|Otp|Totp|Sso|Scim|Oidc|Saml|Idp|M2m|Rbac|Mfa|Sms|Api|Jit|Pkce)s?([A-Z0-9_]|$)`)
+
+// declaredNames lists every identifier a Go file declares: types, fields,
+// constants, variables, functions and methods.
+func declaredNames(t *testing.T, name string, src []byte) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, 0)
+	require.NoError(t, err, name)
+	var names []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.TypeSpec:
+			names = append(names, n.Name.Name)
+		case *ast.ValueSpec:
+			for _, id := range n.Names {
+				names = append(names, id.Name)
+			}
+		case *ast.FuncDecl:
+			names = append(names, n.Name.Name)
+		case *ast.Field:
+			for _, id := range n.Names {
+				names = append(names, id.Name)
+			}
+		}
+		return true
+	})
+	return names
+}
+
+// TestSpelling fails when a generated identifier spells a brand or an
+// initialism other than the way the naming table does.
+func TestSpelling(t *testing.T) {
+	golden, err := generate(os.DirFS("testdata/golden/mini/spec"), "testdata/golden/mini/spec", "mini")
+	require.NoError(t, err)
+	outputs := map[string]map[string][]byte{"golden mini": golden}
+	for _, surface := range surfaces {
+		files, _, err := generateSurface(os.DirFS("../spec"), "spec", surface)
+		require.NoError(t, err)
+		outputs[surface] = files
+	}
+	for _, surface := range sortedKeys(outputs) {
+		files := outputs[surface]
+		var bad []string
+		for _, name := range sortedKeys(files) {
+			for _, id := range declaredNames(t, name, files[name]) {
+				if misspelt.MatchString(id) {
+					bad = append(bad, name+": "+id)
+				}
+			}
+		}
+		assert.Empty(t, bad, "%s: identifiers spelt other than the naming table's way", surface)
+	}
+}
+
+func TestRespell(t *testing.T) {
+	for in, want := range map[string]string{
+		"GithubOAuthFactor": "GitHubOAuthFactor", "GitHubOAuthFactor": "GitHubOAuthFactor", "OAuthLinkedin": "OAuthLinkedIn",
+		"UserId": "UserID", "UserIds": "UserIDs", "Identity": "Identity", "IdpConnection": "IDPConnection",
+		"SsoJitProvisioning": "SSOJITProvisioning", "M2mClient": "M2MClient", "Oauth": "OAuth", "Sessions.GetJwks": "Sessions.GetJWKS",
+		"XYZThing": "XYZThing", "Hubspot": "HubSpot", "Tiktok": "TikTok", "YoutubeURL": "YouTubeURL",
+	} {
+		require.Equal(t, want, respell(in), in)
+	}
+	require.Empty(t, misspelt.FindString("GitHubOAuthFactor UserID IDPConnection Identity Idea"))
+	require.NotEmpty(t, misspelt.FindString("GithubOAuthFactor"))
+	require.NotEmpty(t, misspelt.FindString("UserId"))
 }

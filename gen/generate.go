@@ -31,7 +31,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"fraudPrefix": func() string { return optestFraudPrefix },
 	"userPathParams": func(o *Operation) bool {
 		for _, p := range o.PathParams {
-			if !p.ProjectID {
+			if !p.ProjectID && !p.DefaultProjectID {
 				return true
 			}
 		}
@@ -117,6 +117,11 @@ func serviceImports(ops []*Operation) []string {
 		set["github.com/gostytch/stytch"] = true
 	}
 	for _, o := range ops {
+		for _, p := range o.PathParams {
+			if p.DefaultProjectID {
+				set["cmp"] = true
+			}
+		}
 		if o.Paginate != nil {
 			set["iter"] = true
 		}
@@ -175,7 +180,7 @@ func docComment(name, desc string) string {
 func formatQuery(p *Param, expr string) string {
 	switch p.Kind {
 	case "integer":
-		return "strconv.FormatInt(int64(" + expr + "), 10)"
+		return "strconv.Itoa(" + expr + ")"
 	case "boolean":
 		return "strconv.FormatBool(" + expr + ")"
 	}
@@ -188,6 +193,8 @@ func pathExpr(o *Operation) string {
 	for _, s := range o.Segments {
 		if s.Param != nil && s.Param.ProjectID {
 			parts = append(parts, "transport.PathEscape(s.t.ProjectID())")
+		} else if s.Param != nil && s.Param.DefaultProjectID {
+			parts = append(parts, "transport.PathEscape(cmp.Or(params."+s.Param.GoName+", s.t.ProjectID()))")
 		} else if s.Param != nil {
 			parts = append(parts, "transport.PathEscape(params."+s.Param.GoName+")")
 		} else if s.Literal != "" {
@@ -219,10 +226,12 @@ func sampleLit(p *Param) string {
 }
 
 // samplePath is the escaped path the generated tests expect on the wire.
+// They leave a parameter that defaults to the client's project ID empty, so
+// the client's own is expected.
 func samplePath(o *Operation) string {
 	var b strings.Builder
 	for _, s := range o.Segments {
-		if s.Param != nil && s.Param.ProjectID {
+		if s.Param != nil && (s.Param.ProjectID || s.Param.DefaultProjectID) {
 			b.WriteString(transport.PathEscape(optestProjectID))
 		} else if s.Param != nil {
 			b.WriteString(transport.PathEscape(sampleValue(s.Param)))

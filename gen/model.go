@@ -98,7 +98,11 @@ type Param struct {
 	// ProjectID reports a path parameter the client fills with its own
 	// project ID (x-stytch-value: project_id); it is not in the Params type.
 	ProjectID bool
-	schema    *openapi3.SchemaRef
+	// DefaultProjectID reports a path parameter that the client fills with
+	// its own project ID when the caller leaves it empty (x-stytch-default:
+	// project_id); it is in the Params type, and may name another project.
+	DefaultProjectID bool
+	schema           *openapi3.SchemaRef
 }
 
 // FormField is one field of a form-encoded body.
@@ -229,6 +233,7 @@ func buildSurface(doc *specload.Doc, pkg string) (*Surface, error) {
 		}
 	}
 	errs = append(errs, checkSchemas(doc)...)
+	errs = append(errs, checkSpelling(doc)...)
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Origin.String() < errs[j].Origin.String() })
 		return nil, errs
@@ -302,9 +307,6 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 			errs = append(errs, doc.Errorf(pp+"/schema", "parameter %s must be a string%s", v.Name, map[bool]string{true: "", false: ", integer or boolean"}[v.In == openapi3.ParameterInPath]))
 			continue
 		}
-		if kind == "integer" && v.Schema.Value.Format == "int64" {
-			goType = "int64"
-		}
 		if strings.TrimSpace(v.Description) == "" {
 			errs = append(errs, doc.Errorf(pp, "parameter %s needs a description", v.Name))
 		}
@@ -315,6 +317,13 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 				continue
 			}
 			prm.ProjectID = true
+		}
+		if src, ok := v.Extensions["x-stytch-default"]; ok {
+			if src != "project_id" || v.In != openapi3.ParameterInPath || prm.ProjectID {
+				errs = append(errs, doc.Errorf(pp, "x-stytch-default must be project_id, on a path parameter without x-stytch-value"))
+				continue
+			}
+			prm.DefaultProjectID = true
 		}
 		byName[v.Name] = prm
 		if v.In == openapi3.ParameterInPath {
@@ -559,37 +568,4 @@ func checkNested(doc *specload.Doc, ptr string, s *openapi3.Schema) specload.Err
 		}
 	}
 	return errs
-}
-
-// initialisms are words written in capitals in Go names.
-var initialisms = map[string]string{
-	"id": "ID", "ids": "IDs", "url": "URL", "urls": "URLs", "jwt": "JWT", "jwks": "JWKS", "otp": "OTP", "otps": "OTPs",
-	"mfa": "MFA", "sso": "SSO", "scim": "SCIM", "saml": "SAML", "oidc": "OIDC", "idp": "IDP", "m2m": "M2M",
-	"rbac": "RBAC", "totp": "TOTP", "totps": "TOTPs", "sms": "SMS", "ip": "IP", "api": "API", "jit": "JIT",
-	"pkce": "PKCE", "uri": "URI", "uuid": "UUID", "html": "HTML", "http": "HTTP", "json": "JSON",
-	"oauth": "OAuth", "webauthn": "WebAuthn", "whatsapp": "WhatsApp", "github": "GitHub", "gitlab": "GitLab",
-	"x5c": "X5C", "kty": "KTY", "alg": "Alg", "kid": "KID", "ims": "IMs", "utc": "UTC", "ua": "UA",
-}
-
-// goName turns a snake_case JSON name or an enum value into a Go identifier.
-// A claim named https://stytch.com/organization becomes StytchOrganization.
-func goName(s string) string {
-	var b strings.Builder
-	if rest, ok := strings.CutPrefix(s, "https://stytch.com/"); ok {
-		b.WriteString("Stytch")
-		s = rest
-	}
-	notAlnum := func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }
-	for _, w := range strings.FieldsFunc(s, notAlnum) {
-		if up, ok := initialisms[strings.ToLower(w)]; ok {
-			b.WriteString(up)
-			continue
-		}
-		b.WriteString(strings.ToUpper(w[:1]) + strings.ToLower(w[1:]))
-	}
-	name := b.String()
-	if name == "" || !(name[0] >= 'A' && name[0] <= 'Z') {
-		name = "X" + name
-	}
-	return name
 }

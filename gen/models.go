@@ -79,6 +79,7 @@ func generateModels(doc *specload.Doc, s *Surface) ([]byte, error) {
 			// x-go-type-skip-optional-pointer: false.
 			PreferSkipOptionalPointerOnContainerTypes: true,
 			UserTemplates: map[string]string{"imports.tmpl": modelsHeader},
+			TypeMapping:   &intMapping,
 		},
 	})
 	if err != nil {
@@ -86,6 +87,20 @@ func generateModels(doc *specload.Doc, s *Surface) ([]byte, error) {
 	}
 	return []byte(code), nil
 }
+
+// intMapping makes every integer an int, whatever its format: the format
+// stays in the spec for the wire and for validation, while Go callers write
+// stytch.Ptr(60) with no conversion.
+var intMapping = func() codegen.TypeMapping {
+	m := codegen.TypeMapping{Integer: codegen.FormatMapping{
+		Default: codegen.SimpleTypeSpec{Type: "int"},
+		Formats: map[string]codegen.SimpleTypeSpec{},
+	}}
+	for format := range codegen.DefaultTypeMapping.Integer.Formats {
+		m.Integer.Formats[format] = codegen.SimpleTypeSpec{Type: "int"}
+	}
+	return m
+}()
 
 // paramsSchema merges an operation's path and query parameters and its body
 // fields into one object schema.

@@ -212,12 +212,12 @@ var (
 	b2bAllowedMFAMethods  = []string{"sms_otp", "totp"}
 )
 
-func b2bOneOf(field string, v *string, allowed ...string) error {
+func b2bOneOf[T ~string](field string, v *T, allowed ...string) error {
 	if v == nil {
 		return nil
 	}
 	for _, a := range allowed {
-		if *v == a {
+		if string(*v) == a {
 			return nil
 		}
 	}
@@ -241,7 +241,22 @@ func b2bSubset(field string, v *[]string, allowed []string) error {
 	return nil
 }
 
-func b2bStrings(v []string) []string { return append([]string{}, v...) }
+// b2bSet and b2bSetList store a setting that was sent, as its typed value.
+func b2bSet[T ~string](dst *T, v *string) {
+	if v != nil {
+		*dst = T(*v)
+	}
+}
+
+func b2bSetList[T ~string](dst *[]T, v *[]string) {
+	if v != nil {
+		out := make([]T, len(*v))
+		for i, x := range *v {
+			out[i] = T(x)
+		}
+		*dst = out
+	}
+}
 
 // b2bCopyMap copies a stored map before a merge: responses share stored
 // maps and are encoded after the emulator's lock is released.
@@ -321,39 +336,29 @@ func (e *Emulator) applyOrgSettings(o *b2b.Organization, s *b2bOrgSettings, upda
 		}
 		o.EmailAllowedDomains = domains
 	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setList := func(dst *[]string, v *[]string) {
-		if v != nil {
-			*dst = b2bStrings(*v)
-		}
-	}
-	set(&o.OrganizationLogoURL, s.LogoURL)
-	set(&o.SSODefaultConnectionID, s.SSODefaultConnectionID)
-	set(&o.SSOJITProvisioning, s.SSOJITProvisioning)
-	setList(&o.SSOJITProvisioningAllowedConnections, s.SSOJITProvisioningAllowedConnections)
-	set(&o.EmailJITProvisioning, s.EmailJITProvisioning)
-	set(&o.EmailInvites, s.EmailInvites)
-	set(&o.AuthMethods, s.AuthMethods)
-	setList(&o.AllowedAuthMethods, s.AllowedAuthMethods)
-	set(&o.MFAPolicy, s.MFAPolicy)
+	b2bSet(&o.OrganizationLogoURL, s.LogoURL)
+	b2bSet(&o.SSODefaultConnectionID, s.SSODefaultConnectionID)
+	b2bSet(&o.SSOJITProvisioning, s.SSOJITProvisioning)
+	b2bSetList(&o.SSOJITProvisioningAllowedConnections, s.SSOJITProvisioningAllowedConnections)
+	b2bSet(&o.EmailJITProvisioning, s.EmailJITProvisioning)
+	b2bSet(&o.EmailInvites, s.EmailInvites)
+	b2bSet(&o.AuthMethods, s.AuthMethods)
+	b2bSetList(&o.AllowedAuthMethods, s.AllowedAuthMethods)
+	b2bSet(&o.MFAPolicy, s.MFAPolicy)
 	if s.RBACEmailImplicitRoleAssignments != nil {
 		o.RBACEmailImplicitRoleAssignments = append([]b2b.EmailImplicitRoleAssignment{}, *s.RBACEmailImplicitRoleAssignments...)
 	}
-	set(&o.MFAMethods, s.MFAMethods)
-	setList(&o.AllowedMFAMethods, s.AllowedMFAMethods)
-	set(&o.OAuthTenantJITProvisioning, s.OAuthTenantJITProvisioning)
+	b2bSet(&o.MFAMethods, s.MFAMethods)
+	b2bSetList(&o.AllowedMFAMethods, s.AllowedMFAMethods)
+	b2bSet(&o.OAuthTenantJITProvisioning, s.OAuthTenantJITProvisioning)
 	if s.AllowedOAuthTenants != nil {
 		o.AllowedOAuthTenants = b2bCopyMap(s.AllowedOAuthTenants)
 	}
-	setList(&o.ClaimedEmailDomains, s.ClaimedEmailDomains)
-	set(&o.FirstPartyConnectedAppsAllowedType, s.FirstPartyConnectedAppsAllowedType)
-	setList(&o.AllowedFirstPartyConnectedApps, s.AllowedFirstPartyConnectedApps)
-	set(&o.ThirdPartyConnectedAppsAllowedType, s.ThirdPartyConnectedAppsAllowedType)
-	setList(&o.AllowedThirdPartyConnectedApps, s.AllowedThirdPartyConnectedApps)
+	b2bSetList(&o.ClaimedEmailDomains, s.ClaimedEmailDomains)
+	b2bSet(&o.FirstPartyConnectedAppsAllowedType, s.FirstPartyConnectedAppsAllowedType)
+	b2bSetList(&o.AllowedFirstPartyConnectedApps, s.AllowedFirstPartyConnectedApps)
+	b2bSet(&o.ThirdPartyConnectedAppsAllowedType, s.ThirdPartyConnectedAppsAllowedType)
+	b2bSetList(&o.AllowedThirdPartyConnectedApps, s.AllowedThirdPartyConnectedApps)
 	if s.TrustedMetadata != nil {
 		if update {
 			o.TrustedMetadata = mergeMetadata(b2bCopyMap(o.TrustedMetadata), s.TrustedMetadata)
@@ -372,9 +377,9 @@ func (e *Emulator) newOrg(s *b2bOrgSettings) (*b2b.Organization, error) {
 		OrganizationID: newID("organization"), SSOJITProvisioning: b2bAllAllowed,
 		SSOJITProvisioningAllowedConnections: []string{}, SSOActiveConnections: []b2b.ActiveSSOConnection{},
 		EmailAllowedDomains: []string{}, EmailJITProvisioning: b2bNotAllowed, EmailInvites: b2bAllAllowed,
-		AuthMethods: b2bAllAllowed, AllowedAuthMethods: []string{}, MFAPolicy: b2bOptional,
+		AuthMethods: b2bAllAllowed, AllowedAuthMethods: []b2b.AllowedAuthMethod{}, MFAPolicy: b2bOptional,
 		RBACEmailImplicitRoleAssignments: []b2b.EmailImplicitRoleAssignment{}, MFAMethods: b2bAllAllowed,
-		AllowedMFAMethods: []string{}, OAuthTenantJITProvisioning: b2bNotAllowed, ClaimedEmailDomains: []string{},
+		AllowedMFAMethods: []b2b.MFAMethod{}, OAuthTenantJITProvisioning: b2bNotAllowed, ClaimedEmailDomains: []string{},
 		FirstPartyConnectedAppsAllowedType: b2bAllAllowed, AllowedFirstPartyConnectedApps: []string{},
 		ThirdPartyConnectedAppsAllowedType: b2bAllAllowed, AllowedThirdPartyConnectedApps: []string{},
 		CustomRoles: []b2b.CustomRole{}, TrustedMetadata: map[string]any{}, CreatedAt: &now, UpdatedAt: &now,
@@ -619,7 +624,7 @@ func b2bOrganizationsSearch(e *Emulator, r *request) (any, error) {
 	for _, o := range all[page[0]:page[1]] {
 		results = append(results, *o)
 	}
-	return b2b.OrganizationsSearchResponse{Organizations: results, ResultsMetadata: b2b.ResultsMetadata{Total: int32(len(all)), NextCursor: next}}, nil
+	return b2b.OrganizationsSearchResponse{Organizations: results, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 // ---- Members ----
@@ -681,7 +686,7 @@ func (st *b2bState) externalIDTaken(orgID, ext, self string) bool {
 func (e *Emulator) newMember(o *b2b.Organization, email, status string) *b2bMember {
 	now := e.now()
 	bm := &b2bMember{emailID: newID("member-email"), roles: []string{}, m: b2b.Member{
-		OrganizationID: o.OrganizationID, MemberID: newID("member"), EmailAddress: email, Status: status,
+		OrganizationID: o.OrganizationID, MemberID: newID("member"), EmailAddress: email, Status: b2b.MemberStatus(status),
 		SSORegistrations: []b2b.SSORegistration{}, OAuthRegistrations: []b2b.OAuthRegistration{},
 		RetiredEmailAddresses: []b2b.RetiredEmail{}, TrustedMetadata: map[string]any{}, UntrustedMetadata: map[string]any{},
 		CreatedAt: &now, UpdatedAt: &now,
@@ -975,7 +980,7 @@ func b2bMembersSearch(e *Emulator, r *request) (any, error) {
 			case "member_external_ids":
 				return b2bContains(values, view.ExternalID, false)
 			case "statuses":
-				return b2bContains(values, view.Status, false)
+				return b2bContains(values, string(view.Status), false)
 			case "member_mfa_phone_numbers":
 				return b2bContains(values, view.MFAPhoneNumber, false)
 			case "member_is_breakglass":
@@ -1007,21 +1012,14 @@ func b2bMembersSearch(e *Emulator, r *request) (any, error) {
 		members = append(members, e.b2b.view(bm))
 		byOrg[bm.m.OrganizationID] = *e.b2b.orgs[bm.m.OrganizationID]
 	}
-	return b2b.OrganizationsMembersSearchResponse{Members: members, Organizations: byOrg, ResultsMetadata: b2b.ResultsMetadata{Total: int32(len(all)), NextCursor: next}}, nil
+	return b2b.OrganizationsMembersSearchResponse{Members: members, Organizations: byOrg, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 // ---- Magic links ----
 
-// b2bMinutes is minutes for the B2B API's unsigned expiry fields.
-func b2bMinutes(p *uint32, def, lo, hi int32, field string) (time.Duration, error) {
-	if p == nil {
-		return minutes(nil, def, lo, hi, field)
-	}
-	v := hi + 1
-	if *p <= uint32(hi) {
-		v = int32(*p)
-	}
-	return minutes(&v, def, lo, hi, field)
+// b2bMinutes is minutes for the B2B API's expiry fields.
+func b2bMinutes(p *int, def, lo, hi int, field string) (time.Duration, error) {
+	return minutes(p, def, lo, hi, field)
 }
 
 // b2bCheckJIT says whether a new member with email may join o by email
@@ -1302,7 +1300,7 @@ type b2bOutcome struct {
 // existing session of bm it adds the factors to it, skipping MFA (§5.4);
 // when MFA is required it issues an IST and no session, ignoring duration
 // and claims; otherwise it starts a session, 60 minutes by default.
-func (e *Emulator) b2bLogin(bm *b2bMember, factors []b2b.AuthenticationFactor, existing *b2bSession, duration *int32, claims map[string]any) b2bOutcome {
+func (e *Emulator) b2bLogin(bm *b2bMember, factors []b2b.AuthenticationFactor, existing *b2bSession, duration *int, claims map[string]any) b2bOutcome {
 	now := e.now()
 	o := e.b2b.orgs[bm.m.OrganizationID]
 	var bs *b2bSession
@@ -1594,7 +1592,7 @@ func (e *Emulator) b2bDiscovered(email string, eligible bool) []b2b.DiscoveredOr
 		switch {
 		case bm != nil && bm.m.Status != b2bDeleted:
 			view := e.b2b.view(bm)
-			ms = &b2b.Membership{Type: bm.m.Status + "_member", Details: map[string]any{}, Member: &view}
+			ms = &b2b.Membership{Type: b2b.MembershipType(bm.m.Status + "_member"), Details: map[string]any{}, Member: &view}
 		case bm == nil && eligible && b2bCheckJIT(o, email) == nil:
 			ms = &b2b.Membership{Type: "eligible_to_join_by_email_domain", Details: map[string]any{"domain": b2bEmailDomain(email)}}
 		default:

@@ -86,7 +86,7 @@ func (e *Emulator) b2bOrgPolicy(orgID string) b2b.OrgPolicy {
 // b2bAuthorize applies the B2B rule: the check must name the member's own
 // organization, then the project's roles and the organization's custom
 // roles grant as the consumer rule does.
-func (e *Emulator) b2bAuthorize(s *b2b.MemberSession, ac *b2b.AuthorizationCheck) (*b2b.AuthorizationVerdict, error) {
+func (e *Emulator) b2bAuthorize(s *b2b.MemberSession, ac *b2b.AuthorizationCheckRequest) (*b2b.AuthorizationVerdict, error) {
 	if ac.OrganizationID != s.OrganizationID {
 		return nil, errorf(403, "session_authorization_tenancy_error", "The session belongs to another organization than the one checked.")
 	}

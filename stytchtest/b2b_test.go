@@ -88,25 +88,25 @@ func TestB2BOrganizationDefaults(t *testing.T) {
 	o := b2bTestOrg(t, c, "Acme, Inc.", nil)
 	require.True(t, strings.HasPrefix(o.OrganizationID, "organization-test-"), o.OrganizationID)
 	require.Equal(t, "acme-inc", o.OrganizationSlug, "a missing slug is derived from the name")
-	require.Equal(t, "ALL_ALLOWED", o.EmailInvites)
-	require.Equal(t, "NOT_ALLOWED", o.EmailJITProvisioning)
-	require.Equal(t, "ALL_ALLOWED", o.SSOJITProvisioning)
-	require.Equal(t, "ALL_ALLOWED", o.AuthMethods)
-	require.Equal(t, "OPTIONAL", o.MFAPolicy)
-	require.Equal(t, "ALL_ALLOWED", o.MFAMethods)
+	require.Equal(t, b2b.EmailInvitesAllAllowed, o.EmailInvites)
+	require.Equal(t, b2b.EmailJITProvisioningNotAllowed, o.EmailJITProvisioning)
+	require.Equal(t, b2b.SSOJITProvisioningAllAllowed, o.SSOJITProvisioning)
+	require.Equal(t, b2b.AuthMethodsAllAllowed, o.AuthMethods)
+	require.Equal(t, b2b.MFAPolicyOptional, o.MFAPolicy)
+	require.Equal(t, b2b.MFAMethodsAllAllowed, o.MFAMethods)
 	require.NotNil(t, o.EmailAllowedDomains)
 	require.NotNil(t, o.CreatedAt)
 
 	// Some auth settings without email_invites: invites become NOT_ALLOWED.
 	o = b2bTestOrg(t, c, "Initech", func(p *b2b.OrganizationsCreateParams) {
-		p.EmailJITProvisioning = stytch.Ptr("RESTRICTED")
+		p.EmailJITProvisioning = stytch.Ptr(b2b.EmailJITProvisioningRestricted)
 		p.EmailAllowedDomains = []string{"Initech.com"}
 	})
-	require.Equal(t, "NOT_ALLOWED", o.EmailInvites)
-	require.Equal(t, "RESTRICTED", o.EmailJITProvisioning)
+	require.Equal(t, b2b.EmailInvitesNotAllowed, o.EmailInvites)
+	require.Equal(t, b2b.EmailJITProvisioningRestricted, o.EmailJITProvisioning)
 	require.Equal(t, []string{"initech.com"}, o.EmailAllowedDomains)
 
-	_, err := c.Organizations.Create(ctx, &b2b.OrganizationsCreateParams{OrganizationName: "X", OrganizationSlug: stytch.Ptr("xx"), MFAPolicy: stytch.Ptr("sometimes")})
+	_, err := c.Organizations.Create(ctx, &b2b.OrganizationsCreateParams{OrganizationName: "X", OrganizationSlug: stytch.Ptr("xx"), MFAPolicy: stytch.Ptr(b2b.MFAPolicy("sometimes"))})
 	requireAPIError(t, err, 400, errorTypeBadRequest)
 }
 
@@ -182,7 +182,7 @@ func TestB2BOrganizationAddressing(t *testing.T) {
 	require.Equal(t, m.MemberID, got.MemberID)
 
 	// The provisioning rule: not every path may be closed.
-	_, err = c.Organizations.Update(ctx, &b2b.OrganizationsUpdateParams{OrganizationID: o.OrganizationID, EmailInvites: stytch.Ptr("NOT_ALLOWED"), SSOJITProvisioning: stytch.Ptr("NOT_ALLOWED")})
+	_, err = c.Organizations.Update(ctx, &b2b.OrganizationsUpdateParams{OrganizationID: o.OrganizationID, EmailInvites: stytch.Ptr(b2b.EmailInvitesNotAllowed), SSOJITProvisioning: stytch.Ptr(b2b.SSOJITProvisioningNotAllowed)})
 	requireAPIError(t, err, 400, errorTypeBadRequest)
 }
 
@@ -208,7 +208,7 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 	for _, slug := range []string{"one", "two", "three"} {
 		orgs = append(orgs, b2bTestOrg(t, c, "Org "+slug, func(p *b2b.OrganizationsCreateParams) { p.OrganizationSlug = stytch.Ptr(slug) }))
 	}
-	all, err := c.Organizations.Search(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(uint32(2))})
+	all, err := c.Organizations.Search(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(2)})
 	require.NoError(t, err)
 	require.Len(t, all.Organizations, 2)
 	require.EqualValues(t, 3, all.ResultsMetadata.Total)
@@ -222,7 +222,7 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 
 	// SearchAll pages through the same results, one page of two at a time.
 	var slugs []string
-	for org, err := range c.Organizations.SearchAll(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(uint32(2))}) {
+	for org, err := range c.Organizations.SearchAll(ctx, &b2b.OrganizationsSearchParams{Limit: stytch.Ptr(2)}) {
 		require.NoError(t, err)
 		slugs = append(slugs, org.OrganizationSlug)
 	}
@@ -231,7 +231,7 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 	for _, email := range []string{"a@x.com", "b@x.com", "c@x.com"} {
 		b2bTestMember(t, c, orgs[2].OrganizationID, email, nil)
 	}
-	for m, err := range c.Organizations.Members.SearchAll(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{orgs[2].OrganizationID}, Limit: stytch.Ptr(uint32(1))}) {
+	for m, err := range c.Organizations.Members.SearchAll(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{orgs[2].OrganizationID}, Limit: stytch.Ptr(1)}) {
 		require.NoError(t, err)
 		members = append(members, m.EmailAddress)
 	}
@@ -288,7 +288,7 @@ func TestB2BMembers(t *testing.T) {
 		p.Roles = []string{"stytch_admin"}
 	})
 	require.True(t, strings.HasPrefix(m.MemberID, "member-test-"), m.MemberID)
-	require.Equal(t, "active", m.Status)
+	require.Equal(t, b2b.MemberStatusActive, m.Status)
 	require.True(t, m.IsAdmin)
 	require.Equal(t, []string{"stytch_member", "stytch_admin"}, b2bTestRoleIDs(m.Roles))
 
@@ -305,7 +305,7 @@ func TestB2BMembers(t *testing.T) {
 	pending := b2bTestMember(t, c, o.OrganizationID, "bob@acme.com", func(p *b2b.OrganizationsMembersCreateParams) {
 		p.CreateMemberAsPending = stytch.Ptr(true)
 	})
-	require.Equal(t, "pending", pending.Status)
+	require.Equal(t, b2b.MemberStatusPending, pending.Status)
 	require.False(t, pending.IsAdmin)
 
 	// is_admin follows the stytch_admin role.
@@ -331,12 +331,12 @@ func TestB2BMembers(t *testing.T) {
 	require.Equal(t, m.MemberID, del.MemberID)
 	got, err := c.Organizations.Members.Get(ctx, &b2b.OrganizationsMembersGetParams{OrganizationID: o.OrganizationID, MemberID: &m.MemberID})
 	require.NoError(t, err)
-	require.Equal(t, "deleted", got.Member.Status)
+	require.Equal(t, b2b.MemberStatusDeleted, got.Member.Status)
 	_, err = c.Organizations.Members.Create(ctx, &b2b.OrganizationsMembersCreateParams{OrganizationID: o.OrganizationID, EmailAddress: "ada@acme.com"})
 	requireAPIError(t, err, 400, stytch.ErrorTypeDuplicateMemberEmail)
 	re, err := c.Organizations.Members.Reactivate(ctx, &b2b.OrganizationsMembersReactivateParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID})
 	require.NoError(t, err)
-	require.Equal(t, "active", re.Member.Status)
+	require.Equal(t, b2b.MemberStatusActive, re.Member.Status)
 
 	// Search by organization and status.
 	search, err := c.Organizations.Members.Search(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{o.OrganizationID}})
@@ -351,7 +351,7 @@ func TestB2BMembers(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, search.Members, 1)
 	require.Equal(t, pending.MemberID, search.Members[0].MemberID)
-	search, err = c.Organizations.Members.Search(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{o.OrganizationID, other.OrganizationID}, Limit: stytch.Ptr(uint32(2))})
+	search, err = c.Organizations.Members.Search(ctx, &b2b.OrganizationsMembersSearchParams{OrganizationIDs: []string{o.OrganizationID, other.OrganizationID}, Limit: stytch.Ptr(2)})
 	require.NoError(t, err)
 	require.Len(t, search.Members, 2)
 	require.EqualValues(t, 3, search.ResultsMetadata.Total)
@@ -386,7 +386,7 @@ func TestB2BLoginOrSignup(t *testing.T) {
 	srv, c := b2bTestServer(t)
 	closed := b2bTestOrg(t, c, "Closed", nil)
 	jit := b2bTestOrg(t, c, "Open", func(p *b2b.OrganizationsCreateParams) {
-		p.EmailJITProvisioning = stytch.Ptr("RESTRICTED")
+		p.EmailJITProvisioning = stytch.Ptr(b2b.EmailJITProvisioningRestricted)
 		p.EmailAllowedDomains = []string{"acme.com"}
 	})
 	active := b2bTestMember(t, c, closed.OrganizationID, "ada@acme.com", nil)
@@ -427,14 +427,14 @@ func TestB2BLoginOrSignup(t *testing.T) {
 			require.Equal(t, "/login", u.Path)
 		} else {
 			require.Equal(t, "/signup", u.Path)
-			require.Equal(t, "pending", resp.Member.Status, tc.name)
+			require.Equal(t, b2b.MemberStatusPending, resp.Member.Status, tc.name)
 		}
 
 		auth, err := c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok})
 		require.NoError(t, err, tc.name)
 		require.True(t, auth.MemberAuthenticated)
 		require.Equal(t, resp.MemberID, auth.MemberID)
-		require.Equal(t, "active", auth.Member.Status, tc.name)
+		require.Equal(t, b2b.MemberStatusActive, auth.Member.Status, tc.name)
 		require.True(t, auth.Member.EmailAddressVerified, tc.name)
 		require.NotEmpty(t, auth.MethodID)
 		require.NotNil(t, auth.MemberSession)
@@ -461,14 +461,14 @@ func TestB2BInviteFlow(t *testing.T) {
 		Roles: []string{"stytch_admin", "editor"}, InvitedByMemberID: &inviter.MemberID,
 	})
 	require.NoError(t, err)
-	require.Equal(t, "invited", resp.Member.Status)
+	require.Equal(t, b2b.MemberStatusInvited, resp.Member.Status)
 	require.True(t, resp.Member.IsAdmin)
 	require.False(t, resp.Member.EmailAddressVerified)
 	tok := b2bTestToken(t, srv, "new@acme.com", "b2b_invite")
 
-	auth, err := c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok, SessionDurationMinutes: stytch.Ptr(int32(30))})
+	auth, err := c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok, SessionDurationMinutes: stytch.Ptr(30)})
 	require.NoError(t, err)
-	require.Equal(t, "active", auth.Member.Status)
+	require.Equal(t, b2b.MemberStatusActive, auth.Member.Status)
 	require.True(t, auth.Member.EmailAddressVerified)
 	require.Equal(t, []string{"stytch_member", "stytch_admin", "editor"}, auth.MemberSession.Roles)
 	require.Equal(t, 30*time.Minute, auth.MemberSession.ExpiresAt.Sub(auth.MemberSession.StartedAt))
@@ -480,12 +480,12 @@ func TestB2BInviteFlow(t *testing.T) {
 	resp, err = c.MagicLinks.Email.Invite(ctx, &b2b.MagicLinksEmailInviteParams{OrganizationID: o.OrganizationID, EmailAddress: pending.EmailAddress})
 	require.NoError(t, err)
 	require.Equal(t, pending.MemberID, resp.MemberID)
-	require.Equal(t, "invited", resp.Member.Status)
+	require.Equal(t, b2b.MemberStatusInvited, resp.Member.Status)
 	_, err = c.MagicLinks.Email.Invite(ctx, &b2b.MagicLinksEmailInviteParams{OrganizationID: o.OrganizationID, EmailAddress: "x@acme.com", InvitedByMemberID: stytch.Ptr("member-test-nobody")})
 	requireAPIError(t, err, 404, stytch.ErrorTypeMemberNotFound)
 
 	// An organization that does not allow invites.
-	closed := b2bTestOrg(t, c, "Closed", func(p *b2b.OrganizationsCreateParams) { p.EmailInvites = stytch.Ptr("NOT_ALLOWED") })
+	closed := b2bTestOrg(t, c, "Closed", func(p *b2b.OrganizationsCreateParams) { p.EmailInvites = stytch.Ptr(b2b.EmailInvitesNotAllowed) })
 	_, err = c.MagicLinks.Email.Invite(ctx, &b2b.MagicLinksEmailInviteParams{OrganizationID: closed.OrganizationID, EmailAddress: "x@acme.com"})
 	requireAPIError(t, err, 400, "invalid_email_for_invites")
 }
@@ -557,13 +557,13 @@ func TestB2BExpiry(t *testing.T) {
 	m := b2bTestMember(t, c, o.OrganizationID, "ada@acme.com", nil)
 
 	// A link lives for login_expiration_minutes.
-	_, err := c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(uint32(5))})
+	_, err := c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(5)})
 	require.NoError(t, err)
 	tok := b2bTestToken(t, srv, m.EmailAddress, "b2b_magic_link_login")
 	clk.Add(5*time.Minute + time.Second)
 	_, err = c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: tok})
 	requireAPIError(t, err, 401, stytch.ErrorTypeUnableToAuthMagicLink)
-	_, err = c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(uint32(4))})
+	_, err = c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: m.EmailAddress, LoginExpirationMinutes: stytch.Ptr(4)})
 	requireAPIError(t, err, 400, "invalid_expiration")
 
 	// A session lives 60 minutes unless extended.
@@ -586,7 +586,7 @@ func TestB2BExpiry(t *testing.T) {
 func TestB2BMFAGating(t *testing.T) {
 	t.Parallel()
 	srv, c := b2bTestServer(t)
-	required := b2bTestOrg(t, c, "Strict", func(p *b2b.OrganizationsCreateParams) { p.MFAPolicy = stytch.Ptr("REQUIRED_FOR_ALL") })
+	required := b2bTestOrg(t, c, "Strict", func(p *b2b.OrganizationsCreateParams) { p.MFAPolicy = stytch.Ptr(b2b.MFAPolicyRequiredForAll) })
 	optional := b2bTestOrg(t, c, "Lax", nil)
 	for _, tc := range []struct {
 		name    string
@@ -621,7 +621,7 @@ func TestB2BMFAGating(t *testing.T) {
 		sessions, err := c.Sessions.Get(ctx, &b2b.SessionsGetParams{OrganizationID: tc.org, MemberID: m.MemberID})
 		require.NoError(t, err)
 		require.Empty(t, sessions.MemberSessions, tc.name)
-		require.Equal(t, "active", auth.Member.Status, tc.name)
+		require.Equal(t, b2b.MemberStatusActive, auth.Member.Status, tc.name)
 	}
 
 	// A live session of the member skips MFA.
@@ -650,7 +650,7 @@ func TestB2BDiscoveryFlow(t *testing.T) {
 	_, err := c.MagicLinks.Email.Invite(ctx, &b2b.MagicLinksEmailInviteParams{OrganizationID: invited.OrganizationID, EmailAddress: email})
 	require.NoError(t, err)
 	jit := b2bTestOrg(t, c, "JIT Org", func(p *b2b.OrganizationsCreateParams) {
-		p.EmailJITProvisioning = stytch.Ptr("RESTRICTED")
+		p.EmailJITProvisioning = stytch.Ptr(b2b.EmailJITProvisioningRestricted)
 		p.EmailAllowedDomains = []string{"acme.com"}
 	})
 	unrelated := b2bTestOrg(t, c, "Unrelated", nil)
@@ -689,11 +689,11 @@ func TestB2BDiscoveryFlow(t *testing.T) {
 	requireAPIError(t, err, 403, stytch.ErrorTypeEmailJITProvisioningNotAllowed)
 	ex, err := c.Discovery.IntermediateSessions.Exchange(ctx, &b2b.DiscoveryIntermediateSessionsExchangeParams{
 		IntermediateSessionToken: disc.IntermediateSessionToken, OrganizationID: invited.OrganizationSlug,
-		SessionDurationMinutes: stytch.Ptr(int32(15)), SessionCustomClaims: map[string]any{"plan": "pro"},
+		SessionDurationMinutes: stytch.Ptr(15), SessionCustomClaims: map[string]any{"plan": "pro"},
 	})
 	require.NoError(t, err)
 	require.True(t, ex.MemberAuthenticated)
-	require.Equal(t, "active", ex.Member.Status)
+	require.Equal(t, b2b.MemberStatusActive, ex.Member.Status)
 	require.True(t, ex.Member.EmailAddressVerified)
 	require.Equal(t, invited.OrganizationID, ex.MemberSession.OrganizationID)
 	require.Equal(t, 15*time.Minute, ex.MemberSession.ExpiresAt.Sub(ex.MemberSession.StartedAt))
@@ -718,14 +718,14 @@ func TestB2BDiscoveryFlow(t *testing.T) {
 	ex, err = c.Discovery.IntermediateSessions.Exchange(ctx, &b2b.DiscoveryIntermediateSessionsExchangeParams{IntermediateSessionToken: disc.IntermediateSessionToken, OrganizationID: jit.OrganizationID})
 	require.NoError(t, err)
 	require.True(t, ex.MemberAuthenticated)
-	require.Equal(t, "active", ex.Member.Status)
+	require.Equal(t, b2b.MemberStatusActive, ex.Member.Status)
 	require.Equal(t, time.Hour, ex.MemberSession.ExpiresAt.Sub(ex.MemberSession.StartedAt))
 	got, err := c.Organizations.Members.Get(ctx, &b2b.OrganizationsMembersGetParams{OrganizationID: jit.OrganizationID, EmailAddress: stytch.Ptr(email)})
 	require.NoError(t, err)
 	require.Equal(t, ex.MemberID, got.MemberID)
 
 	// MFA in the target organization yields a new IST instead of a session.
-	strict := b2bTestOrg(t, c, "Strict", func(p *b2b.OrganizationsCreateParams) { p.MFAPolicy = stytch.Ptr("REQUIRED_FOR_ALL") })
+	strict := b2bTestOrg(t, c, "Strict", func(p *b2b.OrganizationsCreateParams) { p.MFAPolicy = stytch.Ptr(b2b.MFAPolicyRequiredForAll) })
 	b2bTestMember(t, c, strict.OrganizationID, email, nil)
 	disc = b2bTestDiscoveryIST(t, srv, c, email)
 	for _, d := range disc.DiscoveredOrganizations {
@@ -746,7 +746,7 @@ func TestB2BDiscoveryFlow(t *testing.T) {
 func b2bTestMemberships(ds []b2b.DiscoveredOrganization) map[string]string {
 	out := map[string]string{}
 	for _, d := range ds {
-		out[d.Organization.OrganizationID] = d.Membership.Type
+		out[d.Organization.OrganizationID] = string(d.Membership.Type)
 	}
 	return out
 }
@@ -772,7 +772,7 @@ func TestB2BDiscoveryCreate(t *testing.T) {
 		require.Equal(t, tc.name, resp.Organization.OrganizationName, tc.email)
 		require.Equal(t, tc.slug, resp.Organization.OrganizationSlug, tc.email)
 		require.True(t, resp.MemberAuthenticated, tc.email)
-		require.Equal(t, "active", resp.Member.Status)
+		require.Equal(t, b2b.MemberStatusActive, resp.Member.Status)
 		require.True(t, resp.Member.IsAdmin, tc.email)
 		require.True(t, resp.Member.EmailAddressVerified)
 		require.Contains(t, resp.MemberSession.Roles, "stytch_admin")
@@ -788,7 +788,7 @@ func TestB2BDiscoveryCreate(t *testing.T) {
 	_, err := c.Discovery.Organizations.Create(ctx, &b2b.DiscoveryOrganizationsCreateParams{IntermediateSessionToken: ist.IntermediateSessionToken})
 	requireAPIError(t, err, 400, stytch.ErrorTypeOrganizationSlugAlreadyUsed)
 	resp, err := c.Discovery.Organizations.Create(ctx, &b2b.DiscoveryOrganizationsCreateParams{
-		IntermediateSessionToken: ist.IntermediateSessionToken, OrganizationSlug: stytch.Ptr("acme-2"), MFAPolicy: stytch.Ptr("REQUIRED_FOR_ALL"),
+		IntermediateSessionToken: ist.IntermediateSessionToken, OrganizationSlug: stytch.Ptr("acme-2"), MFAPolicy: stytch.Ptr(b2b.MFAPolicyRequiredForAll),
 	})
 	require.NoError(t, err)
 	require.False(t, resp.MemberAuthenticated)
@@ -821,25 +821,25 @@ func TestB2BSessions(t *testing.T) {
 	requireAPIError(t, err, 400, stytch.ErrorTypeNoSessionArguments)
 	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: stytch.Ptr("unknown")})
 	requireAPIError(t, err, 404, stytch.ErrorTypeSessionNotFound)
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(int32(4))})
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(4)})
 	requireAPIError(t, err, 400, stytch.ErrorTypeInvalidSessionDurationMinutes)
 	// Authorization checks: the member holds stytch_member only; the
 	// check must name the member's own organization.
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
 	requireAPIError(t, err, 403, "session_authorization_error")
-	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: "organization-test-other", ResourceID: "stytch.self", Action: "read"}})
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: "organization-test-other", ResourceID: "stytch.self", Action: "read"}})
 	requireAPIError(t, err, 403, "session_authorization_tenancy_error")
 	_, err = c.RBAC.Organizations.SetOrgPolicy(ctx, &b2b.RBACOrganizationsSetOrgPolicyParams{OrganizationID: o.OrganizationID, OrgPolicy: b2b.OrgPolicy{Roles: []b2b.PolicyRole{
 		{RoleID: "stytch_member", Description: "shadow", Permissions: []b2b.PolicyRolePermission{}},
 	}}})
 	requireAPIError(t, err, 400, "invalid_role")
-	verdict, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheck{OrganizationID: o.OrganizationID, ResourceID: "stytch.self", Action: "update"}})
+	verdict, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: o.OrganizationID, ResourceID: "stytch.self", Action: "update"}})
 	require.NoError(t, err)
 	require.Equal(t, &b2b.AuthorizationVerdict{Authorized: true, GrantingRoles: []string{"stytch_member"}}, verdict.Verdict)
 
 	// Extending and editing claims.
 	resp, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{
-		SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(int32(600)), SessionCustomClaims: map[string]any{"team": nil, "level": 3.0},
+		SessionToken: &login.SessionToken, SessionDurationMinutes: stytch.Ptr(600), SessionCustomClaims: map[string]any{"team": nil, "level": 3.0},
 	})
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{"plan": "pro", "level": 3.0}, resp.MemberSession.CustomClaims)
@@ -903,17 +903,17 @@ func TestB2BSessionExchange(t *testing.T) {
 	_, err := c.MagicLinks.Email.Invite(ctx, &b2b.MagicLinksEmailInviteParams{OrganizationID: away.OrganizationID, EmailAddress: email})
 	require.NoError(t, err)
 	jit := b2bTestOrg(t, c, "JIT", func(p *b2b.OrganizationsCreateParams) {
-		p.EmailJITProvisioning = stytch.Ptr("RESTRICTED")
+		p.EmailJITProvisioning = stytch.Ptr(b2b.EmailJITProvisioningRestricted)
 		p.EmailAllowedDomains = []string{"acme.com"}
 	})
-	strict := b2bTestOrg(t, c, "Strict", func(p *b2b.OrganizationsCreateParams) { p.MFAPolicy = stytch.Ptr("REQUIRED_FOR_ALL") })
+	strict := b2bTestOrg(t, c, "Strict", func(p *b2b.OrganizationsCreateParams) { p.MFAPolicy = stytch.Ptr(b2b.MFAPolicyRequiredForAll) })
 	b2bTestMember(t, c, strict.OrganizationID, email, nil)
 	login := b2bTestSignIn(t, srv, c, home.OrganizationID, email, nil)
 
 	ex, err := c.Sessions.Exchange(ctx, &b2b.SessionsExchangeParams{OrganizationID: away.OrganizationID, SessionToken: &login.SessionToken})
 	require.NoError(t, err)
 	require.True(t, ex.MemberAuthenticated)
-	require.Equal(t, "active", ex.Member.Status, "the invite is accepted")
+	require.Equal(t, b2b.MemberStatusActive, ex.Member.Status, "the invite is accepted")
 	require.Equal(t, away.OrganizationID, ex.MemberSession.OrganizationID)
 	require.Equal(t, ex.MemberID, ex.MemberSession.MemberID)
 	require.NotEqual(t, login.MemberID, ex.MemberID)
@@ -951,6 +951,9 @@ func TestB2BSessionJWT(t *testing.T) {
 	jwks, err := c.Sessions.GetJWKS(ctx, &b2b.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
 	require.NoError(t, err)
 	require.Len(t, jwks.Keys, 1)
+	own, err := c.Sessions.GetJWKS(ctx, &b2b.SessionsGetJWKSParams{}) // the client's own project
+	require.NoError(t, err)
+	require.Equal(t, jwks.Keys, own.Keys)
 	_, err = c.Sessions.GetJWKS(ctx, &b2b.SessionsGetJWKSParams{ProjectID: "project-test-00000000-0000-4000-8000-000000000001"})
 	requireAPIError(t, err, 404, "project_not_found")
 

@@ -25,7 +25,7 @@ func BenchmarkAuthenticateJWTLocal(b *testing.B) {
 		b.Fatal(err)
 	}
 	msg, _ := srv.LastMessage("bench@example.com")
-	auth, err := api.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sent.EmailID, Code: msg.Code, SessionDurationMinutes: stytch.Ptr(int32(60))})
+	auth, err := api.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sent.EmailID, Code: msg.Code, SessionDurationMinutes: stytch.Ptr(60)})
 	if err != nil {
 		b.Fatal(err)
 	}

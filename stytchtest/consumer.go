@@ -106,7 +106,7 @@ func checkPhone(phone string) error {
 	return nil
 }
 
-func minutes(p *int32, def, lo, hi int32, field string) (time.Duration, error) {
+func minutes(p *int, def, lo, hi int, field string) (time.Duration, error) {
 	v := def
 	if p != nil {
 		v = *p
@@ -126,7 +126,7 @@ func (e *Emulator) newUser(email, phone string, pending bool) *consumer.User {
 		status = "pending"
 	}
 	u := &consumer.User{
-		UserID: newID("user"), Status: status, CreatedAt: &now,
+		UserID: newID("user"), Status: consumer.UserStatus(status), CreatedAt: &now,
 		Emails: []consumer.Email{}, PhoneNumbers: []consumer.PhoneNumber{},
 		WebAuthnRegistrations: []consumer.WebAuthnRegistration{}, Providers: []consumer.OAuthProvider{},
 		TOTPs: []consumer.TOTP{}, CryptoWallets: []consumer.CryptoWallet{},
@@ -259,7 +259,7 @@ func usersSearch(e *Emulator, r *request) (any, error) {
 	for _, u := range all[page[0]:page[1]] {
 		results = append(results, *u)
 	}
-	return consumer.UsersSearchResponse{Results: results, ResultsMetadata: consumer.ResultsMetadata{Total: int32(len(all)), NextCursor: next}}, nil
+	return consumer.UsersSearchResponse{Results: results, ResultsMetadata: consumer.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 func matchUser(u *consumer.User, q *consumer.SearchUsersQuery) bool {
@@ -276,7 +276,7 @@ func matchUser(u *consumer.User, q *consumer.SearchUsersQuery) bool {
 			case "user_id":
 				ok = ok || u.UserID == v
 			case "status":
-				ok = ok || u.Status == v
+				ok = ok || string(u.Status) == v
 			case "email_address":
 				ok = ok || emailOf(u, v) != nil
 			case "phone_number":
@@ -583,7 +583,7 @@ func magicLinksAuthenticate(e *Emulator, r *request) (any, error) {
 	return consumer.MagicLinksAuthenticateResponse{UserID: u.UserID, MethodID: methodID, User: *u, Session: s, SessionToken: token, SessionJWT: jwtStr}, nil
 }
 
-func checkSessionArgs(duration *int32) error {
+func checkSessionArgs(duration *int) error {
 	if duration != nil && (*duration < minSessionMinutes || *duration > maxSessionMinutes) {
 		return errorf(400, "invalid_session_duration_minutes", "session_duration_minutes must be between %d and %d.", minSessionMinutes, maxSessionMinutes)
 	}
@@ -597,7 +597,7 @@ func otpSend(method consumer.AuthenticationFactorDeliveryMethod, create bool) ha
 		var p struct {
 			Email               string `json:"email"`
 			PhoneNumber         string `json:"phone_number"`
-			ExpirationMinutes   *int32 `json:"expiration_minutes"`
+			ExpirationMinutes   *int   `json:"expiration_minutes"`
 			CreateUserAsPending *bool  `json:"create_user_as_pending"`
 		}
 		if err := r.decode(&p); err != nil {
@@ -709,7 +709,7 @@ func otpsAuthenticate(e *Emulator, r *request) (any, error) {
 // startOrExtendSession adds a factor to the session named by token or JWT,
 // or, with a duration, starts a new one. Without either, as the real
 // consumer API does, it starts no session.
-func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.AuthenticationFactor, token, jwtStr *string, duration *int32, claims map[string]any, attrs *consumer.Attributes) (*consumer.Session, string, string, error) {
+func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.AuthenticationFactor, token, jwtStr *string, duration *int, claims map[string]any, attrs *consumer.Attributes) (*consumer.Session, string, string, error) {
 	now := e.now()
 	f.LastAuthenticatedAt, f.CreatedAt, f.UpdatedAt = &now, &now, &now
 	var us *userSession
@@ -905,7 +905,7 @@ func sessionsGetJWKS(e *Emulator, r *request) (any, error) {
 
 // paginate returns the [start, end) window of n items after cursor, and
 // the cursor of the next page ("" on the last). Cursors are offsets.
-func paginate(n int, cursor *string, limit *uint32) ([2]int, string, error) {
+func paginate(n int, cursor *string, limit *int) ([2]int, string, error) {
 	start := 0
 	if c := deref(cursor); c != "" {
 		var err error

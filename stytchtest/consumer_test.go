@@ -188,11 +188,11 @@ func TestMagicLinkLoginOrCreateFlow(t *testing.T) {
 	require.Len(t, msg.Token, 44)
 	require.Contains(t, msg.URL, "token="+msg.Token)
 
-	auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token, SessionDurationMinutes: stytch.Ptr(int32(60))})
+	auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token, SessionDurationMinutes: stytch.Ptr(60)})
 	require.NoError(t, err)
 	require.Equal(t, sent.UserID, auth.UserID)
 	require.Equal(t, sent.EmailID, auth.MethodID)
-	require.Equal(t, "active", auth.User.Status)
+	require.Equal(t, consumer.UserStatusActive, auth.User.Status)
 	require.True(t, auth.User.Emails[0].Verified)
 	require.NotNil(t, auth.Session)
 	require.Len(t, auth.SessionToken, 44)
@@ -225,7 +225,7 @@ func TestMagicLinkExpiry(t *testing.T) {
 	srv, c := newConsumer(t, WithClock(clock.Now))
 	_, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("bob@example.com")})
 	require.NoError(t, err)
-	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: "bob@example.com", LoginExpirationMinutes: stytch.Ptr(int32(5))})
+	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: "bob@example.com", LoginExpirationMinutes: stytch.Ptr(5)})
 	require.NoError(t, err)
 	msg, _ := srv.LastMessage("bob@example.com")
 	clock.Add(5 * time.Minute)
@@ -234,7 +234,7 @@ func TestMagicLinkExpiry(t *testing.T) {
 
 	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: "nobody@example.com"})
 	requireAPIError(t, err, 404, stytch.ErrorTypeEmailNotFound)
-	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: "bob@example.com", LoginExpirationMinutes: stytch.Ptr(int32(4))})
+	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: "bob@example.com", LoginExpirationMinutes: stytch.Ptr(4)})
 	var apiErr *stytch.Error
 	require.True(t, errors.As(err, &apiErr))
 	require.Equal(t, 400, apiErr.StatusCode)
@@ -273,7 +273,7 @@ func TestInviteAndEmbeddable(t *testing.T) {
 	require.NoError(t, err)
 	u, err := c.Users.Get(ctx, &consumer.UsersGetParams{UserID: inv.UserID})
 	require.NoError(t, err)
-	require.Equal(t, "pending", u.Status)
+	require.Equal(t, consumer.UserStatusPending, u.Status)
 	require.Equal(t, "New", u.Name.FirstName)
 	msg, _ := srv.LastMessage("new@example.com")
 	require.Equal(t, MessageMagicLinkInvite, msg.Kind)
@@ -309,7 +309,7 @@ func TestOTPFlows(t *testing.T) {
 		_, err = c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sms.PhoneID, Code: first.Code})
 		requireAPIError(t, err, 404, stytch.ErrorTypeOTPCodeNotFound)
 	}
-	auth, err := c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sms.PhoneID, Code: second.Code, SessionDurationMinutes: stytch.Ptr(int32(30))})
+	auth, err := c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sms.PhoneID, Code: second.Code, SessionDurationMinutes: stytch.Ptr(30)})
 	require.NoError(t, err)
 	require.True(t, auth.User.PhoneNumbers[0].Verified)
 	require.Equal(t, consumer.AuthenticationFactorDeliveryMethodSMS, auth.Session.AuthenticationFactors[0].DeliveryMethod)
@@ -345,7 +345,7 @@ func signIn(t *testing.T, srv *Server, c *consumer.Client, email string, claims 
 	require.NoError(t, err)
 	msg, _ := srv.LastMessage(email)
 	auth, err := c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{
-		MethodID: sent.EmailID, Code: msg.Code, SessionDurationMinutes: stytch.Ptr(int32(60)), SessionCustomClaims: claims,
+		MethodID: sent.EmailID, Code: msg.Code, SessionDurationMinutes: stytch.Ptr(60), SessionCustomClaims: claims,
 	})
 	require.NoError(t, err)
 	return auth
@@ -368,7 +368,7 @@ func TestSessions(t *testing.T) {
 	// Authenticating extends the session and updates claims; null deletes one.
 	clock.Add(10 * time.Minute)
 	res, err := c.Sessions.Authenticate(ctx, &consumer.SessionsAuthenticateParams{
-		SessionToken: &auth.SessionToken, SessionDurationMinutes: stytch.Ptr(int32(120)),
+		SessionToken: &auth.SessionToken, SessionDurationMinutes: stytch.Ptr(120),
 		SessionCustomClaims: map[string]any{"plan": nil, "team": "blue"},
 	})
 	require.NoError(t, err)
@@ -441,6 +441,9 @@ func TestSessionJWTClaimsAndRotation(t *testing.T) {
 	keys, err := c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
 	require.NoError(t, err)
 	require.Len(t, keys.Keys, 2)
+	own, err := c.Sessions.GetJWKS(ctx, nil) // the client's own project
+	require.NoError(t, err)
+	require.Equal(t, keys.Keys, own.Keys)
 	_, err = c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: "project-test-other"})
 	require.Error(t, err)
 }
@@ -457,13 +460,13 @@ func TestUsersCRUDAndSearch(t *testing.T) {
 	_, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("U0@example.com")})
 	requireAPIError(t, err, 400, stytch.ErrorTypeDuplicateEmail)
 
-	page, err := c.Users.Search(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(uint32(2))})
+	page, err := c.Users.Search(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(2)})
 	require.NoError(t, err)
 	require.Len(t, page.Results, 2)
 	require.EqualValues(t, 5, page.ResultsMetadata.Total)
 	seen := []string{page.Results[0].UserID, page.Results[1].UserID}
 	for page.ResultsMetadata.NextCursor != "" {
-		page, err = c.Users.Search(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(uint32(2)), Cursor: &page.ResultsMetadata.NextCursor})
+		page, err = c.Users.Search(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(2), Cursor: &page.ResultsMetadata.NextCursor})
 		require.NoError(t, err)
 		for _, u := range page.Results {
 			seen = append(seen, u.UserID)
@@ -509,7 +512,7 @@ func TestConcurrentUsers(t *testing.T) {
 				return
 			}
 			msg, _ := srv.LastMessage(email)
-			auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token, SessionDurationMinutes: stytch.Ptr(int32(30))})
+			auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token, SessionDurationMinutes: stytch.Ptr(30)})
 			if err != nil {
 				t.Errorf("%s: %v", email, err)
 				return
@@ -523,7 +526,7 @@ func TestConcurrentUsers(t *testing.T) {
 	}
 	wg.Wait()
 	require.EqualValues(t, n, ok.Load())
-	all, err := c.Users.Search(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(uint32(1000))})
+	all, err := c.Users.Search(ctx, &consumer.UsersSearchParams{Limit: stytch.Ptr(1000)})
 	require.NoError(t, err)
 	require.Len(t, all.Results, n, "no lost writes")
 }

@@ -60,7 +60,7 @@ func TestConsumerRBAC(t *testing.T) {
 	login := signIn(t, srv, c, "ada@example.com", nil)
 	check := func(action string) (*consumer.SessionsAuthenticateResponse, error) {
 		return c.Sessions.Authenticate(ctx, &consumer.SessionsAuthenticateParams{SessionToken: &login.SessionToken,
-			AuthorizationCheck: &consumer.AuthorizationCheck{ResourceID: "documents", Action: action}})
+			AuthorizationCheck: &consumer.AuthorizationCheckRequest{ResourceID: "documents", Action: action}})
 	}
 	ok, err := check("read")
 	require.NoError(t, err)

@@ -104,7 +104,7 @@ func consumerFlow(ctx context.Context, c *consumer.Client, read inbox, live bool
 	}
 	step("token taken from the email: %s…", token[:8])
 
-	auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: token, SessionDurationMinutes: stytch.Ptr(int32(60))})
+	auth, err := c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: token, SessionDurationMinutes: stytch.Ptr(60)})
 	if err != nil {
 		return fmt.Errorf("authenticating the magic link: %w", err)
 	}
@@ -138,7 +138,7 @@ func b2bFlow(ctx context.Context, c *b2b.Client, read inbox, live bool) error {
 		OrganizationName:     "Acme " + suffix,
 		OrganizationSlug:     stytch.Ptr("acme-" + suffix),
 		EmailAllowedDomains:  []string{domain},
-		EmailJITProvisioning: stytch.Ptr("RESTRICTED"),
+		EmailJITProvisioning: stytch.Ptr(b2b.EmailJITProvisioningRestricted),
 	})
 	if err != nil {
 		return fmt.Errorf("creating the organization: %w", err)

@@ -3,6 +3,7 @@
 package mini
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"net/http"
@@ -22,6 +23,26 @@ func newGadgetsService(t *transport.Client) *GadgetsService {
 	return &GadgetsService{
 		t: t,
 	}
+}
+
+// Keys lists the keys of a project's gadgets.
+//
+// It calls GET /v1/gadgets/keys/{project_id}.
+func (s *GadgetsService) Keys(ctx context.Context, params *GadgetsKeysParams, opts ...stytch.Option) (*GadgetsKeysResponse, error) {
+	if params == nil {
+		params = &GadgetsKeysParams{}
+	}
+	var resp GadgetsKeysResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Gadgets.Keys",
+		Method:    http.MethodGet,
+		Path:      "/v1/gadgets/keys/" + transport.PathEscape(cmp.Or(params.ProjectID, s.t.ProjectID())),
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }
 
 // Search finds gadgets, one page at a time.

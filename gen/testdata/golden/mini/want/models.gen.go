@@ -27,10 +27,49 @@ func (e Size) Valid() bool {
 	}
 }
 
+// Defines values for WidgetSource.
+const (
+	WidgetSourceGitHub        WidgetSource = "github"
+	WidgetSourceHubSpot       WidgetSource = "hubspot"
+	WidgetSourceLinkedInOAuth WidgetSource = "linkedin_oauth"
+	WidgetSourceSSOIDP        WidgetSource = "sso_idp"
+	WidgetSourceUserID        WidgetSource = "user_id"
+)
+
+// Valid indicates whether the value is a known member of the WidgetSource enum.
+func (e WidgetSource) Valid() bool {
+	switch e {
+	case WidgetSourceGitHub:
+		return true
+	case WidgetSourceHubSpot:
+		return true
+	case WidgetSourceLinkedInOAuth:
+		return true
+	case WidgetSourceSSOIDP:
+		return true
+	case WidgetSourceUserID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Gadget is a small device.
 type Gadget struct {
 	// GadgetID is the gadget's ID.
 	GadgetID string `json:"gadget_id"`
+}
+
+// GadgetsKeysParams holds the parameters of Gadgets.Keys.
+type GadgetsKeysParams struct {
+	// ProjectID is the project whose keys are listed; when empty, the client's own.
+	ProjectID string `json:"-"`
+}
+
+// GadgetsKeysResponse is the response of Gadgets.Keys.
+type GadgetsKeysResponse struct {
+	// Keys are the keys.
+	Keys []string `json:"keys"`
 }
 
 // GadgetsSearchParams holds the parameters of Gadgets.Search.
@@ -39,7 +78,7 @@ type GadgetsSearchParams struct {
 	Cursor *string `json:"cursor,omitempty"`
 
 	// Limit bounds the page.
-	Limit *int32 `json:"limit,omitempty"`
+	Limit *int `json:"limit,omitempty"`
 }
 
 // GadgetsSearchResponse is the response of Gadgets.Search.
@@ -97,6 +136,18 @@ type Widget struct {
 	// Size is how big a widget is.
 	Size *Size `json:"size,omitempty"`
 
+	// Source is where a widget was found; its constants follow the naming table (GitHub, LinkedIn, HubSpot, ID).
+	Source *WidgetSource `json:"source,omitempty"`
+
+	// HomepageURL is where the widget's maker writes about it; the naming table spells it HomepageURL.
+	HomepageURL *string `json:"homepage_url,omitempty"`
+
+	// WeightGrams is how heavy the widget is; an int whatever the format.
+	WeightGrams *int `json:"weight_grams,omitempty"`
+
+	// Stock is how many are in stock; an int whatever the format.
+	Stock *int `json:"stock,omitempty"`
+
 	// CreatedAt is when the widget was made.
 	CreatedAt time.Time `json:"created_at"`
 
@@ -109,6 +160,9 @@ type WidgetEnvelope struct {
 	// Widget is a thing that can be made.
 	Widget Widget `json:"widget"`
 }
+
+// WidgetSource is where a widget was found; its constants follow the naming table (GitHub, LinkedIn, HubSpot, ID).
+type WidgetSource string
 
 // WidgetsCreateParams holds the parameters of Widgets.Create.
 type WidgetsCreateParams struct {
@@ -149,7 +203,7 @@ type WidgetsGetParams struct {
 	Verbose *bool `json:"-"`
 
 	// Limit bounds the parts returned.
-	Limit *int32 `json:"-"`
+	Limit *int `json:"-"`
 }
 
 // WidgetsPartsDeleteParams holds the parameters of Widgets.Parts.Delete.

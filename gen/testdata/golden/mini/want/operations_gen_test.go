@@ -18,6 +18,20 @@ var _ url.Values // not every surface has query parameters
 // left out, so the body the server sees holds exactly the required fields.
 var operationCases = []optest.Case[*Client]{
 	{
+		ID:            "Gadgets.Keys",
+		Method:        "GET",
+		Path:          "/v1/gadgets/keys/project-test-00000000-0000-4000-8000-000000000000",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{"project_id"},
+		MemberSession: false,
+		Public:        false,
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Gadgets.Keys(ctx, &GadgetsKeysParams{}, opts...)
+		},
+	},
+	{
 		ID:            "Gadgets.Search",
 		Method:        "POST",
 		Path:          "/v1/gadgets/search",

@@ -67,7 +67,7 @@ func (s *WidgetsService) Get(ctx context.Context, params *WidgetsGetParams, opts
 		query.Set("verbose", strconv.FormatBool(*params.Verbose))
 	}
 	if params.Limit != nil {
-		query.Set("limit", strconv.FormatInt(int64(*params.Limit), 10))
+		query.Set("limit", strconv.Itoa(*params.Limit))
 	}
 	var resp WidgetEnvelope
 	err := s.t.Do(ctx, &transport.Request{
