@@ -13,6 +13,14 @@
 // are pointers, so that false, 0 and "" can be sent: a member's MFA
 // enrolment is switched off with MFAEnrolled: stytch.Ptr(false).
 //
+// A search's filters are built with constructors named after the filter,
+// which send its value in the shape Stytch expects: OrganizationFilterSlugs,
+// OrganizationFilterAllowedDomains and the rest for organizations,
+// MemberFilterEmails, MemberFilterStatuses, MemberFilterRoles and the rest
+// for members, M2MFilterScopes and the rest for M2M clients.
+// OrganizationFilter, MemberFilter and M2MFilter send a filter the SDK does
+// not know yet.
+//
 // The types and methods in *.gen.go files are generated from spec/b2b by
 // ./gen; change the spec, not those files.
 package b2b
