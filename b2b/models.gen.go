@@ -3066,13 +3066,22 @@ type M2MClientsUpdateResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// M2MSearchFilter is one filter of an M2M client search: the name of a filter Stytch knows and the list of values to match.
+type M2MSearchFilter struct {
+	// FilterName names the filter: client_id, client_name or scopes.
+	FilterName string `json:"filter_name"`
+
+	// FilterValue is what the filter matches; for every documented M2M filter, a list of strings.
+	FilterValue interface{} `json:"filter_value"`
+}
+
 // M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
 type M2MSearchQuery struct {
 	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
 	Operator SearchOperator `json:"operator"`
 
-	// Operands are the filters to apply; each names a filter, such as client_id, client_name or scopes, and the values to match.
-	Operands []map[string]interface{} `json:"operands"`
+	// Operands are the filters to apply; build them with the M2MFilter constructors.
+	Operands []M2MSearchFilter `json:"operands"`
 }
 
 // M2MTokenParams holds the parameters of M2M.Token.
@@ -3515,6 +3524,24 @@ type MemberRoleSource struct {
 
 // MemberRoleSourceType is how a member was granted a role: directly, by email domain, through an SSO connection or one of its groups, or through a SCIM connection group.
 type MemberRoleSourceType string
+
+// MemberSearchFilter is one filter of a member search: the name of a filter Stytch knows and the value to match, whose JSON shape depends on the filter.
+type MemberSearchFilter struct {
+	// FilterName names the filter, such as member_emails, statuses or member_roles.
+	FilterName string `json:"filter_name"`
+
+	// FilterValue is what the filter matches: a list of strings for the exact filters, a string for the fuzzy ones, a boolean for member_is_breakglass and member_password_exists.
+	FilterValue interface{} `json:"filter_value"`
+}
+
+// MemberSearchQuery is a filter for a member search: an operator and the operands it combines. With no operands, nothing is filtered.
+type MemberSearchQuery struct {
+	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
+	Operator SearchOperator `json:"operator"`
+
+	// Operands are the filters to apply; build them with the MemberFilter constructors.
+	Operands []MemberSearchFilter `json:"operands,omitempty"`
+}
 
 // MemberSession is a member's logged-in session in one organization.
 type MemberSession struct {
@@ -4290,6 +4317,24 @@ type OrganizationConnectedAppActiveMember struct {
 	GrantedScopes []string `json:"granted_scopes"`
 }
 
+// OrganizationSearchFilter is one filter of an organization search: the name of a filter Stytch knows and the value to match, whose JSON shape depends on the filter.
+type OrganizationSearchFilter struct {
+	// FilterName names the filter, such as organization_ids, allowed_domains or organization_name_fuzzy.
+	FilterName string `json:"filter_name"`
+
+	// FilterValue is what the filter matches: a list of strings for the exact filters, a string for the fuzzy ones and sso_connection_id, a boolean for has_active_sso_connection.
+	FilterValue interface{} `json:"filter_value"`
+}
+
+// OrganizationSearchQuery is a filter for an organization search: an operator and the operands it combines. With no operands, nothing is filtered.
+type OrganizationSearchQuery struct {
+	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
+	Operator SearchOperator `json:"operator"`
+
+	// Operands are the filters to apply; build them with the OrganizationFilter constructors.
+	Operands []OrganizationSearchFilter `json:"operands,omitempty"`
+}
+
 // OrganizationsConnectedAppsParams holds the parameters of Organizations.ConnectedApps.
 type OrganizationsConnectedAppsParams struct {
 	// OrganizationID is the ID of the organization; its slug or organization_external_id also works.
@@ -4982,8 +5027,8 @@ type OrganizationsMembersSearchParams struct {
 	// Limit is the most members to return in one page, up to 1000; defaults to 100.
 	Limit *int `json:"limit,omitempty"`
 
-	// Query is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
-	Query *SearchQuery `json:"query,omitempty"`
+	// Query is a filter for a member search: an operator and the operands it combines. With no operands, nothing is filtered.
+	Query *MemberSearchQuery `json:"query,omitempty"`
 }
 
 // OrganizationsMembersSearchResponse is the response of Organizations.Members.Search.
@@ -5171,8 +5216,8 @@ type OrganizationsSearchParams struct {
 	// Limit is the number of organizations per page, at most 1000; defaults to 100.
 	Limit *int `json:"limit,omitempty"`
 
-	// Query is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
-	Query *SearchQuery `json:"query,omitempty"`
+	// Query is a filter for an organization search: an operator and the operands it combines. With no operands, nothing is filtered.
+	Query *OrganizationSearchQuery `json:"query,omitempty"`
 }
 
 // OrganizationsSearchResponse is the response of Organizations.Search.
@@ -7481,15 +7526,6 @@ type ScryptConfig struct {
 
 // SearchOperator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
 type SearchOperator string
-
-// SearchQuery is a filter for a search: an operator and the operands it combines. With no operands, nothing is filtered.
-type SearchQuery struct {
-	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
-	Operator SearchOperator `json:"operator"`
-
-	// Operands lists the filters to apply, each an object naming a filter and its value.
-	Operands []map[string]interface{} `json:"operands,omitempty"`
-}
 
 // SessionsAttestParams holds the parameters of Sessions.Attest.
 type SessionsAttestParams struct {

@@ -2412,13 +2412,22 @@ type M2MClientsUpdateResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// M2MSearchFilter is one filter of an M2M client search: the name of a filter Stytch knows and the list of values to match.
+type M2MSearchFilter struct {
+	// FilterName names the filter: client_id, client_name or scopes.
+	FilterName string `json:"filter_name"`
+
+	// FilterValue is what the filter matches; for every documented M2M filter, a list of strings.
+	FilterValue interface{} `json:"filter_value"`
+}
+
 // M2MSearchQuery is a filter for an M2M client search: operands combined with an AND or OR operator.
 type M2MSearchQuery struct {
 	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
 	Operator SearchOperator `json:"operator"`
 
-	// Operands are the filters to apply; each names a filter, such as client_id, client_name or scopes, and the values to match.
-	Operands []map[string]interface{} `json:"operands"`
+	// Operands are the filters to apply; build them with the M2MFilter constructors.
+	Operands []M2MSearchFilter `json:"operands"`
 }
 
 // M2MTokenParams holds the parameters of M2M.Token.
@@ -4010,8 +4019,8 @@ type SearchUsersQuery struct {
 	// Operator is how a search query combines its operands: AND requires all of them to match; OR, deprecated, matches any of them.
 	Operator SearchOperator `json:"operator"`
 
-	// Operands are the filters, each an object with a filter_name (such as email_address or status) and a filter_value; an empty list matches every user.
-	Operands []map[string]interface{} `json:"operands,omitempty"`
+	// Operands are the filters; build them with the UserFilter constructors. An empty list matches every user.
+	Operands []UserSearchFilter `json:"operands,omitempty"`
 }
 
 // Session is a period during which a user stays signed in after authenticating.
@@ -4651,6 +4660,15 @@ type UserConnectedApp struct {
 
 	// LogoURL is the URL of the app's logo; empty when it has none.
 	LogoURL string `json:"logo_url"`
+}
+
+// UserSearchFilter is one filter of a user search: the name of a filter Stytch knows and the value to match, whose JSON shape depends on the filter.
+type UserSearchFilter struct {
+	// FilterName names the filter, such as email_address, status or created_at_between.
+	FilterName string `json:"filter_name"`
+
+	// FilterValue is what the filter matches: a string, a list of strings, a boolean or, for created_at_between, an object with greater_than and less_than times.
+	FilterValue interface{} `json:"filter_value"`
 }
 
 // UserStatus is the state of a user: pending until they first authenticate, when created as pending, then active.

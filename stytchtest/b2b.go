@@ -513,21 +513,49 @@ func b2bOrganizationsDelete(e *Emulator, r *request) (any, error) {
 	return b2b.OrganizationsDeleteResponse{OrganizationID: o.OrganizationID}, nil
 }
 
+// b2bFilter is one operand of an organization or member search query.
+type b2bFilter struct {
+	name  string
+	value any
+}
+
+func orgFilters(q *b2b.OrganizationSearchQuery) (b2b.SearchOperator, []b2bFilter) {
+	if q == nil {
+		return "", nil
+	}
+	out := make([]b2bFilter, len(q.Operands))
+	for i, op := range q.Operands {
+		out[i] = b2bFilter{op.FilterName, op.FilterValue}
+	}
+	return q.Operator, out
+}
+
+func memberFilters(q *b2b.MemberSearchQuery) (b2b.SearchOperator, []b2bFilter) {
+	if q == nil {
+		return "", nil
+	}
+	out := make([]b2bFilter, len(q.Operands))
+	for i, op := range q.Operands {
+		out[i] = b2bFilter{op.FilterName, op.FilterValue}
+	}
+	return q.Operator, out
+}
+
 // b2bMatch applies a search query: each operand's filter_name is checked
 // with test against its filter_value, and the operator joins the results.
-func b2bMatch(q *b2b.SearchQuery, known map[string]bool, test func(name string, values []string) bool) (bool, error) {
-	if q == nil || len(q.Operands) == 0 {
+func b2bMatch(operator b2b.SearchOperator, filters []b2bFilter, known map[string]bool, test func(name string, values []string) bool) (bool, error) {
+	if len(filters) == 0 {
 		return true, nil
 	}
-	or := q.Operator == b2b.SearchOperatorOr
+	or := operator == b2b.SearchOperatorOr
 	result := !or
-	for _, op := range q.Operands {
-		name, _ := op["filter_name"].(string)
+	for _, op := range filters {
+		name := op.name
 		if !known[name] {
 			return false, errorf(400, errorTypeBadRequest, "The emulator does not support the search filter %q.", name)
 		}
 		var values []string
-		switch v := op["filter_value"].(type) {
+		switch v := op.value.(type) {
 		case bool:
 			if v {
 				values = []string{"true"}
@@ -580,9 +608,10 @@ func b2bOrganizationsSearch(e *Emulator, r *request) (any, error) {
 	if err := r.decode(&p); err != nil {
 		return nil, err
 	}
+	operator, filters := orgFilters(p.Query)
 	var all []*b2b.Organization
 	for _, o := range e.b2b.sortedOrgs() {
-		ok, err := b2bMatch(p.Query, b2bOrgFilters, func(name string, values []string) bool {
+		ok, err := b2bMatch(operator, filters, b2bOrgFilters, func(name string, values []string) bool {
 			switch name {
 			case "organization_ids":
 				return b2bContains(values, o.OrganizationID, false)
@@ -963,13 +992,14 @@ func b2bMembersSearch(e *Emulator, r *request) (any, error) {
 		}
 		orgs[o.OrganizationID] = true
 	}
+	operator, filters := memberFilters(p.Query)
 	var all []*b2bMember
 	for _, bm := range e.b2b.members {
 		if !orgs[bm.m.OrganizationID] {
 			continue
 		}
 		view := e.b2b.view(bm)
-		ok, err := b2bMatch(p.Query, b2bMemberFilters, func(name string, values []string) bool {
+		ok, err := b2bMatch(operator, filters, b2bMemberFilters, func(name string, values []string) bool {
 			switch name {
 			case "member_ids":
 				return b2bContains(values, view.MemberID, false)

@@ -239,16 +239,13 @@ func TestB2BOrganizationsSearchAndDelete(t *testing.T) {
 
 	for _, tc := range []struct {
 		name  string
-		query *b2b.SearchQuery
+		query *b2b.OrganizationSearchQuery
 		want  []string
 	}{
-		{"slugs", &b2b.SearchQuery{Operator: b2b.SearchOperatorAnd, Operands: []map[string]any{{"filter_name": "organization_slugs", "filter_value": []string{"one", "three"}}}}, []string{"one", "three"}},
-		{"ids", &b2b.SearchQuery{Operator: b2b.SearchOperatorAnd, Operands: []map[string]any{{"filter_name": "organization_ids", "filter_value": []string{orgs[1].OrganizationID}}}}, []string{"two"}},
-		{"and", &b2b.SearchQuery{Operator: b2b.SearchOperatorAnd, Operands: []map[string]any{
-			{"filter_name": "organization_slugs", "filter_value": []string{"one", "three"}},
-			{"filter_name": "organization_ids", "filter_value": []string{orgs[0].OrganizationID}},
-		}}, []string{"one"}},
-		{"none", &b2b.SearchQuery{Operator: b2b.SearchOperatorAnd, Operands: []map[string]any{{"filter_name": "organization_slugs", "filter_value": []string{"nope"}}}}, []string{}},
+		{"slugs", orgQuery(b2b.OrganizationFilterSlugs("one", "three")), []string{"one", "three"}},
+		{"ids", orgQuery(b2b.OrganizationFilterIDs(orgs[1].OrganizationID)), []string{"two"}},
+		{"and", orgQuery(b2b.OrganizationFilterSlugs("one", "three"), b2b.OrganizationFilterIDs(orgs[0].OrganizationID)), []string{"one"}},
+		{"none", orgQuery(b2b.OrganizationFilterSlugs("nope")), []string{}},
 	} {
 		resp, err := c.Organizations.Search(ctx, &b2b.OrganizationsSearchParams{Query: tc.query})
 		require.NoError(t, err, tc.name)
@@ -346,7 +343,7 @@ func TestB2BMembers(t *testing.T) {
 	require.Contains(t, search.Organizations, o.OrganizationID)
 	search, err = c.Organizations.Members.Search(ctx, &b2b.OrganizationsMembersSearchParams{
 		OrganizationIDs: []string{o.OrganizationID, other.OrganizationID},
-		Query:           &b2b.SearchQuery{Operator: b2b.SearchOperatorAnd, Operands: []map[string]any{{"filter_name": "statuses", "filter_value": []string{"pending"}}}},
+		Query:           &b2b.MemberSearchQuery{Operator: b2b.SearchOperatorAnd, Operands: []b2b.MemberSearchFilter{b2b.MemberFilterStatuses(b2b.MemberStatusPending)}},
 	})
 	require.NoError(t, err)
 	require.Len(t, search.Members, 1)
@@ -1021,4 +1018,8 @@ func TestB2BConcurrent(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, resp.MemberSession.CustomClaims, 20)
 	require.Len(t, resp.Member.TrustedMetadata, 20)
+}
+
+func orgQuery(filters ...b2b.OrganizationSearchFilter) *b2b.OrganizationSearchQuery {
+	return &b2b.OrganizationSearchQuery{Operator: b2b.SearchOperatorAnd, Operands: filters}
 }

@@ -268,11 +268,10 @@ func matchUser(u *consumer.User, q *consumer.SearchUsersQuery) bool {
 	}
 	or := q.Operator == consumer.SearchOperatorOr
 	for _, op := range q.Operands {
-		name, _ := op["filter_name"].(string)
-		values := stringList(op["filter_value"])
+		values := stringList(op.FilterValue)
 		ok := false
 		for _, v := range values {
-			switch name {
+			switch op.FilterName {
 			case "user_id":
 				ok = ok || u.UserID == v
 			case "status":

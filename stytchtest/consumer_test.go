@@ -475,7 +475,7 @@ func TestUsersCRUDAndSearch(t *testing.T) {
 	require.ElementsMatch(t, ids, seen)
 
 	pending, err := c.Users.Search(ctx, &consumer.UsersSearchParams{Query: &consumer.SearchUsersQuery{
-		Operator: consumer.SearchOperatorAnd, Operands: []map[string]any{{"filter_name": "status", "filter_value": "pending"}},
+		Operator: consumer.SearchOperatorAnd, Operands: []consumer.UserSearchFilter{consumer.UserFilterStatus(consumer.UserStatusPending)},
 	}})
 	require.NoError(t, err)
 	require.Len(t, pending.Results, 3)
