@@ -31,8 +31,9 @@ demo:
 emulator:
 	$(GO) run ./cmd/stytch-emulator
 
-# The transport benchmarks (the SDK against a hand-written net/http floor)
-# and the local JWT verification benchmarks.
+# The transport benchmarks (the SDK against a hand-written net/http floor),
+# the local JWT verification benchmarks and loading the spec (both surfaces).
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
 	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6
+	$(GO) test ./internal/specload -run '^$$' -bench 'BenchmarkLoad' -benchmem -count 6

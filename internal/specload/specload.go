@@ -15,9 +15,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
@@ -70,24 +73,66 @@ type Doc struct {
 	Surface string
 	T       *openapi3.T
 	// JSON is the assembled document, for tools that load it themselves.
-	JSON    []byte
-	origins map[string]Origin
-	root    string
+	JSON []byte
+	root string
+	// tree is the merged YAML document. Its nodes keep the line and column
+	// they had in their own file; files says which file that is, for each
+	// node moved in from a fragment (a mapping entry's key, or a sequence
+	// item) and for the root. Origins are found by walking the tree when
+	// asked for, which costs nothing on a load that succeeds.
+	tree  *yaml.Node
+	files map[*yaml.Node]string
 }
 
 // Origin returns where the node at pointer (or its nearest ancestor with a
-// known position) was written.
+// known position) was written. A mapping entry is located at its key.
 func (d *Doc) Origin(pointer string) Origin {
-	for p := pointer; ; {
-		if o, ok := d.origins[p]; ok {
-			return o
-		}
-		i := strings.LastIndex(p, "/")
-		if i < 0 {
-			return Origin{}
-		}
-		p = p[:i]
+	n := d.tree
+	if n == nil {
+		return Origin{}
 	}
+	file := d.files[n]
+	at := Origin{File: file, Line: n.Line, Column: n.Column}
+	rest := pointer
+	for rest != "" {
+		if rest[0] != '/' {
+			break
+		}
+		rest = rest[1:]
+		tok := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			tok, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
+		}
+		tok = unescape(tok)
+		var pos *yaml.Node // the node whose position stands for the entry
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i]; k.Value == tok {
+					pos, n = k, n.Content[i+1]
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
+				n = n.Content[i]
+				pos = n
+			}
+		}
+		if pos == nil {
+			break
+		}
+		if f, ok := d.files[pos]; ok {
+			file = f
+		}
+		// Nodes the merge made up (a missing paths: key) have no position.
+		if pos.Line > 0 {
+			at = Origin{File: file, Line: pos.Line, Column: pos.Column}
+		}
+	}
+	return at
 }
 
 // Errorf builds an Error located at pointer.
@@ -100,39 +145,66 @@ func Pointer(tokens ...string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(escape(t))
 	}
 	return b.String()
+}
+
+var (
+	escaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	unescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
+
+func escape(tok string) string {
+	if !strings.ContainsAny(tok, "~/") {
+		return tok
+	}
+	return escaper.Replace(tok)
+}
+
+func unescape(tok string) string {
+	if !strings.Contains(tok, "~") {
+		return tok
+	}
+	return unescaper.Replace(tok)
 }
 
 // Load reads the surface from fsys. root is how the folder fsys stands for is
 // named in error messages (for example "spec").
 func Load(fsys fs.FS, root, surface string) (*Doc, error) {
-	d := &Doc{Surface: surface, origins: map[string]Origin{}, root: root}
+	d := &Doc{Surface: surface, root: root, files: map[*yaml.Node]string{}}
 	rootPath := path.Join(surface, RootFile)
-	merged, err := d.parse(fsys, rootPath)
-	if err != nil {
-		return nil, err
-	}
-	// Paths usually live in fragments; the root needs the key all the same.
-	child(merged, "paths", yaml.MappingNode)
-	var errs Errors
+	names := []string{rootPath}
 	for _, dir := range []string{surface, SharedDir} {
-		names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+		matches, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 		if err != nil {
 			return nil, err
 		}
-		sort.Strings(names)
-		for _, name := range names {
-			if name == rootPath {
-				continue
+		sort.Strings(matches)
+		for _, name := range matches {
+			if name != rootPath {
+				names = append(names, name)
 			}
-			frag, err := d.parse(fsys, name)
-			if err != nil {
-				return nil, err
-			}
-			errs = append(errs, d.mergeFragment(merged, frag, name)...)
 		}
+	}
+	// Parsing is most of the YAML work and each file stands alone; merging,
+	// which reports clashes in file order, is done in order afterwards.
+	nodes := make([]*yaml.Node, len(names))
+	err := parallel(len(names), func(i int) (err error) {
+		nodes[i], err = d.parse(fsys, names[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	merged := nodes[0]
+	d.tree = merged
+	d.files[merged] = d.display(rootPath)
+	// Paths usually live in fragments; the root needs the key all the same.
+	child(merged, "paths", yaml.MappingNode)
+	var errs Errors
+	for i, name := range names[1:] {
+		errs = append(errs, d.mergeFragment(merged, nodes[i+1], name)...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -149,8 +221,10 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	loader := openapi3.NewLoader()
-	d.T, err = loader.LoadFromData(d.JSON)
+	d.T, err = decode(tree.(map[string]any))
+	if err == nil {
+		err = openapi3.NewLoader().ResolveRefsIn(d.T, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: loading %s: %w", d.display(rootPath), surface, err)
 	}
@@ -162,7 +236,7 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 
 func (d *Doc) display(name string) string { return path.Join(d.root, name) }
 
-// parse reads one YAML file and records the origin of each of its nodes.
+// parse reads one YAML file.
 func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
@@ -175,34 +249,7 @@ func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: the document must be a YAML mapping", d.display(name))
 	}
-	n := doc.Content[0]
-	d.record(n, d.display(name), "")
-	return n, nil
-}
-
-// record notes where n and its descendants were written. A pointer already
-// recorded keeps its origin: the first file to define a node owns it.
-func (d *Doc) record(n *yaml.Node, file, ptr string) {
-	d.note(ptr, Origin{File: file, Line: n.Line, Column: n.Column})
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			// The key's own position is the most useful one for a mapping entry.
-			d.note(ptr+Pointer(k.Value), Origin{File: file, Line: k.Line, Column: k.Column})
-			d.record(n.Content[i+1], file, ptr+Pointer(k.Value))
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			d.record(c, file, ptr+"/"+strconv.Itoa(i))
-		}
-	}
-}
-
-func (d *Doc) note(ptr string, o Origin) {
-	if _, seen := d.origins[ptr]; !seen {
-		d.origins[ptr] = o
-	}
+	return doc.Content[0], nil
 }
 
 // fragmentKeys are the top-level keys a fragment may hold.
@@ -251,9 +298,8 @@ func (d *Doc) mergeTags(root, tags *yaml.Node, file string) Errors {
 			continue
 		}
 		have[n.Value] = true
-		idx := len(dst.Content)
 		dst.Content = append(dst.Content, t)
-		d.rerecord(t, file, "/tags/"+strconv.Itoa(idx))
+		d.files[t] = file
 	}
 	return errs
 }
@@ -286,8 +332,7 @@ func (d *Doc) mergeMaps(root, src *yaml.Node, file string, at []string, depth in
 		switch {
 		case existing == nil:
 			dst.Content = append(dst.Content, k, v)
-			d.rerecord(v, file, ptr)
-			d.origins[ptr] = Origin{File: file, Line: k.Line, Column: k.Column}
+			d.files[k] = file
 		case depth > 1:
 			errs = append(errs, d.mergeMaps(root, v, file, append(append([]string{}, at...), k.Value), depth-1)...)
 		default:
@@ -295,16 +340,6 @@ func (d *Doc) mergeMaps(root, src *yaml.Node, file string, at []string, depth in
 		}
 	}
 	return errs
-}
-
-// rerecord records the origins of a node moved to a new place in the tree.
-func (d *Doc) rerecord(n *yaml.Node, file, ptr string) {
-	for p := range d.origins {
-		if p == ptr || strings.HasPrefix(p, ptr+"/") {
-			delete(d.origins, p)
-		}
-	}
-	d.record(n, file, ptr)
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {
@@ -326,6 +361,140 @@ func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 	c := &yaml.Node{Kind: kind, Tag: map[yaml.Kind]string{yaml.MappingNode: "!!map", yaml.SequenceNode: "!!seq"}[kind]}
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, c)
 	return c
+}
+
+// decode builds the document as kin-openapi's Loader.LoadFromData does, but
+// hands each path item and each component schema to kin-openapi on its own,
+// on every CPU. Decoding the whole document at once costs several times
+// more, because each of kin-openapi's map types decodes all it holds into a
+// generic tree and re-encodes every entry (see its deepCast), and the
+// document and its components do so again to find their extensions. Each
+// piece is encoded from the generic tree exactly as deepCast would, so the
+// result is the same; TestDecodeMatchesLoader holds it to that.
+func decode(tree map[string]any) (*openapi3.T, error) {
+	paths, err := object(tree, "paths")
+	if err != nil {
+		return nil, err
+	}
+	components, err := object(tree, "components")
+	if err != nil {
+		return nil, err
+	}
+	schemas, err := object(components, "schemas")
+	if err != nil {
+		return nil, err
+	}
+	pathKeys := make([]string, 0, len(paths))
+	for _, k := range sortedKeys(paths) {
+		if !strings.HasPrefix(k, "x-") {
+			pathKeys = append(pathKeys, k)
+		}
+	}
+	schemaKeys := sortedKeys(schemas)
+	items := make([]*openapi3.PathItem, len(pathKeys))
+	refs := make([]*openapi3.SchemaRef, len(schemaKeys))
+	doc, comps := &openapi3.T{}, &openapi3.Components{}
+	// Job 0 is the document without its paths and schemas; then one job per
+	// path item and per schema.
+	err = parallel(1+len(pathKeys)+len(schemaKeys), func(i int) error {
+		switch {
+		case i == 0:
+			if err := remarshal(without(tree, "paths", "components"), doc); err != nil {
+				return err
+			}
+			if components != nil {
+				return remarshal(without(components, "schemas"), comps)
+			}
+			return nil
+		case i <= len(pathKeys):
+			items[i-1] = &openapi3.PathItem{}
+			return remarshal(paths[pathKeys[i-1]], items[i-1])
+		default:
+			j := i - 1 - len(pathKeys)
+			refs[j] = &openapi3.SchemaRef{}
+			return remarshal(schemas[schemaKeys[j]], refs[j])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if components != nil {
+		doc.Components = comps
+	}
+	if paths != nil {
+		doc.Paths = openapi3.NewPathsWithCapacity(len(pathKeys))
+		doc.Paths.Extensions = map[string]any{}
+		for k, v := range paths {
+			if strings.HasPrefix(k, "x-") {
+				doc.Paths.Extensions[k] = v
+			}
+		}
+		for i, k := range pathKeys {
+			doc.Paths.Set(k, items[i])
+		}
+	}
+	if schemas != nil {
+		doc.Components.Schemas = make(openapi3.Schemas, len(schemaKeys))
+		for i, k := range schemaKeys {
+			doc.Components.Schemas[k] = refs[i]
+		}
+	}
+	return doc, nil
+}
+
+// object returns m[key] as an object, nil if it is absent.
+func object(m map[string]any, key string) (map[string]any, error) {
+	v, ok := m[key]
+	if !ok {
+		return nil, nil
+	}
+	o, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be an object", key)
+	}
+	return o, nil
+}
+
+// without returns a shallow copy of m without the keys given.
+func without(m map[string]any, keys ...string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+// parallel runs job(0) to job(n-1) on every CPU and returns the error of the
+// lowest-numbered job that failed.
+func parallel(n int, job func(int) error) error {
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				errs[i] = job(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func remarshal(v, into any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, into)
 }
 
 // jsonCompatible turns YAML's map[any]any (from non-string keys such as an
@@ -385,7 +554,7 @@ func (d *Doc) checkRefs(root, v any, ptr string) Errors {
 func resolve(root any, ptr string) any {
 	cur := root
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescape(tok)
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil
@@ -397,11 +566,16 @@ func resolve(root any, ptr string) any {
 	return cur
 }
 
-// validate runs kin-openapi's validation node by node, so that each error
-// carries the pointer of the operation or schema it is about, then once over
-// the whole document for what only the whole can show.
+// validate runs kin-openapi's validation over the whole document and, only
+// if that fails, node by node, so that each error carries the pointer of the
+// operation or schema it is about. What only the whole can show is reported
+// at the root. A spec that is valid is validated once.
 func (d *Doc) validate() Errors {
 	ctx := context.Background()
+	whole := d.T.Validate(ctx)
+	if whole == nil {
+		return nil
+	}
 	var errs Errors
 	for _, p := range sortedKeys(d.T.Paths.Map()) {
 		item := d.T.Paths.Value(p)
@@ -426,9 +600,7 @@ func (d *Doc) validate() Errors {
 		}
 	}
 	if len(errs) == 0 {
-		if err := d.T.Validate(ctx); err != nil {
-			errs = append(errs, d.Errorf("", "%v", err))
-		}
+		errs = append(errs, d.Errorf("", "%v", whole))
 	}
 	return errs
 }
