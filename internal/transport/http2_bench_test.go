@@ -27,7 +27,7 @@ func BenchmarkProtocols(b *testing.B) {
 	body := `{"status_code":200,"request_id":"request-id-test-bench","user":{"name":"` + strings.Repeat("a", 3000) + `"}}`
 	for _, proto := range []string{"h2", "http1.1"} {
 		for _, callers := range []int{1, 8, 32} {
-			b.Run(fmt.Sprintf("%s/callers=%d", proto, callers), func(b *testing.B) {
+			b.Run(fmt.Sprintf("proto=%s/callers=%d", proto, callers), func(b *testing.B) {
 				var conns atomic.Int64
 				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					_, _ = io.Copy(io.Discard, r.Body)
