@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,15 +215,16 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 	if err := merged.Decode(&tree); err != nil {
 		return nil, fmt.Errorf("%s: %w", d.display(rootPath), err)
 	}
-	tree = jsonCompatible(tree)
-	if errs := d.checkRefs(tree, tree, ""); len(errs) > 0 {
-		return nil, errs
+	m := jsonCompatible(tree).(map[string]any)
+	// Checking the $refs and encoding the document as JSON run beside the
+	// decoding; a $ref that does not resolve is the error to report.
+	var refErrs Errors
+	d.T, err = decode(m,
+		func() error { refErrs = d.checkRefs(m, m, nil); return nil },
+		func() (err error) { d.JSON, err = json.Marshal(m); return err })
+	if len(refErrs) > 0 {
+		return nil, refErrs
 	}
-	d.JSON, err = json.Marshal(tree)
-	if err != nil {
-		return nil, err
-	}
-	d.T, err = decode(tree.(map[string]any))
 	if err == nil {
 		err = openapi3.NewLoader().ResolveRefsIn(d.T, nil)
 	}
@@ -364,14 +367,15 @@ func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 }
 
 // decode builds the document as kin-openapi's Loader.LoadFromData does, but
-// hands each path item and each component schema to kin-openapi on its own,
+// hands each operation and each component schema to kin-openapi on its own,
 // on every CPU. Decoding the whole document at once costs several times
-// more, because each of kin-openapi's map types decodes all it holds into a
-// generic tree and re-encodes every entry (see its deepCast), and the
-// document and its components do so again to find their extensions. Each
-// piece is encoded from the generic tree exactly as deepCast would, so the
-// result is the same; TestDecodeMatchesLoader holds it to that.
-func decode(tree map[string]any) (*openapi3.T, error) {
+// more, because each of kin-openapi's types decodes all it holds again into
+// a generic tree to find its extensions, and each of its maps re-encodes
+// every entry (see its deepCast). Each piece is encoded from the generic
+// tree exactly as deepCast would, so the result is the same;
+// TestDecodeMatchesLoader holds it to that. The extra jobs run first,
+// beside the decoding.
+func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 	paths, err := object(tree, "paths")
 	if err != nil {
 		return nil, err
@@ -384,63 +388,73 @@ func decode(tree map[string]any) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
-	pathKeys := make([]string, 0, len(paths))
-	for _, k := range sortedKeys(paths) {
-		if !strings.HasPrefix(k, "x-") {
-			pathKeys = append(pathKeys, k)
+	// Each job fills a struct of its own: decoding into a kin-openapi type
+	// replaces the whole of it, so the pieces are put together afterwards.
+	jobs := append([]func() error(nil), extra...)
+	doc, comps := &openapi3.T{}, &openapi3.Components{}
+	jobs = append(jobs, func() error { return remarshal(without(tree, "paths", "components"), doc) })
+	if components != nil {
+		jobs = append(jobs, func() error { return remarshal(without(components, "schemas"), comps) })
+	}
+	var docPaths *openapi3.Paths
+	if paths != nil {
+		docPaths = openapi3.NewPathsWithCapacity(len(paths))
+		docPaths.Extensions = map[string]any{}
+		for _, p := range sortedKeys(paths) {
+			if strings.HasPrefix(p, "x-") {
+				docPaths.Extensions[p] = paths[p]
+				continue
+			}
+			item := &openapi3.PathItem{}
+			docPaths.Set(p, item)
+			raw, ok := paths[p].(map[string]any)
+			if !ok {
+				// Let kin-openapi say what is wrong with it.
+				jobs = append(jobs, func() error { return remarshal(paths[p], item) })
+				continue
+			}
+			methods := map[string]*openapi3.Operation{}
+			for m := range raw {
+				if httpMethods[m] {
+					methods[m] = &openapi3.Operation{}
+				}
+			}
+			jobs = append(jobs, func() error {
+				if err := remarshal(without(raw, slices.Collect(maps.Keys(methods))...), item); err != nil {
+					return err
+				}
+				for m, op := range methods {
+					item.SetOperation(strings.ToUpper(m), op)
+				}
+				return nil
+			})
+			for _, m := range sortedKeys(methods) {
+				jobs = append(jobs, func() error { return remarshal(raw[m], methods[m]) })
+			}
 		}
 	}
-	schemaKeys := sortedKeys(schemas)
-	items := make([]*openapi3.PathItem, len(pathKeys))
-	refs := make([]*openapi3.SchemaRef, len(schemaKeys))
-	doc, comps := &openapi3.T{}, &openapi3.Components{}
-	// Job 0 is the document without its paths and schemas; then one job per
-	// path item and per schema.
-	err = parallel(1+len(pathKeys)+len(schemaKeys), func(i int) error {
-		switch {
-		case i == 0:
-			if err := remarshal(without(tree, "paths", "components"), doc); err != nil {
-				return err
-			}
-			if components != nil {
-				return remarshal(without(components, "schemas"), comps)
-			}
-			return nil
-		case i <= len(pathKeys):
-			items[i-1] = &openapi3.PathItem{}
-			return remarshal(paths[pathKeys[i-1]], items[i-1])
-		default:
-			j := i - 1 - len(pathKeys)
-			refs[j] = &openapi3.SchemaRef{}
-			return remarshal(schemas[schemaKeys[j]], refs[j])
+	var docSchemas openapi3.Schemas
+	if schemas != nil {
+		docSchemas = make(openapi3.Schemas, len(schemas))
+		for _, k := range sortedKeys(schemas) {
+			ref := &openapi3.SchemaRef{}
+			docSchemas[k] = ref
+			jobs = append(jobs, func() error { return remarshal(schemas[k], ref) })
 		}
-	})
-	if err != nil {
+	}
+	if err := parallel(len(jobs), func(i int) error { return jobs[i]() }); err != nil {
 		return nil, err
 	}
+	doc.Paths = docPaths
 	if components != nil {
+		comps.Schemas = docSchemas
 		doc.Components = comps
-	}
-	if paths != nil {
-		doc.Paths = openapi3.NewPathsWithCapacity(len(pathKeys))
-		doc.Paths.Extensions = map[string]any{}
-		for k, v := range paths {
-			if strings.HasPrefix(k, "x-") {
-				doc.Paths.Extensions[k] = v
-			}
-		}
-		for i, k := range pathKeys {
-			doc.Paths.Set(k, items[i])
-		}
-	}
-	if schemas != nil {
-		doc.Components.Schemas = make(openapi3.Schemas, len(schemaKeys))
-		for i, k := range schemaKeys {
-			doc.Components.Schemas[k] = refs[i]
-		}
 	}
 	return doc, nil
 }
+
+// httpMethods are the keys of a path item that hold an operation.
+var httpMethods = map[string]bool{"connect": true, "delete": true, "get": true, "head": true, "options": true, "patch": true, "post": true, "put": true, "trace": true}
 
 // object returns m[key] as an object, nil if it is absent.
 func object(m map[string]any, key string) (map[string]any, error) {
@@ -489,12 +503,19 @@ func parallel(n int, job func(int) error) error {
 	return nil
 }
 
-func remarshal(v, into any) error {
+// remarshal decodes v into a kin-openapi type through JSON, as deepCast
+// does. The JSON is valid, having just been encoded, so it goes straight to
+// the type's decoder rather than through json.Unmarshal, which would check
+// it once more.
+func remarshal(v any, into json.Unmarshaler) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(data, into)
+	if v == nil {
+		return json.Unmarshal(data, into)
+	}
+	return into.UnmarshalJSON(data)
 }
 
 // jsonCompatible turns YAML's map[any]any (from non-string keys such as an
@@ -521,8 +542,9 @@ func jsonCompatible(v any) any {
 	return v
 }
 
-// checkRefs reports every $ref that is not local or does not resolve.
-func (d *Doc) checkRefs(root, v any, ptr string) Errors {
+// checkRefs reports every $ref that is not local or does not resolve. at
+// holds the tokens of v's pointer; the pointer is built only for an error.
+func (d *Doc) checkRefs(root, v any, at []string) Errors {
 	var errs Errors
 	switch x := v.(type) {
 	case map[string]any:
@@ -530,22 +552,17 @@ func (d *Doc) checkRefs(root, v any, ptr string) Errors {
 			s, _ := ref.(string)
 			switch {
 			case !strings.HasPrefix(s, "#/"):
-				errs = append(errs, d.Errorf(ptr+"/$ref", "$ref %q must point into the spec itself (#/...); other files are merged, not referenced", s))
+				errs = append(errs, d.Errorf(Pointer(append(at, "$ref")...), "$ref %q must point into the spec itself (#/...); other files are merged, not referenced", s))
 			case resolve(root, s[1:]) == nil:
-				errs = append(errs, d.Errorf(ptr+"/$ref", "$ref %q does not resolve", s))
+				errs = append(errs, d.Errorf(Pointer(append(at, "$ref")...), "$ref %q does not resolve", s))
 			}
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			errs = append(errs, d.checkRefs(root, x[k], ptr+Pointer(k))...)
+		for _, k := range sortedKeys(x) {
+			errs = append(errs, d.checkRefs(root, x[k], append(at, k))...)
 		}
 	case []any:
 		for i, e := range x {
-			errs = append(errs, d.checkRefs(root, e, ptr+"/"+strconv.Itoa(i))...)
+			errs = append(errs, d.checkRefs(root, e, append(at, strconv.Itoa(i)))...)
 		}
 	}
 	return errs
