@@ -59,7 +59,7 @@ func TestGolden(t *testing.T) {
 			require.Len(t, files, len(want), "files generated vs. golden files in %s", wantDir)
 			for name, got := range files {
 				wantBytes, err := os.ReadFile(filepath.Join(wantDir, name))
-				require.NoError(t, err, "missing golden file (run go test ./gen -update)")
+				require.NoError(t, err, "missing golden file (run go test . -update in gen/)")
 				require.Equal(t, string(wantBytes), string(got), name)
 
 				first, _, _ := bytes.Cut(got, []byte("\n"))

@@ -1,6 +1,9 @@
 // Command gen generates the consumer and b2b packages from spec/.
 //
-//	go run ./gen              # from the module root; what `make generate` runs
+//	cd gen && go run . -root ..   # what `make generate` runs
+//
+// It is a module of its own (see go.mod here), so that oapi-codegen never
+// reaches the modules of the SDK's users.
 //
 // It loads each surface of the spec with kin-openapi, validates it, writes
 // the models with oapi-codegen and the client, services and operation tests
@@ -21,9 +24,16 @@ import (
 var surfaces = []string{"consumer", "b2b"}
 
 func main() {
+	root := flag.String("root", ".", "the SDK's folder; -spec and -out are relative to it")
 	specDir := flag.String("spec", "spec", "folder holding the spec")
 	outDir := flag.String("out", ".", "folder under which each surface's package is written")
 	flag.Parse()
+	// Working from the SDK's folder keeps the paths in error messages
+	// (spec/consumer/users.yaml:12:3) relative to where make runs.
+	if err := os.Chdir(*root); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if err := run(*specDir, *outDir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -14,10 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
@@ -70,24 +75,66 @@ type Doc struct {
 	Surface string
 	T       *openapi3.T
 	// JSON is the assembled document, for tools that load it themselves.
-	JSON    []byte
-	origins map[string]Origin
-	root    string
+	JSON []byte
+	root string
+	// tree is the merged YAML document. Its nodes keep the line and column
+	// they had in their own file; files says which file that is, for each
+	// node moved in from a fragment (a mapping entry's key, or a sequence
+	// item) and for the root. Origins are found by walking the tree when
+	// asked for, which costs nothing on a load that succeeds.
+	tree  *yaml.Node
+	files map[*yaml.Node]string
 }
 
 // Origin returns where the node at pointer (or its nearest ancestor with a
-// known position) was written.
+// known position) was written. A mapping entry is located at its key.
 func (d *Doc) Origin(pointer string) Origin {
-	for p := pointer; ; {
-		if o, ok := d.origins[p]; ok {
-			return o
-		}
-		i := strings.LastIndex(p, "/")
-		if i < 0 {
-			return Origin{}
-		}
-		p = p[:i]
+	n := d.tree
+	if n == nil {
+		return Origin{}
 	}
+	file := d.files[n]
+	at := Origin{File: file, Line: n.Line, Column: n.Column}
+	rest := pointer
+	for rest != "" {
+		if rest[0] != '/' {
+			break
+		}
+		rest = rest[1:]
+		tok := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			tok, rest = rest[:i], rest[i:]
+		} else {
+			rest = ""
+		}
+		tok = unescape(tok)
+		var pos *yaml.Node // the node whose position stands for the entry
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i]; k.Value == tok {
+					pos, n = k, n.Content[i+1]
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
+				n = n.Content[i]
+				pos = n
+			}
+		}
+		if pos == nil {
+			break
+		}
+		if f, ok := d.files[pos]; ok {
+			file = f
+		}
+		// Nodes the merge made up (a missing paths: key) have no position.
+		if pos.Line > 0 {
+			at = Origin{File: file, Line: pos.Line, Column: pos.Column}
+		}
+	}
+	return at
 }
 
 // Errorf builds an Error located at pointer.
@@ -100,39 +147,66 @@ func Pointer(tokens ...string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(escape(t))
 	}
 	return b.String()
+}
+
+var (
+	escaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	unescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
+
+func escape(tok string) string {
+	if !strings.ContainsAny(tok, "~/") {
+		return tok
+	}
+	return escaper.Replace(tok)
+}
+
+func unescape(tok string) string {
+	if !strings.Contains(tok, "~") {
+		return tok
+	}
+	return unescaper.Replace(tok)
 }
 
 // Load reads the surface from fsys. root is how the folder fsys stands for is
 // named in error messages (for example "spec").
 func Load(fsys fs.FS, root, surface string) (*Doc, error) {
-	d := &Doc{Surface: surface, origins: map[string]Origin{}, root: root}
+	d := &Doc{Surface: surface, root: root, files: map[*yaml.Node]string{}}
 	rootPath := path.Join(surface, RootFile)
-	merged, err := d.parse(fsys, rootPath)
-	if err != nil {
-		return nil, err
-	}
-	// Paths usually live in fragments; the root needs the key all the same.
-	child(merged, "paths", yaml.MappingNode)
-	var errs Errors
+	names := []string{rootPath}
 	for _, dir := range []string{surface, SharedDir} {
-		names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+		matches, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 		if err != nil {
 			return nil, err
 		}
-		sort.Strings(names)
-		for _, name := range names {
-			if name == rootPath {
-				continue
+		sort.Strings(matches)
+		for _, name := range matches {
+			if name != rootPath {
+				names = append(names, name)
 			}
-			frag, err := d.parse(fsys, name)
-			if err != nil {
-				return nil, err
-			}
-			errs = append(errs, d.mergeFragment(merged, frag, name)...)
 		}
+	}
+	// Parsing is most of the YAML work and each file stands alone; merging,
+	// which reports clashes in file order, is done in order afterwards.
+	nodes := make([]*yaml.Node, len(names))
+	err := parallel(len(names), func(i int) (err error) {
+		nodes[i], err = d.parse(fsys, names[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	merged := nodes[0]
+	d.tree = merged
+	d.files[merged] = d.display(rootPath)
+	// Paths usually live in fragments; the root needs the key all the same.
+	child(merged, "paths", yaml.MappingNode)
+	var errs Errors
+	for i, name := range names[1:] {
+		errs = append(errs, d.mergeFragment(merged, nodes[i+1], name)...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -141,16 +215,19 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 	if err := merged.Decode(&tree); err != nil {
 		return nil, fmt.Errorf("%s: %w", d.display(rootPath), err)
 	}
-	tree = jsonCompatible(tree)
-	if errs := d.checkRefs(tree, tree, ""); len(errs) > 0 {
-		return nil, errs
+	m := jsonCompatible(tree).(map[string]any)
+	// Checking the $refs and encoding the document as JSON run beside the
+	// decoding; a $ref that does not resolve is the error to report.
+	var refErrs Errors
+	d.T, err = decode(m,
+		func() error { refErrs = d.checkRefs(m, m, nil); return nil },
+		func() (err error) { d.JSON, err = json.Marshal(m); return err })
+	if len(refErrs) > 0 {
+		return nil, refErrs
 	}
-	d.JSON, err = json.Marshal(tree)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = openapi3.NewLoader().ResolveRefsIn(d.T, nil)
 	}
-	loader := openapi3.NewLoader()
-	d.T, err = loader.LoadFromData(d.JSON)
 	if err != nil {
 		return nil, fmt.Errorf("%s: loading %s: %w", d.display(rootPath), surface, err)
 	}
@@ -162,7 +239,7 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 
 func (d *Doc) display(name string) string { return path.Join(d.root, name) }
 
-// parse reads one YAML file and records the origin of each of its nodes.
+// parse reads one YAML file.
 func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
@@ -175,34 +252,7 @@ func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: the document must be a YAML mapping", d.display(name))
 	}
-	n := doc.Content[0]
-	d.record(n, d.display(name), "")
-	return n, nil
-}
-
-// record notes where n and its descendants were written. A pointer already
-// recorded keeps its origin: the first file to define a node owns it.
-func (d *Doc) record(n *yaml.Node, file, ptr string) {
-	d.note(ptr, Origin{File: file, Line: n.Line, Column: n.Column})
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			// The key's own position is the most useful one for a mapping entry.
-			d.note(ptr+Pointer(k.Value), Origin{File: file, Line: k.Line, Column: k.Column})
-			d.record(n.Content[i+1], file, ptr+Pointer(k.Value))
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			d.record(c, file, ptr+"/"+strconv.Itoa(i))
-		}
-	}
-}
-
-func (d *Doc) note(ptr string, o Origin) {
-	if _, seen := d.origins[ptr]; !seen {
-		d.origins[ptr] = o
-	}
+	return doc.Content[0], nil
 }
 
 // fragmentKeys are the top-level keys a fragment may hold.
@@ -251,9 +301,8 @@ func (d *Doc) mergeTags(root, tags *yaml.Node, file string) Errors {
 			continue
 		}
 		have[n.Value] = true
-		idx := len(dst.Content)
 		dst.Content = append(dst.Content, t)
-		d.rerecord(t, file, "/tags/"+strconv.Itoa(idx))
+		d.files[t] = file
 	}
 	return errs
 }
@@ -286,8 +335,7 @@ func (d *Doc) mergeMaps(root, src *yaml.Node, file string, at []string, depth in
 		switch {
 		case existing == nil:
 			dst.Content = append(dst.Content, k, v)
-			d.rerecord(v, file, ptr)
-			d.origins[ptr] = Origin{File: file, Line: k.Line, Column: k.Column}
+			d.files[k] = file
 		case depth > 1:
 			errs = append(errs, d.mergeMaps(root, v, file, append(append([]string{}, at...), k.Value), depth-1)...)
 		default:
@@ -295,16 +343,6 @@ func (d *Doc) mergeMaps(root, src *yaml.Node, file string, at []string, depth in
 		}
 	}
 	return errs
-}
-
-// rerecord records the origins of a node moved to a new place in the tree.
-func (d *Doc) rerecord(n *yaml.Node, file, ptr string) {
-	for p := range d.origins {
-		if p == ptr || strings.HasPrefix(p, ptr+"/") {
-			delete(d.origins, p)
-		}
-	}
-	d.record(n, file, ptr)
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {
@@ -326,6 +364,158 @@ func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 	c := &yaml.Node{Kind: kind, Tag: map[yaml.Kind]string{yaml.MappingNode: "!!map", yaml.SequenceNode: "!!seq"}[kind]}
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, c)
 	return c
+}
+
+// decode builds the document as kin-openapi's Loader.LoadFromData does, but
+// hands each operation and each component schema to kin-openapi on its own,
+// on every CPU. Decoding the whole document at once costs several times
+// more, because each of kin-openapi's types decodes all it holds again into
+// a generic tree to find its extensions, and each of its maps re-encodes
+// every entry (see its deepCast). Each piece is encoded from the generic
+// tree exactly as deepCast would, so the result is the same;
+// TestDecodeMatchesLoader holds it to that. The extra jobs run first,
+// beside the decoding.
+func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
+	paths, err := object(tree, "paths")
+	if err != nil {
+		return nil, err
+	}
+	components, err := object(tree, "components")
+	if err != nil {
+		return nil, err
+	}
+	schemas, err := object(components, "schemas")
+	if err != nil {
+		return nil, err
+	}
+	// Each job fills a struct of its own: decoding into a kin-openapi type
+	// replaces the whole of it, so the pieces are put together afterwards.
+	jobs := append([]func() error(nil), extra...)
+	doc, comps := &openapi3.T{}, &openapi3.Components{}
+	jobs = append(jobs, func() error { return remarshal(without(tree, "paths", "components"), doc) })
+	if components != nil {
+		jobs = append(jobs, func() error { return remarshal(without(components, "schemas"), comps) })
+	}
+	var docPaths *openapi3.Paths
+	if paths != nil {
+		docPaths = openapi3.NewPathsWithCapacity(len(paths))
+		docPaths.Extensions = map[string]any{}
+		for _, p := range sortedKeys(paths) {
+			if strings.HasPrefix(p, "x-") {
+				docPaths.Extensions[p] = paths[p]
+				continue
+			}
+			item := &openapi3.PathItem{}
+			docPaths.Set(p, item)
+			raw, ok := paths[p].(map[string]any)
+			if !ok {
+				// Let kin-openapi say what is wrong with it.
+				jobs = append(jobs, func() error { return remarshal(paths[p], item) })
+				continue
+			}
+			methods := map[string]*openapi3.Operation{}
+			for m := range raw {
+				if httpMethods[m] {
+					methods[m] = &openapi3.Operation{}
+				}
+			}
+			jobs = append(jobs, func() error {
+				if err := remarshal(without(raw, slices.Collect(maps.Keys(methods))...), item); err != nil {
+					return err
+				}
+				for m, op := range methods {
+					item.SetOperation(strings.ToUpper(m), op)
+				}
+				return nil
+			})
+			for _, m := range sortedKeys(methods) {
+				jobs = append(jobs, func() error { return remarshal(raw[m], methods[m]) })
+			}
+		}
+	}
+	var docSchemas openapi3.Schemas
+	if schemas != nil {
+		docSchemas = make(openapi3.Schemas, len(schemas))
+		for _, k := range sortedKeys(schemas) {
+			ref := &openapi3.SchemaRef{}
+			docSchemas[k] = ref
+			jobs = append(jobs, func() error { return remarshal(schemas[k], ref) })
+		}
+	}
+	if err := parallel(len(jobs), func(i int) error { return jobs[i]() }); err != nil {
+		return nil, err
+	}
+	doc.Paths = docPaths
+	if components != nil {
+		comps.Schemas = docSchemas
+		doc.Components = comps
+	}
+	return doc, nil
+}
+
+// httpMethods are the keys of a path item that hold an operation.
+var httpMethods = map[string]bool{"connect": true, "delete": true, "get": true, "head": true, "options": true, "patch": true, "post": true, "put": true, "trace": true}
+
+// object returns m[key] as an object, nil if it is absent.
+func object(m map[string]any, key string) (map[string]any, error) {
+	v, ok := m[key]
+	if !ok {
+		return nil, nil
+	}
+	o, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be an object", key)
+	}
+	return o, nil
+}
+
+// without returns a shallow copy of m without the keys given.
+func without(m map[string]any, keys ...string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+// parallel runs job(0) to job(n-1) on every CPU and returns the error of the
+// lowest-numbered job that failed.
+func parallel(n int, job func(int) error) error {
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				errs[i] = job(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remarshal decodes v into a kin-openapi type through JSON, as deepCast
+// does. The JSON is valid, having just been encoded, so it goes straight to
+// the type's decoder rather than through json.Unmarshal, which would check
+// it once more.
+func remarshal(v any, into json.Unmarshaler) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return json.Unmarshal(data, into)
+	}
+	return into.UnmarshalJSON(data)
 }
 
 // jsonCompatible turns YAML's map[any]any (from non-string keys such as an
@@ -352,8 +542,9 @@ func jsonCompatible(v any) any {
 	return v
 }
 
-// checkRefs reports every $ref that is not local or does not resolve.
-func (d *Doc) checkRefs(root, v any, ptr string) Errors {
+// checkRefs reports every $ref that is not local or does not resolve. at
+// holds the tokens of v's pointer; the pointer is built only for an error.
+func (d *Doc) checkRefs(root, v any, at []string) Errors {
 	var errs Errors
 	switch x := v.(type) {
 	case map[string]any:
@@ -361,22 +552,17 @@ func (d *Doc) checkRefs(root, v any, ptr string) Errors {
 			s, _ := ref.(string)
 			switch {
 			case !strings.HasPrefix(s, "#/"):
-				errs = append(errs, d.Errorf(ptr+"/$ref", "$ref %q must point into the spec itself (#/...); other files are merged, not referenced", s))
+				errs = append(errs, d.Errorf(Pointer(append(at, "$ref")...), "$ref %q must point into the spec itself (#/...); other files are merged, not referenced", s))
 			case resolve(root, s[1:]) == nil:
-				errs = append(errs, d.Errorf(ptr+"/$ref", "$ref %q does not resolve", s))
+				errs = append(errs, d.Errorf(Pointer(append(at, "$ref")...), "$ref %q does not resolve", s))
 			}
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			errs = append(errs, d.checkRefs(root, x[k], ptr+Pointer(k))...)
+		for _, k := range sortedKeys(x) {
+			errs = append(errs, d.checkRefs(root, x[k], append(at, k))...)
 		}
 	case []any:
 		for i, e := range x {
-			errs = append(errs, d.checkRefs(root, e, ptr+"/"+strconv.Itoa(i))...)
+			errs = append(errs, d.checkRefs(root, e, append(at, strconv.Itoa(i)))...)
 		}
 	}
 	return errs
@@ -385,7 +571,7 @@ func (d *Doc) checkRefs(root, v any, ptr string) Errors {
 func resolve(root any, ptr string) any {
 	cur := root
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescape(tok)
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil
@@ -397,11 +583,16 @@ func resolve(root any, ptr string) any {
 	return cur
 }
 
-// validate runs kin-openapi's validation node by node, so that each error
-// carries the pointer of the operation or schema it is about, then once over
-// the whole document for what only the whole can show.
+// validate runs kin-openapi's validation over the whole document and, only
+// if that fails, node by node, so that each error carries the pointer of the
+// operation or schema it is about. What only the whole can show is reported
+// at the root. A spec that is valid is validated once.
 func (d *Doc) validate() Errors {
 	ctx := context.Background()
+	whole := d.T.Validate(ctx)
+	if whole == nil {
+		return nil
+	}
 	var errs Errors
 	for _, p := range sortedKeys(d.T.Paths.Map()) {
 		item := d.T.Paths.Value(p)
@@ -426,9 +617,7 @@ func (d *Doc) validate() Errors {
 		}
 	}
 	if len(errs) == 0 {
-		if err := d.T.Validate(ctx); err != nil {
-			errs = append(errs, d.Errorf("", "%v", err))
-		}
+		errs = append(errs, d.Errorf("", "%v", whole))
 	}
 	return errs
 }
