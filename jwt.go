@@ -34,15 +34,6 @@ var (
 	ErrTenancy          = errors.New("stytch: the session belongs to another organization than the one checked")
 )
 
-// JWTOption and RequestOption are the per-call option types of earlier
-// versions; every option is now an Option.
-//
-// Deprecated: use Option.
-type (
-	JWTOption     = Option
-	RequestOption = Option
-)
-
 // jwtOption is a per-call option of local JWT verification.
 func jwtOption(name string, apply func(*config.JWTCall) string) Option {
 	return func(s *config.Settings) {

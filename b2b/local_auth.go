@@ -36,7 +36,7 @@ func jwksPath(t *transport.Client) string {
 // OrganizationID must be the member's organization (else stytch.ErrTenancy).
 // Failures match the stytch.ErrJWT… values, stytch.ErrJWKSUnavailable,
 // stytch.ErrTenancy or stytch.ErrPermissionDenied with errors.Is.
-func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.JWTOption) (*MemberSession, error) {
+func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*MemberSession, error) {
 	call := localauth.Options(opts)
 	if err := checkSessionCall("Sessions.AuthenticateJWTLocal", call); err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ type SessionsAuthenticateJWTResult struct {
 // algorithm, malformed) and a check against another organization are
 // returned as errors without an API call. The result says which path
 // answered.
-func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.JWTOption) (*SessionsAuthenticateJWTResult, error) {
+func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*SessionsAuthenticateJWTResult, error) {
 	call := localauth.Options(opts)
 	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {
 		return nil, err

@@ -54,7 +54,7 @@ type M2MAuthenticateTokenResult struct {
 // there is no API endpoint for it. WithRequiredScopes makes it also check
 // the token's scopes; a missing one is stytch.ErrPermissionDenied.
 // WithMaxTokenAge applies too. Failures match the stytch.ErrJWT… values.
-func (s *M2MService) AuthenticateToken(ctx context.Context, accessToken string, opts ...stytch.JWTOption) (*M2MAuthenticateTokenResult, error) {
+func (s *M2MService) AuthenticateToken(ctx context.Context, accessToken string, opts ...stytch.Option) (*M2MAuthenticateTokenResult, error) {
 	m, err := localauth.AuthenticateM2M(ctx, s.t, "M2M.AuthenticateToken", jwksPath(s.t), accessToken, localauth.Options(opts))
 	if err != nil {
 		return nil, err

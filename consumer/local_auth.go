@@ -37,7 +37,7 @@ func jwksPath(t *transport.Client) string {
 //
 // The returned session is the caller's to keep; typed custom claims come
 // out of it with CustomClaims.
-func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.JWTOption) (*Session, error) {
+func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*Session, error) {
 	call := localauth.Options(opts)
 	if err := checkSessionCall("Sessions.AuthenticateJWTLocal", call); err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ type SessionsAuthenticateJWTResult struct {
 // token (bad signature, wrong issuer or audience, wrong algorithm,
 // malformed) is returned as an error without an API call. The result says
 // which path answered.
-func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.JWTOption) (*SessionsAuthenticateJWTResult, error) {
+func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*SessionsAuthenticateJWTResult, error) {
 	call := localauth.Options(opts)
 	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {
 		return nil, err

@@ -192,7 +192,7 @@ func TestB2BLocalJWTAndRBAC(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, planClaims{"team", 9}, claims)
 
-	check := func(orgID, resource, action string) stytch.JWTOption {
+	check := func(orgID, resource, action string) stytch.Option {
 		return stytch.WithAuthorizationCheck(stytch.AuthorizationCheck{OrganizationID: orgID, ResourceID: resource, Action: action})
 	}
 	res, err := c.Sessions.AuthenticateJWT(ctx, login.SessionJWT, check(org.OrganizationID, "stytch.self", "update"))

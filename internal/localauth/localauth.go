@@ -22,7 +22,7 @@ import (
 )
 
 // Options applies a call's options.
-func Options(opts []stytch.JWTOption) config.JWTCall {
+func Options(opts []stytch.Option) config.JWTCall {
 	st := config.Settings{PerCall: true}
 	for _, o := range opts {
 		if o != nil {
