@@ -95,12 +95,16 @@ func Authorize(policy *jwtauth.Policy, roles []string, check *config.Authorizati
 // DeniedError is a local RBAC or scope denial.
 type DeniedError struct {
 	ResourceID, Action string
-	Missing            []string // for scopes
+	Missing            []string // for required scopes
+	Scopes             bool     // a check against the policy's scopes rather than its roles
 }
 
 func (e *DeniedError) Error() string {
 	if e.Missing != nil {
 		return "stytch: the token's scopes do not grant " + strings.Join(e.Missing, " ")
+	}
+	if e.Scopes {
+		return "stytch: the token's scopes do not grant " + e.Action + " on " + e.ResourceID
 	}
 	return "stytch: the session's roles do not grant " + e.Action + " on " + e.ResourceID
 }
@@ -250,6 +254,9 @@ func AuthenticateM2M(ctx context.Context, t *transport.Client, operation, jwksPa
 	}
 	claims, err := Verify(ctx, t, "Sessions.GetJWKS", jwksPath, token, call)
 	if err != nil {
+		return nil, err
+	}
+	if err := CheckNotAccessToken(claims); err != nil {
 		return nil, err
 	}
 	v, err := claims.Memo(func() (any, error) {

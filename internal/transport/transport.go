@@ -310,7 +310,7 @@ func (c *Client) settings(operation string, memberSession bool, opts []stytch.Op
 		return st, &stytch.ParamError{Operation: operation, Param: st.Problem.Option, Reason: st.Problem.Reason}
 	case st.Verify.Set != "":
 		return st, &stytch.ParamError{Operation: operation, Param: st.Verify.Set,
-			Reason: "applies to the methods that verify a JWT (AuthenticateJWT, AuthenticateJWTLocal, M2M.AuthenticateToken), not to an API call"}
+			Reason: "applies to the methods that verify a JWT (AuthenticateJWT, AuthenticateJWTLocal, M2M.AuthenticateToken, IDP.IntrospectTokenLocal), not to an API call"}
 	case st.Call.MemberSession != "" && !memberSession:
 		opt := "WithMemberSession"
 		if st.Call.MemberSessionHeader != "X-Stytch-Member-Session" {
