@@ -53,6 +53,28 @@ func WithFraudBaseURL(baseURL string) Option {
 	}
 }
 
+// WithCustomDomain sets the project domain: the custom domain (a CNAME
+// such as "https://login.example.com") or the default domain Stytch gave
+// the project ("https://…customers.stytch.dev"). The OpenID Connect
+// endpoints of Connected Apps (IDP.OpenIDConfiguration, IDP.UserInfo,
+// IDP.RevokeToken) are sent there, and tokens issued through it, whose iss
+// is that URL, verify locally. Without it those endpoints are called at
+// their backwards-compatible path below the API's base URL,
+// /v1/public/{project_id}/…. Other endpoints keep the base URL. It is an
+// absolute http(s) URL with no user, query or fragment. Client only.
+func WithCustomDomain(domainURL string) Option {
+	return func(s *config.Settings) {
+		if !s.ClientOnly("WithCustomDomain") {
+			return
+		}
+		if domainURL == "" {
+			s.Fail("WithCustomDomain", "was given an empty URL")
+			return
+		}
+		s.ProjectDomain = domainURL
+	}
+}
+
 // WithHTTPClient makes the client send its requests through hc. The SDK does
 // not modify hc; its Timeout, if any, applies in addition to WithTimeout.
 // Whatever hc's CheckRedirect says, redirects are never followed: a 3xx is

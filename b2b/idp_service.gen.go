@@ -63,6 +63,107 @@ func (s *IDPService) IntrospectTokenNetwork(ctx context.Context, params *IDPIntr
 	return &resp, nil
 }
 
+// OpenIDConfiguration gets the project's OpenID Connect discovery document: its issuer, its
+// endpoints and what they support. No credentials are needed.
+//
+// It calls GET /.well-known/openid-configuration on the project domain
+// (stytch.WithCustomDomain), or /v1/public/{project_id}/.well-known/openid-configuration
+// below the base URL without one.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
+func (s *IDPService) OpenIDConfiguration(ctx context.Context, params *IDPOpenIDConfigurationParams, opts ...stytch.Option) (*IDPOpenIDConfigurationResponse, error) {
+	if params == nil {
+		params = &IDPOpenIDConfigurationParams{}
+	}
+	var resp IDPOpenIDConfigurationResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "IDP.OpenIDConfiguration",
+		Method:    http.MethodGet,
+		Path:      "/.well-known/openid-configuration",
+		Base:      transport.BaseProject,
+		Public:    true,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// RevokeToken revokes a Connected App's access token or refresh token (RFC 7009); revoking a
+// refresh token also revokes the access token issued with it. The client authenticates with its ID
+// and secret in the form body, not with the project's secret.
+//
+// It calls POST /v1/oauth2/revoke on the project domain
+// (stytch.WithCustomDomain), or /v1/public/{project_id}/oauth2/revoke
+// below the base URL without one.
+// The body is sent form-encoded, and errors arrive in the OAuth2 shape; both
+// become a *stytch.Error.
+// The endpoint is not authenticated with the project's secret, which is not
+// sent to it.
+func (s *IDPService) RevokeToken(ctx context.Context, params *IDPRevokeTokenParams, opts ...stytch.Option) (*IDPRevokeTokenResponse, error) {
+	if params == nil {
+		params = &IDPRevokeTokenParams{}
+	}
+	form := url.Values{}
+	form.Set("client_id", params.ClientID)
+	if params.ClientSecret != nil {
+		form.Set("client_secret", *params.ClientSecret)
+	}
+	form.Set("token", params.Token)
+	if params.TokenTypeHint != nil {
+		form.Set("token_type_hint", *params.TokenTypeHint)
+	}
+	var resp IDPRevokeTokenResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "IDP.RevokeToken",
+		Method:    http.MethodPost,
+		Path:      "/v1/oauth2/revoke",
+		Form:      form,
+		Base:      transport.BaseProject,
+		Public:    true,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// UserInfo gets the claims about the user (or member) a Connected App's access token was granted by
+// (OpenID Connect UserInfo). It is authenticated with that access token, sent as a bearer token,
+// never with the project's secret. Which claims come back depends on the scopes granted: sub
+// always; name, given_name, family_name, picture and locale with profile; email and email_verified
+// with email; phone_number and phone_number_verified with phone.
+//
+// It calls GET /v1/oauth2/userinfo on the project domain
+// (stytch.WithCustomDomain), or /v1/public/{project_id}/oauth2/userinfo
+// below the base URL without one.
+// It is authenticated with params.AccessToken, the end user's token, sent as
+// a bearer token; the project's secret is not sent to it.
+func (s *IDPService) UserInfo(ctx context.Context, params *IDPUserInfoParams, opts ...stytch.Option) (*IDPUserInfoResponse, error) {
+	if params == nil {
+		params = &IDPUserInfoParams{}
+	}
+	if err := transport.Required("IDP.UserInfo", "access token", params.AccessToken); err != nil {
+		return nil, err
+	}
+	var resp IDPUserInfoResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "IDP.UserInfo",
+		Method:    http.MethodGet,
+		Path:      "/v1/oauth2/userinfo",
+		Base:      transport.BaseProject,
+		Public:    true,
+		Bearer:    params.AccessToken,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // IDPOAuthService runs the authorization step in which a member lets a Connected App act for them.
 type IDPOAuthService struct {
 	t *transport.Client

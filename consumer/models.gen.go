@@ -2013,6 +2013,123 @@ type IDPOAuthAuthorizeStartResponse struct {
 	StatusCode int `json:"status_code"`
 }
 
+// IDPOpenIDConfigurationParams holds the parameters of IDP.OpenIDConfiguration.
+type IDPOpenIDConfigurationParams = struct{}
+
+// IDPOpenIDConfigurationResponse is the response of IDP.OpenIDConfiguration.
+type IDPOpenIDConfigurationResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID *string `json:"request_id,omitempty"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode *int `json:"status_code,omitempty"`
+
+	// Issuer is the iss of the tokens the project issues: the custom domain when there is one, else stytch.com/{project_id}, which not every OIDC client accepts.
+	Issuer string `json:"issuer"`
+
+	// AuthorizationEndpoint is the URL of the authorization page, which your application hosts and sets in the Stytch dashboard.
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+
+	// TokenEndpoint is the URL Connected Apps exchange authorization codes and refresh tokens at.
+	TokenEndpoint string `json:"token_endpoint"`
+
+	// UserinfoEndpoint is the URL of the UserInfo endpoint.
+	UserinfoEndpoint string `json:"userinfo_endpoint"`
+
+	// JWKSURI is the URL of the key set that signs the project's tokens.
+	JWKSURI string `json:"jwks_uri"`
+
+	// ScopesSupported lists the scopes Connected Apps may ask for: the OpenID scopes and the custom scopes of the project's RBAC policy.
+	ScopesSupported []string `json:"scopes_supported"`
+
+	// ResponseTypesSupported lists the OAuth 2.0 response types supported, such as code.
+	ResponseTypesSupported []string `json:"response_types_supported"`
+
+	// GrantTypesSupported lists the OAuth 2.0 grant types supported, such as authorization_code.
+	GrantTypesSupported []string `json:"grant_types_supported"`
+
+	// SubjectTypesSupported lists the subject identifier types supported, such as public.
+	SubjectTypesSupported []string `json:"subject_types_supported"`
+
+	// IDTokenSigningAlgValuesSupported lists the algorithms that sign ID tokens; RS256.
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
+
+	// TokenEndpointAuthMethodsSupported lists how clients authenticate at the token endpoint, such as client_secret_basic and client_secret_post.
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+}
+
+// IDPRevokeTokenParams holds the parameters of IDP.RevokeToken.
+type IDPRevokeTokenParams struct {
+	// Token is the access token or refresh token to revoke.
+	Token string `json:"token"`
+
+	// ClientID is the ID of the Connected App client the token was issued to.
+	ClientID string `json:"client_id"`
+
+	// ClientSecret is the secret of the Connected App client; confidential clients must send it.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
+	// TokenTypeHint hints at the kind of token sent: access_token or refresh_token.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
+
+// IDPRevokeTokenResponse is the response of IDP.RevokeToken.
+type IDPRevokeTokenResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID string `json:"request_id"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode int `json:"status_code"`
+}
+
+// IDPUserInfoParams holds the parameters of IDP.UserInfo.
+type IDPUserInfoParams struct {
+	// AccessToken is the end user's token the endpoint is authenticated with, sent as a bearer token in the Authorization header: for Connected Apps, the access token issued to the app.
+	AccessToken string `json:"-"`
+}
+
+// IDPUserInfoResponse is the response of IDP.UserInfo.
+type IDPUserInfoResponse struct {
+	// RequestID is the ID of this request, for Stytch support.
+	RequestID *string `json:"request_id,omitempty"`
+
+	// StatusCode is the HTTP status of the response.
+	StatusCode *int `json:"status_code,omitempty"`
+
+	// Sub is the ID of the user, or member, the token was granted by.
+	Sub string `json:"sub"`
+
+	// Email is the primary email address; with the email scope.
+	Email *string `json:"email,omitempty"`
+
+	// EmailVerified reports whether the email address was verified; with the email scope.
+	EmailVerified *bool `json:"email_verified,omitempty"`
+
+	// PhoneNumber is the phone number; with the phone scope.
+	PhoneNumber *string `json:"phone_number,omitempty"`
+
+	// PhoneNumberVerified reports whether the phone number was verified; with the phone scope.
+	PhoneNumberVerified *bool `json:"phone_number_verified,omitempty"`
+
+	// Name is the full name; with the profile scope.
+	Name *string `json:"name,omitempty"`
+
+	// GivenName is the first name; with the profile scope.
+	GivenName *string `json:"given_name,omitempty"`
+
+	// MiddleName is the middle name; with the profile scope.
+	MiddleName *string `json:"middle_name,omitempty"`
+
+	// FamilyName is the last name; with the profile scope.
+	FamilyName *string `json:"family_name,omitempty"`
+
+	// Picture is the URL of a profile picture; with the profile scope.
+	Picture *string `json:"picture,omitempty"`
+
+	// Locale is the preferred locale; with the profile scope.
+	Locale *string `json:"locale,omitempty"`
+}
+
 // IPGeoProperties is the geolocation of an IP address.
 type IPGeoProperties struct {
 	// City is the city where the IP address is located.

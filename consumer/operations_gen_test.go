@@ -316,6 +316,52 @@ var operationCases = []optest.Case[*Client]{
 		},
 	},
 	{
+		ID:            "IDP.OpenIDConfiguration",
+		Method:        "GET",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/.well-known/openid-configuration",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Public:        true,
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.OpenIDConfiguration(ctx, &IDPOpenIDConfigurationParams{}, opts...)
+		},
+	},
+	{
+		ID:            "IDP.RevokeToken",
+		Method:        "POST",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/oauth2/revoke",
+		HasBody:       true,
+		Form:          true,
+		BodyKeys:      []string{"token", "client_id"},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Public:        true,
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.RevokeToken(ctx, &IDPRevokeTokenParams{}, opts...)
+		},
+	},
+	{
+		ID:            "IDP.UserInfo",
+		Method:        "GET",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/oauth2/userinfo",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Public:        true,
+		Bearer:        "access-token-optest",
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.IDP.UserInfo(ctx, &IDPUserInfoParams{AccessToken: "access-token-optest"}, opts...)
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.IDP.UserInfo(ctx, nil)
+		},
+	},
+	{
 		ID:            "Impersonation.Authenticate",
 		Method:        "POST",
 		Path:          "/v1/impersonation/authenticate",

@@ -29,6 +29,9 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"sampleValue": sampleValue,
 	"sampleLit":   sampleLit,
 	"fraudPrefix": func() string { return optestFraudPrefix },
+	"projectPublicPath": func(path string) string {
+		return strings.Replace(transport.ProjectPublicPath("x", path), "/x/", "/{project_id}/", 1)
+	},
 	"userPathParams": func(o *Operation) bool {
 		for _, p := range o.PathParams {
 			if !p.ProjectID && !p.DefaultProjectID {
@@ -229,6 +232,10 @@ func sampleLit(p *Param) string {
 // They leave a parameter that defaults to the client's project ID empty, so
 // the client's own is expected.
 func samplePath(o *Operation) string {
+	if o.Base == "BaseProject" {
+		// The generated tests set no custom domain.
+		return transport.ProjectPublicPath(optestProjectID, o.Path)
+	}
 	var b strings.Builder
 	for _, s := range o.Segments {
 		if s.Param != nil && (s.Param.ProjectID || s.Param.DefaultProjectID) {

@@ -60,7 +60,14 @@ type Operation struct {
 	MemberSession bool
 	// Public reports an operation the spec marks security: [], which is not
 	// authenticated with the project's credentials: they are not sent.
+	// Bearer operations are Public too.
 	Public bool
+	// Bearer reports an operation whose security is an http bearer scheme:
+	// it is authenticated with a token of the end user's (a Connected App
+	// access token), which the Params type holds as AccessToken and the
+	// transport sends as "Authorization: Bearer", instead of the project's
+	// credentials.
+	Bearer bool
 	// Base names the transport base URL the operation is sent to, such as
 	// "BaseFraud"; empty for the API's own.
 	Base     string
@@ -125,7 +132,7 @@ type Paginate struct {
 }
 
 // Servers the generator knows, by URL, and the transport base each maps to.
-var knownServers = map[string]string{"https://telemetry.stytch.com": "BaseFraud"}
+var knownServers = map[string]string{"https://telemetry.stytch.com": "BaseFraud", "https://{project_domain}": "BaseProject"}
 
 // Member-session headers, which become per-call options rather than fields.
 var memberSessionHeaders = map[string]bool{"X-Stytch-Member-Session": true, "X-Stytch-Member-SessionJWT": true}
@@ -273,6 +280,13 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		pointer:     ptr,
 		Public:      op.Security != nil && len(*op.Security) == 0,
 	}
+	if op.Security != nil && len(*op.Security) > 0 {
+		bearer, err := bearerSecurity(doc, *op.Security)
+		if err != nil {
+			errs = append(errs, doc.Errorf(ptr+"/security", "%v", err))
+		}
+		o.Bearer, o.Public = bearer, bearer
+	}
 	o.MethodName = o.Name
 	if unexported, _ := op.Extensions["x-go-unexported"].(bool); unexported {
 		o.MethodName = strings.ToLower(o.Name[:1]) + o.Name[1:]
@@ -379,6 +393,10 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		errs = append(errs, doc.Errorf(ptr+"/requestBody", "a GET operation cannot have a body"))
 	}
 
+	if o.Bearer && (byName[bearerParam] != nil || slices.Contains(o.BodyFields, bearerParam)) {
+		errs = append(errs, doc.Errorf(ptr, "%s is the bearer token of %s; no parameter or body field may have that name", bearerParam, o.ID))
+	}
+
 	var success []string
 	for code := range op.Responses.Map() {
 		if strings.HasPrefix(code, "2") {
@@ -411,6 +429,34 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		o.Paginate = pg
 	}
 	return o, errs
+}
+
+// bearerSecurity reads an operation's own security requirement: the
+// project's (HTTP Basic) scheme, or one http bearer scheme, which makes it
+// a Bearer operation.
+func bearerSecurity(doc *specload.Doc, reqs openapi3.SecurityRequirements) (bool, error) {
+	if len(reqs) != 1 || len(reqs[0]) != 1 {
+		return false, fmt.Errorf("security must be [] (public), or name exactly one scheme")
+	}
+	for name := range reqs[0] {
+		var scheme *openapi3.SecurityScheme
+		if doc.T.Components != nil {
+			if ref := doc.T.Components.SecuritySchemes[name]; ref != nil {
+				scheme = ref.Value
+			}
+		}
+		switch {
+		case scheme == nil:
+			return false, fmt.Errorf("security scheme %q is not defined under components/securitySchemes", name)
+		case scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "basic"):
+			return false, nil
+		case scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "bearer"):
+			return true, nil
+		default:
+			return false, fmt.Errorf("security scheme %q must be http basic (the project's credentials) or http bearer", name)
+		}
+	}
+	return false, nil
 }
 
 const formType = "application/x-www-form-urlencoded"

@@ -102,6 +102,9 @@ var intMapping = func() codegen.TypeMapping {
 	return m
 }()
 
+// bearerParam names the Params field of a Bearer operation's token.
+const bearerParam = "access_token"
+
 // paramsSchema merges an operation's path and query parameters and its body
 // fields into one object schema.
 func paramsSchema(doc *specload.Doc, o *Operation) *openapi3.Schema {
@@ -109,7 +112,7 @@ func paramsSchema(doc *specload.Doc, o *Operation) *openapi3.Schema {
 	s.Description = fmt.Sprintf("holds the parameters of %s.", o.ID)
 	// An operation without parameters still gets a struct (empty), not
 	// oapi-codegen's free-form map.
-	if len(o.PathParams)+len(o.QueryParams) == 0 && (o.body == nil || len(o.body.Properties) == 0) {
+	if len(o.PathParams)+len(o.QueryParams) == 0 && (o.body == nil || len(o.body.Properties) == 0) && !o.Bearer {
 		s.Extensions = map[string]any{"x-go-type": "struct{}"}
 	}
 	var params []*Param
@@ -126,6 +129,16 @@ func paramsSchema(doc *specload.Doc, o *Operation) *openapi3.Schema {
 		if p.Required {
 			s.Required = append(s.Required, p.Name)
 		}
+	}
+	if o.Bearer {
+		// Not a parameter on the wire: the transport sends it as the bearer
+		// token. Never in the body or the query.
+		ts := openapi3.NewStringSchema()
+		ts.Description = "is the end user's token the endpoint is authenticated with, sent as a bearer token in the Authorization header: for Connected Apps, the access token issued to the app."
+		ts.Extensions = map[string]any{"x-go-json-ignore": true, "x-go-name": "AccessToken", "x-order": float64(len(params))}
+		s.Properties[bearerParam] = openapi3.NewSchemaRef("", ts)
+		s.Required = append(s.Required, bearerParam)
+		params = append(params, nil) // keep the body's fields after it
 	}
 	if o.body != nil {
 		orderFields(doc, o.bodyPointer, o.body, len(params))

@@ -76,6 +76,9 @@ type Config struct {
 	BaseURL string
 	// FraudBaseURL, when set, replaces the fraud API's URL.
 	FraudBaseURL string
+	// ProjectDomain, when set, is the project domain (a custom domain) the
+	// OpenID Connect endpoints are sent to.
+	ProjectDomain string
 	// HTTPClient, when set, is used as is; the SDK does not modify it.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; zero or less disables the SDK's own bound.

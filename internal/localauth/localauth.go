@@ -54,7 +54,7 @@ func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token
 			return raw, err
 		}, jwtauth.KeySetOptions{UnknownKIDInterval: cfg.UnknownKIDInterval})
 		v, err := jwtauth.NewVerifier(keys, jwtauth.VerifierOptions{
-			ProjectID: t.ProjectID(), Issuers: []string{t.BaseURL()}, Leeway: cfg.Leeway, CacheSize: cfg.CacheSize,
+			ProjectID: t.ProjectID(), Issuers: []string{t.BaseURL(), t.ProjectDomain()}, Leeway: cfg.Leeway, CacheSize: cfg.CacheSize,
 		})
 		return &verifier{keys: keys, v: v, err: err}
 	}).(*verifier)

@@ -55,6 +55,10 @@ type Case[C any] struct {
 	// Public reports an endpoint that takes no project credentials: the
 	// server must see no Authorization header.
 	Public bool
+	// Bearer is the token a bearer-authenticated endpoint's case passes as
+	// its AccessToken: the server must see it as the Authorization, and
+	// never the project's credentials.
+	Bearer string
 	// Call makes the call with opts, as a user would pass them.
 	Call func(ctx context.Context, client C, opts ...stytch.Option) (any, error)
 	// CallEmpty calls with nil params; set for operations with path
@@ -105,9 +109,12 @@ func Run[C any](t *testing.T, cases []Case[C], newClient func(baseURL string) (C
 			require.Equal(t, stytch.Response{StatusCode: 200, Header: meta.Header, RequestID: "request-id-test-1", Attempts: 1}, meta)
 			require.Equal(t, c.Method, got.method)
 			require.Equal(t, c.Path, got.path)
-			if c.Public {
+			switch {
+			case c.Bearer != "":
+				require.Equal(t, "Bearer "+c.Bearer, got.auth, "the end user's token, and only it")
+			case c.Public:
 				require.Empty(t, got.auth, "the project's credentials are not sent to a public endpoint")
-			} else {
+			default:
 				require.Equal(t, wantAuth, got.auth)
 			}
 			if len(c.Query) > 0 {
@@ -224,6 +231,16 @@ func Coverage[C any](t *testing.T, surface string, client C, cases []Case[C]) {
 			require.Equal(t, op.RequestBody != nil, c.HasBody, "%s: body", id)
 			fraud := len(item.Servers) > 0 && item.Servers[0].URL == "https://telemetry.stytch.com"
 			require.Equal(t, fraud, strings.HasPrefix(c.Path, FraudPrefix+"/"), "%s: sent to the fraud API's base URL", id)
+			bearer := op.Security != nil && len(*op.Security) == 1 && (*op.Security)[0]["connectedAppAccessToken"] != nil
+			require.Equal(t, bearer, c.Bearer != "", "%s: authenticated with the end user's bearer token", id)
+			if len(item.Servers) > 0 && item.Servers[0].URL == "https://{project_domain}" {
+				// With no custom domain, the backwards-compatible path
+				// below the base URL: /v1/public/{project_id}, and the
+				// path without its /v1.
+				want := "/v1/public/" + ProjectID + strings.TrimPrefix(path, "/v1")
+				require.Equal(t, want, c.Path, "%s: sent to the project domain's public path", id)
+				continue
+			}
 			require.Equal(t, strings.Count(path, "/"), strings.Count(strings.TrimPrefix(c.Path, map[bool]string{true: FraudPrefix}[fraud]), "/"),
 				"%s: case path %s does not follow %s", id, c.Path, path)
 		}

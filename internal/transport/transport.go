@@ -42,7 +42,25 @@ const (
 	// BaseFraud is the fraud and risk API's: telemetry.stytch.com, or
 	// WithFraudBaseURL's.
 	BaseFraud
+	// BaseProject is the project domain, where Stytch serves the OpenID
+	// Connect endpoints of Connected Apps: WithCustomDomain's URL, or else
+	// the backwards-compatible path below the API's base URL (see
+	// ProjectPublicPath).
+	BaseProject
 )
+
+// ProjectPublicPath is where the API's base URL serves a path of the
+// project domain for backwards compatibility: below /v1/public/{project_id},
+// without the path's own leading /v1. /v1/oauth2/userinfo becomes
+// /v1/public/{project_id}/oauth2/userinfo, and
+// /.well-known/openid-configuration
+// /v1/public/{project_id}/.well-known/openid-configuration.
+func ProjectPublicPath(projectID, path string) string {
+	if rest, ok := strings.CutPrefix(path, "/v1/"); ok {
+		path = "/" + rest
+	}
+	return "/v1/public/" + PathEscape(projectID) + path
+}
 
 // snippetBytes bounds the part of an unexpected body kept in an error.
 const snippetBytes = 512
@@ -52,6 +70,7 @@ type Client struct {
 	projectID  string
 	baseURL    string
 	fraudURL   string
+	projectURL string // WithCustomDomain's; empty for the public path
 	auth       *credential
 	userAgent  string        // for cfg.UserAgent
 	cfg        config.Config // the defaults a call's options start from
@@ -104,6 +123,12 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 	if fraudURL, err = checkBaseURL(fraudURL); err != nil {
 		return nil, err
 	}
+	projectURL := ""
+	if cfg.ProjectDomain != "" {
+		if projectURL, err = checkBaseURL(cfg.ProjectDomain); err != nil {
+			return nil, err
+		}
+	}
 	hc := defaultHTTPClient
 	if cfg.HTTPClient != nil {
 		hc = cfg.HTTPClient
@@ -125,6 +150,7 @@ func New(projectID, secret string, opts ...stytch.Option) (*Client, error) {
 		projectID:  projectID,
 		baseURL:    baseURL,
 		fraudURL:   fraudURL,
+		projectURL: projectURL,
 		auth:       &credential{header: "Basic " + token},
 		userAgent:  userAgent(cfg.UserAgent),
 		cfg:        cfg,
@@ -185,6 +211,10 @@ func (c *Client) ProjectID() string { return c.projectID }
 // BaseURL is the API's base URL the client calls, without a trailing slash.
 func (c *Client) BaseURL() string { return c.baseURL }
 
+// ProjectDomain is WithCustomDomain's URL without a trailing slash, or ""
+// when none was given.
+func (c *Client) ProjectDomain() string { return c.projectURL }
+
 // defaultHTTPClient is shared by every client that brings none of its own, so
 // that they share one connection pool. Timeouts are applied per call through
 // the context rather than here.
@@ -229,9 +259,13 @@ type Request struct {
 	Base Base
 	// Public marks an endpoint that is not authenticated with the project's
 	// credentials (security: [] in the spec): OAuth 2.0 endpoints that take
-	// client credentials in the body, and the public key sets. No
-	// Authorization header is sent to it.
+	// client credentials in the body, and the public key sets. The
+	// project's credentials are never sent to it.
 	Public bool
+	// Bearer, on a Public request, is sent as "Authorization: Bearer …":
+	// the end user's token for the endpoints it authenticates (OIDC
+	// UserInfo). It must not be empty there, nor hold control characters.
+	Bearer string
 	// MemberSession reports an endpoint that takes the calling member's
 	// session (stytch.WithMemberSession); other endpoints refuse it.
 	MemberSession bool
@@ -253,6 +287,13 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) error {
 	st, err := c.settings(r.Operation, r.MemberSession, r.Options)
 	if err != nil {
 		return err
+	}
+	switch {
+	case r.Bearer != "" && !r.Public:
+		return &stytch.ParamError{Operation: r.Operation, Param: "access token", Reason: "is only sent to endpoints that take no project secret"}
+	case r.Bearer != "" && !validToken(r.Bearer):
+		return &stytch.ParamError{Operation: r.Operation, Param: "access token",
+			Reason: "holds a byte that cannot be in an HTTP header (CR, LF, NUL, white space or another control character)"}
 	}
 	var payload []byte
 	contentType := ""
@@ -551,11 +592,15 @@ func logAttempt(ctx context.Context, logger *slog.Logger, r *Request, o outcome,
 }
 
 func (c *Client) newRequest(ctx context.Context, r *Request, send *sendable) (*http.Request, error) {
-	base := c.baseURL
-	if r.Base == BaseFraud {
-		base = c.fraudURL
+	target := c.baseURL + r.Path
+	switch {
+	case r.Base == BaseFraud:
+		target = c.fraudURL + r.Path
+	case r.Base == BaseProject && c.projectURL != "":
+		target = c.projectURL + r.Path
+	case r.Base == BaseProject:
+		target = c.baseURL + ProjectPublicPath(c.projectID, r.Path)
 	}
-	target := base + r.Path
 	if len(r.Query) > 0 {
 		target += "?" + r.Query.Encode()
 	}
@@ -567,7 +612,10 @@ func (c *Client) newRequest(ctx context.Context, r *Request, send *sendable) (*h
 	if err != nil {
 		return nil, fmt.Errorf("stytch: %s: building request: %w", r.Operation, err)
 	}
-	if !r.Public {
+	switch {
+	case r.Bearer != "":
+		req.Header.Set("Authorization", "Bearer "+r.Bearer)
+	case !r.Public:
 		req.Header.Set("Authorization", c.auth.header)
 	}
 	for k, v := range send.st.Header {
@@ -629,6 +677,17 @@ func snippet(body []byte) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// validToken reports whether a bearer token can be sent as is: printable
+// ASCII with no white space (RFC 6750's b64token is narrower still).
+func validToken(v string) bool {
+	for _, c := range []byte(v) {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Required reports an empty required path or query parameter before any I/O.

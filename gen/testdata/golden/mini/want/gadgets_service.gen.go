@@ -45,6 +45,36 @@ func (s *GadgetsService) Keys(ctx context.Context, params *GadgetsKeysParams, op
 	return &resp, nil
 }
 
+// Mine lists the gadgets of the user whose token it is sent with.
+//
+// It calls GET /v1/gadgets/me on the project domain
+// (stytch.WithCustomDomain), or /v1/public/{project_id}/gadgets/me
+// below the base URL without one.
+// It is authenticated with params.AccessToken, the end user's token, sent as
+// a bearer token; the project's secret is not sent to it.
+func (s *GadgetsService) Mine(ctx context.Context, params *GadgetsMineParams, opts ...stytch.Option) (*GadgetsMineResponse, error) {
+	if params == nil {
+		params = &GadgetsMineParams{}
+	}
+	if err := transport.Required("Gadgets.Mine", "access token", params.AccessToken); err != nil {
+		return nil, err
+	}
+	var resp GadgetsMineResponse
+	err := s.t.Do(ctx, &transport.Request{
+		Operation: "Gadgets.Mine",
+		Method:    http.MethodGet,
+		Path:      "/v1/gadgets/me",
+		Base:      transport.BaseProject,
+		Public:    true,
+		Bearer:    params.AccessToken,
+		Options:   opts,
+	}, &resp)
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // Search finds gadgets, one page at a time.
 //
 // It calls POST /v1/gadgets/search.

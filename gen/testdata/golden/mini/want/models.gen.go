@@ -72,6 +72,17 @@ type GadgetsKeysResponse struct {
 	Keys []string `json:"keys"`
 }
 
+// GadgetsMineParams holds the parameters of Gadgets.Mine.
+type GadgetsMineParams struct {
+	// AccessToken is the end user's token the endpoint is authenticated with, sent as a bearer token in the Authorization header: for Connected Apps, the access token issued to the app.
+	AccessToken string `json:"-"`
+}
+
+// GadgetsMineResponse is the response of Gadgets.Mine.
+type GadgetsMineResponse struct {
+	Gadgets []Gadget `json:"gadgets"`
+}
+
 // GadgetsSearchParams holds the parameters of Gadgets.Search.
 type GadgetsSearchParams struct {
 	// Cursor is where the page starts.

@@ -32,6 +32,24 @@ var operationCases = []optest.Case[*Client]{
 		},
 	},
 	{
+		ID:            "Gadgets.Mine",
+		Method:        "GET",
+		Path:          "/v1/public/project-test-00000000-0000-4000-8000-000000000000/gadgets/me",
+		HasBody:       false,
+		Form:          false,
+		BodyKeys:      []string{},
+		NotInBody:     []string{},
+		MemberSession: false,
+		Public:        true,
+		Bearer:        "access-token-optest",
+		Call: func(ctx context.Context, c *Client, opts ...stytch.Option) (any, error) {
+			return c.Gadgets.Mine(ctx, &GadgetsMineParams{AccessToken: "access-token-optest"}, opts...)
+		},
+		CallEmpty: func(ctx context.Context, c *Client) (any, error) {
+			return c.Gadgets.Mine(ctx, nil)
+		},
+	},
+	{
 		ID:            "Gadgets.Search",
 		Method:        "POST",
 		Path:          "/v1/gadgets/search",
