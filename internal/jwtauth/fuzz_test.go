@@ -34,7 +34,7 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, token string) {
-		c, err := v.Verify(context.Background(), token, WithMaxTokenAge(time.Hour))
+		c, err := v.Verify(context.Background(), token, KindSession, WithMaxTokenAge(time.Hour))
 		if err != nil {
 			var ve *VerifyError
 			if !errors.As(err, &ve) {

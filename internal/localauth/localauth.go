@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"sort"
@@ -43,9 +44,17 @@ type verifier struct {
 
 func (v *verifier) Close() error { return v.keys.Close() }
 
-// Verify checks token against the keys served at jwksPath (fetched on first
-// use, through the client's transport) and the client's project.
-func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token string, call config.JWTCall) (*jwtauth.Claims, error) {
+// The kinds of token Verify checks.
+const (
+	KindSession       = jwtauth.KindSession
+	KindMemberSession = jwtauth.KindMemberSession
+	KindM2M           = jwtauth.KindM2M
+)
+
+// Verify checks that token is a token of the given kind, against the keys
+// served at jwksPath (fetched on first use, through the client's transport)
+// and the client's project.
+func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token string, kind jwtauth.Kind, call config.JWTCall) (*jwtauth.Claims, error) {
 	vr := t.Local(verifierKey{jwksPath}, func() any {
 		cfg := t.JWTConfig()
 		keys := jwtauth.NewKeySet(func(ctx context.Context) ([]byte, error) {
@@ -65,7 +74,7 @@ func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token
 	if call.MaxTokenAge > 0 {
 		opts = append(opts, jwtauth.WithMaxTokenAge(call.MaxTokenAge))
 	}
-	return vr.v.Verify(ctx, token, opts...)
+	return vr.v.Verify(ctx, token, kind, opts...)
 }
 
 // Fallbackable reports whether the API could still accept a token that
@@ -128,17 +137,13 @@ func CheckTenancy(sessionOrgID, checkOrgID string) error {
 	return jwtauth.CheckTenancy(sessionOrgID, checkOrgID)
 }
 
-// CustomClaims decodes the custom claims of a verified payload into values.
-func CustomClaims(payload []byte) (map[string]any, error) {
-	raw, err := jwtauth.CustomClaims(payload)
-	if err != nil {
-		return nil, err
-	}
+// CustomClaims decodes the raw custom claims of verified claims into values.
+func CustomClaims(raw map[string]json.RawMessage) (map[string]any, error) {
 	out := make(map[string]any, len(raw))
 	for k, v := range raw {
 		var x any
 		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, err
+			return nil, Malformed(err)
 		}
 		out[k] = x
 	}
@@ -155,10 +160,12 @@ func DecodeInto[T any](v map[string]any) (T, error) {
 	var out T
 	b, err := json.Marshal(v)
 	if err != nil {
-		return out, err
+		return out, fmt.Errorf("stytch: encoding the custom claims: %w", err)
 	}
-	err = json.Unmarshal(b, &out)
-	return out, err
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, fmt.Errorf("stytch: decoding the custom claims into %T: %w", out, err)
+	}
+	return out, nil
 }
 
 // Token is a cached M2M access token.
@@ -223,13 +230,18 @@ func CachedToken(ctx context.Context, t *transport.Client, clientID, secret stri
 	return tok, nil
 }
 
-// DecodeRaw decodes each raw JSON value into a T.
-func DecodeRaw[T any](raw []json.RawMessage) ([]T, error) {
-	out := make([]T, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal(r, &out[i]); err != nil {
-			return nil, err
-		}
+// DecodeList decodes a raw JSON array (absent or null: empty) into a []T;
+// a failure is a malformed token.
+func DecodeList[T any](raw json.RawMessage) ([]T, error) {
+	out := []T{}
+	if len(raw) == 0 {
+		return out, nil
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, Malformed(err)
+	}
+	if out == nil {
+		out = []T{}
 	}
 	return out, nil
 }
@@ -248,26 +260,21 @@ func AuthenticateM2M(ctx context.Context, t *transport.Client, operation, jwksPa
 	if call.Check != nil {
 		return nil, &stytch.ParamError{Operation: operation, Param: "WithAuthorizationCheck", Reason: "applies to sessions; use WithRequiredScopes"}
 	}
-	claims, err := Verify(ctx, t, "Sessions.GetJWKS", jwksPath, token, call)
+	claims, err := Verify(ctx, t, "Sessions.GetJWKS", jwksPath, token, KindM2M, call)
 	if err != nil {
 		return nil, err
 	}
-	v, err := claims.Memo(func() (any, error) {
-		scopes, err := claims.Scopes()
+	v, err := jwtauth.Derive(claims, func(c *jwtauth.Claims) (*M2MToken, error) {
+		custom, err := CustomClaims(c.Custom)
 		if err != nil {
-			return nil, Malformed(err)
+			return nil, err
 		}
-		custom, err := CustomClaims(claims.Payload)
-		if err != nil {
-			return nil, Malformed(err)
-		}
-		delete(custom, jwtauth.ClaimScope)
-		return &M2MToken{ClientID: claims.Subject, Scopes: scopes, CustomClaims: custom, ExpiresAt: claims.ExpiresAt}, nil
+		return &M2MToken{ClientID: c.Subject, Scopes: c.Scopes, CustomClaims: custom, ExpiresAt: c.ExpiresAt}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	m := *v.(*M2MToken)
+	m := *v
 	m.Scopes = append([]string{}, m.Scopes...)
 	m.CustomClaims = maps.Clone(m.CustomClaims)
 	if err := RequireScopes(m.Scopes, call.Scopes); err != nil {
