@@ -178,15 +178,28 @@ type Token struct {
 
 type tokenKey struct{}
 
-// tokenCache keeps M2M access tokens until shortly before they expire.
+// tokenCache keeps M2M access tokens until shortly before they expire. One
+// mutex guards it all; it is never held across a fetch.
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]*tokenEntry
 }
 
 type tokenEntry struct {
-	mu    sync.Mutex // held while fetching: one fetch per credentials at a time
 	token Token
+	call  *tokenCall // the fetch in flight, if any
+}
+
+// tokenCall is one fetch, shared by every caller that wants the same token
+// while it runs.
+type tokenCall struct {
+	done  chan struct{}
+	token Token
+	err   error
+	// abandoned is set when the fetch failed because its own caller's ctx
+	// ended: waiters whose ctx is still live fetch again rather than inherit
+	// someone else's cancellation.
+	abandoned bool
 }
 
 // maxCachedTokens bounds the M2M token cache; a service uses a handful of
@@ -195,39 +208,81 @@ const maxCachedTokens = 256
 
 // CachedToken returns a cached access token for the credentials and scopes
 // while more than a tenth of its lifetime (at least 30 s) is left, and
-// otherwise gets a new one with fetch. Concurrent callers with the same
-// credentials share one fetch.
+// otherwise gets a new one with fetch.
+//
+// Concurrent callers with the same credentials share one fetch, which runs
+// on the first caller's goroutine and ctx. The others wait for it only as
+// long as their own ctx lets them (then the error wraps ctx.Err()); if the
+// first caller's ctx ends and takes the fetch with it, a waiter still
+// waiting starts the next one.
 func CachedToken(ctx context.Context, t *transport.Client, clientID, secret string, scopes []string, now func() time.Time, fetch func(context.Context) (Token, error)) (Token, error) {
 	c := t.Local(tokenKey{}, func() any { return &tokenCache{entries: map[[sha256.Size]byte]*tokenEntry{}} }).(*tokenCache)
 	sorted := append([]string{}, scopes...)
 	sort.Strings(sorted)
 	key := sha256.Sum256([]byte(clientID + "\x00" + secret + "\x00" + strings.Join(sorted, " ")))
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	if !ok {
-		if len(c.entries) >= maxCachedTokens {
-			for k := range c.entries { // drop any one; the map holds few
+	for {
+		c.mu.Lock()
+		e := c.entryLocked(key)
+		margin := max(e.token.Lifetime/10, 30*time.Second)
+		if e.token.AccessToken != "" && now().Add(margin).Before(e.token.Expires) {
+			tok := e.token
+			c.mu.Unlock()
+			return tok, nil
+		}
+		if call := e.call; call != nil {
+			c.mu.Unlock()
+			select {
+			case <-call.done:
+			case <-ctx.Done():
+				return Token{}, fmt.Errorf("stytch: M2M.Token: gave up waiting for the token request in flight: %w", ctx.Err())
+			}
+			if call.abandoned {
+				if err := ctx.Err(); err != nil {
+					return Token{}, fmt.Errorf("stytch: M2M.Token: %w", err)
+				}
+				continue
+			}
+			return call.token, call.err
+		}
+		call := &tokenCall{done: make(chan struct{})}
+		e.call = call
+		c.mu.Unlock()
+		return c.lead(ctx, e, call, fetch)
+	}
+}
+
+// entryLocked returns key's entry, making one if need be. c.mu is held.
+func (c *tokenCache) entryLocked(key [sha256.Size]byte) *tokenEntry {
+	if e, ok := c.entries[key]; ok {
+		return e
+	}
+	if len(c.entries) >= maxCachedTokens {
+		for k, e := range c.entries { // drop any idle one; the map holds few
+			if e.call == nil {
 				delete(c.entries, k)
 				break
 			}
 		}
-		e = &tokenEntry{}
-		c.entries[key] = e
 	}
-	c.mu.Unlock()
+	e := &tokenEntry{}
+	c.entries[key] = e
+	return e
+}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	margin := max(e.token.Lifetime/10, 30*time.Second)
-	if e.token.AccessToken != "" && now().Add(margin).Before(e.token.Expires) {
-		return e.token, nil
-	}
-	tok, err := fetch(ctx)
-	if err != nil {
-		return Token{}, err
-	}
-	e.token = tok
-	return tok, nil
+func (c *tokenCache) lead(ctx context.Context, e *tokenEntry, call *tokenCall, fetch func(context.Context) (Token, error)) (Token, error) {
+	call.abandoned = true // until fetch returns; also if it panics
+	defer func() {
+		c.mu.Lock()
+		e.call = nil
+		if call.err == nil && !call.abandoned {
+			e.token = call.token
+		}
+		c.mu.Unlock()
+		close(call.done)
+	}()
+	call.token, call.err = fetch(ctx)
+	call.abandoned = call.err != nil && ctx.Err() != nil
+	return call.token, call.err
 }
 
 // DecodeList decodes a raw JSON array (absent or null: empty) into a []T;
