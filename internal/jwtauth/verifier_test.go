@@ -386,9 +386,17 @@ func TestVerifyConcurrent(t *testing.T) {
 func TestNewVerifierNeedsProjectAndKeys(t *testing.T) {
 	t.Parallel()
 	_, err := NewVerifier(newStaticKeys(), VerifierOptions{})
-	require.Error(t, err)
+	require.ErrorContains(t, err, "project ID")
+	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
 	_, err = NewVerifier(nil, VerifierOptions{ProjectID: testProject})
-	require.Error(t, err)
+	require.ErrorContains(t, err, "KeySource")
+	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
+	v, err := NewVerifier(newStaticKeys(), VerifierOptions{ProjectID: testProject})
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), "x", Kind(0))
+	requireReason(t, err, ErrWrongKind)
+	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
+	require.True(t, strings.HasPrefix(CheckTenancy("org-a", "org-b").Error(), "stytch: "))
 }
 
 func TestFallbackableOnForeignErrors(t *testing.T) {
