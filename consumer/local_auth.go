@@ -149,10 +149,8 @@ func sessionFromClaims(c *jwtauth.Claims) (*Session, error) {
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
+	s.StartedAt, s.LastAccessedAt, s.ExpiresAt = sc.StartedAt, sc.LastAccessedAt, sc.ExpiresAt
 	var err error
-	if s.StartedAt, s.LastAccessedAt, s.ExpiresAt, err = localauth.SessionTimes(*sc); err != nil {
-		return nil, err
-	}
 	if s.AuthenticationFactors, err = localauth.DecodeList[AuthenticationFactor](sc.AuthenticationFactors); err != nil {
 		return nil, err
 	}

@@ -69,7 +69,8 @@ func TestScopesClaim(t *testing.T) {
 func TestDecodeClaims(t *testing.T) {
 	t.Parallel()
 	payload := []byte(`{"iss":"stytch.com/p","sub":"s","aud":"p","exp":1,"nbf":null,"iat":1.5,"jti":"j",
-		"https://stytch.com/session":{"id":"x","roles":["r"],"authentication_factors":[{"type":"otp"}]},
+		"https://stytch.com/session":{"id":"x","roles":["r"],"authentication_factors":[{"type":"otp"}],
+			"started_at":"2025-06-01T11:00:00Z","last_accessed_at":"2025-06-01T12:00:00.5Z","expires_at":"2025-06-01T13:00:00+01:00"},
 		"https://stytch.com/organization":{"organization_id":"o","slug":"acme"},"https://stytch.com/future":{"a":1},
 		"scope":["a session's scope is anything"],"tier":"gold","limits":{"rps":5},"https://example.com/claim":true}`)
 	c := &Claims{Kind: KindMemberSession}
@@ -84,17 +85,31 @@ func TestDecodeClaims(t *testing.T) {
 	require.Equal(t, "j", c.ID)
 	require.Equal(t, "x", c.Session.ID)
 	require.Equal(t, []string{"r"}, c.Session.Roles)
+	require.True(t, time.Date(2025, 6, 1, 12, 0, 0, 5e8, time.UTC).Equal(c.Session.LastAccessedAt))
+	require.True(t, time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC).Equal(c.Session.ExpiresAt))
 	require.JSONEq(t, `[{"type":"otp"}]`, string(c.Session.AuthenticationFactors))
 	require.Equal(t, OrganizationClaim{OrganizationID: "o", Slug: "acme"}, *c.Organization)
 	require.Nil(t, c.Scopes)
 	require.ElementsMatch(t, []string{"scope", "tier", "limits", "https://example.com/claim"}, keysOf(c.Custom))
 	require.JSONEq(t, `{"rps":5}`, string(c.Custom["limits"]))
 
-	for _, bad := range []string{`not json`, `[1]`, `{"exp":"tomorrow"}`, `{"iss":7}`, `{"aud":[1]}`,
-		`{"https://stytch.com/session":"x"}`, `{"https://stytch.com/organization":[]}`} {
+	for _, bad := range []string{`not json`, `[1]`, `{"exp":"tomorrow"}`, `{"exp":-1e999}`, `{"iss":7}`, `{"sub":"\x01"}`,
+		`{"aud":[1]}`, `{"aud":7}`, `{"https://stytch.com/session":"x"}`, `{"https://stytch.com/organization":[]}`,
+		`{"https://stytch.com/session":{"id":"x"}}`, `{"https://stytch.com/session":{"started_at":"2025-06-01","last_accessed_at":"x","expires_at":"y"}}`} {
 		err := (&Claims{Kind: KindSession}).decode([]byte(bad))
 		requireReason(t, err, ErrMalformed)
 	}
+
+	// The fast paths read what encoding/json and golang-jwt would.
+	c = &Claims{Kind: KindM2M}
+	require.NoError(t, c.decode([]byte(`{"iss":"a\u00e9\"b","sub":"caf\u00e9","jti":"plain","aud":["x","y"],"exp":0,"nbf":1.9,"iat":"12"}`)))
+	require.Equal(t, "a\u00e9\"b", c.Issuer)
+	require.Equal(t, "caf\u00e9", c.Subject)
+	require.Equal(t, "plain", c.ID)
+	require.Equal(t, []string{"x", "y"}, c.Audience)
+	require.Equal(t, time.Unix(0, 0).UTC(), c.ExpiresAt)
+	require.Equal(t, time.Unix(1, 0).UTC(), c.NotBefore)
+	require.Equal(t, time.Unix(12, 0).UTC(), c.IssuedAt)
 }
 
 func TestCheckKind(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,16 +86,16 @@ type Claims struct {
 	memo memo
 }
 
-// SessionClaim is the "https://stytch.com/session" claim. Timestamps are
-// RFC 3339 strings as Stytch sends them; stytch-go rejects a token whose
-// started_at or last_accessed_at does not parse, so callers should too.
+// SessionClaim is the "https://stytch.com/session" claim. Timestamps must be
+// RFC 3339, as Stytch sends them: stytch-go rejects a token whose started_at
+// or last_accessed_at does not parse, and so does Verify (ErrMalformed).
 // AuthenticationFactors stay raw (the JSON array) for the caller's
 // generated types, which decode it once.
 type SessionClaim struct {
 	ID                    string            `json:"id"`
-	StartedAt             string            `json:"started_at"`
-	LastAccessedAt        string            `json:"last_accessed_at"`
-	ExpiresAt             string            `json:"expires_at"`
+	StartedAt             time.Time         `json:"started_at"`
+	LastAccessedAt        time.Time         `json:"last_accessed_at"`
+	ExpiresAt             time.Time         `json:"expires_at"`
 	Attributes            SessionAttributes `json:"attributes"`
 	AuthenticationFactors json.RawMessage   `json:"authentication_factors"`
 	Roles                 []string          `json:"roles"`
@@ -124,41 +125,68 @@ func IsCustomClaim(name string) bool {
 	return !strings.HasPrefix(name, stytchPrefix)
 }
 
-var jsonNull = []byte("null")
-
-// decode fills c from payload in one pass over its top level: each value is
-// then decoded once, straight into its field, and the custom claims are what
-// is left of the same map.
+// decode fills c from payload in one pass over its top level (see
+// eachMember): each value is decoded once, straight into its field, and the
+// custom claims keep their raw bytes, which alias the payload.
 func (c *Claims) decode(payload []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &m); err != nil {
-		return fail(ErrMalformed, errors.New("payload is not a JSON object"))
+	err := eachMember(payload, func(key []byte, escaped bool, raw []byte) error {
+		if escaped { // rare: decode the key itself
+			var name string
+			if err := json.Unmarshal(payload[bytesOffset(payload, key)-1:bytesOffset(payload, key)+len(key)+1], &name); err != nil {
+				return err
+			}
+			key = []byte(name)
+		}
+		if isCustom(key) && (string(key) != ClaimScope || c.Kind != KindM2M) {
+			if c.Custom == nil {
+				c.Custom = make(map[string]json.RawMessage, 4)
+			}
+			c.Custom[string(key)] = raw
+			return nil
+		}
+		if string(raw) == "null" {
+			return nil // absent, as golang-jwt reads it
+		}
+		if err := c.decodeClaim(key, raw); err != nil {
+			return fmt.Errorf("claim %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(ErrMalformed, err)
 	}
-	for name, raw := range m {
-		if IsCustomClaim(name) && (name != ClaimScope || c.Kind != KindM2M) {
-			continue
-		}
-		delete(m, name)
-		if bytes.Equal(raw, jsonNull) {
-			continue // absent, as golang-jwt reads it
-		}
-		if err := c.decodeClaim(name, raw); err != nil {
-			return fail(ErrMalformed, fmt.Errorf("claim %q: %w", name, err))
-		}
-	}
-	c.Custom = m
 	return nil
 }
 
-func (c *Claims) decodeClaim(name string, raw json.RawMessage) error {
-	switch name {
+// bytesOffset is the index of sub, a subslice of b, in b.
+func bytesOffset(b, sub []byte) int { return cap(b) - cap(sub) }
+
+// isCustom is IsCustomClaim for a key still in the payload's bytes.
+func isCustom(key []byte) bool {
+	switch string(key) {
+	case "iss", "sub", "aud", "exp", "nbf", "iat", "jti":
+		return false
+	}
+	return !bytes.HasPrefix(key, []byte(stytchPrefix))
+}
+
+func (c *Claims) decodeClaim(name []byte, raw []byte) error {
+	switch string(name) {
 	case "iss":
-		return json.Unmarshal(raw, &c.Issuer)
+		return decodeString(raw, &c.Issuer)
 	case "sub":
-		return json.Unmarshal(raw, &c.Subject)
+		return decodeString(raw, &c.Subject)
 	case "jti":
-		return json.Unmarshal(raw, &c.ID)
+		return decodeString(raw, &c.ID)
 	case "aud":
+		if raw[0] == '"' { // a single audience
+			var a string
+			if err := decodeString(raw, &a); err != nil {
+				return err
+			}
+			c.Audience = []string{a}
+			return nil
+		}
 		var aud jwt.ClaimStrings
 		err := aud.UnmarshalJSON(raw)
 		c.Audience = aud
@@ -171,13 +199,19 @@ func (c *Claims) decodeClaim(name string, raw json.RawMessage) error {
 		return decodeTime(raw, &c.IssuedAt)
 	case ClaimSession:
 		c.Session = new(SessionClaim)
-		return json.Unmarshal(raw, c.Session)
+		if err := json.Unmarshal(raw, c.Session); err != nil {
+			return err
+		}
+		if c.Session.StartedAt.IsZero() || c.Session.LastAccessedAt.IsZero() || c.Session.ExpiresAt.IsZero() {
+			return errors.New("started_at, last_accessed_at and expires_at are required")
+		}
+		return nil
 	case ClaimOrganization:
 		c.Organization = new(OrganizationClaim)
 		return json.Unmarshal(raw, c.Organization)
 	case ClaimScope: // M2M only; a session's scope is a custom claim
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if err := decodeString(raw, &s); err != nil {
 			return errors.New("must be a string")
 		}
 		c.Scopes = strings.Fields(s)
@@ -185,15 +219,54 @@ func (c *Claims) decodeClaim(name string, raw json.RawMessage) error {
 	return nil // another https://stytch.com/ claim: not ours to read
 }
 
-// decodeTime reads a NumericDate as golang-jwt does (seconds, fractions
-// allowed).
+// decodeString decodes a JSON string. Most claims are plain ASCII with no
+// escapes, and are then copied as they stand rather than through a
+// json.Unmarshal of their own; anything else goes to encoding/json.
+func decodeString(raw json.RawMessage, dst *string) error {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && plainASCII(raw[1:n-1]) {
+		*dst = string(raw[1 : n-1])
+		return nil
+	}
+	return json.Unmarshal(raw, dst)
+}
+
+// plainASCII reports whether b is printable ASCII without '"' or '\\', so
+// that as the inside of a JSON string it means itself.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeTime reads a NumericDate as golang-jwt does: seconds, fractions
+// allowed and truncated to jwt.TimePrecision. Whole seconds, which Stytch
+// issues, are parsed directly; anything else goes to jwt.NumericDate.
 func decodeTime(raw json.RawMessage, dst *time.Time) error {
+	if len(raw) > 0 && len(raw) < 19 && allDigits(raw) && jwt.TimePrecision == time.Second {
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err == nil {
+			*dst = time.Unix(n, 0).UTC()
+			return nil
+		}
+	}
 	var d jwt.NumericDate
 	if err := d.UnmarshalJSON(raw); err != nil {
 		return errors.New("not a number of seconds")
 	}
 	*dst = d.UTC()
 	return nil
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return b[0] != '0' || len(b) == 1 // JSON numbers have no leading zeros
 }
 
 // checkKind makes sure the token is of the kind it is verified as.

@@ -338,20 +338,6 @@ func AuthenticateM2M(ctx context.Context, t *transport.Client, operation, jwksPa
 	return &m, nil
 }
 
-// SessionTimes parses the RFC 3339 timestamps of a session claim; a token
-// whose times do not parse is malformed, as stytch-go holds.
-func SessionTimes(sc jwtauth.SessionClaim) (started, lastAccessed, expires time.Time, err error) {
-	for _, f := range []struct {
-		dst *time.Time
-		v   string
-	}{{&started, sc.StartedAt}, {&lastAccessed, sc.LastAccessedAt}, {&expires, sc.ExpiresAt}} {
-		if *f.dst, err = time.Parse(time.RFC3339, f.v); err != nil {
-			return time.Time{}, time.Time{}, time.Time{}, Malformed(err)
-		}
-	}
-	return started, lastAccessed, expires, nil
-}
-
 // CachedM2MToken is M2M.Token with the token cache in front: call is the
 // generated request, and the result's expiresIn counts from now.
 func CachedM2MToken(ctx context.Context, t *transport.Client, clientID, secret string, scopes []string,
