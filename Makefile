@@ -36,3 +36,4 @@ emulator:
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
 	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x -count 6

@@ -199,7 +199,7 @@ func (c *Claims) decodeClaim(name []byte, raw []byte) error {
 		return decodeTime(raw, &c.IssuedAt)
 	case ClaimSession:
 		c.Session = new(SessionClaim)
-		if err := json.Unmarshal(raw, c.Session); err != nil {
+		if err := c.Session.decode(raw); err != nil {
 			return err
 		}
 		if c.Session.StartedAt.IsZero() || c.Session.LastAccessedAt.IsZero() || c.Session.ExpiresAt.IsZero() {
@@ -321,4 +321,64 @@ func Derive[T any](c *Claims, build func(*Claims) (T, error)) (T, error) {
 		return zero, fmt.Errorf("stytch: internal error: claims verified as %s hold a %T, not a %T", c.Kind, v, zero)
 	}
 	return t, nil
+}
+
+var errNotSessionObject = errors.New("not a JSON object")
+
+// decode reads the session claim from raw, a valid JSON value, walking it as
+// the payload is walked: the claim is most of a session JWT, and decoding it
+// by reflection cost more than all the rest. Field names match exactly, as
+// Stytch writes them; values decode as encoding/json would decode them into
+// the struct's fields (null leaves a field as it is).
+func (s *SessionClaim) decode(raw []byte) error {
+	if raw[0] != '{' {
+		return errNotSessionObject
+	}
+	return walkObject(raw, func(key []byte, _ bool, v []byte) error {
+		if string(v) == "null" {
+			return nil
+		}
+		var err error
+		switch string(key) {
+		case "id":
+			err = decodeString(v, &s.ID)
+		case "started_at":
+			err = s.StartedAt.UnmarshalJSON(v)
+		case "last_accessed_at":
+			err = s.LastAccessedAt.UnmarshalJSON(v)
+		case "expires_at":
+			err = s.ExpiresAt.UnmarshalJSON(v)
+		case "authentication_factors":
+			s.AuthenticationFactors = v // aliases the payload, which Claims keeps
+		case "roles":
+			s.Roles = make([]string, 0, 4)
+			err = walkArray(v, func(r []byte) error {
+				var role string
+				if err := decodeString(r, &role); err != nil {
+					return err
+				}
+				s.Roles = append(s.Roles, role)
+				return nil
+			})
+		case "attributes":
+			if v[0] != '{' {
+				return fmt.Errorf("attributes: %w", errNotSessionObject)
+			}
+			err = walkObject(v, func(k []byte, _ bool, a []byte) error {
+				switch {
+				case string(a) == "null":
+					return nil
+				case string(k) == "ip_address":
+					return decodeString(a, &s.Attributes.IPAddress)
+				case string(k) == "user_agent":
+					return decodeString(a, &s.Attributes.UserAgent)
+				}
+				return nil
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		return nil
+	})
 }

@@ -25,6 +25,12 @@ func eachMember(b []byte, fn func(key []byte, escaped bool, value []byte) error)
 	if !json.Valid(b) {
 		return errNotObject
 	}
+	return walkObject(b, fn)
+}
+
+// walkObject is eachMember for b known to be valid JSON: a value found by an
+// earlier walk. It fails if b is not an object.
+func walkObject(b []byte, fn func(key []byte, escaped bool, value []byte) error) error {
 	i := skipSpace(b, 0)
 	if b[i] != '{' {
 		return errNotObject
@@ -99,5 +105,31 @@ func valueEnd(b []byte, i int) int {
 			j++
 		}
 		return j
+	}
+}
+
+var errNotArray = errors.New("not a JSON array")
+
+// walkArray calls fn with each element of b, valid JSON; it fails if b is
+// not an array.
+func walkArray(b []byte, fn func(value []byte) error) error {
+	i := skipSpace(b, 0)
+	if b[i] != '[' {
+		return errNotArray
+	}
+	i = skipSpace(b, i+1)
+	if b[i] == ']' {
+		return nil
+	}
+	for {
+		end := valueEnd(b, i)
+		if err := fn(b[i:end]); err != nil {
+			return err
+		}
+		i = skipSpace(b, end)
+		if b[i] == ']' {
+			return nil
+		}
+		i = skipSpace(b, i+1) // past ','
 	}
 }
