@@ -92,13 +92,16 @@ type fetchCall struct {
 	err  error
 }
 
-var errClosed = errors.New("key set closed")
+var (
+	errClosed = errors.New("key set closed")
+	errStale  = errors.New("no key set fetched within the unknown-kid interval")
+)
 
 // NewKeySet returns a KeySet that gets its JWKS from fetch. It does no I/O
 // and starts no goroutine.
 func NewKeySet(fetch FetchFunc, opts KeySetOptions) *KeySet {
 	if fetch == nil {
-		panic("jwtauth: NewKeySet with a nil FetchFunc")
+		panic("stytch: jwtauth.NewKeySet with a nil FetchFunc")
 	}
 	k := &KeySet{
 		fetch:          fetch,
@@ -198,7 +201,10 @@ func (k *KeySet) first(ctx context.Context) (*keySnapshot, error) {
 }
 
 // refreshForUnknownKID refreshes at most once per UnknownKIDInterval; a
-// fetch already in flight is joined instead.
+// fetch already in flight is joined instead. The keys it returns were
+// fetched within the interval, so a kid they lack is forged (ErrUnknownKey,
+// which the SDK answers without the API); when it has no such keys, because
+// a refresh failed, the error is ErrKeysUnavailable, which the API settles.
 func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error) {
 	k.mu.Lock()
 	c := k.inflight
@@ -208,8 +214,15 @@ func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error)
 			// Rate limited. Another caller's refresh may have finished since
 			// this caller looked, bringing the kid: hand back the current
 			// keys, and Key looks again.
-			snap := k.snap.Load()
+			snap, lastErr := k.snap.Load(), k.lastErr
 			k.mu.Unlock()
+			if now.Sub(snap.fetchedAt) >= k.unknownKID {
+				// The last refresh failed: these keys may predate the kid.
+				if lastErr == nil {
+					lastErr = errStale
+				}
+				return nil, fail(ErrKeysUnavailable, lastErr)
+			}
 			return snap, nil
 		}
 		k.lastUnknown = now
@@ -220,12 +233,7 @@ func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error)
 		}
 	}
 	k.mu.Unlock()
-	snap, err := k.wait(ctx, c)
-	if err != nil && k.snap.Load() != nil {
-		// The refresh failed but the kid is unknown either way.
-		return nil, fail(ErrUnknownKey, err)
-	}
-	return snap, err
+	return k.wait(ctx, c) // a failed refresh is ErrKeysUnavailable
 }
 
 // startLocked starts a fetch, or returns the one in flight. k.mu is held.
