@@ -16,7 +16,7 @@ import (
 // FetchFunc returns the raw JWKS document, {"keys":[...]}. The SDK's fetcher
 // calls GET /v1/sessions/jwks/{project_id} (or the B2B one) through its own
 // transport. It runs on a context that is detached from any single caller:
-// it ends at FetchTimeout or when the KeySet is closed.
+// it ends at FetchTimeout.
 type FetchFunc func(ctx context.Context) ([]byte, error)
 
 // KeySetOptions configures a KeySet. The zero value gives the defaults.
@@ -68,9 +68,8 @@ type KeySet struct {
 
 	snap atomic.Pointer[keySnapshot]
 
-	ctx    context.Context // cancelled by Close; parent of every fetch
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	stop chan struct{} // closed by Close: ends the background refresh
+	wg   sync.WaitGroup
 
 	mu          sync.Mutex
 	inflight    *fetchCall
@@ -93,7 +92,6 @@ type fetchCall struct {
 }
 
 var (
-	errClosed = errors.New("key set closed")
 	errStale  = errors.New("no key set fetched within the unknown-kid interval")
 )
 
@@ -115,7 +113,7 @@ func NewKeySet(fetch FetchFunc, opts KeySetOptions) *KeySet {
 	if k.now == nil {
 		k.now = time.Now
 	}
-	k.ctx, k.cancel = context.WithCancel(context.Background())
+	k.stop = make(chan struct{})
 	return k
 }
 
@@ -163,13 +161,18 @@ func (k *KeySet) Refresh(ctx context.Context) error {
 	return err
 }
 
-// Close stops the background refresh and any fetch in flight, and waits for
-// them. Keys already fetched still verify; nothing is fetched again.
+// Close stops the background refresh and waits for it, and for a fetch in
+// flight (at most FetchTimeout). Callers already waiting for keys are not
+// failed by it, and the set stays usable: keys already fetched still
+// verify, and a key that is needed is fetched on demand, but nothing is
+// refreshed in the background any more.
 func (k *KeySet) Close() error {
 	k.mu.Lock()
-	k.closed = true
+	if !k.closed {
+		k.closed = true
+		close(k.stop)
+	}
 	k.mu.Unlock()
-	k.cancel()
 	k.wg.Wait()
 	return nil
 }
@@ -238,9 +241,6 @@ func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error)
 
 // startLocked starts a fetch, or returns the one in flight. k.mu is held.
 func (k *KeySet) startLocked() (*fetchCall, error) {
-	if k.closed {
-		return nil, fail(ErrKeysUnavailable, errClosed)
-	}
 	if k.inflight != nil {
 		return k.inflight, nil
 	}
@@ -255,7 +255,7 @@ func (k *KeySet) startLocked() (*fetchCall, error) {
 }
 
 func (k *KeySet) run(c *fetchCall) {
-	ctx, cancel := context.WithTimeout(k.ctx, k.fetchLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), k.fetchLimit)
 	snap, err := k.load(ctx)
 	cancel()
 
@@ -318,7 +318,7 @@ func (k *KeySet) refreshLoop() {
 		}
 		timer := time.NewTimer(wait)
 		select {
-		case <-k.ctx.Done():
+		case <-k.stop:
 			timer.Stop()
 			return
 		case <-timer.C:
@@ -327,10 +327,14 @@ func (k *KeySet) refreshLoop() {
 		c, err := k.startLocked()
 		k.mu.Unlock()
 		if err != nil {
-			return // closed
+			return
 		}
-		<-c.done
-		if c.err != nil && k.onRefreshError != nil && k.ctx.Err() == nil {
+		select {
+		case <-k.stop:
+			return // Close waits for the fetch itself
+		case <-c.done:
+		}
+		if c.err != nil && k.onRefreshError != nil {
 			k.onRefreshError(c.err)
 		}
 	}

@@ -43,17 +43,28 @@ func TestKeySetCloseStopsGoroutines(t *testing.T) {
 	time.Sleep(60 * time.Millisecond)
 	require.Equal(t, n, jwks.calls.Load(), "no fetch after Close")
 
-	// Close also ends a fetch in flight.
+	// Close does not fail a caller waiting for a fetch in flight: it waits
+	// for that fetch, and the caller gets its key. The set stays usable.
 	gated := &fakeJWKS{gate: make(chan struct{})}
+	gated.set(keys[0])
 	ks = NewKeySet(gated.fetch, KeySetOptions{})
 	errc := make(chan error, 1)
-	go func() { _, err := ks.Key(context.Background(), "x"); errc <- err }()
+	go func() { _, err := ks.Key(context.Background(), keys[0].kid); errc <- err }()
 	require.Eventually(t, func() bool { return gated.calls.Load() == 1 }, time.Second, time.Millisecond)
-	require.NoError(t, ks.Close())
-	err = <-errc
-	requireReason(t, err, ErrKeysUnavailable)
-	_, err = ks.Key(context.Background(), "x")
-	requireReason(t, err, ErrKeysUnavailable)
+	closed := make(chan error, 1)
+	go func() { closed <- ks.Close() }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a fetch was in flight")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(gated.gate)
+	require.NoError(t, <-closed)
+	require.NoError(t, <-errc, "a caller waiting when Close was called gets its key")
+	_, err = ks.Key(context.Background(), keys[0].kid)
+	require.NoError(t, err, "keys already fetched still verify after Close")
+	time.Sleep(30 * time.Millisecond)
+	require.EqualValues(t, 1, gated.calls.Load(), "and nothing is refreshed in the background")
 }
 
 func TestKeySetSingleFlight(t *testing.T) {
