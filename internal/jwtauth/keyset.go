@@ -92,7 +92,7 @@ type fetchCall struct {
 }
 
 var (
-	errStale  = errors.New("no key set fetched within the unknown-kid interval")
+	errStale = errors.New("no key set fetched within the unknown-kid interval")
 )
 
 // NewKeySet returns a KeySet that gets its JWKS from fetch. It does no I/O
