@@ -54,3 +54,4 @@ bench:
 	$(GO) test ./internal/transport -run '^$$' -bench 'BenchmarkProtocols' -benchmem -count 6
 	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6
 	$(GO) test ./internal/specload -run '^$$' -bench 'BenchmarkLoad' -benchmem -count 6
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x -count 6

@@ -12,24 +12,39 @@ import (
 // M2M.AuthenticateToken). The error returned matches one of these with
 // errors.Is, and never contains the token.
 //
-// The first five are failures the API could still settle: Stytch accepts
+// The first four are failures the API could still settle: Stytch accepts
 // an expired session JWT while its session lives, has its own clock, and
-// knows keys the client has not fetched yet. Sessions.AuthenticateJWT asks
-// the API after them. The others mean the token is not a genuine JWT of
-// this project; asking the API would only cost a round trip, so
-// AuthenticateJWT returns them as they are.
+// can answer when the client could not fetch the keys.
+// Sessions.AuthenticateJWT asks the API after them. The others mean the
+// token is not a genuine session JWT of this project, and asking the API
+// would only cost a round trip (and a share of the project's rate limit),
+// so AuthenticateJWT returns them as they are:
+//
+//   - ErrJWTUnknownKey: the token's kid is in no key of a key set fetched
+//     within the JWKS refresh limit (WithJWKSRefreshLimit, default 5
+//     minutes), so the token is taken for a forged one: any number of them
+//     cost at most one JWKS fetch per limit and no authenticate call. The
+//     price is that a token under a key Stytch published after that fetch
+//     is refused until the next fetch the limit allows.
+//   - ErrJWTWrongKind: a genuine token of the project, but not of the kind
+//     the method verifies. The same keys sign consumer session JWTs, B2B
+//     member session JWTs and M2M access tokens: a session JWT (it carries
+//     the https://stytch.com/session claim) is never accepted as an M2M
+//     token, nor a B2B member session JWT (https://stytch.com/organization)
+//     as a consumer one, nor the reverse.
 var (
 	ErrJWTExpired       = errors.New("stytch: JWT expired")
 	ErrJWTNotYetValid   = errors.New("stytch: JWT not yet valid")
 	ErrJWTTooOld        = errors.New("stytch: JWT older than the maximum token age")
-	ErrJWTUnknownKey    = errors.New("stytch: JWT signed with a key the project's JWKS does not hold")
 	ErrJWKSUnavailable  = errors.New("stytch: the project's JWKS could not be fetched")
+	ErrJWTUnknownKey    = errors.New("stytch: JWT signed with a key the project's JWKS does not hold")
 	ErrJWTMalformed     = errors.New("stytch: malformed JWT")
 	ErrJWTTooLarge      = errors.New("stytch: JWT too large")
 	ErrJWTAlgorithm     = errors.New("stytch: JWT not signed with RS256")
 	ErrJWTSignature     = errors.New("stytch: JWT signature does not verify")
 	ErrJWTIssuer        = errors.New("stytch: JWT issued by someone other than the project")
 	ErrJWTAudience      = errors.New("stytch: JWT audience does not include the project")
+	ErrJWTWrongKind     = errors.New("stytch: JWT is another kind of token than the one expected")
 	ErrPermissionDenied = errors.New("stytch: the roles or scopes held do not grant the permission")
 	ErrTenancy          = errors.New("stytch: the session belongs to another organization than the one checked")
 )

@@ -43,7 +43,7 @@ type IDPIntrospectTokenLocalResult struct {
 // token must be RS256, issued by stytch.com/<project ID> (or the client's
 // base URL or custom domain, stytch.WithCustomDomain) for the project, and
 // within its validity. A member session JWT or an M2M token is refused with
-// stytch.ErrJWTMalformed: they are signed by the same keys, but only an
+// stytch.ErrJWTWrongKind: they are signed by the same keys, but only an
 // access token names the Connected App in a client_id claim.
 //
 // Options: WithMaxTokenAge; WithRequiredScopes, with the rule
@@ -57,7 +57,7 @@ type IDPIntrospectTokenLocalResult struct {
 // A token stays locally valid until it expires even if it was revoked; ask
 // IntrospectTokenNetwork when that matters.
 func (s *IDPService) IntrospectTokenLocal(ctx context.Context, accessToken string, opts ...stytch.Option) (*IDPIntrospectTokenLocalResult, error) {
-	at, err := localauth.IntrospectAccessToken(ctx, s.t, "IDP.IntrospectTokenLocal", jwksPath(s.t), accessToken, localauth.Options(opts), "b2b",
+	at, err := localauth.IntrospectAccessToken(ctx, s.t, jwksPath(s.t), accessToken, localauth.Options(opts), true, "b2b-scopes",
 		func(ctx context.Context) (*jwtauth.Policy, error) {
 			resp, err := newRBACService(s.t).Policy(ctx, nil)
 			if err != nil {

@@ -53,15 +53,15 @@ func checkSessionCall(op string, call config.JWTCall) error {
 }
 
 func (s *SessionsService) authenticateLocal(ctx context.Context, sessionJWT string, call config.JWTCall) (*MemberSession, *AuthorizationVerdict, error) {
-	claims, err := localauth.Verify(ctx, s.t, "Sessions.GetJWKS", jwksPath(s.t), sessionJWT, call)
+	claims, err := localauth.Verify(ctx, s.t, "Sessions.GetJWKS", jwksPath(s.t), sessionJWT, localauth.KindMemberSession, call)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := claims.Memo(func() (any, error) { return memberSessionFromClaims(claims) })
+	v, err := jwtauth.Derive(claims, memberSessionFromClaims)
 	if err != nil {
 		return nil, nil, err
 	}
-	session := copyMemberSession(v.(*MemberSession))
+	session := copyMemberSession(v)
 	check := call.Check
 	if check == nil {
 		return session, nil, nil
@@ -153,29 +153,22 @@ func CustomClaims[T any](s *MemberSession) (T, error) {
 	return localauth.DecodeInto[T](s.CustomClaims)
 }
 
+// memberSessionFromClaims builds the member session from the claims as the
+// verifier decoded them; only the factors and custom claims are decoded
+// further, each once, into their final types.
 func memberSessionFromClaims(c *jwtauth.Claims) (*MemberSession, error) {
-	sc, err := c.Session()
-	if err != nil {
-		return nil, localauth.Malformed(err)
-	}
-	org, err := c.Organization()
-	if err != nil {
-		return nil, localauth.Malformed(err)
-	}
+	sc, org := c.Session, c.Organization // never nil: the verifier checked the kind
 	s := &MemberSession{MemberSessionID: sc.ID, MemberID: c.Subject, Roles: sc.Roles, OrganizationID: org.OrganizationID, OrganizationSlug: org.Slug}
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
-	if s.StartedAt, s.LastAccessedAt, s.ExpiresAt, err = localauth.SessionTimes(sc); err != nil {
+	s.StartedAt, s.LastAccessedAt, s.ExpiresAt = sc.StartedAt, sc.LastAccessedAt, sc.ExpiresAt
+	var err error
+	if s.AuthenticationFactors, err = localauth.DecodeList[AuthenticationFactor](sc.AuthenticationFactors); err != nil {
 		return nil, err
 	}
-	factors, err := localauth.DecodeRaw[AuthenticationFactor](sc.AuthenticationFactors)
-	if err != nil {
-		return nil, localauth.Malformed(err)
-	}
-	s.AuthenticationFactors = factors
-	if s.CustomClaims, err = localauth.CustomClaims(c.Payload); err != nil {
-		return nil, localauth.Malformed(err)
+	if s.CustomClaims, err = localauth.CustomClaims(c.Custom); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -40,7 +40,7 @@ type IDPIntrospectTokenLocalResult struct {
 // token must be RS256, issued by stytch.com/<project ID> (or the client's
 // base URL or custom domain, stytch.WithCustomDomain) for the project, and
 // within its validity. A session JWT or an M2M token is refused with
-// stytch.ErrJWTMalformed: they are signed by the same keys, but only an
+// stytch.ErrJWTWrongKind: they are signed by the same keys, but only an
 // access token names the Connected App in a client_id claim.
 //
 // Options: WithMaxTokenAge; WithRequiredScopes, with the rule
@@ -56,7 +56,7 @@ func (s *IDPService) IntrospectTokenLocal(ctx context.Context, accessToken strin
 	if call.Check != nil && call.Check.OrganizationID != "" {
 		return nil, &stytch.ParamError{Operation: "IDP.IntrospectTokenLocal", Param: "AuthorizationCheck.OrganizationID", Reason: "must be empty: consumer tokens have no organization"}
 	}
-	at, err := localauth.IntrospectAccessToken(ctx, s.t, "IDP.IntrospectTokenLocal", jwksPath(s.t), accessToken, call, "consumer",
+	at, err := localauth.IntrospectAccessToken(ctx, s.t, jwksPath(s.t), accessToken, call, false, "consumer-scopes",
 		func(ctx context.Context) (*jwtauth.Policy, error) {
 			resp, err := newRBACService(s.t).Policy(ctx, nil)
 			if err != nil {

@@ -57,15 +57,15 @@ func checkSessionCall(op string, call config.JWTCall) error {
 }
 
 func (s *SessionsService) authenticateLocal(ctx context.Context, sessionJWT string, call config.JWTCall) (*Session, *AuthorizationVerdict, error) {
-	claims, err := localauth.Verify(ctx, s.t, "Sessions.GetJWKS", jwksPath(s.t), sessionJWT, call)
+	claims, err := localauth.Verify(ctx, s.t, "Sessions.GetJWKS", jwksPath(s.t), sessionJWT, localauth.KindSession, call)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := claims.Memo(func() (any, error) { return sessionFromClaims(claims) })
+	v, err := jwtauth.Derive(claims, sessionFromClaims)
 	if err != nil {
 		return nil, nil, err
 	}
-	session := copySession(v.(*Session))
+	session := copySession(v)
 	if call.Check == nil {
 		return session, nil, nil
 	}
@@ -140,25 +140,25 @@ func CustomClaims[T any](s *Session) (T, error) {
 	return localauth.DecodeInto[T](s.CustomClaims)
 }
 
+// sessionFromClaims builds the session from the claims as the verifier
+// decoded them; only the factors and custom claims are decoded further,
+// each once, into their final types.
 func sessionFromClaims(c *jwtauth.Claims) (*Session, error) {
-	sc, err := c.Session()
-	if err != nil {
-		return nil, localauth.Malformed(err)
-	}
+	sc := c.Session // never nil: the verifier checked the kind
 	s := &Session{SessionID: sc.ID, UserID: c.Subject, Roles: sc.Roles}
 	if s.Roles == nil {
 		s.Roles = []string{}
 	}
-	if s.StartedAt, s.LastAccessedAt, s.ExpiresAt, err = localauth.SessionTimes(sc); err != nil {
+	s.StartedAt, s.LastAccessedAt, s.ExpiresAt = sc.StartedAt, sc.LastAccessedAt, sc.ExpiresAt
+	var err error
+	if s.AuthenticationFactors, err = localauth.DecodeList[AuthenticationFactor](sc.AuthenticationFactors); err != nil {
 		return nil, err
 	}
-	factors, err := localauth.DecodeRaw[AuthenticationFactor](sc.AuthenticationFactors)
-	if err != nil {
-		return nil, localauth.Malformed(err)
+	if a := sc.Attributes; a != (jwtauth.SessionAttributes{}) {
+		s.Attributes = &Attributes{IPAddress: a.IPAddress, UserAgent: a.UserAgent}
 	}
-	s.AuthenticationFactors = factors
-	if s.CustomClaims, err = localauth.CustomClaims(c.Payload); err != nil {
-		return nil, localauth.Malformed(err)
+	if s.CustomClaims, err = localauth.CustomClaims(c.Custom); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -61,15 +61,15 @@ func TestConsumerIntrospectTokenLocal(t *testing.T) {
 	// an access token pass as an M2M token.
 	session := signIn(t, srv, api, "ada@example.com", nil)
 	_, err = c.IDP.IntrospectTokenLocal(ctx, session.SessionJWT)
-	require.ErrorIs(t, err, stytch.ErrJWTMalformed)
+	require.ErrorIs(t, err, stytch.ErrJWTWrongKind)
 	created, err := api.M2M.Clients.Create(ctx, &consumer.M2MClientsCreateParams{Scopes: []string{"read:docs"}})
 	require.NoError(t, err)
 	m2m, err := c.M2M.Token(ctx, &consumer.M2MTokenParams{ClientID: created.M2MClient.ClientID, ClientSecret: created.M2MClient.ClientSecret})
 	require.NoError(t, err)
 	_, err = c.IDP.IntrospectTokenLocal(ctx, m2m.AccessToken)
-	require.ErrorIs(t, err, stytch.ErrJWTMalformed)
+	require.ErrorIs(t, err, stytch.ErrJWTWrongKind)
 	_, err = c.M2M.AuthenticateToken(ctx, tok)
-	require.ErrorIs(t, err, stytch.ErrJWTMalformed)
+	require.ErrorIs(t, err, stytch.ErrJWTWrongKind)
 	// And the same tokens still pass as what they are, cached or not.
 	_, err = c.Sessions.AuthenticateJWTLocal(ctx, session.SessionJWT)
 	require.NoError(t, err)
@@ -126,7 +126,7 @@ func TestB2BIntrospectTokenLocal(t *testing.T) {
 
 	login := b2bTestSignIn(t, srv, api, org.OrganizationID, m.EmailAddress, nil)
 	_, err = c.IDP.IntrospectTokenLocal(ctx, login.SessionJWT)
-	require.ErrorIs(t, err, stytch.ErrJWTMalformed, "a member session JWT is not an access token")
+	require.ErrorIs(t, err, stytch.ErrJWTWrongKind, "a member session JWT is not an access token")
 	_, err = c.M2M.AuthenticateToken(ctx, tok)
-	require.ErrorIs(t, err, stytch.ErrJWTMalformed)
+	require.ErrorIs(t, err, stytch.ErrJWTWrongKind)
 }

@@ -281,3 +281,53 @@ func TestCloseStopsBackgroundWork(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Close())
 }
+
+// Close while local verifications wait for the first key set fails none of
+// them: nobody cancelled anything, and the client stays usable.
+func TestCloseDuringInFlightVerifications(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	gate := make(chan struct{})
+	slowKeys := func(next http.RoundTripper) http.RoundTripper {
+		return roundTrip(func(r *http.Request) (*http.Response, error) {
+			if strings.Contains(r.URL.Path, "/jwks/") {
+				<-gate
+			}
+			return next.RoundTrip(r)
+		})
+	}
+	signer := srv.ConsumerClient()
+	defer signer.Close()
+	jwt := signIn(t, srv, signer, "ada@example.com", nil).SessionJWT
+
+	c := srv.ConsumerClient(stytch.WithMiddleware(slowKeys))
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	var started atomic.Int32
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Add(1)
+			_, err := c.Sessions.AuthenticateJWTLocal(t.Context(), jwt)
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return started.Load() == n }, 5*time.Second, time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // let them reach the key fetch
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	time.Sleep(20 * time.Millisecond)
+	close(gate)
+	require.NoError(t, <-closed)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	_, err := c.Sessions.AuthenticateJWTLocal(t.Context(), jwt)
+	require.NoError(t, err, "the client stays usable after Close")
+	require.NoError(t, c.Close())
+}

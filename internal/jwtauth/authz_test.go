@@ -50,42 +50,93 @@ func TestScopesSatisfied(t *testing.T) {
 
 func TestScopesClaim(t *testing.T) {
 	t.Parallel()
-	c := &Claims{Payload: []byte(`{"scope":"read:users  write:*","sub":"m2m-client-test-1"}`)}
-	got, err := c.Scopes()
+	decode := func(payload string) (*Claims, error) {
+		c := &Claims{Kind: KindM2M}
+		return c, c.decode([]byte(payload))
+	}
+	c, err := decode(`{"scope":"read:users  write:*","sub":"m2m-client-test-1","tier":"gold"}`)
 	require.NoError(t, err)
-	require.Equal(t, []string{"read:users", "write:*"}, got)
+	require.Equal(t, []string{"read:users", "write:*"}, c.Scopes)
+	require.Equal(t, []string{"tier"}, keysOf(c.Custom), "an M2M token's scope is not a custom claim")
 
-	got, err = (&Claims{Payload: []byte(`{}`)}).Scopes()
+	c, err = decode(`{}`)
 	require.NoError(t, err)
-	require.Empty(t, got)
-	_, err = (&Claims{Payload: []byte(`{"scope":["read:users"]}`)}).Scopes()
-	require.Error(t, err, "scope must be a string")
+	require.Empty(t, c.Scopes)
+	_, err = decode(`{"scope":["read:users"]}`)
+	requireReason(t, err, ErrMalformed) // scope must be a string, as stytch-go holds
 }
 
-func TestCustomClaims(t *testing.T) {
+func TestDecodeClaims(t *testing.T) {
 	t.Parallel()
-	payload := []byte(`{"iss":"stytch.com/p","sub":"s","aud":["p"],"exp":1,"nbf":1,"iat":1,"jti":"j",
-		"https://stytch.com/session":{"id":"x"},"https://stytch.com/organization":{"organization_id":"o"},
-		"scope":"read:users","tier":"gold","limits":{"rps":5},"https://example.com/claim":true}`)
-	m, err := CustomClaims(payload)
-	require.NoError(t, err)
-	require.ElementsMatch(t, []string{"scope", "tier", "limits", "https://example.com/claim"}, keysOf(m))
+	payload := []byte(`{"iss":"stytch.com/p","sub":"s","aud":"p","exp":1,"nbf":null,"iat":1.5,"jti":"j",
+		"https://stytch.com/session":{"id":"x","roles":["r"],"authentication_factors":[{"type":"otp"}],
+			"started_at":"2025-06-01T11:00:00Z","last_accessed_at":"2025-06-01T12:00:00.5Z","expires_at":"2025-06-01T13:00:00+01:00"},
+		"https://stytch.com/organization":{"organization_id":"o","slug":"acme"},"https://stytch.com/future":{"a":1},
+		"scope":["a session's scope is anything"],"tier":"gold","limits":{"rps":5},"https://example.com/claim":true}`)
+	c := &Claims{Kind: KindMemberSession}
+	require.NoError(t, c.decode(payload))
+	require.NoError(t, c.checkKind())
+	require.Equal(t, "stytch.com/p", c.Issuer)
+	require.Equal(t, "s", c.Subject)
+	require.Equal(t, []string{"p"}, c.Audience, "a single audience string")
+	require.Equal(t, time.Unix(1, 0).UTC(), c.ExpiresAt)
+	require.True(t, c.NotBefore.IsZero(), "null is absent")
+	require.Equal(t, time.Unix(1, 0).UTC(), c.IssuedAt, "to the second, as golang-jwt reads it")
+	require.Equal(t, "j", c.ID)
+	require.Equal(t, "x", c.Session.ID)
+	require.Equal(t, []string{"r"}, c.Session.Roles)
+	require.True(t, time.Date(2025, 6, 1, 12, 0, 0, 5e8, time.UTC).Equal(c.Session.LastAccessedAt))
+	require.True(t, time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC).Equal(c.Session.ExpiresAt))
+	require.JSONEq(t, `[{"type":"otp"}]`, string(c.Session.AuthenticationFactors))
+	require.Equal(t, OrganizationClaim{OrganizationID: "o", Slug: "acme"}, *c.Organization)
+	require.Nil(t, c.Scopes)
+	require.ElementsMatch(t, []string{"scope", "tier", "limits", "https://example.com/claim"}, keysOf(c.Custom))
+	require.JSONEq(t, `{"rps":5}`, string(c.Custom["limits"]))
 
-	type custom struct {
-		Tier   string         `json:"tier"`
-		Limits map[string]int `json:"limits"`
-		Iss    string         `json:"iss"`
+	for _, bad := range []string{`not json`, `[1]`, `{"exp":"tomorrow"}`, `{"exp":-1e999}`, `{"iss":7}`, `{"sub":"\x01"}`,
+		`{"aud":[1]}`, `{"aud":7}`, `{"https://stytch.com/session":"x"}`, `{"https://stytch.com/organization":[]}`,
+		`{"https://stytch.com/session":{"id":"x"}}`, `{"https://stytch.com/session":{"started_at":"2025-06-01","last_accessed_at":"x","expires_at":"y"}}`} {
+		err := (&Claims{Kind: KindSession}).decode([]byte(bad))
+		requireReason(t, err, ErrMalformed)
 	}
-	got, err := DecodeCustomClaims[custom](payload)
-	require.NoError(t, err)
-	require.Equal(t, custom{Tier: "gold", Limits: map[string]int{"rps": 5}}, got)
 
-	org, err := DecodeClaim[OrganizationClaim](payload, ClaimOrganization)
-	require.NoError(t, err)
-	require.Equal(t, "o", org.OrganizationID)
+	// The fast paths read what encoding/json and golang-jwt would.
+	c = &Claims{Kind: KindM2M}
+	require.NoError(t, c.decode([]byte(`{"iss":"a\u00e9\"b","sub":"caf\u00e9","jti":"plain","aud":["x","y"],"exp":0,"nbf":1.9,"iat":"12"}`)))
+	require.Equal(t, "a\u00e9\"b", c.Issuer)
+	require.Equal(t, "caf\u00e9", c.Subject)
+	require.Equal(t, "plain", c.ID)
+	require.Equal(t, []string{"x", "y"}, c.Audience)
+	require.Equal(t, time.Unix(0, 0).UTC(), c.ExpiresAt)
+	require.Equal(t, time.Unix(1, 0).UTC(), c.NotBefore)
+	require.Equal(t, time.Unix(12, 0).UTC(), c.IssuedAt)
+}
 
-	_, err = DecodeCustomClaims[custom]([]byte(`not json`))
-	require.Error(t, err)
+func TestCheckKind(t *testing.T) {
+	t.Parallel()
+	session, org := &SessionClaim{}, &OrganizationClaim{}
+	tests := []struct {
+		name    string
+		session *SessionClaim
+		org     *OrganizationClaim
+		ok      Kind
+	}{
+		{"consumer session", session, nil, KindSession},
+		{"member session", session, org, KindMemberSession},
+		{"m2m", nil, nil, KindM2M},
+		{"organization alone", nil, org, 0},
+	}
+	for _, tt := range tests {
+		for _, kind := range []Kind{KindSession, KindMemberSession, KindM2M} {
+			err := (&Claims{Kind: kind, Session: tt.session, Organization: tt.org}).checkKind()
+			if kind == tt.ok {
+				require.NoError(t, err, "%s as %s", tt.name, kind)
+				continue
+			}
+			requireReason(t, err, ErrWrongKind)
+			require.False(t, Fallbackable(err))
+		}
+	}
 }
 
 func keysOf[V any](m map[string]V) []string {

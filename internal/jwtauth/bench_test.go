@@ -77,7 +77,7 @@ func BenchmarkAuthenticateJWTLocal(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			if _, err := v.Verify(ctx, tokens[i]); err != nil {
+			if _, err := v.Verify(ctx, tokens[i], KindSession); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -86,13 +86,13 @@ func BenchmarkAuthenticateJWTLocal(b *testing.B) {
 	b.Run("repeated", func(b *testing.B) {
 		token := tokensFor(b, key, 1)[0]
 		v := newVerifier(b)
-		if _, err := v.Verify(ctx, token); err != nil {
+		if _, err := v.Verify(ctx, token, KindSession); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			if _, err := v.Verify(ctx, token); err != nil {
+			if _, err := v.Verify(ctx, token, KindSession); err != nil {
 				b.Fatal(err)
 			}
 		}

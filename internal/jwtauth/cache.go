@@ -6,31 +6,38 @@ import (
 	"time"
 )
 
-// tokenCache remembers verified tokens, keyed by the SHA-256 of the token so
-// that it never holds a token itself. It is a mutex-guarded LRU: a hit is a
+// cacheKey names a verified token by its SHA-256, so that the cache never
+// holds a token itself, and by the kind it was verified as: a session JWT's
+// entry must never answer an M2M check of the same string, or the reverse.
+type cacheKey struct {
+	sum  [sha256.Size]byte
+	kind Kind
+}
+
+// tokenCache remembers verified tokens by cacheKey. It is a mutex-guarded LRU: a hit is a
 // map lookup and two pointer moves, far below the cost of the RSA check it
 // saves, so a single lock is enough. An entry lives until the token's exp.
 type tokenCache struct {
 	mu    sync.Mutex
 	max   int
-	items map[[sha256.Size]byte]*cacheEntry
+	items map[cacheKey]*cacheEntry
 	root  cacheEntry // sentinel: root.next is the most recently used
 }
 
 type cacheEntry struct {
-	key        [sha256.Size]byte
+	key        cacheKey
 	claims     *Claims
 	prev, next *cacheEntry
 }
 
 func newTokenCache(max int) *tokenCache {
-	c := &tokenCache{max: max, items: make(map[[sha256.Size]byte]*cacheEntry, min(max, 1024))}
+	c := &tokenCache{max: max, items: make(map[cacheKey]*cacheEntry, min(max, 1024))}
 	c.root.next, c.root.prev = &c.root, &c.root
 	return c
 }
 
 // get returns the claims for key, or nil if absent or past exp.
-func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) *Claims {
+func (c *tokenCache) get(key cacheKey, now time.Time) *Claims {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.items[key]
@@ -46,7 +53,7 @@ func (c *tokenCache) get(key [sha256.Size]byte, now time.Time) *Claims {
 	return e.claims
 }
 
-func (c *tokenCache) add(key [sha256.Size]byte, claims *Claims) {
+func (c *tokenCache) add(key cacheKey, claims *Claims) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.items[key]; e != nil {

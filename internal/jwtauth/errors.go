@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"errors"
 	"fmt"
+
 	"github.com/gostytch/stytch"
 )
 
@@ -15,7 +16,8 @@ var (
 	ErrNotYetValid = stytch.ErrJWTNotYetValid
 	// ErrTokenTooOld: iat is older than the maximum token age asked for.
 	ErrTokenTooOld = stytch.ErrJWTTooOld
-	// ErrUnknownKey: no key has the token's kid, even after the rate-limited refresh.
+	// ErrUnknownKey: no key has the token's kid in a key set fetched within
+	// UnknownKIDInterval (so after a refresh, or one refused by the limit).
 	ErrUnknownKey = stytch.ErrJWTUnknownKey
 	// ErrKeysUnavailable: the JWKS could not be fetched (or the KeySet is closed).
 	ErrKeysUnavailable = stytch.ErrJWKSUnavailable
@@ -32,15 +34,21 @@ var (
 	ErrWrongIssuer = stytch.ErrJWTIssuer
 	// ErrWrongAudience: aud does not contain the project ID.
 	ErrWrongAudience = stytch.ErrJWTAudience
+	// ErrWrongKind: a genuine token of another kind than the one asked for
+	// (a session JWT given as an M2M token, a B2B one as a consumer one...).
+	ErrWrongKind = stytch.ErrJWTWrongKind
 )
 
 // fallbackable are the failures the API can settle: the token may still be
 // good, and asking POST /sessions/authenticate gives the authoritative
 // answer. A JWT past exp is accepted there while its session lives, the API
-// has its own clock, and it knows keys we have not fetched yet. The others
-// mean the token is not a genuine JWT of this project.
+// has its own clock, and it can answer when we could not fetch the keys.
+// The others mean the token is not a genuine session JWT of this project.
+// That includes ErrUnknownKey: KeySet returns it only for a kid missing
+// from keys fetched within UnknownKIDInterval, so a flood of forged kids
+// costs one JWKS fetch and never the project's API rate limit.
 var fallbackable = map[error]bool{
-	ErrExpired: true, ErrNotYetValid: true, ErrTokenTooOld: true, ErrUnknownKey: true, ErrKeysUnavailable: true,
+	ErrExpired: true, ErrNotYetValid: true, ErrTokenTooOld: true, ErrKeysUnavailable: true,
 }
 
 // VerifyError is the error Verify returns. errors.Is matches it against the

@@ -1,8 +1,10 @@
 package jwtauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -34,7 +36,7 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, token string) {
-		c, err := v.Verify(context.Background(), token, WithMaxTokenAge(time.Hour))
+		c, err := v.Verify(context.Background(), token, KindSession, WithMaxTokenAge(time.Hour))
 		if err != nil {
 			var ve *VerifyError
 			if !errors.As(err, &ve) {
@@ -50,6 +52,47 @@ func FuzzVerify(f *testing.F) {
 		}
 		if c == nil || c.Issuer != "stytch.com/"+testProject || !contains(c.Audience, testProject) || c.KeyID != keys[0].kid {
 			t.Fatalf("accepted a token with claims %+v", c)
+		}
+	})
+}
+
+// FuzzEachMember holds the payload walker to encoding/json: for any input,
+// it accepts exactly the JSON objects, and finds the same members with the
+// same raw values (last one wins for a repeated key, as in a map).
+func FuzzEachMember(f *testing.F) {
+	for _, s := range []string{
+		`{}`, ` { } `, `{"a":1}`, `{"a" : "x\"}" , "b":[1,{"c":"]"}],"d":null,"e":true,"f":-1.5e3}`,
+		`{"a\u0062":1,"a\\":2}`, `{"a":1,"a":2}`, `[1]`, `"s"`, `{"a":}`, `{"a":1,}`, "{\"a\":\t1\n}", `{"a":{"b":{}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := map[string]json.RawMessage{}
+		wantErr := json.Unmarshal(b, &want)
+		got := map[string]json.RawMessage{}
+		err := eachMember(b, func(key []byte, escaped bool, value []byte) error {
+			name := string(key)
+			if escaped {
+				if err := json.Unmarshal([]byte(`"`+string(key)+`"`), &name); err != nil {
+					t.Fatalf("escaped key %q does not decode: %v", key, err)
+				}
+			}
+			got[name] = value
+			return nil
+		})
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("eachMember error %v, encoding/json error %v, for %q", err, wantErr, b)
+		}
+		if err != nil {
+			return
+		}
+		if len(got) != len(want) {
+			t.Fatalf("members %v, want %v", got, want)
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Fatalf("member %q = %q, want %q", k, got[k], v)
+			}
 		}
 	})
 }

@@ -16,7 +16,7 @@ import (
 // FetchFunc returns the raw JWKS document, {"keys":[...]}. The SDK's fetcher
 // calls GET /v1/sessions/jwks/{project_id} (or the B2B one) through its own
 // transport. It runs on a context that is detached from any single caller:
-// it ends at FetchTimeout or when the KeySet is closed.
+// it ends at FetchTimeout.
 type FetchFunc func(ctx context.Context) ([]byte, error)
 
 // KeySetOptions configures a KeySet. The zero value gives the defaults.
@@ -68,9 +68,8 @@ type KeySet struct {
 
 	snap atomic.Pointer[keySnapshot]
 
-	ctx    context.Context // cancelled by Close; parent of every fetch
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	stop chan struct{} // closed by Close: ends the background refresh
+	wg   sync.WaitGroup
 
 	mu          sync.Mutex
 	inflight    *fetchCall
@@ -92,13 +91,15 @@ type fetchCall struct {
 	err  error
 }
 
-var errClosed = errors.New("key set closed")
+var (
+	errStale = errors.New("no key set fetched within the unknown-kid interval")
+)
 
 // NewKeySet returns a KeySet that gets its JWKS from fetch. It does no I/O
 // and starts no goroutine.
 func NewKeySet(fetch FetchFunc, opts KeySetOptions) *KeySet {
 	if fetch == nil {
-		panic("jwtauth: NewKeySet with a nil FetchFunc")
+		panic("stytch: jwtauth.NewKeySet with a nil FetchFunc")
 	}
 	k := &KeySet{
 		fetch:          fetch,
@@ -112,7 +113,7 @@ func NewKeySet(fetch FetchFunc, opts KeySetOptions) *KeySet {
 	if k.now == nil {
 		k.now = time.Now
 	}
-	k.ctx, k.cancel = context.WithCancel(context.Background())
+	k.stop = make(chan struct{})
 	return k
 }
 
@@ -160,13 +161,18 @@ func (k *KeySet) Refresh(ctx context.Context) error {
 	return err
 }
 
-// Close stops the background refresh and any fetch in flight, and waits for
-// them. Keys already fetched still verify; nothing is fetched again.
+// Close stops the background refresh and waits for it, and for a fetch in
+// flight (at most FetchTimeout). Callers already waiting for keys are not
+// failed by it, and the set stays usable: keys already fetched still
+// verify, and a key that is needed is fetched on demand, but nothing is
+// refreshed in the background any more.
 func (k *KeySet) Close() error {
 	k.mu.Lock()
-	k.closed = true
+	if !k.closed {
+		k.closed = true
+		close(k.stop)
+	}
 	k.mu.Unlock()
-	k.cancel()
 	k.wg.Wait()
 	return nil
 }
@@ -198,7 +204,10 @@ func (k *KeySet) first(ctx context.Context) (*keySnapshot, error) {
 }
 
 // refreshForUnknownKID refreshes at most once per UnknownKIDInterval; a
-// fetch already in flight is joined instead.
+// fetch already in flight is joined instead. The keys it returns were
+// fetched within the interval, so a kid they lack is forged (ErrUnknownKey,
+// which the SDK answers without the API); when it has no such keys, because
+// a refresh failed, the error is ErrKeysUnavailable, which the API settles.
 func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error) {
 	k.mu.Lock()
 	c := k.inflight
@@ -208,8 +217,15 @@ func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error)
 			// Rate limited. Another caller's refresh may have finished since
 			// this caller looked, bringing the kid: hand back the current
 			// keys, and Key looks again.
-			snap := k.snap.Load()
+			snap, lastErr := k.snap.Load(), k.lastErr
 			k.mu.Unlock()
+			if now.Sub(snap.fetchedAt) >= k.unknownKID {
+				// The last refresh failed: these keys may predate the kid.
+				if lastErr == nil {
+					lastErr = errStale
+				}
+				return nil, fail(ErrKeysUnavailable, lastErr)
+			}
 			return snap, nil
 		}
 		k.lastUnknown = now
@@ -220,19 +236,11 @@ func (k *KeySet) refreshForUnknownKID(ctx context.Context) (*keySnapshot, error)
 		}
 	}
 	k.mu.Unlock()
-	snap, err := k.wait(ctx, c)
-	if err != nil && k.snap.Load() != nil {
-		// The refresh failed but the kid is unknown either way.
-		return nil, fail(ErrUnknownKey, err)
-	}
-	return snap, err
+	return k.wait(ctx, c) // a failed refresh is ErrKeysUnavailable
 }
 
 // startLocked starts a fetch, or returns the one in flight. k.mu is held.
 func (k *KeySet) startLocked() (*fetchCall, error) {
-	if k.closed {
-		return nil, fail(ErrKeysUnavailable, errClosed)
-	}
 	if k.inflight != nil {
 		return k.inflight, nil
 	}
@@ -247,7 +255,7 @@ func (k *KeySet) startLocked() (*fetchCall, error) {
 }
 
 func (k *KeySet) run(c *fetchCall) {
-	ctx, cancel := context.WithTimeout(k.ctx, k.fetchLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), k.fetchLimit)
 	snap, err := k.load(ctx)
 	cancel()
 
@@ -310,7 +318,7 @@ func (k *KeySet) refreshLoop() {
 		}
 		timer := time.NewTimer(wait)
 		select {
-		case <-k.ctx.Done():
+		case <-k.stop:
 			timer.Stop()
 			return
 		case <-timer.C:
@@ -319,10 +327,14 @@ func (k *KeySet) refreshLoop() {
 		c, err := k.startLocked()
 		k.mu.Unlock()
 		if err != nil {
-			return // closed
+			return
 		}
-		<-c.done
-		if c.err != nil && k.onRefreshError != nil && k.ctx.Err() == nil {
+		select {
+		case <-k.stop:
+			return // Close waits for the fetch itself
+		case <-c.done:
+		}
+		if c.err != nil && k.onRefreshError != nil {
 			k.onRefreshError(c.err)
 		}
 	}

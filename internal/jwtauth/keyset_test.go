@@ -43,17 +43,28 @@ func TestKeySetCloseStopsGoroutines(t *testing.T) {
 	time.Sleep(60 * time.Millisecond)
 	require.Equal(t, n, jwks.calls.Load(), "no fetch after Close")
 
-	// Close also ends a fetch in flight.
+	// Close does not fail a caller waiting for a fetch in flight: it waits
+	// for that fetch, and the caller gets its key. The set stays usable.
 	gated := &fakeJWKS{gate: make(chan struct{})}
+	gated.set(keys[0])
 	ks = NewKeySet(gated.fetch, KeySetOptions{})
 	errc := make(chan error, 1)
-	go func() { _, err := ks.Key(context.Background(), "x"); errc <- err }()
+	go func() { _, err := ks.Key(context.Background(), keys[0].kid); errc <- err }()
 	require.Eventually(t, func() bool { return gated.calls.Load() == 1 }, time.Second, time.Millisecond)
-	require.NoError(t, ks.Close())
-	err = <-errc
-	requireReason(t, err, ErrKeysUnavailable)
-	_, err = ks.Key(context.Background(), "x")
-	requireReason(t, err, ErrKeysUnavailable)
+	closed := make(chan error, 1)
+	go func() { closed <- ks.Close() }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a fetch was in flight")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(gated.gate)
+	require.NoError(t, <-closed)
+	require.NoError(t, <-errc, "a caller waiting when Close was called gets its key")
+	_, err = ks.Key(context.Background(), keys[0].kid)
+	require.NoError(t, err, "keys already fetched still verify after Close")
+	time.Sleep(30 * time.Millisecond)
+	require.EqualValues(t, 1, gated.calls.Load(), "and nothing is refreshed in the background")
 }
 
 func TestKeySetSingleFlight(t *testing.T) {
@@ -70,7 +81,7 @@ func TestKeySetSingleFlight(t *testing.T) {
 	var failed atomic.Int32
 	for range 50 {
 		wg.Go(func() {
-			if _, err := v.Verify(context.Background(), token); err != nil {
+			if _, err := v.Verify(context.Background(), token, KindSession); err != nil {
 				failed.Add(1)
 			}
 		})
@@ -114,7 +125,7 @@ func TestUnknownKIDFlood(t *testing.T) {
 	ks := NewKeySet(jwks.fetch, KeySetOptions{Now: clock.Now})
 	defer ks.Close()
 	v := newTestVerifier(t, ks, clock)
-	_, err := v.Verify(context.Background(), sign(t, keys[0], sessionClaims(clock.Now())))
+	_, err := v.Verify(context.Background(), sign(t, keys[0], sessionClaims(clock.Now())), KindSession)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, jwks.calls.Load())
 
@@ -130,9 +141,11 @@ func TestUnknownKIDFlood(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				_, err = v.Verify(context.Background(), s)
-				if !errors.Is(err, ErrUnknownKey) || !Fallbackable(err) {
-					t.Errorf("want a fallbackable ErrUnknownKey, got %v", err)
+				_, err = v.Verify(context.Background(), s, KindSession)
+				// Unknown in keys fetched within the interval: forged, and
+				// not worth an API call.
+				if !errors.Is(err, ErrUnknownKey) || Fallbackable(err) {
+					t.Errorf("want an ErrUnknownKey that is not fallbackable, got %v", err)
 				}
 			})
 		}
@@ -148,6 +161,49 @@ func TestUnknownKIDFlood(t *testing.T) {
 	require.EqualValues(t, 3, jwks.calls.Load(), "one more fetch in the next interval")
 }
 
+// When the refresh an unknown kid asked for fails, the kid may be a new
+// key the client could not fetch: that is ErrKeysUnavailable, which the API
+// settles, until a fresh key set says otherwise.
+func TestUnknownKIDWithFailingRefresh(t *testing.T) {
+	keys := testKeys(t)
+	clock := newClock()
+	jwks := &fakeJWKS{}
+	jwks.set(keys[0])
+	ks := NewKeySet(jwks.fetch, KeySetOptions{Now: clock.Now})
+	defer ks.Close()
+	ctx := context.Background()
+	_, err := ks.Key(ctx, keys[0].kid)
+	require.NoError(t, err)
+
+	jwks.fail(errors.New("JWKS endpoint down"))
+	_, err = ks.Key(ctx, keys[1].kid)
+	requireReason(t, err, ErrKeysUnavailable)
+	require.True(t, Fallbackable(err))
+	require.EqualValues(t, 2, jwks.calls.Load())
+
+	// Rate limited; the keys held are from before the failed refresh and
+	// older than the interval allows a verdict on.
+	clock.Advance(10 * time.Minute)
+	_, err = ks.Key(ctx, keys[1].kid) // refresh allowed again: fails
+	requireReason(t, err, ErrKeysUnavailable)
+	clock.Advance(time.Minute)
+	_, err = ks.Key(ctx, keys[1].kid) // rate limited, keys 11 minutes old
+	requireReason(t, err, ErrKeysUnavailable)
+	require.True(t, Fallbackable(err))
+	require.EqualValues(t, 3, jwks.calls.Load())
+
+	// The endpoint is back: after the interval the kid is looked up afresh,
+	// and still unknown, it is forged.
+	jwks.fail(nil)
+	clock.Advance(5 * time.Minute)
+	_, err = ks.Key(ctx, keys[1].kid)
+	requireReason(t, err, ErrUnknownKey)
+	require.False(t, Fallbackable(err))
+	_, err = ks.Key(ctx, keys[2].kid) // rate limited, keys fresh: forged too
+	requireReason(t, err, ErrUnknownKey)
+	require.EqualValues(t, 4, jwks.calls.Load())
+}
+
 func TestKeyRotation(t *testing.T) {
 	keys := testKeys(t)
 	oldKey, newKey := keys[0], keys[2]
@@ -160,7 +216,7 @@ func TestKeyRotation(t *testing.T) {
 	ctx := context.Background()
 
 	oldTok := sign(t, oldKey, sessionClaims(clock.Now()))
-	_, err := v.Verify(ctx, oldTok)
+	_, err := v.Verify(ctx, oldTok, KindSession)
 	require.NoError(t, err)
 
 	// Stytch publishes the new key and starts signing with it, serving the
@@ -176,7 +232,7 @@ func TestKeyRotation(t *testing.T) {
 				if (g+i)%2 == 0 {
 					tok = newTok
 				}
-				if _, err := v.Verify(ctx, tok); err != nil {
+				if _, err := v.Verify(ctx, tok, KindSession); err != nil {
 					t.Errorf("verification failed during rotation: %v", err)
 					return
 				}
@@ -189,9 +245,9 @@ func TestKeyRotation(t *testing.T) {
 	// The old key is retired: the next scheduled refresh drops it.
 	jwks.set(newKey)
 	require.NoError(t, ks.Refresh(ctx))
-	_, err = v.Verify(ctx, newTok)
+	_, err = v.Verify(ctx, newTok, KindSession)
 	require.NoError(t, err)
-	requireReason(t, mustErr(v.Verify(ctx, oldTok)), ErrUnknownKey)
+	requireReason(t, mustErr(v.Verify(ctx, oldTok, KindSession)), ErrUnknownKey)
 }
 
 func TestKeySetFetchFailure(t *testing.T) {
@@ -289,7 +345,7 @@ func TestKeySetOverHTTP(t *testing.T) {
 	v, err := NewVerifier(ks, VerifierOptions{ProjectID: testProject})
 	require.NoError(t, err)
 	for _, k := range keys[:2] {
-		_, err := v.Verify(context.Background(), sign(t, k, sessionClaims(time.Now())))
+		_, err := v.Verify(context.Background(), sign(t, k, sessionClaims(time.Now())), KindSession)
 		require.NoError(t, err)
 	}
 	require.EqualValues(t, 1, hits.Load())

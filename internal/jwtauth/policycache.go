@@ -41,7 +41,7 @@ type policyCall[T any] struct {
 // DefaultPolicyTTL; now may be nil for time.Now.
 func NewPolicyCache[T any](fetch func(context.Context) (T, error), ttl time.Duration, now func() time.Time) *PolicyCache[T] {
 	if fetch == nil {
-		panic("jwtauth: NewPolicyCache with a nil fetch")
+		panic("stytch: jwtauth.NewPolicyCache with a nil fetch")
 	}
 	if now == nil {
 		now = time.Now

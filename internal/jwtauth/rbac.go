@@ -95,7 +95,7 @@ type TenancyError struct {
 }
 
 func (e *TenancyError) Error() string {
-	return fmt.Sprintf("jwtauth: the session belongs to organization %q, not %q", e.SessionOrganizationID, e.CheckOrganizationID)
+	return fmt.Sprintf("stytch: the session belongs to organization %q, not %q", e.SessionOrganizationID, e.CheckOrganizationID)
 }
 
 // Is makes errors.Is(err, ErrTenancy) true.

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -75,17 +76,16 @@ type Verifier struct {
 	maxAge    time.Duration
 	maxSize   int
 	now       func() time.Time
-	parser    *jwt.Parser
 	cache     *tokenCache
 }
 
 // NewVerifier returns a Verifier that finds keys in keys.
 func NewVerifier(keys KeySource, opts VerifierOptions) (*Verifier, error) {
 	if keys == nil {
-		return nil, errors.New("jwtauth: NewVerifier needs a KeySource")
+		return nil, errors.New("stytch: jwtauth.NewVerifier needs a KeySource")
 	}
 	if opts.ProjectID == "" {
-		return nil, errors.New("jwtauth: NewVerifier needs a project ID")
+		return nil, errors.New("stytch: jwtauth.NewVerifier needs a project ID")
 	}
 	v := &Verifier{
 		keys:      keys,
@@ -95,10 +95,6 @@ func NewVerifier(keys KeySource, opts VerifierOptions) (*Verifier, error) {
 		maxAge:    opts.MaxTokenAge,
 		maxSize:   opts.MaxTokenSize,
 		now:       opts.Now,
-		// Claims are checked here, not by golang-jwt, so that each failure gets
-		// its own class, two issuers are accepted in one pass, and cached
-		// tokens are checked by the same code.
-		parser: jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding()),
 	}
 	for _, iss := range opts.Issuers {
 		if iss = strings.TrimRight(iss, "/"); iss != "" {
@@ -137,17 +133,23 @@ func WithMaxTokenAge(d time.Duration) VerifyOption {
 	return func(c *verifyCall) { c.maxAge = d }
 }
 
-// Verify checks token and returns its claims, which the caller must treat as
-// read-only (a cached token returns the same *Claims to every caller).
+// Verify checks that token is a JWT of the given kind and returns its
+// claims, which the caller must treat as read-only (a cached token returns
+// the same *Claims to every caller).
 //
 // Checks: size; RS256 only; a kid known to the KeySource; the signature;
-// iss; aud; exp, nbf and iat with the leeway; the maximum token age. A token
-// that passed is cached (keyed by its SHA-256) until its exp, so presenting it
-// again costs a hash and a map lookup; the time checks are repeated on a hit.
+// iss; aud; the kind (see Kind); exp, nbf and iat with the leeway; the
+// maximum token age. A token that passed is cached, keyed by its SHA-256 and
+// the kind, until its exp, so presenting it again costs a hash and a map
+// lookup; the time checks are repeated on a hit. The same keys sign every
+// kind of token, so a verdict for one kind is never read back for another.
 //
 // Errors are *VerifyError; use errors.Is with the Err values and Fallbackable
 // to decide whether to ask the API.
-func (v *Verifier) Verify(ctx context.Context, token string, opts ...VerifyOption) (*Claims, error) {
+func (v *Verifier) Verify(ctx context.Context, token string, kind Kind, opts ...VerifyOption) (*Claims, error) {
+	if kind < KindSession || kind > KindAccessToken {
+		return nil, failf(ErrWrongKind, "no such kind %d", kind)
+	}
 	maxAge := v.maxAge
 	if len(opts) > 0 { // call escapes to the options; keep the common case allocation-free
 		call := verifyCall{maxAge: maxAge}
@@ -161,12 +163,12 @@ func (v *Verifier) Verify(ctx context.Context, token string, opts ...VerifyOptio
 	}
 	now := v.now()
 
-	var sum [sha256.Size]byte
+	var key cacheKey
 	if v.cache != nil {
 		// Sum256 neither keeps nor changes its input, so the string's bytes
 		// can be hashed in place rather than copied on every lookup.
-		sum = sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
-		if c := v.cache.get(sum, now); c != nil {
+		key = cacheKey{sum: sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token))), kind: kind}
+		if c := v.cache.get(key, now); c != nil {
 			if err := v.checkTime(c, now, maxAge); err != nil {
 				return nil, err
 			}
@@ -174,7 +176,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, opts ...VerifyOptio
 		}
 	}
 
-	c, err := v.parse(ctx, token)
+	c, err := v.parse(ctx, token, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -182,97 +184,90 @@ func (v *Verifier) Verify(ctx context.Context, token string, opts ...VerifyOptio
 		return nil, err
 	}
 	if v.cache != nil && now.Before(c.ExpiresAt) {
-		v.cache.add(sum, c)
+		v.cache.add(key, c)
 	}
 	return c, nil
 }
 
 var (
-	errNoKID = errors.New("no kid in the header")
-	errNoExp = errors.New("no exp claim")
+	errSegments = errors.New("not three dot-separated segments")
+	errNoKID    = errors.New("no kid in the header")
+	errNoExp    = errors.New("no exp claim")
 )
 
-// parse checks everything that does not depend on the time.
-func (v *Verifier) parse(ctx context.Context, token string) (*Claims, error) {
-	var rc jwt.RegisteredClaims
-	var kid string
-	_, err := v.parser.ParseWithClaims(token, &rc, func(t *jwt.Token) (any, error) {
-		// alg is checked here rather than with jwt.WithValidMethods so that it
-		// gets its own error class. Comparing the method too makes sure the
-		// signature is checked by RS256 whatever the header says.
-		if alg, _ := t.Header["alg"].(string); alg != "RS256" || t.Method != jwt.SigningMethodRS256 {
-			return nil, fail(ErrUnsupportedAlg, nil)
-		}
-		kid, _ = t.Header["kid"].(string)
-		if kid == "" {
-			return nil, fail(ErrMalformed, errNoKID)
-		}
-		key, err := v.keys.Key(ctx, kid)
-		if err != nil {
-			var ve *VerifyError
-			if errors.As(err, &ve) {
-				return nil, ve
-			}
-			return nil, fail(ErrKeysUnavailable, err)
-		}
-		return key, nil
-	})
-	if err != nil {
-		return nil, classify(err)
-	}
-	if rc.ExpiresAt == nil {
-		return nil, fail(ErrMalformed, errNoExp)
-	}
-	if !v.issuerOK(rc.Issuer) {
-		return nil, fail(ErrWrongIssuer, nil)
-	}
-	if !contains(rc.Audience, v.projectID) {
-		return nil, fail(ErrWrongAudience, nil)
-	}
-	// golang-jwt decoded this segment too but does not keep the bytes; the
-	// second base64 decode is cheaper than capturing them through a custom
-	// UnmarshalJSON, which would scan the JSON twice.
-	_, rest, _ := strings.Cut(token, ".")
-	seg, _, _ := strings.Cut(rest, ".")
-	payload, err := base64.RawURLEncoding.Strict().DecodeString(seg)
-	if err != nil {
-		return nil, fail(ErrMalformed, nil) // cannot happen: golang-jwt decoded it
-	}
-	c := &Claims{
-		Issuer:   rc.Issuer,
-		Subject:  rc.Subject,
-		Audience: rc.Audience,
-		ID:       rc.ID,
-		KeyID:    kid,
-		Payload:  payload,
-	}
-	c.ExpiresAt = rc.ExpiresAt.UTC()
-	if rc.NotBefore != nil {
-		c.NotBefore = rc.NotBefore.UTC()
-	}
-	if rc.IssuedAt != nil {
-		c.IssuedAt = rc.IssuedAt.UTC()
-	}
-	return c, nil
+// header is the part of the JOSE header Verify reads.
+type header struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
 }
 
-// classify turns a golang-jwt error into a *VerifyError. golang-jwt's own
-// messages name the step that failed and never quote the token.
-func classify(err error) error {
-	var ve *VerifyError
-	switch {
-	case errors.As(err, &ve):
-		return ve // from our keyfunc
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		return fail(ErrMalformed, err)
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		// alg missing, or one golang-jwt does not know.
-		return fail(ErrUnsupportedAlg, nil)
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return fail(ErrBadSignature, nil)
-	default:
-		return fail(ErrMalformed, err)
+var b64 = base64.RawURLEncoding.Strict()
+
+// parse checks everything that does not depend on the time.
+//
+// The JWS steps are golang-jwt's (its strict base64 decoding and its RS256
+// signing method), taken one at a time rather than through Parser.Parse:
+// the parser decodes the payload into a claims type of its own before it
+// checks the signature, and does not hand the payload back, so the Stytch
+// claims would be decoded a second time. Here the signature is checked
+// before any claim is read, and the payload is decoded once, into Claims.
+func (v *Verifier) parse(ctx context.Context, token string, kind Kind) (*Claims, error) {
+	first := strings.IndexByte(token, '.')
+	last := strings.LastIndexByte(token, '.')
+	if first < 0 || first == last || strings.IndexByte(token[first+1:last], '.') >= 0 {
+		return nil, fail(ErrMalformed, errSegments)
 	}
+	hdrJSON, err := b64.DecodeString(token[:first])
+	if err != nil {
+		return nil, fail(ErrMalformed, errors.New("header is not base64url"))
+	}
+	var h header
+	if err := json.Unmarshal(hdrJSON, &h); err != nil {
+		return nil, fail(ErrMalformed, errors.New("header is not a JSON object of strings"))
+	}
+	if h.Alg != "RS256" {
+		return nil, fail(ErrUnsupportedAlg, nil)
+	}
+	if h.Kid == "" {
+		return nil, fail(ErrMalformed, errNoKID)
+	}
+	payload, err := b64.DecodeString(token[first+1 : last])
+	if err != nil {
+		return nil, fail(ErrMalformed, errors.New("payload is not base64url"))
+	}
+	sig, err := b64.DecodeString(token[last+1:])
+	if err != nil {
+		return nil, fail(ErrMalformed, errors.New("signature is not base64url"))
+	}
+	key, err := v.keys.Key(ctx, h.Kid)
+	if err != nil {
+		var ve *VerifyError
+		if errors.As(err, &ve) {
+			return nil, ve
+		}
+		return nil, fail(ErrKeysUnavailable, err)
+	}
+	if err := jwt.SigningMethodRS256.Verify(token[:last], sig, key); err != nil {
+		return nil, fail(ErrBadSignature, nil)
+	}
+
+	c := &Claims{Kind: kind, KeyID: h.Kid, Payload: payload}
+	if err := c.decode(payload); err != nil {
+		return nil, err
+	}
+	if c.ExpiresAt.IsZero() {
+		return nil, fail(ErrMalformed, errNoExp)
+	}
+	if !v.issuerOK(c.Issuer) {
+		return nil, fail(ErrWrongIssuer, nil)
+	}
+	if !contains(c.Audience, v.projectID) {
+		return nil, fail(ErrWrongAudience, nil)
+	}
+	if err := c.checkKind(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // checkTime runs the checks that depend on the clock, for fresh and cached

@@ -35,7 +35,7 @@ func TestVerifyValidSessionJWT(t *testing.T) {
 	v := newTestVerifier(t, newStaticKeys(keys[0]), clock)
 	token := sign(t, keys[0], sessionClaims(clock.Now()))
 
-	c, err := v.Verify(context.Background(), token)
+	c, err := v.Verify(context.Background(), token, KindSession)
 	require.NoError(t, err)
 	require.Equal(t, "stytch.com/"+testProject, c.Issuer)
 	require.Equal(t, []string{testProject}, c.Audience)
@@ -45,24 +45,16 @@ func TestVerifyValidSessionJWT(t *testing.T) {
 	require.Equal(t, clock.Now(), c.NotBefore)
 	require.Equal(t, keys[0].kid, c.KeyID)
 
-	s, err := c.Session()
-	require.NoError(t, err)
+	s := c.Session
+	require.NotNil(t, s)
 	require.Equal(t, "session-test-fe6c042b-6286-479f-8a4f-b046a6c46509", s.ID)
 	require.Equal(t, []string{"stytch_user", "editor"}, s.Roles)
 	require.Equal(t, "203.0.113.7", s.Attributes.IPAddress)
-	require.Len(t, s.AuthenticationFactors, 1)
-
-	type custom struct {
-		Plan  string `json:"plan"`
-		Seats int    `json:"seats"`
-		Sub   string `json:"sub"` // registered: must stay empty
-	}
-	got, err := DecodeCustomClaims[custom](c.Payload)
-	require.NoError(t, err)
-	require.Equal(t, custom{Plan: "pro", Seats: 12}, got)
-
-	_, err = c.Organization()
-	require.ErrorIs(t, err, ErrClaimMissing)
+	var factors []map[string]any
+	require.NoError(t, json.Unmarshal(s.AuthenticationFactors, &factors))
+	require.Len(t, factors, 1)
+	require.ElementsMatch(t, []string{"plan", "seats"}, keysOf(c.Custom), "registered and Stytch claims are not custom")
+	require.Nil(t, c.Organization)
 }
 
 func TestVerifyAcceptsConfiguredIssuer(t *testing.T) {
@@ -72,11 +64,11 @@ func TestVerifyAcceptsConfiguredIssuer(t *testing.T) {
 	v := newTestVerifier(t, newStaticKeys(keys[0]), clock)
 	claims := sessionClaims(clock.Now())
 	claims["iss"] = "https://auth.example.com" // configured with a trailing slash
-	_, err := v.Verify(context.Background(), sign(t, keys[0], claims))
+	_, err := v.Verify(context.Background(), sign(t, keys[0], claims), KindSession)
 	require.NoError(t, err)
 
 	claims["iss"] = "https://auth.example.com/"
-	requireReason(t, mustErr(v.Verify(context.Background(), sign(t, keys[0], claims))), ErrWrongIssuer)
+	requireReason(t, mustErr(v.Verify(context.Background(), sign(t, keys[0], claims), KindSession)), ErrWrongIssuer)
 }
 
 func mustErr(_ *Claims, err error) error { return err }
@@ -133,7 +125,7 @@ func TestVerifyRejects(t *testing.T) {
 			s, err := tok.SignedString(foreign.priv)
 			require.NoError(t, err)
 			return s
-		}, 0, ErrUnknownKey, true},
+		}, 0, ErrUnknownKey, false},
 		{"wrong issuer", func(t *testing.T) string {
 			return sign(t, own, with(func(c jwt.MapClaims) { c["iss"] = "stytch.com/project-test-other" }))
 		}, 0, ErrWrongIssuer, false},
@@ -214,9 +206,25 @@ func TestVerifyRejects(t *testing.T) {
 		{"header not JSON", func(*testing.T) string {
 			return base64.RawURLEncoding.EncodeToString([]byte("RS256")) + "." + parts[1] + "." + parts[2]
 		}, 0, ErrMalformed, false},
-		{"payload not JSON", func(*testing.T) string {
-			return parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("[1,2")) + "." + parts[2]
+		{"payload not JSON", func(t *testing.T) string {
+			return signRaw(t, own, parts[0]+"."+base64.RawURLEncoding.EncodeToString([]byte("[1,2")))
 		}, 0, ErrMalformed, false},
+		{"payload not JSON, signature bad", func(*testing.T) string {
+			return parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("[1,2")) + "." + parts[2]
+		}, 0, ErrBadSignature, false},
+		{"bad base64 signature", func(*testing.T) string { return parts[0] + "." + parts[1] + ".!!" }, 0, ErrMalformed, false},
+		{"kid not a string", func(t *testing.T) string {
+			return signRaw(t, own, base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":{}}`))+"."+parts[1])
+		}, 0, ErrMalformed, false},
+		{"an M2M token", func(t *testing.T) string {
+			return sign(t, own, with(func(c jwt.MapClaims) { delete(c, ClaimSession); c["scope"] = "read:users" }))
+		}, 0, ErrWrongKind, false},
+		{"a B2B member session", func(t *testing.T) string {
+			return sign(t, own, with(func(c jwt.MapClaims) { c[ClaimOrganization] = map[string]any{"organization_id": "o"} }))
+		}, 0, ErrWrongKind, false},
+		{"expired M2M token", func(t *testing.T) string {
+			return sign(t, own, with(func(c jwt.MapClaims) { delete(c, ClaimSession); c["exp"] = now.Add(-time.Hour).Unix() }))
+		}, 0, ErrWrongKind, false},
 		{"oversized", func(t *testing.T) string {
 			return sign(t, own, with(func(c jwt.MapClaims) { c["blob"] = strings.Repeat("x", DefaultMaxTokenSize) }))
 		}, 0, ErrTooLarge, false},
@@ -228,7 +236,7 @@ func TestVerifyRejects(t *testing.T) {
 			clock := newClock()
 			v := newTestVerifier(t, keys, clock)
 			token := tt.token(t)
-			c, err := v.Verify(context.Background(), token, WithMaxTokenAge(tt.maxAge))
+			c, err := v.Verify(context.Background(), token, KindSession, WithMaxTokenAge(tt.maxAge))
 			require.Nil(t, c)
 			requireReason(t, err, tt.reason)
 			require.Equal(t, tt.fallback, Fallbackable(err), "Fallbackable(%v)", err)
@@ -253,15 +261,15 @@ func TestVerifyLeeway(t *testing.T) {
 	v := newTestVerifier(t, newStaticKeys(keys[0]), clock, func(o *VerifierOptions) { o.CacheSize = -1 })
 
 	clock.Advance(5*time.Minute + DefaultLeeway - time.Second)
-	_, err := v.Verify(ctx, token)
+	_, err := v.Verify(ctx, token, KindSession)
 	require.NoError(t, err, "within the leeway after exp")
 	clock.Advance(time.Second)
-	requireReason(t, mustErr(v.Verify(ctx, token)), ErrExpired)
+	requireReason(t, mustErr(v.Verify(ctx, token, KindSession)), ErrExpired)
 
 	strict := newTestVerifier(t, newStaticKeys(keys[0]), clock, func(o *VerifierOptions) { o.Leeway = -1 })
 	early := sessionClaims(clock.Now().Add(time.Second))
-	requireReason(t, mustErr(strict.Verify(ctx, sign(t, keys[0], early))), ErrNotYetValid)
-	_, err = v.Verify(ctx, sign(t, keys[0], early))
+	requireReason(t, mustErr(strict.Verify(ctx, sign(t, keys[0], early), KindSession)), ErrNotYetValid)
+	_, err = v.Verify(ctx, sign(t, keys[0], early), KindSession)
 	require.NoError(t, err, "nbf one second ahead is within the default leeway")
 }
 
@@ -274,10 +282,10 @@ func TestVerifyCache(t *testing.T) {
 	v := newTestVerifier(t, src, clock)
 	token := sign(t, keys[0], sessionClaims(clock.Now()))
 
-	first, err := v.Verify(ctx, token)
+	first, err := v.Verify(ctx, token, KindSession)
 	require.NoError(t, err)
 	for range 100 {
-		c, err := v.Verify(ctx, token)
+		c, err := v.Verify(ctx, token, KindSession)
 		require.NoError(t, err)
 		require.Same(t, first, c)
 	}
@@ -285,19 +293,19 @@ func TestVerifyCache(t *testing.T) {
 
 	// Max age is a per-call policy, checked on hits too.
 	clock.Advance(2 * time.Minute)
-	requireReason(t, mustErr(v.Verify(ctx, token, WithMaxTokenAge(time.Minute))), ErrTokenTooOld)
-	_, err = v.Verify(ctx, token, WithMaxTokenAge(3*time.Minute))
+	requireReason(t, mustErr(v.Verify(ctx, token, KindSession, WithMaxTokenAge(time.Minute))), ErrTokenTooOld)
+	_, err = v.Verify(ctx, token, KindSession, WithMaxTokenAge(3*time.Minute))
 	require.NoError(t, err)
 	require.EqualValues(t, 1, src.lookups.Load())
 
 	// The entry dies at exp; the token is then verified afresh (and passes in the leeway).
 	clock.Advance(3 * time.Minute)
-	_, err = v.Verify(ctx, token)
+	_, err = v.Verify(ctx, token, KindSession)
 	require.NoError(t, err)
 	require.EqualValues(t, 2, src.lookups.Load())
 	require.Zero(t, v.cache.len(), "a token past exp must not be cached")
 	clock.Advance(DefaultLeeway)
-	requireReason(t, mustErr(v.Verify(ctx, token)), ErrExpired)
+	requireReason(t, mustErr(v.Verify(ctx, token, KindSession)), ErrExpired)
 }
 
 func TestVerifyCacheIsBounded(t *testing.T) {
@@ -314,20 +322,20 @@ func TestVerifyCacheIsBounded(t *testing.T) {
 		tokens[i] = sign(t, keys[0], c)
 	}
 	for _, tok := range tokens[:2] {
-		_, err := v.Verify(ctx, tok)
+		_, err := v.Verify(ctx, tok, KindSession)
 		require.NoError(t, err)
 	}
-	_, err := v.Verify(ctx, tokens[0]) // tokens[1] is now least recently used
+	_, err := v.Verify(ctx, tokens[0], KindSession) // tokens[1] is now least recently used
 	require.NoError(t, err)
-	_, err = v.Verify(ctx, tokens[2])
+	_, err = v.Verify(ctx, tokens[2], KindSession)
 	require.NoError(t, err)
 	require.Equal(t, 2, v.cache.len())
 	require.EqualValues(t, 3, src.lookups.Load())
 
-	_, err = v.Verify(ctx, tokens[0])
+	_, err = v.Verify(ctx, tokens[0], KindSession)
 	require.NoError(t, err)
 	require.EqualValues(t, 3, src.lookups.Load(), "tokens[0] should have stayed")
-	_, err = v.Verify(ctx, tokens[1])
+	_, err = v.Verify(ctx, tokens[1], KindSession)
 	require.NoError(t, err)
 	require.EqualValues(t, 4, src.lookups.Load(), "tokens[1] should have been evicted")
 }
@@ -356,11 +364,11 @@ func TestVerifyConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 200 {
 				tok := good[(g+i)%len(good)]
-				if _, err := v.Verify(context.Background(), tok); err != nil {
+				if _, err := v.Verify(context.Background(), tok, KindSession); err != nil {
 					errs <- err
 					return
 				}
-				if _, err := v.Verify(context.Background(), bad[(g+i)%len(bad)]); !errors.Is(err, ErrWrongAudience) {
+				if _, err := v.Verify(context.Background(), bad[(g+i)%len(bad)], KindSession); !errors.Is(err, ErrWrongAudience) {
 					errs <- fmt.Errorf("bad token: %v", err)
 					return
 				}
@@ -378,9 +386,17 @@ func TestVerifyConcurrent(t *testing.T) {
 func TestNewVerifierNeedsProjectAndKeys(t *testing.T) {
 	t.Parallel()
 	_, err := NewVerifier(newStaticKeys(), VerifierOptions{})
-	require.Error(t, err)
+	require.ErrorContains(t, err, "project ID")
+	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
 	_, err = NewVerifier(nil, VerifierOptions{ProjectID: testProject})
-	require.Error(t, err)
+	require.ErrorContains(t, err, "KeySource")
+	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
+	v, err := NewVerifier(newStaticKeys(), VerifierOptions{ProjectID: testProject})
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), "x", Kind(0))
+	requireReason(t, err, ErrWrongKind)
+	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
+	require.True(t, strings.HasPrefix(CheckTenancy("org-a", "org-b").Error(), "stytch: "))
 }
 
 func TestFallbackableOnForeignErrors(t *testing.T) {
@@ -391,4 +407,12 @@ func TestFallbackableOnForeignErrors(t *testing.T) {
 	var ve *VerifyError
 	require.ErrorAs(t, fmt.Errorf("wrapped: %w", fail(ErrBadSignature, nil)), &ve)
 	require.Equal(t, ErrBadSignature, ve.Reason)
+}
+
+// signRaw signs signingString (header.payload, base64url) with RS256.
+func signRaw(tb testing.TB, k *testKey, signingString string) string {
+	tb.Helper()
+	sig, err := jwt.SigningMethodRS256.Sign(signingString, k.priv)
+	require.NoError(tb, err)
+	return signingString + "." + base64.RawURLEncoding.EncodeToString(sig)
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"sort"
@@ -43,9 +44,17 @@ type verifier struct {
 
 func (v *verifier) Close() error { return v.keys.Close() }
 
-// Verify checks token against the keys served at jwksPath (fetched on first
-// use, through the client's transport) and the client's project.
-func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token string, call config.JWTCall) (*jwtauth.Claims, error) {
+// The kinds of token Verify checks.
+const (
+	KindSession       = jwtauth.KindSession
+	KindMemberSession = jwtauth.KindMemberSession
+	KindM2M           = jwtauth.KindM2M
+)
+
+// Verify checks that token is a token of the given kind, against the keys
+// served at jwksPath (fetched on first use, through the client's transport)
+// and the client's project.
+func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token string, kind jwtauth.Kind, call config.JWTCall) (*jwtauth.Claims, error) {
 	vr := t.Local(verifierKey{jwksPath}, func() any {
 		cfg := t.JWTConfig()
 		keys := jwtauth.NewKeySet(func(ctx context.Context) ([]byte, error) {
@@ -65,7 +74,7 @@ func Verify(ctx context.Context, t *transport.Client, operation, jwksPath, token
 	if call.MaxTokenAge > 0 {
 		opts = append(opts, jwtauth.WithMaxTokenAge(call.MaxTokenAge))
 	}
-	return vr.v.Verify(ctx, token, opts...)
+	return vr.v.Verify(ctx, token, kind, opts...)
 }
 
 // Fallbackable reports whether the API could still accept a token that
@@ -132,17 +141,13 @@ func CheckTenancy(sessionOrgID, checkOrgID string) error {
 	return jwtauth.CheckTenancy(sessionOrgID, checkOrgID)
 }
 
-// CustomClaims decodes the custom claims of a verified payload into values.
-func CustomClaims(payload []byte) (map[string]any, error) {
-	raw, err := jwtauth.CustomClaims(payload)
-	if err != nil {
-		return nil, err
-	}
+// CustomClaims decodes the raw custom claims of verified claims into values.
+func CustomClaims(raw map[string]json.RawMessage) (map[string]any, error) {
 	out := make(map[string]any, len(raw))
 	for k, v := range raw {
 		var x any
 		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, err
+			return nil, Malformed(err)
 		}
 		out[k] = x
 	}
@@ -159,10 +164,12 @@ func DecodeInto[T any](v map[string]any) (T, error) {
 	var out T
 	b, err := json.Marshal(v)
 	if err != nil {
-		return out, err
+		return out, fmt.Errorf("stytch: encoding the custom claims: %w", err)
 	}
-	err = json.Unmarshal(b, &out)
-	return out, err
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, fmt.Errorf("stytch: decoding the custom claims into %T: %w", out, err)
+	}
+	return out, nil
 }
 
 // Token is a cached M2M access token.
@@ -175,15 +182,28 @@ type Token struct {
 
 type tokenKey struct{}
 
-// tokenCache keeps M2M access tokens until shortly before they expire.
+// tokenCache keeps M2M access tokens until shortly before they expire. One
+// mutex guards it all; it is never held across a fetch.
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]*tokenEntry
 }
 
 type tokenEntry struct {
-	mu    sync.Mutex // held while fetching: one fetch per credentials at a time
 	token Token
+	call  *tokenCall // the fetch in flight, if any
+}
+
+// tokenCall is one fetch, shared by every caller that wants the same token
+// while it runs.
+type tokenCall struct {
+	done  chan struct{}
+	token Token
+	err   error
+	// abandoned is set when the fetch failed because its own caller's ctx
+	// ended: waiters whose ctx is still live fetch again rather than inherit
+	// someone else's cancellation.
+	abandoned bool
 }
 
 // maxCachedTokens bounds the M2M token cache; a service uses a handful of
@@ -192,48 +212,95 @@ const maxCachedTokens = 256
 
 // CachedToken returns a cached access token for the credentials and scopes
 // while more than a tenth of its lifetime (at least 30 s) is left, and
-// otherwise gets a new one with fetch. Concurrent callers with the same
-// credentials share one fetch.
+// otherwise gets a new one with fetch.
+//
+// Concurrent callers with the same credentials share one fetch, which runs
+// on the first caller's goroutine and ctx. The others wait for it only as
+// long as their own ctx lets them (then the error wraps ctx.Err()); if the
+// first caller's ctx ends and takes the fetch with it, a waiter still
+// waiting starts the next one.
 func CachedToken(ctx context.Context, t *transport.Client, clientID, secret string, scopes []string, now func() time.Time, fetch func(context.Context) (Token, error)) (Token, error) {
 	c := t.Local(tokenKey{}, func() any { return &tokenCache{entries: map[[sha256.Size]byte]*tokenEntry{}} }).(*tokenCache)
 	sorted := append([]string{}, scopes...)
 	sort.Strings(sorted)
 	key := sha256.Sum256([]byte(clientID + "\x00" + secret + "\x00" + strings.Join(sorted, " ")))
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	if !ok {
-		if len(c.entries) >= maxCachedTokens {
-			for k := range c.entries { // drop any one; the map holds few
+	for {
+		c.mu.Lock()
+		e := c.entryLocked(key)
+		margin := max(e.token.Lifetime/10, 30*time.Second)
+		if e.token.AccessToken != "" && now().Add(margin).Before(e.token.Expires) {
+			tok := e.token
+			c.mu.Unlock()
+			return tok, nil
+		}
+		if call := e.call; call != nil {
+			c.mu.Unlock()
+			select {
+			case <-call.done:
+			case <-ctx.Done():
+				return Token{}, fmt.Errorf("stytch: M2M.Token: gave up waiting for the token request in flight: %w", ctx.Err())
+			}
+			if call.abandoned {
+				if err := ctx.Err(); err != nil {
+					return Token{}, fmt.Errorf("stytch: M2M.Token: %w", err)
+				}
+				continue
+			}
+			return call.token, call.err
+		}
+		call := &tokenCall{done: make(chan struct{})}
+		e.call = call
+		c.mu.Unlock()
+		return c.lead(ctx, e, call, fetch)
+	}
+}
+
+// entryLocked returns key's entry, making one if need be. c.mu is held.
+func (c *tokenCache) entryLocked(key [sha256.Size]byte) *tokenEntry {
+	if e, ok := c.entries[key]; ok {
+		return e
+	}
+	if len(c.entries) >= maxCachedTokens {
+		for k, e := range c.entries { // drop any idle one; the map holds few
+			if e.call == nil {
 				delete(c.entries, k)
 				break
 			}
 		}
-		e = &tokenEntry{}
-		c.entries[key] = e
 	}
-	c.mu.Unlock()
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	margin := max(e.token.Lifetime/10, 30*time.Second)
-	if e.token.AccessToken != "" && now().Add(margin).Before(e.token.Expires) {
-		return e.token, nil
-	}
-	tok, err := fetch(ctx)
-	if err != nil {
-		return Token{}, err
-	}
-	e.token = tok
-	return tok, nil
+	e := &tokenEntry{}
+	c.entries[key] = e
+	return e
 }
 
-// DecodeRaw decodes each raw JSON value into a T.
-func DecodeRaw[T any](raw []json.RawMessage) ([]T, error) {
-	out := make([]T, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal(r, &out[i]); err != nil {
-			return nil, err
+func (c *tokenCache) lead(ctx context.Context, e *tokenEntry, call *tokenCall, fetch func(context.Context) (Token, error)) (Token, error) {
+	call.abandoned = true // until fetch returns; also if it panics
+	defer func() {
+		c.mu.Lock()
+		e.call = nil
+		if call.err == nil && !call.abandoned {
+			e.token = call.token
 		}
+		c.mu.Unlock()
+		close(call.done)
+	}()
+	call.token, call.err = fetch(ctx)
+	call.abandoned = call.err != nil && ctx.Err() != nil
+	return call.token, call.err
+}
+
+// DecodeList decodes a raw JSON array (absent or null: empty) into a []T;
+// a failure is a malformed token.
+func DecodeList[T any](raw json.RawMessage) ([]T, error) {
+	out := []T{}
+	if len(raw) == 0 {
+		return out, nil
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, Malformed(err)
+	}
+	if out == nil {
+		out = []T{}
 	}
 	return out, nil
 }
@@ -252,49 +319,27 @@ func AuthenticateM2M(ctx context.Context, t *transport.Client, operation, jwksPa
 	if call.Check != nil {
 		return nil, &stytch.ParamError{Operation: operation, Param: "WithAuthorizationCheck", Reason: "applies to sessions; use WithRequiredScopes"}
 	}
-	claims, err := Verify(ctx, t, "Sessions.GetJWKS", jwksPath, token, call)
+	claims, err := Verify(ctx, t, "Sessions.GetJWKS", jwksPath, token, KindM2M, call)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckNotAccessToken(claims); err != nil {
-		return nil, err
-	}
-	v, err := claims.Memo(func() (any, error) {
-		scopes, err := claims.Scopes()
+	v, err := jwtauth.Derive(claims, func(c *jwtauth.Claims) (*M2MToken, error) {
+		custom, err := CustomClaims(c.Custom)
 		if err != nil {
-			return nil, Malformed(err)
+			return nil, err
 		}
-		custom, err := CustomClaims(claims.Payload)
-		if err != nil {
-			return nil, Malformed(err)
-		}
-		delete(custom, jwtauth.ClaimScope)
-		return &M2MToken{ClientID: claims.Subject, Scopes: scopes, CustomClaims: custom, ExpiresAt: claims.ExpiresAt}, nil
+		return &M2MToken{ClientID: c.Subject, Scopes: c.Scopes, CustomClaims: custom, ExpiresAt: c.ExpiresAt}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	m := *v.(*M2MToken)
+	m := *v
 	m.Scopes = append([]string{}, m.Scopes...)
 	m.CustomClaims = maps.Clone(m.CustomClaims)
 	if err := RequireScopes(m.Scopes, call.Scopes); err != nil {
 		return nil, err
 	}
 	return &m, nil
-}
-
-// SessionTimes parses the RFC 3339 timestamps of a session claim; a token
-// whose times do not parse is malformed, as stytch-go holds.
-func SessionTimes(sc jwtauth.SessionClaim) (started, lastAccessed, expires time.Time, err error) {
-	for _, f := range []struct {
-		dst *time.Time
-		v   string
-	}{{&started, sc.StartedAt}, {&lastAccessed, sc.LastAccessedAt}, {&expires, sc.ExpiresAt}} {
-		if *f.dst, err = time.Parse(time.RFC3339, f.v); err != nil {
-			return time.Time{}, time.Time{}, time.Time{}, Malformed(err)
-		}
-	}
-	return started, lastAccessed, expires, nil
 }
 
 // CachedM2MToken is M2M.Token with the token cache in front: call is the
