@@ -398,3 +398,32 @@ func (s *SessionClaim) decode(raw []byte) error {
 		return nil
 	})
 }
+
+// DecodeValue decodes a raw claim as encoding/json decodes into an any:
+// strings, float64 numbers, bools, nil, []any and map[string]any. Plain
+// strings, whole numbers and literals, which most custom claims are, skip
+// encoding/json.
+func DecodeValue(raw json.RawMessage) (any, error) {
+	switch {
+	case len(raw) == 0:
+	case raw[0] == '"':
+		var s string
+		if err := decodeString(raw, &s); err != nil {
+			return nil, err
+		}
+		return s, nil
+	case string(raw) == "true":
+		return true, nil
+	case string(raw) == "false":
+		return false, nil
+	case string(raw) == "null":
+		return nil, nil
+	case len(raw) < 16 && allDigits(raw):
+		if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+			return f, nil
+		}
+	}
+	var v any
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
