@@ -117,12 +117,13 @@ type SessionsAuthenticateJWTResult struct {
 // AuthenticateJWT verifies a member session JWT locally, as
 // AuthenticateJWTLocal does, and asks the API (Authenticate) only when the
 // local failure is one the API could settle: the JWT expired, is too old
-// for WithMaxTokenAge, is signed with a key the client has not seen, the
-// keys could not be fetched, or the cached RBAC policies denied the check.
-// A forged or foreign token (bad signature, wrong issuer or audience, wrong
-// algorithm, malformed) and a check against another organization are
-// returned as errors without an API call. The result says which path
-// answered.
+// for WithMaxTokenAge, the keys could not be fetched, or the cached RBAC
+// policies denied the check. A forged or foreign token (bad signature, a
+// key ID the project's freshly fetched keys lack, wrong issuer or audience,
+// wrong algorithm, malformed, a consumer session or M2M token) and a check
+// against another organization are returned as errors without an API
+// call, so such tokens never spend the project's rate limit. The result
+// says which path answered.
 func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*SessionsAuthenticateJWTResult, error) {
 	call := localauth.Options(opts)
 	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {

@@ -141,8 +141,8 @@ func CheckTenancy(sessionOrgID, checkOrgID string) error {
 func CustomClaims(raw map[string]json.RawMessage) (map[string]any, error) {
 	out := make(map[string]any, len(raw))
 	for k, v := range raw {
-		var x any
-		if err := json.Unmarshal(v, &x); err != nil {
+		x, err := jwtauth.DecodeValue(v)
+		if err != nil {
 			return nil, Malformed(err)
 		}
 		out[k] = x
