@@ -37,7 +37,10 @@ func jwksPath(t *transport.Client) string {
 // Failures match the stytch.ErrJWT… values, stytch.ErrJWKSUnavailable,
 // stytch.ErrTenancy or stytch.ErrPermissionDenied with errors.Is.
 func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*MemberSession, error) {
-	call := localauth.Options(opts)
+	call, _, err := localauth.Options(ctx, "Sessions.AuthenticateJWTLocal", false, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionCall("Sessions.AuthenticateJWTLocal", call); err != nil {
 		return nil, err
 	}
@@ -125,7 +128,10 @@ type SessionsAuthenticateJWTResult struct {
 // call, so such tokens never spend the project's rate limit. The result
 // says which path answered.
 func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*SessionsAuthenticateJWTResult, error) {
-	call := localauth.Options(opts)
+	call, apiOpts, err := localauth.Options(ctx, "Sessions.AuthenticateJWT", true, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {
 		return nil, err
 	}
@@ -140,7 +146,7 @@ func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string
 	if c := call.Check; c != nil {
 		params.AuthorizationCheck = &AuthorizationCheckRequest{OrganizationID: c.OrganizationID, ResourceID: c.ResourceID, Action: c.Action}
 	}
-	resp, err := s.Authenticate(ctx, params)
+	resp, err := s.Authenticate(ctx, params, apiOpts...)
 	if err != nil {
 		return nil, err
 	}

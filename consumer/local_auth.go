@@ -38,7 +38,10 @@ func jwksPath(t *transport.Client) string {
 // The returned session is the caller's to keep; typed custom claims come
 // out of it with CustomClaims.
 func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*Session, error) {
-	call := localauth.Options(opts)
+	call, _, err := localauth.Options(ctx, "Sessions.AuthenticateJWTLocal", false, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionCall("Sessions.AuthenticateJWTLocal", call); err != nil {
 		return nil, err
 	}
@@ -112,7 +115,10 @@ type SessionsAuthenticateJWTResult struct {
 // without an API call, so such tokens never spend the project's rate
 // limit. The result says which path answered.
 func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*SessionsAuthenticateJWTResult, error) {
-	call := localauth.Options(opts)
+	call, apiOpts, err := localauth.Options(ctx, "Sessions.AuthenticateJWT", true, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {
 		return nil, err
 	}
@@ -127,7 +133,7 @@ func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string
 	if c := call.Check; c != nil {
 		params.AuthorizationCheck = &AuthorizationCheckRequest{ResourceID: c.ResourceID, Action: c.Action}
 	}
-	resp, err := s.Authenticate(ctx, params)
+	resp, err := s.Authenticate(ctx, params, apiOpts...)
 	if err != nil {
 		return nil, err
 	}
