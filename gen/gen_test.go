@@ -5,6 +5,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -123,4 +125,22 @@ func TestGoName(t *testing.T) {
 	} {
 		require.Equal(t, want, goName(in), in)
 	}
+}
+
+// TestKinOpenAPIPinned keeps the generator on the kin-openapi the SDK's
+// go.mod pins for the emulator: the two modules resolve their versions
+// apart, and kin-openapi breaks its API in minor releases.
+func TestKinOpenAPIPinned(t *testing.T) {
+	const kin = "github.com/getkin/kin-openapi"
+	info, ok := debug.ReadBuildInfo()
+	require.True(t, ok)
+	var linked string
+	for _, dep := range info.Deps {
+		if dep.Path == kin {
+			linked = dep.Version
+		}
+	}
+	gomod, err := os.ReadFile("../go.mod")
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^\s*`+regexp.QuoteMeta(kin)+` `+regexp.QuoteMeta(linked)+`$`, string(gomod), "the generator links %s %s", kin, linked)
 }
