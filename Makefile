@@ -4,7 +4,7 @@ GO ?= go
 # own that no user's module reads.
 STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
 
-.PHONY: generate check test vet lint demo emulator bench
+.PHONY: generate check test vet lint demo emulator bench node-e2e
 
 # Regenerate consumer/, b2b/ and README.md's table of services from spec/.
 # The generator is a module of its own (gen/go.mod), so that what it needs
@@ -45,6 +45,12 @@ demo:
 # Serve the emulator on 127.0.0.1:8787 for tests in other languages.
 emulator:
 	$(GO) run ./cmd/stytch-emulator
+
+# Install the official stytch npm package in a temporary folder and call the
+# emulator with it over TLS. Needs node, npm and the network; never part of
+# check.
+node-e2e:
+	STYTCH_NODE_E2E=1 $(GO) test ./cmd/stytch-emulator -run TestNodeSDKOverTLS -count=1 -v
 
 # The transport benchmarks (the SDK against a hand-written net/http floor;
 # HTTP/2 against HTTP/1.1 over TLS with 1, 8 and 32 callers), the local JWT
