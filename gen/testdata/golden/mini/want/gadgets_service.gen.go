@@ -50,6 +50,7 @@ func (s *GadgetsService) Keys(ctx context.Context, params *GadgetsKeysParams, op
 // It calls POST /v1/gadgets/search.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the search action on stytch.member.
 func (s *GadgetsService) Search(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.Option) (*GadgetsSearchResponse, error) {
 	if params == nil {
 		params = &GadgetsSearchParams{}
