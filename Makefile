@@ -4,9 +4,10 @@ GO ?= go
 # own that no user's module reads.
 STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
 
-.PHONY: generate check test vet lint demo emulator bench
+.PHONY: generate check test vet lint demo emulator bench node-e2e
 
-# Regenerate consumer/, b2b/ and README.md's table of services from spec/.
+# Regenerate consumer/, b2b/, README.md's table of services and
+# stytchtest/permissions.gen.go from spec/.
 # The generator is a module of its own (gen/go.mod), so that what it needs
 # never reaches the SDK's users.
 generate:
@@ -15,9 +16,9 @@ generate:
 # What CI runs: the generated code must match the spec, then vet,
 # staticcheck, gofmt and tests.
 check: generate
-	@if [ -n "$$(git status --porcelain -- consumer b2b README.md)" ]; then \
+	@if [ -n "$$(git status --porcelain -- consumer b2b README.md stytchtest/permissions.gen.go)" ]; then \
 		echo "generated code drifts from spec/; run 'make generate' and commit:"; \
-		git status --porcelain -- consumer b2b README.md; git diff --stat -- consumer b2b README.md; exit 1; \
+		git status --porcelain -- consumer b2b README.md stytchtest/permissions.gen.go; git diff --stat -- consumer b2b README.md stytchtest/permissions.gen.go; exit 1; \
 	fi
 	$(MAKE) vet
 	$(MAKE) lint
@@ -45,6 +46,12 @@ demo:
 # Serve the emulator on 127.0.0.1:8787 for tests in other languages.
 emulator:
 	$(GO) run ./cmd/stytch-emulator
+
+# Install the official stytch npm package in a temporary folder and call the
+# emulator with it over TLS. Needs node, npm and the network; never part of
+# check.
+node-e2e:
+	STYTCH_NODE_E2E=1 $(GO) test ./cmd/stytch-emulator -run TestNodeSDKOverTLS -count=1 -v
 
 # The transport benchmarks (the SDK against a hand-written net/http floor;
 # HTTP/2 against HTTP/1.1 over TLS with 1, 8 and 32 callers), the local JWT

@@ -102,6 +102,7 @@ func WithTimeout(d time.Duration) Option {
 			s.Fail("WithTimeout", "was given a negative duration")
 			return
 		}
+		s.ForAPI("WithTimeout")
 		s.Timeout = d
 	}
 }
@@ -115,6 +116,7 @@ func WithUserAgent(product string) Option {
 			s.Fail("WithUserAgent", "holds a byte that cannot be in an HTTP header (CR, LF, NUL or another control character)")
 			return
 		}
+		s.ForAPI("WithUserAgent")
 		s.UserAgent = product
 	}
 }
@@ -128,6 +130,7 @@ func WithMaxRetries(n int) Option {
 			s.Fail("WithMaxRetries", "was given a negative count")
 			return
 		}
+		s.ForAPI("WithMaxRetries")
 		s.MaxRetries = n
 	}
 }
@@ -153,6 +156,7 @@ func WithHeader(name, value string) Option {
 			} else if s.PerCall {
 				s.Header = s.Header.Clone() // the client's stays as it was
 			}
+			s.ForAPI("WithHeader")
 			s.Header.Set(canonical, value)
 		}
 	}
@@ -202,6 +206,7 @@ func DefaultRetryPolicy(a RetryAttempt) bool {
 // server's Retry-After.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(s *config.Settings) {
+		s.ForAPI("WithRetryPolicy")
 		if p == nil {
 			s.ShouldRetry = nil
 			return
@@ -216,7 +221,10 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // duration, request ID and retry number. Secrets, tokens, codes, passwords
 // and request bodies are never logged. nil turns logging off.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *config.Settings) { s.Logger = l }
+	return func(s *config.Settings) {
+		s.ForAPI("WithLogger")
+		s.Logger = l
+	}
 }
 
 // WithMiddleware wraps the client's HTTP transport, for tracing and
@@ -263,6 +271,7 @@ func memberSession(option, header, value string) Option {
 		case s.Call.MemberSessionHeader != "" && s.Call.MemberSessionHeader != header:
 			s.Fail(option, "cannot be combined with the other member-session option")
 		default:
+			s.ForAPI(option)
 			s.Call.MemberSessionHeader, s.Call.MemberSession = header, value
 		}
 	}
@@ -293,6 +302,7 @@ func WithResponseInto(dst *Response) Option {
 			s.Fail("WithResponseInto", "was given a nil *stytch.Response")
 			return
 		}
+		s.ForAPI("WithResponseInto")
 		s.Call.OnResponse = func(status int, h http.Header, requestID string, attempts int) {
 			*dst = Response{StatusCode: status, Header: h, RequestID: requestID, Attempts: attempts}
 		}

@@ -57,7 +57,11 @@ type IDPIntrospectTokenLocalResult struct {
 // A token stays locally valid until it expires even if it was revoked; ask
 // IntrospectTokenNetwork when that matters.
 func (s *IDPService) IntrospectTokenLocal(ctx context.Context, accessToken string, opts ...stytch.Option) (*IDPIntrospectTokenLocalResult, error) {
-	at, err := localauth.IntrospectAccessToken(ctx, s.t, jwksPath(s.t), accessToken, localauth.Options(opts), true, "b2b-scopes",
+	call, _, err := localauth.Options(ctx, "IDP.IntrospectTokenLocal", false, opts)
+	if err != nil {
+		return nil, err
+	}
+	at, err := localauth.IntrospectAccessToken(ctx, s.t, jwksPath(s.t), accessToken, call, true, "b2b-scopes",
 		func(ctx context.Context) (*jwtauth.Policy, error) {
 			resp, err := newRBACService(s.t).Policy(ctx, nil)
 			if err != nil {

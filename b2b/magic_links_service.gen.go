@@ -108,6 +108,7 @@ func newMagicLinksEmailService(t *transport.Client) *MagicLinksEmailService {
 // It calls POST /v1/b2b/magic_links/email/invite.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.member.
 func (s *MagicLinksEmailService) Invite(ctx context.Context, params *MagicLinksEmailInviteParams, opts ...stytch.Option) (*MagicLinksEmailInviteResponse, error) {
 	if params == nil {
 		params = &MagicLinksEmailInviteParams{}

@@ -36,6 +36,7 @@ func newOrganizationsService(t *transport.Client) *OrganizationsService {
 // It calls GET /v1/b2b/organizations/{organization_id}/connected_apps.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the get.connected-apps action on stytch.organization.
 func (s *OrganizationsService) ConnectedApps(ctx context.Context, params *OrganizationsConnectedAppsParams, opts ...stytch.Option) (*OrganizationsConnectedAppsResponse, error) {
 	if params == nil {
 		params = &OrganizationsConnectedAppsParams{}
@@ -85,6 +86,7 @@ func (s *OrganizationsService) Create(ctx context.Context, params *Organizations
 // It calls DELETE /v1/b2b/organizations/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the delete action on stytch.organization.
 func (s *OrganizationsService) Delete(ctx context.Context, params *OrganizationsDeleteParams, opts ...stytch.Option) (*OrganizationsDeleteResponse, error) {
 	if params == nil {
 		params = &OrganizationsDeleteParams{}
@@ -111,6 +113,7 @@ func (s *OrganizationsService) Delete(ctx context.Context, params *Organizations
 // It calls DELETE /v1/b2b/organizations/{organization_id}/external_id.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.external-id action on stytch.organization.
 func (s *OrganizationsService) DeleteExternalID(ctx context.Context, params *OrganizationsDeleteExternalIDParams, opts ...stytch.Option) (*OrganizationsDeleteExternalIDResponse, error) {
 	if params == nil {
 		params = &OrganizationsDeleteExternalIDParams{}
@@ -161,6 +164,7 @@ func (s *OrganizationsService) Get(ctx context.Context, params *OrganizationsGet
 // It calls GET /v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the get.connected-apps action on stytch.organization.
 func (s *OrganizationsService) GetConnectedApp(ctx context.Context, params *OrganizationsGetConnectedAppParams, opts ...stytch.Option) (*OrganizationsGetConnectedAppResponse, error) {
 	if params == nil {
 		params = &OrganizationsGetConnectedAppParams{}
@@ -276,6 +280,29 @@ func (s *OrganizationsService) SearchAll(ctx context.Context, params *Organizati
 // It calls PUT /v1/b2b/organizations/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Each field sent needs its own action on stytch.organization:
+//   - AllowedAuthMethods: update.settings.allowed-auth-methods
+//   - AllowedFirstPartyConnectedApps: update.settings.first-party-connected-apps
+//   - AllowedMFAMethods: update.settings.allowed-mfa-methods
+//   - AllowedOAuthTenants: update.settings.allowed-oauth-tenants
+//   - AllowedThirdPartyConnectedApps: update.settings.third-party-connected-apps
+//   - AuthMethods: update.settings.allowed-auth-methods
+//   - ClaimedEmailDomains: update.settings.claimed-email-domains
+//   - EmailAllowedDomains: update.settings.allowed-domains
+//   - EmailInvites: update.settings.email-invites
+//   - EmailJITProvisioning: update.settings.email-jit-provisioning
+//   - FirstPartyConnectedAppsAllowedType: update.settings.first-party-connected-apps
+//   - MFAMethods: update.settings.allowed-mfa-methods
+//   - MFAPolicy: update.settings.mfa-policy
+//   - OAuthTenantJITProvisioning: update.settings.oauth-tenant-jit-provisioning
+//   - OrganizationLogoURL: update.info.logo-url
+//   - OrganizationName: update.info.name
+//   - OrganizationSlug: update.info.slug
+//   - RBACEmailImplicitRoleAssignments: update.settings.implicit-roles
+//   - SSODefaultConnectionID: update.settings.default-sso-connection
+//   - SSOJITProvisioning: update.settings.sso-jit-provisioning
+//   - SSOJITProvisioningAllowedConnections: update.settings.sso-jit-provisioning
+//   - ThirdPartyConnectedAppsAllowedType: update.settings.third-party-connected-apps
 func (s *OrganizationsService) Update(ctx context.Context, params *OrganizationsUpdateParams, opts ...stytch.Option) (*OrganizationsUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsUpdateParams{}
@@ -325,6 +352,7 @@ func newOrganizationsMembersService(t *transport.Client) *OrganizationsMembersSe
 // It calls POST /v1/b2b/organizations/{organization_id}/members.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.member.
 func (s *OrganizationsMembersService) Create(ctx context.Context, params *OrganizationsMembersCreateParams, opts ...stytch.Option) (*OrganizationsMembersCreateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersCreateParams{}
@@ -382,6 +410,8 @@ func (s *OrganizationsMembersService) DangerouslyGet(ctx context.Context, params
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the delete action on stytch.member (on stytch.self when the member acts on
+// itself).
 func (s *OrganizationsMembersService) Delete(ctx context.Context, params *OrganizationsMembersDeleteParams, opts ...stytch.Option) (*OrganizationsMembersDeleteResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteParams{}
@@ -411,6 +441,8 @@ func (s *OrganizationsMembersService) Delete(ctx context.Context, params *Organi
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/external_id.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.external-id action on stytch.member (on stytch.self when
+// the member acts on itself).
 func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, params *OrganizationsMembersDeleteExternalIDParams, opts ...stytch.Option) (*OrganizationsMembersDeleteExternalIDResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteExternalIDParams{}
@@ -440,6 +472,8 @@ func (s *OrganizationsMembersService) DeleteExternalID(ctx context.Context, para
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/mfa_phone_numbers/{member_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.delete.mfa-phone action on stytch.member (on stytch.self
+// when the member acts on itself).
 func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, params *OrganizationsMembersDeleteMFAPhoneNumberParams, opts ...stytch.Option) (*OrganizationsMembersDeleteMFAPhoneNumberResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteMFAPhoneNumberParams{}
@@ -469,6 +503,8 @@ func (s *OrganizationsMembersService) DeleteMFAPhoneNumber(ctx context.Context, 
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/passwords/{member_password_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.delete.password action on stytch.member (on stytch.self
+// when the member acts on itself).
 func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params *OrganizationsMembersDeletePasswordParams, opts ...stytch.Option) (*OrganizationsMembersDeletePasswordResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeletePasswordParams{}
@@ -498,6 +534,8 @@ func (s *OrganizationsMembersService) DeletePassword(ctx context.Context, params
 // It calls DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/totp.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.delete.mfa-totp action on stytch.member (on stytch.self
+// when the member acts on itself).
 func (s *OrganizationsMembersService) DeleteTOTP(ctx context.Context, params *OrganizationsMembersDeleteTOTPParams, opts ...stytch.Option) (*OrganizationsMembersDeleteTOTPResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersDeleteTOTPParams{}
@@ -558,6 +596,8 @@ func (s *OrganizationsMembersService) Get(ctx context.Context, params *Organizat
 // It calls GET /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the get.connected-apps action on stytch.member (on stytch.self when the
+// member acts on itself).
 func (s *OrganizationsMembersService) GetConnectedApps(ctx context.Context, params *OrganizationsMembersGetConnectedAppsParams, opts ...stytch.Option) (*OrganizationsMembersGetConnectedAppsResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersGetConnectedAppsParams{}
@@ -620,6 +660,7 @@ func (s *OrganizationsMembersService) OIDCProviders(ctx context.Context, params 
 // It calls PUT /v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.member.
 func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *OrganizationsMembersReactivateParams, opts ...stytch.Option) (*OrganizationsMembersReactivateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersReactivateParams{}
@@ -651,6 +692,7 @@ func (s *OrganizationsMembersService) Reactivate(ctx context.Context, params *Or
 // It calls POST /v1/b2b/organizations/members/search.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the search action on stytch.member.
 func (s *OrganizationsMembersService) Search(ctx context.Context, params *OrganizationsMembersSearchParams, opts ...stytch.Option) (*OrganizationsMembersSearchResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersSearchParams{}
@@ -717,6 +759,8 @@ func (s *OrganizationsMembersService) SearchAll(ctx context.Context, params *Org
 // It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/start_email_update.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.email action on stytch.member (on stytch.self when the
+// member acts on itself).
 func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, params *OrganizationsMembersStartEmailUpdateParams, opts ...stytch.Option) (*OrganizationsMembersStartEmailUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersStartEmailUpdateParams{}
@@ -749,6 +793,8 @@ func (s *OrganizationsMembersService) StartEmailUpdate(ctx context.Context, para
 // It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/unlink_retired_email.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.unlink.retired-email action on stytch.member (on
+// stytch.self when the member acts on itself).
 func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, params *OrganizationsMembersUnlinkRetiredEmailParams, opts ...stytch.Option) (*OrganizationsMembersUnlinkRetiredEmailResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersUnlinkRetiredEmailParams{}
@@ -780,6 +826,16 @@ func (s *OrganizationsMembersService) UnlinkRetiredEmail(ctx context.Context, pa
 // It calls PUT /v1/b2b/organizations/{organization_id}/members/{member_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Each field sent needs its own action on stytch.member (on stytch.self when the member acts on
+// itself):
+//   - DefaultMFAMethod: update.settings.default-mfa-method
+//   - EmailAddress: update.info.email (on stytch.member even for itself)
+//   - IsBreakglass: update.settings.is-breakglass (on stytch.member even for itself)
+//   - MFAEnrolled: update.settings.mfa-enrolled
+//   - MFAPhoneNumber: update.info.mfa-phone
+//   - Name: update.info.name
+//   - Roles: update.settings.roles (on stytch.member even for itself)
+//   - UntrustedMetadata: update.info.untrusted-metadata
 func (s *OrganizationsMembersService) Update(ctx context.Context, params *OrganizationsMembersUpdateParams, opts ...stytch.Option) (*OrganizationsMembersUpdateResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersUpdateParams{}
@@ -822,6 +878,8 @@ func newOrganizationsMembersConnectedAppsService(t *transport.Client) *Organizat
 // It calls POST /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps/{connected_app_id}/revoke.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the revoke.connected-app action on stytch.member (on stytch.self when the
+// member acts on itself).
 func (s *OrganizationsMembersConnectedAppsService) Revoke(ctx context.Context, params *OrganizationsMembersConnectedAppsRevokeParams, opts ...stytch.Option) (*OrganizationsMembersConnectedAppsRevokeResponse, error) {
 	if params == nil {
 		params = &OrganizationsMembersConnectedAppsRevokeParams{}

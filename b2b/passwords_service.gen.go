@@ -218,6 +218,8 @@ func newPasswordsEmailService(t *transport.Client) *PasswordsEmailService {
 // It calls POST /v1/b2b/passwords/email/require_reset.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update.info.delete.password action on stytch.member (on stytch.self
+// when the member acts on itself).
 func (s *PasswordsEmailService) RequireReset(ctx context.Context, params *PasswordsEmailRequireResetParams, opts ...stytch.Option) (*PasswordsEmailRequireResetResponse, error) {
 	if params == nil {
 		params = &PasswordsEmailRequireResetParams{}

@@ -48,6 +48,7 @@ func newSCIMConnectionService(t *transport.Client) *SCIMConnectionService {
 // It calls POST /v1/b2b/scim/{organization_id}/connection.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.scim.
 func (s *SCIMConnectionService) Create(ctx context.Context, params *SCIMConnectionCreateParams, opts ...stytch.Option) (*SCIMConnectionCreateResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionCreateParams{}
@@ -75,6 +76,7 @@ func (s *SCIMConnectionService) Create(ctx context.Context, params *SCIMConnecti
 // It calls DELETE /v1/b2b/scim/{organization_id}/connection/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the delete action on stytch.scim.
 func (s *SCIMConnectionService) Delete(ctx context.Context, params *SCIMConnectionDeleteParams, opts ...stytch.Option) (*SCIMConnectionDeleteResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionDeleteParams{}
@@ -105,6 +107,7 @@ func (s *SCIMConnectionService) Delete(ctx context.Context, params *SCIMConnecti
 // It calls GET /v1/b2b/scim/{organization_id}/connection.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the get action on stytch.scim.
 func (s *SCIMConnectionService) Get(ctx context.Context, params *SCIMConnectionGetParams, opts ...stytch.Option) (*SCIMConnectionGetResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionGetParams{}
@@ -132,6 +135,7 @@ func (s *SCIMConnectionService) Get(ctx context.Context, params *SCIMConnectionG
 // It calls GET /v1/b2b/scim/{organization_id}/connection/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the get action on stytch.scim.
 func (s *SCIMConnectionService) GetGroups(ctx context.Context, params *SCIMConnectionGetGroupsParams, opts ...stytch.Option) (*SCIMConnectionGetGroupsResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionGetGroupsParams{}
@@ -210,6 +214,7 @@ func (s *SCIMConnectionService) GetGroupsAll(ctx context.Context, params *SCIMCo
 // It calls POST /v1/b2b/scim/{organization_id}/connection/{connection_id}/rotate/cancel.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.scim.
 func (s *SCIMConnectionService) RotateCancel(ctx context.Context, params *SCIMConnectionRotateCancelParams, opts ...stytch.Option) (*SCIMConnectionRotateCancelResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionRotateCancelParams{}
@@ -241,6 +246,7 @@ func (s *SCIMConnectionService) RotateCancel(ctx context.Context, params *SCIMCo
 // It calls POST /v1/b2b/scim/{organization_id}/connection/{connection_id}/rotate/complete.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.scim.
 func (s *SCIMConnectionService) RotateComplete(ctx context.Context, params *SCIMConnectionRotateCompleteParams, opts ...stytch.Option) (*SCIMConnectionRotateCompleteResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionRotateCompleteParams{}
@@ -272,6 +278,7 @@ func (s *SCIMConnectionService) RotateComplete(ctx context.Context, params *SCIM
 // It calls POST /v1/b2b/scim/{organization_id}/connection/{connection_id}/rotate/start.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.scim.
 func (s *SCIMConnectionService) RotateStart(ctx context.Context, params *SCIMConnectionRotateStartParams, opts ...stytch.Option) (*SCIMConnectionRotateStartResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionRotateStartParams{}
@@ -303,6 +310,7 @@ func (s *SCIMConnectionService) RotateStart(ctx context.Context, params *SCIMCon
 // It calls PUT /v1/b2b/scim/{organization_id}/connection/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.scim.
 func (s *SCIMConnectionService) Update(ctx context.Context, params *SCIMConnectionUpdateParams, opts ...stytch.Option) (*SCIMConnectionUpdateResponse, error) {
 	if params == nil {
 		params = &SCIMConnectionUpdateParams{}

@@ -199,6 +199,8 @@ func (s *SessionsService) Migrate(ctx context.Context, params *SessionsMigratePa
 // It calls POST /v1/b2b/sessions/revoke.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the revoke-sessions action on stytch.member (on stytch.self when the
+// member acts on itself).
 func (s *SessionsService) Revoke(ctx context.Context, params *SessionsRevokeParams, opts ...stytch.Option) (*SessionsRevokeResponse, error) {
 	if params == nil {
 		params = &SessionsRevokeParams{}

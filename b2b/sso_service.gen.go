@@ -64,6 +64,7 @@ func (s *SSOService) Authenticate(ctx context.Context, params *SSOAuthenticatePa
 // It calls DELETE /v1/b2b/sso/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the delete action on stytch.sso.
 func (s *SSOService) DeleteConnection(ctx context.Context, params *SSODeleteConnectionParams, opts ...stytch.Option) (*SSODeleteConnectionResponse, error) {
 	if params == nil {
 		params = &SSODeleteConnectionParams{}
@@ -93,6 +94,7 @@ func (s *SSOService) DeleteConnection(ctx context.Context, params *SSODeleteConn
 // It calls GET /v1/b2b/sso/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the get action on stytch.sso.
 func (s *SSOService) GetConnections(ctx context.Context, params *SSOGetConnectionsParams, opts ...stytch.Option) (*SSOGetConnectionsResponse, error) {
 	if params == nil {
 		params = &SSOGetConnectionsParams{}
@@ -132,6 +134,7 @@ func newSSOExternalService(t *transport.Client) *SSOExternalService {
 // It calls POST /v1/b2b/sso/external/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.sso.
 func (s *SSOExternalService) CreateConnection(ctx context.Context, params *SSOExternalCreateConnectionParams, opts ...stytch.Option) (*SSOExternalCreateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOExternalCreateConnectionParams{}
@@ -160,6 +163,7 @@ func (s *SSOExternalService) CreateConnection(ctx context.Context, params *SSOEx
 // It calls PUT /v1/b2b/sso/external/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.sso.
 func (s *SSOExternalService) UpdateConnection(ctx context.Context, params *SSOExternalUpdateConnectionParams, opts ...stytch.Option) (*SSOExternalUpdateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOExternalUpdateConnectionParams{}
@@ -202,6 +206,7 @@ func newSSOOIDCService(t *transport.Client) *SSOOIDCService {
 // It calls POST /v1/b2b/sso/oidc/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.sso.
 func (s *SSOOIDCService) CreateConnection(ctx context.Context, params *SSOOIDCCreateConnectionParams, opts ...stytch.Option) (*SSOOIDCCreateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOOIDCCreateConnectionParams{}
@@ -231,6 +236,7 @@ func (s *SSOOIDCService) CreateConnection(ctx context.Context, params *SSOOIDCCr
 // It calls PUT /v1/b2b/sso/oidc/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.sso.
 func (s *SSOOIDCService) UpdateConnection(ctx context.Context, params *SSOOIDCUpdateConnectionParams, opts ...stytch.Option) (*SSOOIDCUpdateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOOIDCUpdateConnectionParams{}
@@ -274,6 +280,7 @@ func newSSOSAMLService(t *transport.Client) *SSOSAMLService {
 // It calls POST /v1/b2b/sso/saml/{organization_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the create action on stytch.sso.
 func (s *SSOSAMLService) CreateConnection(ctx context.Context, params *SSOSAMLCreateConnectionParams, opts ...stytch.Option) (*SSOSAMLCreateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOSAMLCreateConnectionParams{}
@@ -302,6 +309,7 @@ func (s *SSOSAMLService) CreateConnection(ctx context.Context, params *SSOSAMLCr
 // It calls DELETE /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/encryption_private_keys/{private_key_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.sso.
 func (s *SSOSAMLService) DeleteEncryptionPrivateKey(ctx context.Context, params *SSOSAMLDeleteEncryptionPrivateKeyParams, opts ...stytch.Option) (*SSOSAMLDeleteEncryptionPrivateKeyResponse, error) {
 	if params == nil {
 		params = &SSOSAMLDeleteEncryptionPrivateKeyParams{}
@@ -336,6 +344,7 @@ func (s *SSOSAMLService) DeleteEncryptionPrivateKey(ctx context.Context, params 
 // It calls DELETE /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/verification_certificates/{certificate_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.sso.
 func (s *SSOSAMLService) DeleteVerificationCertificate(ctx context.Context, params *SSOSAMLDeleteVerificationCertificateParams, opts ...stytch.Option) (*SSOSAMLDeleteVerificationCertificateResponse, error) {
 	if params == nil {
 		params = &SSOSAMLDeleteVerificationCertificateParams{}
@@ -369,6 +378,7 @@ func (s *SSOSAMLService) DeleteVerificationCertificate(ctx context.Context, para
 // It calls PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/url.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.sso.
 func (s *SSOSAMLService) UpdateByURL(ctx context.Context, params *SSOSAMLUpdateByURLParams, opts ...stytch.Option) (*SSOSAMLUpdateByURLResponse, error) {
 	if params == nil {
 		params = &SSOSAMLUpdateByURLParams{}
@@ -401,6 +411,7 @@ func (s *SSOSAMLService) UpdateByURL(ctx context.Context, params *SSOSAMLUpdateB
 // It calls PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the update action on stytch.sso.
 func (s *SSOSAMLService) UpdateConnection(ctx context.Context, params *SSOSAMLUpdateConnectionParams, opts ...stytch.Option) (*SSOSAMLUpdateConnectionResponse, error) {
 	if params == nil {
 		params = &SSOSAMLUpdateConnectionParams{}

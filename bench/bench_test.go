@@ -266,3 +266,66 @@ func BenchmarkFloor(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPaired verifies each never-seen token with the SDK and with the
+// floor back to back, alternating which goes first, and reports each one's
+// mean time and their ratio. On a shared machine whose load swings between
+// runs, only measurements taken this close together compare fairly.
+func BenchmarkPaired(b *testing.B) {
+	url := jwksServer(b)
+	pub := &signingKey().PublicKey
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(projectID), jwt.WithIssuer("stytch.com/"+projectID))
+	keyfunc := func(*jwt.Token) (any, error) { return pub, nil }
+	floor := func(tok string) error {
+		_, err := parser.ParseWithClaims(tok, &jwt.RegisteredClaims{}, keyfunc)
+		return err
+	}
+	for _, k := range []struct {
+		name string
+		kind int
+		sdk  func(*testing.B) func(string) error
+	}{
+		{"consumer", consumerSession, func(b *testing.B) func(string) error {
+			c := newConsumer(b, url)
+			return func(tok string) error { _, err := c.Sessions.AuthenticateJWTLocal(ctx, tok); return err }
+		}},
+		{"b2b", memberSession, func(b *testing.B) func(string) error {
+			c, err := b2b.NewClient(projectID, secret, stytch.WithBaseURL(url))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = c.Close() })
+			return func(tok string) error { _, err := c.Sessions.AuthenticateJWTLocal(ctx, tok); return err }
+		}},
+	} {
+		b.Run(k.name, func(b *testing.B) {
+			sdk := k.sdk(b)
+			toks := tokens(b, k.kind, b.N+1)
+			if err := sdk(toks[b.N]); err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			var ours, base time.Duration
+			timed := func(f func(string) error, tok string) time.Duration {
+				start := time.Now()
+				if err := f(tok); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if i%2 == 0 {
+					ours += timed(sdk, toks[i])
+					base += timed(floor, toks[i])
+				} else {
+					base += timed(floor, toks[i])
+					ours += timed(sdk, toks[i])
+				}
+			}
+			b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "sdk-ns/op")
+			b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "floor-ns/op")
+			b.ReportMetric(float64(ours)/float64(base), "sdk/floor")
+		})
+	}
+}

@@ -52,7 +52,10 @@ type IDPIntrospectTokenLocalResult struct {
 // A token stays locally valid until it expires even if it was revoked; ask
 // IntrospectTokenNetwork when that matters.
 func (s *IDPService) IntrospectTokenLocal(ctx context.Context, accessToken string, opts ...stytch.Option) (*IDPIntrospectTokenLocalResult, error) {
-	call := localauth.Options(opts)
+	call, _, err := localauth.Options(ctx, "IDP.IntrospectTokenLocal", false, opts)
+	if err != nil {
+		return nil, err
+	}
 	if call.Check != nil && call.Check.OrganizationID != "" {
 		return nil, &stytch.ParamError{Operation: "IDP.IntrospectTokenLocal", Param: "AuthorizationCheck.OrganizationID", Reason: "must be empty: consumer tokens have no organization"}
 	}

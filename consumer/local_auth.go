@@ -38,7 +38,10 @@ func jwksPath(t *transport.Client) string {
 // The returned session is the caller's to keep; typed custom claims come
 // out of it with CustomClaims.
 func (s *SessionsService) AuthenticateJWTLocal(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*Session, error) {
-	call := localauth.Options(opts)
+	call, _, err := localauth.Options(ctx, "Sessions.AuthenticateJWTLocal", false, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionCall("Sessions.AuthenticateJWTLocal", call); err != nil {
 		return nil, err
 	}
@@ -105,13 +108,17 @@ type SessionsAuthenticateJWTResult struct {
 // AuthenticateJWT verifies a session JWT locally, as AuthenticateJWTLocal
 // does, and asks the API (Authenticate) only when the local failure is one
 // the API could settle: the JWT expired, is too old for WithMaxTokenAge,
-// is signed with a key the client has not seen, the keys could not be
-// fetched, or the cached RBAC policy denied the check. A forged or foreign
-// token (bad signature, wrong issuer or audience, wrong algorithm,
-// malformed) is returned as an error without an API call. The result says
-// which path answered.
+// the keys could not be fetched, or the cached RBAC policy denied the
+// check. A forged or foreign token (bad signature, a key ID the project's
+// freshly fetched keys lack, wrong issuer or audience, wrong algorithm,
+// malformed, a B2B member session or M2M token) is returned as an error
+// without an API call, so such tokens never spend the project's rate
+// limit. The result says which path answered.
 func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string, opts ...stytch.Option) (*SessionsAuthenticateJWTResult, error) {
-	call := localauth.Options(opts)
+	call, apiOpts, err := localauth.Options(ctx, "Sessions.AuthenticateJWT", true, opts)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkSessionCall("Sessions.AuthenticateJWT", call); err != nil {
 		return nil, err
 	}
@@ -126,7 +133,7 @@ func (s *SessionsService) AuthenticateJWT(ctx context.Context, sessionJWT string
 	if c := call.Check; c != nil {
 		params.AuthorizationCheck = &AuthorizationCheckRequest{ResourceID: c.ResourceID, Action: c.Action}
 	}
-	resp, err := s.Authenticate(ctx, params)
+	resp, err := s.Authenticate(ctx, params, apiOpts...)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func (s *M2MService) Token(ctx context.Context, params *M2MTokenParams, opts ...
 	if params == nil {
 		params = &M2MTokenParams{}
 	}
-	if err := s.t.CheckOptions("M2M.Token", false, opts); err != nil {
+	if err := s.t.CheckCall(ctx, "M2M.Token", false, opts); err != nil {
 		return nil, err // even when the token is cached
 	}
 	access, typ, expiresIn, err := localauth.CachedM2MToken(ctx, s.t, params.ClientID, params.ClientSecret, params.Scopes,
@@ -55,7 +55,11 @@ type M2MAuthenticateTokenResult struct {
 // the token's scopes; a missing one is stytch.ErrPermissionDenied.
 // WithMaxTokenAge applies too. Failures match the stytch.ErrJWT… values.
 func (s *M2MService) AuthenticateToken(ctx context.Context, accessToken string, opts ...stytch.Option) (*M2MAuthenticateTokenResult, error) {
-	m, err := localauth.AuthenticateM2M(ctx, s.t, "M2M.AuthenticateToken", jwksPath(s.t), accessToken, localauth.Options(opts))
+	call, _, err := localauth.Options(ctx, "M2M.AuthenticateToken", false, opts)
+	if err != nil {
+		return nil, err
+	}
+	m, err := localauth.AuthenticateM2M(ctx, s.t, "M2M.AuthenticateToken", jwksPath(s.t), accessToken, call)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -200,4 +201,22 @@ func TestRespell(t *testing.T) {
 	require.Empty(t, misspelt.FindString("GitHubOAuthFactor UserID IDPConnection Identity Idea"))
 	require.NotEmpty(t, misspelt.FindString("GithubOAuthFactor"))
 	require.NotEmpty(t, misspelt.FindString("UserId"))
+}
+
+// TestKinOpenAPIPinned keeps the generator on the kin-openapi the SDK's
+// go.mod pins for the emulator: the two modules resolve their versions
+// apart, and kin-openapi breaks its API in minor releases.
+func TestKinOpenAPIPinned(t *testing.T) {
+	const kin = "github.com/getkin/kin-openapi"
+	info, ok := debug.ReadBuildInfo()
+	require.True(t, ok)
+	var linked string
+	for _, dep := range info.Deps {
+		if dep.Path == kin {
+			linked = dep.Version
+		}
+	}
+	gomod, err := os.ReadFile("../go.mod")
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^\s*`+regexp.QuoteMeta(kin)+` `+regexp.QuoteMeta(linked)+`$`, string(gomod), "the generator links %s %s", kin, linked)
 }

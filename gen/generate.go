@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"go/format"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,15 +22,16 @@ import (
 var templateFS embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"doc":         docComment,
-	"bullet":      bulletComment,
-	"format":      formatQuery,
-	"methodName":  func(m string) string { return m[:1] + strings.ToLower(m[1:]) },
-	"pathExpr":    pathExpr,
-	"samplePath":  samplePath,
-	"sampleValue": sampleValue,
-	"sampleLit":   sampleLit,
-	"fraudPrefix": func() string { return optestFraudPrefix },
+	"doc":           docComment,
+	"bullet":        bulletComment,
+	"format":        formatQuery,
+	"methodName":    func(m string) string { return m[:1] + strings.ToLower(m[1:]) },
+	"pathExpr":      pathExpr,
+	"samplePath":    samplePath,
+	"sampleValue":   sampleValue,
+	"sampleLit":     sampleLit,
+	"fraudPrefix":   func() string { return optestFraudPrefix },
+	"permissionDoc": permissionDoc,
 	"projectPublicPath": func(path string) string {
 		return strings.Replace(transport.ProjectPublicPath("x", path), "/x/", "/{project_id}/", 1)
 	},
@@ -96,6 +99,37 @@ func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte,
 		}
 	}
 	return files, s, nil
+}
+
+// permissionsFile is where the table of member-session permissions is
+// written, below the output folder, for the emulator to enforce.
+var permissionsFile = filepath.Join("stytchtest", "permissions.gen.go")
+
+// generatePermissions renders the table of the surface's member-session
+// permissions (x-stytch-permission), keyed by operation ID.
+func generatePermissions(s *Surface) ([]byte, error) {
+	return render("permissions.tmpl", s)
+}
+
+// writePermissions writes the B2B surface's table of permissions to
+// permissionsFile below outDir, unless it is unchanged. It touches no other
+// file there: stytchtest is mostly handwritten.
+func writePermissions(outDir string, all []*Surface) error {
+	for _, s := range all {
+		if s.Package != "b2b" {
+			continue
+		}
+		out, err := generatePermissions(s)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(outDir, permissionsFile)
+		if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, out) {
+			return nil
+		}
+		return os.WriteFile(path, out, 0o644)
+	}
+	return fmt.Errorf("no b2b surface to take member-session permissions from")
 }
 
 func render(name string, data any) ([]byte, error) {
@@ -176,6 +210,30 @@ func docComment(name, desc string) string {
 	}
 	b.WriteString(line)
 	return b.String()
+}
+
+// permissionDoc renders the godoc lines that say what a member-session
+// call needs of the member's roles.
+func permissionDoc(p *Permission) string {
+	if p == nil {
+		return "//"
+	}
+	self := ""
+	if p.Self {
+		self = " (on stytch.self when the member acts on itself)"
+	}
+	if p.Fields == nil {
+		return docComment("Their", "roles must grant the "+p.Action+" action on "+p.Resource+self+".")
+	}
+	lines := []string{docComment("Each", "field sent needs its own action on "+p.Resource+self+":")}
+	for _, f := range p.Fields {
+		line := "//   - " + goName(f.Field) + ": " + f.Action
+		if f.NeverSelf {
+			line += " (on " + p.Resource + " even for itself)"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // formatQuery renders the Go expression that turns expr, of p's type, into

@@ -7,7 +7,8 @@
 //
 // It loads each surface of the spec with kin-openapi, validates it, writes
 // the models with oapi-codegen and the client, services and operation tests
-// from its own templates, and the table of services in README.md. Output is deterministic: the same spec gives the
+// from its own templates, the table of services in README.md, and the B2B
+// member-session permissions the emulator enforces (stytchtest/permissions.gen.go). Output is deterministic: the same spec gives the
 // same bytes. Stale *.gen.go files in the output folders are removed.
 package main
 
@@ -51,6 +52,9 @@ func run(specDir, outDir string) error {
 			return err
 		}
 		all = append(all, s)
+	}
+	if err := writePermissions(outDir, all); err != nil {
+		return err
 	}
 	readme := filepath.Join(outDir, "README.md")
 	cur, err := os.ReadFile(readme)

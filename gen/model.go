@@ -58,6 +58,10 @@ type Operation struct {
 	// MemberSession reports whether the operation accepts the calling
 	// member's session in headers (stytch.WithMemberSession).
 	MemberSession bool
+	// Permission is what Stytch requires of the member's roles when a call
+	// is made with a member session (x-stytch-permission); set exactly when
+	// MemberSession is.
+	Permission *Permission
 	// Public reports an operation the spec marks security: [], which is not
 	// authenticated with the project's credentials: they are not sent.
 	// Bearer operations are Public too.
@@ -86,6 +90,114 @@ type Operation struct {
 	bodyPointer  string
 	response     *openapi3.SchemaRef
 	respPointer  string
+}
+
+// Permission is the RBAC permission a member-session call needs, on one of
+// Stytch's default resources. A call needs Action, or, for an update
+// authorized field by field, the action of each body field it sends.
+type Permission struct {
+	Resource string // "stytch.member"
+	// Self reports that a member acting on itself (the call's target
+	// member, by path, body or password, is the caller) is authorized on
+	// stytch.self instead of Resource.
+	Self   bool
+	Action string        // the call's one action, such as "delete"; empty when Fields is set
+	Fields []*FieldGrant // by field name
+}
+
+// FieldGrant is the action one body field of an update needs.
+type FieldGrant struct {
+	Field  string // JSON name of the body field
+	Action string // such as "update.info.name"
+	// NeverSelf reports a field that needs Action on the Permission's
+	// Resource even when the member acts on itself (its own roles, say).
+	NeverSelf bool
+}
+
+// Stytch's default RBAC resources, which member-session calls are
+// authorized against.
+var permissionResources = []string{"stytch.member", "stytch.organization", "stytch.scim", "stytch.self", "stytch.sso"}
+
+// permissionAction is the spelling of an action: lower-case words joined by
+// dots and hyphens (update.info.logo-url), the spelling of the Member and
+// Organization field comments in Stytch's SDKs.
+var permissionAction = regexp.MustCompile(`^[a-z]+([.-][a-z]+)*$`)
+
+// buildPermission reads x-stytch-permission:
+//
+//	x-stytch-permission:
+//	  resource: stytch.member   # one of permissionResources
+//	  self: true                # optional: on stytch.self when acting on itself
+//	  action: delete            # or, for an update authorized per field:
+//	  fields: {name: update.info.name, roles: update.settings.roles}
+//	  never-self: [roles]       # optional, with self: fields checked on resource regardless
+func buildPermission(doc *specload.Doc, ptr string, o *Operation, ext any) (*Permission, specload.Errors) {
+	fail := func(at, format string, args ...any) (*Permission, specload.Errors) {
+		return nil, specload.Errors{doc.Errorf(at, format, args...)}
+	}
+	m, ok := ext.(map[string]any)
+	if !ok {
+		return fail(ptr, "x-stytch-permission must be an object with resource and action (or fields)")
+	}
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains([]string{"resource", "self", "action", "fields", "never-self"}, k) {
+			return fail(ptr+"/"+k, "x-stytch-permission has no key %q; use resource, self, action, fields and never-self", k)
+		}
+	}
+	p := &Permission{}
+	p.Resource, _ = m["resource"].(string)
+	if !slices.Contains(permissionResources, p.Resource) {
+		return fail(ptr+"/resource", "resource %q is not one of Stytch's default resources %v", m["resource"], permissionResources)
+	}
+	if v, has := m["self"]; has {
+		if p.Self, ok = v.(bool); !ok {
+			return fail(ptr+"/self", "self must be true or false")
+		}
+		if p.Self && p.Resource != "stytch.member" {
+			return fail(ptr+"/self", "self applies to resource stytch.member only")
+		}
+	}
+	_, hasAction := m["action"]
+	fields, hasFields := m["fields"]
+	if hasAction == hasFields {
+		return fail(ptr, "x-stytch-permission needs exactly one of action and fields")
+	}
+	if hasAction {
+		p.Action, _ = m["action"].(string)
+		if !permissionAction.MatchString(p.Action) {
+			return fail(ptr+"/action", "action %q must be lower-case words joined by dots and hyphens, such as update.info.logo-url", m["action"])
+		}
+	} else {
+		fm, ok := fields.(map[string]any)
+		if !ok || len(fm) == 0 {
+			return fail(ptr+"/fields", "fields must map body fields to actions")
+		}
+		for _, name := range sortedKeys(fm) {
+			action, _ := fm[name].(string)
+			switch {
+			case !slices.Contains(o.BodyFields, name):
+				return fail(ptr+"/fields/"+name, "%s is not a body field of %s", name, o.ID)
+			case !permissionAction.MatchString(action):
+				return fail(ptr+"/fields/"+name, "action %q must be lower-case words joined by dots and hyphens, such as update.info.logo-url", fm[name])
+			}
+			p.Fields = append(p.Fields, &FieldGrant{Field: name, Action: action})
+		}
+	}
+	if v, has := m["never-self"]; has {
+		list, ok := v.([]any)
+		if !ok || !p.Self || p.Fields == nil {
+			return fail(ptr+"/never-self", "never-self must list fields, with self: true and fields")
+		}
+		for i, item := range list {
+			name, _ := item.(string)
+			j := slices.IndexFunc(p.Fields, func(f *FieldGrant) bool { return f.Field == name })
+			if j < 0 {
+				return fail(fmt.Sprintf("%s/never-self/%d", ptr, i), "never-self names %q, which is not in fields", item)
+			}
+			p.Fields[j].NeverSelf = true
+		}
+	}
+	return p, nil
 }
 
 // Segment is a literal run of the path or one path parameter.
@@ -420,6 +532,17 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 		o.ResponseType = mt.Schema.Ref[strings.LastIndex(mt.Schema.Ref, "/")+1:]
 	} else {
 		o.ResponseType = typePrefix + "Response"
+	}
+	ext, hasPermission := op.Extensions["x-stytch-permission"]
+	switch {
+	case o.MemberSession && !hasPermission:
+		errs = append(errs, doc.Errorf(ptr, "operation %s accepts a member session but has no x-stytch-permission saying what the member's roles must grant", o.ID))
+	case !o.MemberSession && hasPermission:
+		errs = append(errs, doc.Errorf(ptr+"/x-stytch-permission", "x-stytch-permission is for operations that accept a member session (X-Stytch-Member-Session)"))
+	case hasPermission:
+		p, perrs := buildPermission(doc, ptr+"/x-stytch-permission", o, ext)
+		errs = append(errs, perrs...)
+		o.Permission = p
 	}
 	if ext, ok := op.Extensions["x-stytch-paginate"]; ok {
 		pg, err := buildPaginate(o, ext, byName)

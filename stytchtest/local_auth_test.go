@@ -1,6 +1,7 @@
 package stytchtest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -330,4 +331,78 @@ func TestCloseDuringInFlightVerifications(t *testing.T) {
 	_, err := c.Sessions.AuthenticateJWTLocal(t.Context(), jwt)
 	require.NoError(t, err, "the client stays usable after Close")
 	require.NoError(t, c.Close())
+}
+
+// A nil context is a *stytch.ParamError from every kind of method, never a
+// panic; and the methods that verify a JWT refuse the options that cannot
+// apply to them.
+func TestLocalMethodsCheckContextAndOptions(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.ConsumerClient()
+	defer c.Close()
+	jwt := signIn(t, srv, c, "ada@example.com", nil).SessionJWT
+	var nilCtx context.Context
+	requireParam := func(err error, param string) {
+		t.Helper()
+		var pe *stytch.ParamError
+		require.True(t, errors.As(err, &pe), "want a *stytch.ParamError, got %v", err)
+		require.Equal(t, param, pe.Param)
+	}
+	_, err := c.Sessions.AuthenticateJWTLocal(nilCtx, jwt)
+	requireParam(err, "ctx")
+	_, err = c.Sessions.AuthenticateJWT(nilCtx, jwt)
+	requireParam(err, "ctx")
+	_, err = c.M2M.AuthenticateToken(nilCtx, jwt)
+	requireParam(err, "ctx")
+	_, err = c.M2M.Token(nilCtx, &consumer.M2MTokenParams{ClientID: "c", ClientSecret: "s"})
+	requireParam(err, "ctx")
+	_, err = c.Users.Get(nilCtx, &consumer.UsersGetParams{UserID: "u"})
+	requireParam(err, "ctx")
+	bc := srv.B2BClient()
+	defer bc.Close()
+	_, err = bc.Sessions.AuthenticateJWTLocal(nilCtx, jwt)
+	requireParam(err, "ctx")
+
+	ctx := t.Context()
+	_, err = c.Sessions.AuthenticateJWTLocal(ctx, jwt, stytch.WithTimeout(time.Second))
+	requireParam(err, "WithTimeout")
+	_, err = c.Sessions.AuthenticateJWTLocal(ctx, jwt, stytch.WithBaseURL("https://elsewhere.example"))
+	requireParam(err, "WithBaseURL")
+	_, err = c.M2M.AuthenticateToken(ctx, jwt, stytch.WithResponseInto(&stytch.Response{}))
+	requireParam(err, "WithResponseInto")
+	_, err = bc.Sessions.AuthenticateJWT(ctx, jwt, stytch.WithMemberSession("t"))
+	requireParam(err, "WithMemberSession")
+	_, err = c.Sessions.AuthenticateJWT(ctx, jwt, stytch.WithMaxTokenAge(-time.Second))
+	requireParam(err, "WithMaxTokenAge")
+}
+
+// AuthenticateJWT hands the options that shape an HTTP call to the API call
+// it falls back to.
+func TestAuthenticateJWTFallbackTakesCallOptions(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	var traced atomic.Int32
+	trace := func(next http.RoundTripper) http.RoundTripper {
+		return roundTrip(func(r *http.Request) (*http.Response, error) {
+			if strings.HasSuffix(r.URL.Path, "/sessions/authenticate") && r.Header.Get("X-Trace") == "t-1" {
+				traced.Add(1)
+			}
+			return next.RoundTrip(r)
+		})
+	}
+	c := srv.ConsumerClient(stytch.WithMiddleware(trace))
+	defer c.Close()
+	jwt := signIn(t, srv, c, "ada@example.com", nil).SessionJWT
+	var meta stytch.Response
+	// A JWT issued just now is older than a nanosecond, so the API settles it.
+	res, err := c.Sessions.AuthenticateJWT(t.Context(), jwt, stytch.WithMaxTokenAge(time.Nanosecond),
+		stytch.WithHeader("X-Trace", "t-1"), stytch.WithResponseInto(&meta))
+	require.NoError(t, err)
+	require.Equal(t, stytch.AuthenticatedByAPI, res.Source)
+	require.EqualValues(t, 1, traced.Load())
+	require.Equal(t, 200, meta.StatusCode)
+	require.Equal(t, 1, meta.Attempts)
 }

@@ -3,6 +3,7 @@ package stytchtest
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 
@@ -16,8 +17,10 @@ import (
 type Server struct {
 	*Emulator
 	// URL is the base URL of the server, for stytch.WithBaseURL.
-	URL string
-	srv *httptest.Server
+	URL  string
+	srv  *httptest.Server
+	cert *Certificate // set by NewTLSServer
+	hc   *http.Client // trusts cert alone
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -31,12 +34,24 @@ func NewServer(opts ...Option) *Server {
 // included, to this server. Use them with a client built elsewhere:
 //
 //	client, err := consumer.NewClient(srv.ProjectID, srv.Secret, srv.Options()...)
+//
+// For a server started with NewTLSServer they include an HTTP client that
+// trusts the server's certificate alone.
 func (s *Server) Options() []stytch.Option {
-	return []stytch.Option{stytch.WithBaseURL(s.URL), stytch.WithFraudBaseURL(s.URL)}
+	opts := []stytch.Option{stytch.WithBaseURL(s.URL), stytch.WithFraudBaseURL(s.URL)}
+	if s.cert != nil {
+		opts = append(opts, stytch.WithHTTPClient(s.hc))
+	}
+	return opts
 }
 
 // Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.srv.Close()
+	if s.hc != nil {
+		s.hc.CloseIdleConnections()
+	}
+}
 
 // ConsumerClient returns a consumer client of this server; opts are added
 // after the base URL.

@@ -3,18 +3,24 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/b2b"
 	"github.com/gostytch/stytch/stytchtest"
 )
 
@@ -86,4 +92,75 @@ func TestBinaryStopsOnInterrupt(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the emulator did not stop on SIGINT")
 	}
+}
+
+// startTLS runs the emulator with -tls and returns its URL and CA file; it
+// is stopped when the test ends.
+func startTLS(t *testing.T) (base, caFile string) {
+	t.Helper()
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-tls", "-ca-file", caFile}, pw, io.Discard)
+		_ = pw.Close()
+	}()
+	r := bufio.NewReader(pr)
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(line, "listening on https://127.0.0.1:"), line)
+	base = strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	line, err = r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "CA certificate in "+caFile+"\n", line)
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			t.Error("the emulator did not stop")
+		}
+	})
+	return base, caFile
+}
+
+// TestServesTLSToAClientTrustingTheCAFile drives the standalone emulator
+// over HTTPS with the Go SDK, trusting only the CA file it wrote, as the
+// Node SDK does with NODE_EXTRA_CA_CERTS.
+func TestServesTLSToAClientTrustingTheCAFile(t *testing.T) {
+	base, caFile := startTLS(t)
+	pemBytes, err := os.ReadFile(caFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pemBytes))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	defer hc.CloseIdleConnections()
+
+	c, err := b2b.NewClient(stytchtest.DefaultProjectID, stytchtest.DefaultSecret, stytch.WithBaseURL(base), stytch.WithHTTPClient(hc))
+	require.NoError(t, err)
+	var raw stytch.Response
+	org, err := c.Organizations.Create(context.Background(), &b2b.OrganizationsCreateParams{OrganizationName: "Over TLS"}, stytch.WithResponseInto(&raw))
+	require.NoError(t, err)
+	require.Equal(t, 200, raw.StatusCode)
+	got, err := c.Organizations.Get(context.Background(), &b2b.OrganizationsGetParams{OrganizationID: org.Organization.OrganizationID})
+	require.NoError(t, err)
+	require.Equal(t, "Over TLS", got.Organization.OrganizationName)
+
+	resp, err := hc.Get(base + "/v1/b2b/organizations/" + org.Organization.OrganizationID)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, "HTTP/2.0", resp.Proto)
+}
+
+func TestTLSRefusesAnUntrustingClient(t *testing.T) {
+	base, _ := startTLS(t)
+	hc := &http.Client{Transport: &http.Transport{}} // the system roots only
+	c, err := b2b.NewClient(stytchtest.DefaultProjectID, stytchtest.DefaultSecret, stytch.WithBaseURL(base), stytch.WithHTTPClient(hc), stytch.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, err = c.Organizations.Create(context.Background(), &b2b.OrganizationsCreateParams{OrganizationName: "No"})
+	var unknown x509.UnknownAuthorityError
+	require.True(t, errors.As(err, &unknown), "%v", err)
 }

@@ -34,6 +34,16 @@ type Settings struct {
 	Verify JWTCall
 	// Problem is the first option that could not be applied.
 	Problem *Problem
+	// API names the first option given to a call that shapes its HTTP
+	// request or response, for the methods that make none of their own.
+	API string
+}
+
+// ForAPI records that option, given to a call, shapes its HTTP exchange.
+func (s *Settings) ForAPI(option string) {
+	if s.PerCall && s.API == "" {
+		s.API = option
+	}
 }
 
 // Problem names an option that was refused, and why.

@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -294,4 +295,20 @@ func TestPolicyCacheLeaderCancelled(t *testing.T) {
 	require.ErrorIs(t, <-leaderErr, context.Canceled)
 	require.Equal(t, "policy", <-waiter, "a waiter must not inherit the leader's cancellation")
 	require.EqualValues(t, 2, calls.Load())
+}
+
+func TestDecodeValueReadsAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{`"pro"`, `"caf\u00e9"`, `"tab\t"`, `12`, `0`, `-3`, `1.5e3`, `123456789012345678901234`,
+		`true`, `false`, `null`, `[1,"a"]`, `{"a":{"b":null}}`} {
+		var want any
+		require.NoError(t, json.Unmarshal([]byte(raw), &want), raw)
+		got, err := DecodeValue(json.RawMessage(raw))
+		require.NoError(t, err, raw)
+		require.Equal(t, want, got, raw)
+	}
+	for _, bad := range []string{`"\x"`, `007`, `tru`} {
+		_, err := DecodeValue(json.RawMessage(bad))
+		require.Error(t, err, bad)
+	}
 }

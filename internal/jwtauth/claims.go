@@ -147,12 +147,9 @@ func IsCustomClaim(name string) bool {
 // custom claims keep their raw bytes, which alias the payload.
 func (c *Claims) decode(payload []byte) error {
 	err := eachMember(payload, func(key []byte, escaped bool, raw []byte) error {
-		if escaped { // rare: decode the key itself
-			var name string
-			if err := json.Unmarshal(payload[bytesOffset(payload, key)-1:bytesOffset(payload, key)+len(key)+1], &name); err != nil {
-				return err
-			}
-			key = []byte(name)
+		key, err := memberName(payload, key, escaped)
+		if err != nil {
+			return err
 		}
 		if string(key) == ClaimClientID && string(raw) != "null" {
 			// Read for every kind, since it says what the token is; a
@@ -191,8 +188,20 @@ func (c *Claims) decode(payload []byte) error {
 	return nil
 }
 
-// bytesOffset is the index of sub, a subslice of b, in b.
-func bytesOffset(b, sub []byte) int { return cap(b) - cap(sub) }
+// memberName returns the name of a member whose raw key, a subslice of
+// the object b, is key: as it stands, or decoded when it holds escapes or
+// non-ASCII bytes (rare; encoding/json's reading).
+func memberName(b, key []byte, escaped bool) ([]byte, error) {
+	if !escaped {
+		return key, nil
+	}
+	off := cap(b) - cap(key) // key is b[off:off+len(key)], between quotes
+	var name string
+	if err := json.Unmarshal(b[off-1:off+len(key)+1], &name); err != nil {
+		return nil, err
+	}
+	return []byte(name), nil
+}
 
 // isCustom is IsCustomClaim for a key still in the payload's bytes.
 func isCustom(key []byte) bool {
@@ -369,14 +378,17 @@ var errNotSessionObject = errors.New("not a JSON object")
 // Stytch writes them; values decode as encoding/json would decode them into
 // the struct's fields (null leaves a field as it is).
 func (s *SessionClaim) decode(raw []byte) error {
-	if raw[0] != '{' {
+	if i := skipSpace(raw, 0); i == len(raw) || raw[i] != '{' {
 		return errNotSessionObject
 	}
-	return walkObject(raw, func(key []byte, _ bool, v []byte) error {
+	return walkObject(raw, func(key []byte, escaped bool, v []byte) error {
 		if string(v) == "null" {
 			return nil
 		}
-		var err error
+		key, err := memberName(raw, key, escaped)
+		if err != nil {
+			return err
+		}
 		switch string(key) {
 		case "id":
 			err = decodeString(v, &s.ID)
@@ -402,7 +414,11 @@ func (s *SessionClaim) decode(raw []byte) error {
 			if v[0] != '{' {
 				return fmt.Errorf("attributes: %w", errNotSessionObject)
 			}
-			err = walkObject(v, func(k []byte, _ bool, a []byte) error {
+			err = walkObject(v, func(k []byte, escaped bool, a []byte) error {
+				k, err := memberName(v, k, escaped)
+				if err != nil {
+					return err
+				}
 				switch {
 				case string(a) == "null":
 					return nil
@@ -419,4 +435,33 @@ func (s *SessionClaim) decode(raw []byte) error {
 		}
 		return nil
 	})
+}
+
+// DecodeValue decodes a raw claim as encoding/json decodes into an any:
+// strings, float64 numbers, bools, nil, []any and map[string]any. Plain
+// strings, whole numbers and literals, which most custom claims are, skip
+// encoding/json.
+func DecodeValue(raw json.RawMessage) (any, error) {
+	switch {
+	case len(raw) == 0:
+	case raw[0] == '"':
+		var s string
+		if err := decodeString(raw, &s); err != nil {
+			return nil, err
+		}
+		return s, nil
+	case string(raw) == "true":
+		return true, nil
+	case string(raw) == "false":
+		return false, nil
+	case string(raw) == "null":
+		return nil, nil
+	case len(raw) < 16 && allDigits(raw):
+		if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+			return f, nil
+		}
+	}
+	var v any
+	err := json.Unmarshal(raw, &v)
+	return v, err
 }

@@ -26,13 +26,29 @@
 //
 // Every Verify error is a *VerifyError whose reason matches one of the Err
 // values with errors.Is. Fallbackable says whether the API could still
-// accept the token (expired, not yet valid, too old, unknown kid, keys
-// unavailable) or certainly not (malformed, too large, wrong alg, bad
-// signature, wrong issuer or audience). Errors never contain the token.
+// accept the token (expired, not yet valid, too old, keys unavailable) or
+// certainly not (malformed, too large, wrong alg, bad signature, wrong
+// issuer or audience, wrong kind, and a kid missing from keys fetched
+// within UnknownKIDInterval, which is how forged tokens look). Errors never
+// contain the token.
+//
+// # Kinds
+//
+// The same keys sign consumer session JWTs, B2B member session JWTs and M2M
+// access tokens. Verify takes the Kind expected and checks it from Stytch's
+// claims (ErrWrongKind), and everything it caches is keyed by kind.
+//
+// # Decoding
+//
+// The JWS steps are golang-jwt's (strict base64url, its RS256 method) and
+// the signature is checked before any claim is read. The payload is then
+// decoded once: a walker over its top level (members.go) hands each claim
+// to its decoder, so the session, organization, scopes and custom claims
+// come out of the one pass.
 //
 // # Caching
 //
-// A verified token is cached, keyed by its SHA-256, until its exp; the
+// A verified token is cached, keyed by its SHA-256 and kind, until its exp; the
 // time checks run again on every hit. Keys are cached for an hour and
 // refreshed in the background; an unknown kid triggers at most one refresh
 // per five minutes. RBAC policies go through PolicyCache (five minutes).

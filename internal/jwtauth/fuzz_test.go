@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -95,4 +96,66 @@ func FuzzEachMember(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzSessionClaim holds the session claim's walker to encoding/json: on
+// any JSON object whose member names are spelt exactly (encoding/json also
+// matches other cases), both fail or both read the same claim.
+func FuzzSessionClaim(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"s","started_at":"2025-06-01T11:00:00Z","last_accessed_at":"2025-06-01T12:00:00.5+02:00","expires_at":"2025-06-01T13:00:00Z",
+		 "attributes":{"ip_address":"203.0.113.7","user_agent":"Mozilla/5.0 \"x\""},"authentication_factors":[{"type":"otp"}],"roles":["a","b\u00e9"]}`,
+		`{"id":5}`, `{"roles":"x"}`, `{"roles":[1]}`, `{"attributes":[]}`, `{"attributes":{"ip_address":null}}`, `{"started_at":"yesterday"}`,
+		`{"\u0069d":"escaped key"}`, `{"roles":["a"],"roles":["b","c"]}`, `{"attributes":{"ip_address":"a"},"attributes":{"user_agent":"b"}}`, `[]`, `"s"`,
+	} {
+		f.Add([]byte(s))
+	}
+	type plain SessionClaim // without the decode method's influence
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(b, &probe) != nil {
+			return // decode only ever sees a JSON object (or is told it is not one)
+		}
+		if !exactNames(b, "id", "started_at", "last_accessed_at", "expires_at", "attributes", "authentication_factors", "roles", "ip_address", "user_agent") {
+			return
+		}
+		var want plain
+		wantErr := json.Unmarshal(b, &want)
+		var got SessionClaim
+		err := got.decode(b)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("walker error %v, encoding/json error %v, for %s", err, wantErr, b)
+		}
+		if err != nil {
+			return
+		}
+		if string(want.AuthenticationFactors) == "null" {
+			want.AuthenticationFactors = nil
+		}
+		if len(want.Roles) == 0 && len(got.Roles) == 0 {
+			want.Roles, got.Roles = nil, nil
+		}
+		if fmt.Sprint(SessionClaim(want)) != fmt.Sprint(got) {
+			t.Fatalf("walker read %+v, encoding/json %+v, for %s", got, want, b)
+		}
+	})
+}
+
+// exactNames reports whether no string in the JSON b (a member name, say,
+// repeated or escaped) matches one of names only when case is ignored.
+func exactNames(b []byte, names ...string) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return true
+		}
+		if s, ok := tok.(string); ok {
+			for _, n := range names {
+				if s != n && strings.EqualFold(s, n) {
+					return false
+				}
+			}
+		}
+	}
 }

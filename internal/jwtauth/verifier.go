@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -201,6 +200,23 @@ type header struct {
 	Kid string `json:"kid"`
 }
 
+// decode reads alg and kid from the JSON header b, walked as the payload is.
+func (h *header) decode(b []byte) error {
+	return eachMember(b, func(key []byte, escaped bool, v []byte) error {
+		key, err := memberName(b, key, escaped)
+		if err != nil || string(v) == "null" {
+			return err
+		}
+		switch string(key) {
+		case "alg":
+			return decodeString(v, &h.Alg)
+		case "kid":
+			return decodeString(v, &h.Kid)
+		}
+		return nil
+	})
+}
+
 var b64 = base64.RawURLEncoding.Strict()
 
 // parse checks everything that does not depend on the time.
@@ -222,8 +238,8 @@ func (v *Verifier) parse(ctx context.Context, token string, kind Kind) (*Claims,
 		return nil, fail(ErrMalformed, errors.New("header is not base64url"))
 	}
 	var h header
-	if err := json.Unmarshal(hdrJSON, &h); err != nil {
-		return nil, fail(ErrMalformed, errors.New("header is not a JSON object of strings"))
+	if err := h.decode(hdrJSON); err != nil {
+		return nil, fail(ErrMalformed, errors.New("header is not a JSON object with string alg and kid"))
 	}
 	if h.Alg != "RS256" {
 		return nil, fail(ErrUnsupportedAlg, nil)

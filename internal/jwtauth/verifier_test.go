@@ -416,3 +416,40 @@ func signRaw(tb testing.TB, k *testKey, signingString string) string {
 	require.NoError(tb, err)
 	return signingString + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
+
+// One token verified as two kinds gets two cache entries and two Claims,
+// so what a caller derives for one kind is never handed to the other; and
+// Derive of a type the memo does not hold is an error, not a panic.
+func TestVerifyCacheIsPerKind(t *testing.T) {
+	t.Parallel()
+	keys := testKeys(t)
+	clock := newClock()
+	src := newStaticKeys(keys[0])
+	v := newTestVerifier(t, src, clock)
+	ctx := context.Background()
+	claims := sessionClaims(clock.Now())
+	delete(claims, ClaimSession)
+	m2m := sign(t, keys[0], claims)
+	session := sign(t, keys[0], sessionClaims(clock.Now()))
+
+	for range 2 {
+		c, err := v.Verify(ctx, session, KindSession)
+		require.NoError(t, err)
+		n, err := Derive(c, func(*Claims) (int, error) { return 42, nil })
+		require.NoError(t, err)
+		require.Equal(t, 42, n)
+		requireReason(t, mustErr(v.Verify(ctx, session, KindM2M)), ErrWrongKind)
+		requireReason(t, mustErr(v.Verify(ctx, session, KindMemberSession)), ErrWrongKind)
+		requireReason(t, mustErr(v.Verify(ctx, m2m, KindSession)), ErrWrongKind)
+		c, err = v.Verify(ctx, m2m, KindM2M)
+		require.NoError(t, err)
+		_, err = Derive(c, func(*Claims) (string, error) { return "m2m", nil })
+		require.NoError(t, err)
+	}
+	require.Equal(t, 2, v.cache.len(), "one entry per token and kind that verified")
+
+	c, err := v.Verify(ctx, session, KindSession)
+	require.NoError(t, err)
+	_, err = Derive(c, func(*Claims) (string, error) { return "wrong", nil })
+	require.ErrorContains(t, err, "stytch: internal error")
+}

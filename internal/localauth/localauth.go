@@ -22,15 +22,42 @@ import (
 	"github.com/gostytch/stytch/internal/transport"
 )
 
-// Options applies a call's options.
-func Options(opts []stytch.Option) config.JWTCall {
+// Options checks and applies the options of a call that verifies a JWT.
+// With api false (AuthenticateJWTLocal, M2M.AuthenticateToken) the call
+// makes no request of its own, so an option that shapes one is refused;
+// with api true (AuthenticateJWT) the options that do are returned, ready
+// for the API call it may make, and the JWT options are left out of them.
+func Options(ctx context.Context, operation string, api bool, opts []stytch.Option) (config.JWTCall, []stytch.Option, error) {
+	if err := transport.CheckContext(ctx, operation); err != nil {
+		return config.JWTCall{}, nil, err
+	}
 	st := config.Settings{PerCall: true}
 	for _, o := range opts {
 		if o != nil {
 			o(&st)
 		}
 	}
-	return st.Verify
+	switch {
+	case st.Problem != nil:
+		return config.JWTCall{}, nil, &stytch.ParamError{Operation: operation, Param: st.Problem.Option, Reason: st.Problem.Reason}
+	case st.Call.MemberSession != "":
+		return config.JWTCall{}, nil, &stytch.ParamError{Operation: operation, Param: st.API, Reason: "does not apply: verifying a JWT takes no member session"}
+	case st.API != "" && !api:
+		return config.JWTCall{}, nil, &stytch.ParamError{Operation: operation, Param: st.API,
+			Reason: "does not apply: this method makes no API request of its own (the keys it fetches are shared by every call)"}
+	}
+	if !api || st.API == "" {
+		return st.Verify, nil, nil
+	}
+	forAPI := func(s *config.Settings) {
+		for _, o := range opts {
+			if o != nil {
+				o(s)
+			}
+		}
+		s.Verify = config.JWTCall{}
+	}
+	return st.Verify, []stytch.Option{forAPI}, nil
 }
 
 type verifierKey struct{ jwksPath string }
@@ -145,8 +172,8 @@ func CheckTenancy(sessionOrgID, checkOrgID string) error {
 func CustomClaims(raw map[string]json.RawMessage) (map[string]any, error) {
 	out := make(map[string]any, len(raw))
 	for k, v := range raw {
-		var x any
-		if err := json.Unmarshal(v, &x); err != nil {
+		x, err := jwtauth.DecodeValue(v)
+		if err != nil {
 			return nil, Malformed(err)
 		}
 		out[k] = x

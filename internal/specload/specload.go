@@ -14,10 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -367,14 +365,15 @@ func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 }
 
 // decode builds the document as kin-openapi's Loader.LoadFromData does, but
-// hands each operation and each component schema to kin-openapi on its own,
-// on every CPU. Decoding the whole document at once costs several times
-// more, because each of kin-openapi's types decodes all it holds again into
-// a generic tree to find its extensions, and each of its maps re-encodes
-// every entry (see its deepCast). Each piece is encoded from the generic
-// tree exactly as deepCast would, so the result is the same;
-// TestDecodeMatchesLoader holds it to that. The extra jobs run first,
-// beside the decoding.
+// hands each piece (operation, request body, response, component schema) to
+// kin-openapi on its own, on every CPU. Decoding the whole document at once
+// costs several times more, because each of kin-openapi's types decodes all
+// it holds again into a generic tree to find its extensions, and each of its
+// maps re-encodes every entry (see its deepCast). Each piece is encoded from
+// the generic tree exactly as deepCast would, so the result is the same;
+// TestDecodeMatchesLoader holds it to that. A piece of an unusual shape (a
+// null where an object belongs) is left whole, for kin-openapi to judge.
+// The extra jobs run first, beside the decoding.
 func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 	paths, err := object(tree, "paths")
 	if err != nil {
@@ -388,13 +387,11 @@ func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each job fills a struct of its own: decoding into a kin-openapi type
-	// replaces the whole of it, so the pieces are put together afterwards.
-	jobs := append([]func() error(nil), extra...)
+	a := &assembly{jobs: extra}
 	doc, comps := &openapi3.T{}, &openapi3.Components{}
-	jobs = append(jobs, func() error { return remarshal(without(tree, "paths", "components"), doc) })
+	a.piece(without(tree, "paths", "components"), doc)
 	if components != nil {
-		jobs = append(jobs, func() error { return remarshal(without(components, "schemas"), comps) })
+		a.piece(without(components, "schemas"), comps)
 	}
 	var docPaths *openapi3.Paths
 	if paths != nil {
@@ -405,32 +402,7 @@ func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 				docPaths.Extensions[p] = paths[p]
 				continue
 			}
-			item := &openapi3.PathItem{}
-			docPaths.Set(p, item)
-			raw, ok := paths[p].(map[string]any)
-			if !ok {
-				// Let kin-openapi say what is wrong with it.
-				jobs = append(jobs, func() error { return remarshal(paths[p], item) })
-				continue
-			}
-			methods := map[string]*openapi3.Operation{}
-			for m := range raw {
-				if httpMethods[m] {
-					methods[m] = &openapi3.Operation{}
-				}
-			}
-			jobs = append(jobs, func() error {
-				if err := remarshal(without(raw, slices.Collect(maps.Keys(methods))...), item); err != nil {
-					return err
-				}
-				for m, op := range methods {
-					item.SetOperation(strings.ToUpper(m), op)
-				}
-				return nil
-			})
-			for _, m := range sortedKeys(methods) {
-				jobs = append(jobs, func() error { return remarshal(raw[m], methods[m]) })
-			}
+			docPaths.Set(p, a.pathItem(paths[p]))
 		}
 	}
 	var docSchemas openapi3.Schemas
@@ -439,11 +411,16 @@ func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 		for _, k := range sortedKeys(schemas) {
 			ref := &openapi3.SchemaRef{}
 			docSchemas[k] = ref
-			jobs = append(jobs, func() error { return remarshal(schemas[k], ref) })
+			a.piece(schemas[k], ref)
 		}
 	}
-	if err := parallel(len(jobs), func(i int) error { return jobs[i]() }); err != nil {
+	if err := parallel(len(a.jobs), func(i int) error { return a.jobs[i]() }); err != nil {
 		return nil, err
+	}
+	// Decoding into a kin-openapi type replaces the whole of it, so the
+	// pieces are put together only now.
+	for _, f := range a.assemble {
+		f()
 	}
 	doc.Paths = docPaths
 	if components != nil {
@@ -451,6 +428,86 @@ func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 		doc.Components = comps
 	}
 	return doc, nil
+}
+
+// assembly collects the jobs that decode the pieces of a document and what
+// puts them together afterwards.
+type assembly struct {
+	jobs     []func() error
+	assemble []func()
+}
+
+func (a *assembly) piece(v any, into json.Unmarshaler) {
+	a.jobs = append(a.jobs, func() error { return remarshal(v, into) })
+}
+
+func (a *assembly) pathItem(v any) *openapi3.PathItem {
+	item := &openapi3.PathItem{}
+	raw, ok := v.(map[string]any)
+	var methods []string
+	for m, op := range raw {
+		if httpMethods[m] {
+			methods = append(methods, m)
+			if _, isObject := op.(map[string]any); !isObject {
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		a.piece(v, item)
+		return item
+	}
+	a.piece(without(raw, methods...), item)
+	ops := make([]*openapi3.Operation, len(methods))
+	for i, m := range methods {
+		ops[i] = a.operation(raw[m].(map[string]any))
+	}
+	a.assemble = append(a.assemble, func() {
+		for i, m := range methods {
+			item.SetOperation(strings.ToUpper(m), ops[i])
+		}
+	})
+	return item
+}
+
+func (a *assembly) operation(raw map[string]any) *openapi3.Operation {
+	op := &openapi3.Operation{}
+	_, bodyKey := raw["requestBody"]
+	_, responsesKey := raw["responses"]
+	body, hasBody := raw["requestBody"].(map[string]any)
+	responses, hasResponses := raw["responses"].(map[string]any)
+	whole := hasBody != bodyKey || hasResponses != responsesKey
+	for _, r := range responses {
+		if _, ok := r.(map[string]any); !ok {
+			whole = true
+		}
+	}
+	if whole {
+		a.piece(raw, op)
+		return op
+	}
+	a.piece(without(raw, "requestBody", "responses"), op)
+	var rb *openapi3.RequestBodyRef
+	if hasBody {
+		rb = &openapi3.RequestBodyRef{}
+		a.piece(body, rb)
+	}
+	var rs *openapi3.Responses
+	if hasResponses {
+		rs = openapi3.NewResponsesWithCapacity(len(responses))
+		rs.Extensions = map[string]any{}
+		for code, r := range responses {
+			if strings.HasPrefix(code, "x-") {
+				rs.Extensions[code] = r
+				continue
+			}
+			ref := &openapi3.ResponseRef{}
+			rs.Set(code, ref)
+			a.piece(r, ref)
+		}
+	}
+	a.assemble = append(a.assemble, func() { op.RequestBody, op.Responses = rb, rs })
+	return op
 }
 
 // httpMethods are the keys of a path item that hold an operation.

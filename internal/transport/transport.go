@@ -281,8 +281,8 @@ type Request struct {
 // as long as Retry-After asks (capped), and never past the caller's context
 // deadline.
 func (c *Client) Do(ctx context.Context, r *Request, out any) error {
-	if ctx == nil {
-		return &stytch.ParamError{Operation: r.Operation, Param: "ctx", Reason: "is nil; pass context.Background() or a request's context"}
+	if err := CheckContext(ctx, r.Operation); err != nil {
+		return err
 	}
 	st, err := c.settings(r.Operation, r.MemberSession, r.Options)
 	if err != nil {
@@ -362,11 +362,23 @@ func (c *Client) settings(operation string, memberSession bool, opts []stytch.Op
 	return st, nil
 }
 
-// CheckOptions reports the error Do would give for opts, for a method that
-// may answer without calling Do (from a cache).
-func (c *Client) CheckOptions(operation string, memberSession bool, opts []stytch.Option) error {
+// CheckCall reports the error Do would give for ctx and opts, for a method
+// that may answer without calling Do (from a cache).
+func (c *Client) CheckCall(ctx context.Context, operation string, memberSession bool, opts []stytch.Option) error {
+	if err := CheckContext(ctx, operation); err != nil {
+		return err
+	}
 	_, err := c.settings(operation, memberSession, opts)
 	return err
+}
+
+// CheckContext refuses a nil context with a *stytch.ParamError rather than
+// a panic deep inside net/http.
+func CheckContext(ctx context.Context, operation string) error {
+	if ctx == nil {
+		return &stytch.ParamError{Operation: operation, Param: "ctx", Reason: "is nil; pass context.Background() or a request's context"}
+	}
+	return nil
 }
 
 // sendable is a request's encoded body and the call's settings, built once

@@ -80,6 +80,7 @@ func (s *GadgetsService) Mine(ctx context.Context, params *GadgetsMineParams, op
 // It calls POST /v1/gadgets/search.
 // Pass stytch.WithMemberSession or stytch.WithMemberSessionJWT to make the
 // call on behalf of a member, within their roles and organization.
+// Their roles must grant the search action on stytch.member.
 func (s *GadgetsService) Search(ctx context.Context, params *GadgetsSearchParams, opts ...stytch.Option) (*GadgetsSearchResponse, error) {
 	if params == nil {
 		params = &GadgetsSearchParams{}
