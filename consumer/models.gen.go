@@ -2033,8 +2033,8 @@ type IDPOpenIDConfigurationResponse struct {
 	// TokenEndpoint is the URL Connected Apps exchange authorization codes and refresh tokens at.
 	TokenEndpoint string `json:"token_endpoint"`
 
-	// UserinfoEndpoint is the URL of the UserInfo endpoint.
-	UserinfoEndpoint string `json:"userinfo_endpoint"`
+	// UserInfoEndpoint is the URL of the UserInfo endpoint.
+	UserInfoEndpoint string `json:"userinfo_endpoint"`
 
 	// JWKSURI is the URL of the key set that signs the project's tokens.
 	JWKSURI string `json:"jwks_uri"`

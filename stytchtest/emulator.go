@@ -84,6 +84,7 @@ type Emulator struct {
 	consumer *consumerState
 	b2b      *b2bState
 	m2m      *m2mState
+	idp      *idpState // Connected App tokens and OAuth logins; see idp.go
 
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
@@ -280,6 +281,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	reqID := "request-id-test-" + newUUID()
 	fail := func(err *apiError) { writeError(w, reqID, err) }
 
+	hr = e.projectDomainRoute(hr) // see idp.go
+	if e.serveIDPHook(w, hr, fail) {
+		return
+	}
 	if hr.URL.Path == "/__emulator/messages" {
 		if !e.authorized(hr) {
 			fail(errUnauthorized)
@@ -320,7 +325,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	op := route.Operation
-	public := op.Security != nil && len(*op.Security) == 0
+	public := publicOperation(op)
 	if !public && !e.authorized(hr) {
 		fail(errUnauthorized)
 		return

@@ -1,11 +1,17 @@
 package stytchtest
 
 import (
+	"context"
 	"maps"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gostytch/stytch/consumer"
 )
 
 // accessTokenLifetime is how long a Connected App access token lives when
@@ -17,24 +23,24 @@ const accessTokenLifetime = time.Hour
 // OAuth flow.
 type AccessTokenParams struct {
 	// Subject is the user_id or member_id the Connected App acts for.
-	Subject string
+	Subject string `json:"subject"`
 	// OrganizationID is the member's organization, for B2B tokens: the token
 	// then carries the https://stytch.com/organization claim (with the
 	// organization's slug, if the emulator holds it).
-	OrganizationID string
+	OrganizationID string `json:"organization_id"`
 	// ClientID is the Connected App's client ID; a new
 	// connected-app-test-… ID when empty.
-	ClientID string
+	ClientID string `json:"client_id"`
 	// Scopes are the granted scopes, such as "openid", "email" or
 	// "read:documents".
-	Scopes []string
+	Scopes []string `json:"scopes"`
 	// CustomClaims are added at the top level, as an access token template
 	// would.
-	CustomClaims map[string]any
+	CustomClaims map[string]any `json:"custom_claims"`
 	// Lifetime is how long the token lives; an hour when zero.
-	Lifetime time.Duration
+	Lifetime time.Duration `json:"lifetime_ns"`
 	// Issuer replaces stytch.com/<project ID>, as a custom domain does.
-	Issuer string
+	Issuer string `json:"issuer"`
 }
 
 // IssueAccessToken signs a Connected App access token with the emulator's
@@ -79,4 +85,254 @@ func (e *Emulator) issueAccessToken(p AccessTokenParams) string {
 		claims["https://stytch.com/organization"] = org
 	}
 	return e.keys.sign(claims)
+}
+
+// The IDP handlers join the consumer table, as the shared services do (see
+// m2m.go): the consumer surface routes both clients' OIDC calls.
+func init() {
+	for id, h := range map[string]handler{
+		"IDP.OpenIDConfiguration":    idpOpenIDConfiguration,
+		"IDP.UserInfo":               idpUserInfo,
+		"IDP.RevokeToken":            idpRevokeToken,
+		"IDP.IntrospectTokenNetwork": idpIntrospect,
+	} {
+		consumerHandlers[id] = h
+	}
+}
+
+// idpState holds what the emulator knows of the Connected App access tokens
+// it issued, and of the OAuth logins under way (oauth.go). Both surfaces
+// share it, as they share the signing keys.
+type idpState struct {
+	revoked map[string]bool // jti -> revoked
+	oauth   map[string]*oauthLogin
+	// authorizeURL is the discovery document's authorization_endpoint.
+	authorizeURL string
+}
+
+// idpState returns e's, made on first use; e.mu is held.
+func (e *Emulator) idpState() *idpState {
+	if e.idp == nil {
+		e.idp = &idpState{revoked: map[string]bool{}, oauth: map[string]*oauthLogin{}, authorizeURL: DefaultAuthorizationURL}
+	}
+	return e.idp
+}
+
+// DefaultAuthorizationURL is the authorization_endpoint an emulator's
+// discovery document names until SetAuthorizationURL changes it. Stytch
+// takes it from the dashboard: it is a page of your application.
+const DefaultAuthorizationURL = "https://app.example.com/oauth2/authorize"
+
+// SetAuthorizationURL sets the authorization_endpoint of the discovery
+// document, the page of your application that runs the consent step.
+func (e *Emulator) SetAuthorizationURL(u string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.idpState().authorizeURL = u
+}
+
+// viaPublicPath marks a request that reached a project-domain endpoint
+// through its backwards-compatible /v1/public/{project_id} path.
+type viaPublicPath struct{}
+
+// projectDomainPaths are the spec's paths on the project domain
+// (servers: https://{project_domain}), which Stytch also serves below
+// /v1/public/{project_id} without their /v1. TestProjectDomainPaths keeps
+// the list in step with the spec.
+var projectDomainPaths = []string{"/.well-known/openid-configuration", "/v1/oauth2/userinfo", "/v1/oauth2/revoke"}
+
+// projectDomainRoute routes a request for the backwards-compatible path of
+// a project-domain endpoint to the spec's path, remembering how it came.
+func (e *Emulator) projectDomainRoute(r *http.Request) *http.Request {
+	prefix := "/v1/public/" + e.ProjectID
+	rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+	if !ok {
+		return r
+	}
+	for _, p := range projectDomainPaths {
+		if rest == strings.TrimPrefix(p, "/v1") {
+			r = r.WithContext(context.WithValue(r.Context(), viaPublicPath{}, true))
+			u := *r.URL
+			u.Path, u.RawPath = p, ""
+			r.URL = &u
+			return r
+		}
+	}
+	return r
+}
+
+// publicOperation reports an operation the project's secret does not
+// authenticate: security [] (OAuth 2.0 endpoints, key sets) or a bearer
+// token of the end user's (UserInfo), which its handler checks.
+func publicOperation(op *openapi3.Operation) bool {
+	if op.Security == nil {
+		return false
+	}
+	for _, req := range *op.Security {
+		if _, ok := req["projectSecret"]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// projectBase is the base URL of the project domain as the request reached
+// it, and the issuer of the tokens issued through it.
+func (e *Emulator) projectBase(r *http.Request) (base, issuer string) {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := scheme + "://" + r.Host
+	if via, _ := r.Context().Value(viaPublicPath{}).(bool); via {
+		return host + "/v1/public/" + e.ProjectID, "stytch.com/" + e.ProjectID
+	}
+	return host, host
+}
+
+func idpOpenIDConfiguration(e *Emulator, r *request) (any, error) {
+	base, issuer := e.projectBase(r.http)
+	// The OAuth endpoints keep their /v1 on the project domain and lose it
+	// below /v1/public/{project_id}.
+	v1 := "/v1"
+	if via, _ := r.http.Context().Value(viaPublicPath{}).(bool); via {
+		v1 = ""
+	}
+	scheme := "http"
+	if r.http.TLS != nil {
+		scheme = "https"
+	}
+	scopes := []string{"openid", "profile", "email", "phone", "offline_access"}
+	for _, s := range e.consumerPolicy.Scopes {
+		if !contains(scopes, s.Scope) {
+			scopes = append(scopes, s.Scope)
+		}
+	}
+	for _, s := range e.b2bPolicy.Scopes {
+		if !contains(scopes, s.Scope) {
+			scopes = append(scopes, s.Scope)
+		}
+	}
+	return consumer.IDPOpenIDConfigurationResponse{
+		Issuer:                issuer,
+		AuthorizationEndpoint: e.idpState().authorizeURL,
+		TokenEndpoint:         base + v1 + "/oauth2/token",
+		UserInfoEndpoint:      base + v1 + "/oauth2/userinfo",
+		// Stytch names /.well-known/jwks.json on the project domain; the
+		// emulator names the key set it serves, which holds the same keys.
+		JWKSURI:                           scheme + "://" + r.http.Host + "/v1/sessions/jwks/" + e.ProjectID,
+		ScopesSupported:                   scopes,
+		ResponseTypesSupported:            []string{"code"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+	}, nil
+}
+
+// accessToken checks a Connected App access token as Stytch's OAuth
+// endpoints do: signed by the project, not expired, not revoked, and an
+// access token (a client_id claim, no session claim).
+func (e *Emulator) accessToken(token string) (jwt.MapClaims, bool) {
+	claims, err := e.keys.parse(token)
+	if err != nil {
+		return nil, false
+	}
+	clientID, _ := claims["client_id"].(string)
+	jti, _ := claims["jti"].(string)
+	exp, err := claims.GetExpirationTime()
+	if clientID == "" || claims["https://stytch.com/session"] != nil || err != nil || exp == nil ||
+		!e.now().Before(exp.Time) || e.idpState().revoked[jti] {
+		return nil, false
+	}
+	return claims, true
+}
+
+var errInvalidToken = oauth2Error(401, "invalid_token", "The access token is invalid, expired or revoked.")
+
+func idpUserInfo(e *Emulator, r *request) (any, error) {
+	token, ok := strings.CutPrefix(r.http.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		token, ok = strings.CutPrefix(r.http.Header.Get("Authorization"), "bearer ")
+	}
+	if !ok || token == "" {
+		return nil, oauth2Error(401, "invalid_request", "Send the access token as a bearer token in the Authorization header.")
+	}
+	claims, ok := e.accessToken(token)
+	if !ok {
+		return nil, errInvalidToken
+	}
+	sub, _ := claims["sub"].(string)
+	scope, _ := claims["scope"].(string)
+	scopes := strings.Fields(scope)
+	out := consumer.IDPUserInfoResponse{Sub: sub}
+	str := func(s string) *string { return &s }
+	if u, ok := e.consumer.users[sub]; ok {
+		if contains(scopes, "email") && len(u.Emails) > 0 {
+			out.Email, out.EmailVerified = str(u.Emails[0].Email), &u.Emails[0].Verified
+		}
+		if contains(scopes, "phone") && len(u.PhoneNumbers) > 0 {
+			out.PhoneNumber, out.PhoneNumberVerified = str(u.PhoneNumbers[0].PhoneNumber), &u.PhoneNumbers[0].Verified
+		}
+		if contains(scopes, "profile") && u.Name != nil {
+			n := u.Name
+			out.Name = str(strings.Join(strings.Fields(n.FirstName+" "+n.MiddleName+" "+n.LastName), " "))
+			out.GivenName, out.MiddleName, out.FamilyName = str(n.FirstName), str(n.MiddleName), str(n.LastName)
+		}
+		return out, nil
+	}
+	if m, ok := e.b2b.members[sub]; ok {
+		if contains(scopes, "email") {
+			out.Email, out.EmailVerified = str(m.m.EmailAddress), &m.m.EmailAddressVerified
+		}
+		if contains(scopes, "phone") && m.m.MFAPhoneNumber != "" {
+			out.PhoneNumber, out.PhoneNumberVerified = str(m.m.MFAPhoneNumber), &m.m.MFAPhoneNumberVerified
+		}
+		if contains(scopes, "profile") {
+			out.Name = str(m.m.Name)
+		}
+		return out, nil
+	}
+	return nil, errInvalidToken // the user or member is gone
+}
+
+// idpRevokeToken is RFC 7009 revocation. The emulator knows no Connected
+// App secrets, so it checks only that the token was issued to client_id; a
+// token that is not valid anyway is answered 200, as RFC 7009 says.
+func idpRevokeToken(e *Emulator, r *request) (any, error) {
+	form, err := url.ParseQuery(string(r.body))
+	if err != nil {
+		return nil, oauth2Error(400, "invalid_request", "The body is not a valid form.")
+	}
+	claims, err := e.keys.parse(form.Get("token"))
+	if err != nil {
+		return consumer.IDPRevokeTokenResponse{}, nil
+	}
+	if id, _ := claims["client_id"].(string); id != form.Get("client_id") {
+		return nil, oauth2Error(401, "invalid_client", "The token was not issued to this client.")
+	}
+	if jti, _ := claims["jti"].(string); jti != "" {
+		e.idpState().revoked[jti] = true
+	}
+	return consumer.IDPRevokeTokenResponse{}, nil
+}
+
+// idpIntrospect is RFC 7662 introspection of the access tokens the
+// emulator issued: active with their claims, or active false.
+func idpIntrospect(e *Emulator, r *request) (any, error) {
+	form, err := url.ParseQuery(string(r.body))
+	if err != nil {
+		return nil, oauth2Error(400, "invalid_request", "The body is not a valid form.")
+	}
+	claims, ok := e.accessToken(form.Get("token"))
+	if !ok {
+		return map[string]any{"active": false, "token_type": "", "iss": "", "sub": "", "aud": []string{}, "scope": "", "client_id": ""}, nil
+	}
+	out := map[string]any{"active": true, "token_type": "access_token"}
+	for _, k := range []string{"iss", "sub", "aud", "scope", "client_id", "exp", "iat", "https://stytch.com/organization"} {
+		if v, ok := claims[k]; ok {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
