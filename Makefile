@@ -59,6 +59,6 @@ node-e2e:
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
 	$(GO) test ./internal/transport -run '^$$' -bench 'BenchmarkProtocols' -benchmem -count 6
-	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6
+	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal|BenchmarkIntrospectTokenLocal' -benchmem -count 6
 	$(GO) test ./internal/specload -run '^$$' -bench 'BenchmarkLoad' -benchmem -count 6
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x -count 6

@@ -162,3 +162,74 @@ func ExampleM2MService_AuthenticateToken() {
 	// true [read:users]
 	// true
 }
+
+// A Connected App's access token, checked with the project's keys: no API
+// call, and the scope rule of M2M tokens.
+func ExampleIDPService_IntrospectTokenLocal() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+	defer client.Close()
+
+	user, err := client.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("ada@example.com")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// What Stytch's token endpoint issues at the end of an OAuth flow.
+	accessToken := srv.IssueAccessToken(stytchtest.AccessTokenParams{
+		Subject: user.UserID, ClientID: "connected-app-test-00000000-0000-4000-8000-000000000000",
+		Scopes: []string{"openid", "email", "read:documents"},
+	})
+
+	tok, err := client.IDP.IntrospectTokenLocal(ctx, accessToken, stytch.WithRequiredScopes("read:documents"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.Subject == user.UserID, tok.Scopes)
+	_, err = client.IDP.IntrospectTokenLocal(ctx, accessToken, stytch.WithRequiredScopes("write:documents"))
+	fmt.Println(errors.Is(err, stytch.ErrPermissionDenied))
+
+	// The app's own call: authenticated with the access token, not the secret.
+	info, err := client.IDP.UserInfo(ctx, &consumer.IDPUserInfoParams{AccessToken: accessToken})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(*info.Email)
+	// Output:
+	// true [openid email read:documents]
+	// true
+	// ada@example.com
+}
+
+// An OAuth sign-in starts with a browser redirect that the SDK builds
+// without a request; the emulator plays the provider.
+func ExampleOAuthService_StartURL() {
+	ctx := context.Background()
+	srv := stytchtest.NewServer()
+	defer srv.Close()
+	client := srv.ConsumerClient()
+
+	start, err := client.OAuth.StartURL(&consumer.OAuthStartParams{
+		Provider:         consumer.OAuthStartGoogle,
+		PublicToken:      srv.PublicToken(), // the dashboard's public token
+		LoginRedirectURL: "https://app.example.com/authenticate",
+		PKCE:             true, // keep start.CodeVerifier for Authenticate, in a cookie say
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// http.Redirect(w, r, start.URL, http.StatusFound) ... and back at the redirect URL:
+	back, err := srv.OAuthCallback(start.URL, "ada@example.com")
+	if err != nil {
+		log.Fatal(err)
+	}
+	auth, err := client.OAuth.Authenticate(ctx, &consumer.OAuthAuthenticateParams{
+		Token: back.Token, CodeVerifier: &start.CodeVerifier, SessionDurationMinutes: stytch.Ptr(60),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(auth.ProviderType, auth.User.Emails[0].Email, auth.UserSession != nil)
+	// Output: Google ada@example.com true
+}

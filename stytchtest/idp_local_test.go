@@ -70,6 +70,8 @@ func TestConsumerIntrospectTokenLocal(t *testing.T) {
 	require.ErrorIs(t, err, stytch.ErrJWTWrongKind)
 	_, err = c.M2M.AuthenticateToken(ctx, tok)
 	require.ErrorIs(t, err, stytch.ErrJWTWrongKind)
+	_, err = c.Sessions.AuthenticateJWT(ctx, tok)
+	require.ErrorIs(t, err, stytch.ErrJWTWrongKind, "no API fallback for a token of another kind")
 	// And the same tokens still pass as what they are, cached or not.
 	_, err = c.Sessions.AuthenticateJWTLocal(ctx, session.SessionJWT)
 	require.NoError(t, err)
