@@ -252,3 +252,42 @@ func TestProjectDomainPaths(t *testing.T) {
 		require.Equal(t, want, got, surface)
 	}
 }
+
+// The same for a member: a B2B start URL, the provider hook, and
+// OAuth.Authenticate with the PKCE verifier.
+func TestB2BOAuthStartToAuthenticate(t *testing.T) {
+	t.Parallel()
+	srv, api := b2bTestServer(t)
+	org := b2bTestOrg(t, api, "Acme", func(p *b2b.OrganizationsCreateParams) {
+		p.EmailAllowedDomains = []string{"acme.com"}
+		p.EmailJITProvisioning = stytch.Ptr(b2b.EmailJITProvisioningRestricted)
+	})
+	start, err := api.OAuth.StartURL(&b2b.OAuthStartParams{Provider: b2b.OAuthStartHubSpot, PublicToken: srv.PublicToken(), Slug: org.OrganizationSlug, PKCE: true})
+	require.NoError(t, err)
+	_, err = srv.OAuthCallback(start.URL, "eve@elsewhere.com")
+	require.Error(t, err, "not an allowed domain")
+	red, err := srv.OAuthCallback(start.URL, "ada@acme.com")
+	require.NoError(t, err)
+	require.True(t, red.UserCreated)
+	_, err = api.OAuth.Authenticate(ctx, &b2b.OAuthAuthenticateParams{OAuthToken: red.Token})
+	requireAPIError(t, err, 400, "pkce_expected_code_verifier")
+	auth, err := api.OAuth.Authenticate(ctx, &b2b.OAuthAuthenticateParams{OAuthToken: red.Token, PKCECodeVerifier: &start.CodeVerifier})
+	require.NoError(t, err)
+	require.Equal(t, "HubSpot", auth.ProviderType)
+	require.Equal(t, org.OrganizationID, auth.OrganizationID)
+	require.Equal(t, "ada@acme.com", auth.Member.EmailAddress)
+	require.True(t, auth.MemberAuthenticated)
+	s, err := api.Sessions.AuthenticateJWTLocal(ctx, auth.SessionJWT)
+	require.NoError(t, err)
+	require.Equal(t, auth.MemberID, s.MemberID)
+
+	// A consumer token is not a B2B one, nor the reverse.
+	cstart, err := srv.ConsumerClient().OAuth.StartURL(&consumer.OAuthStartParams{Provider: consumer.OAuthStartGoogle, PublicToken: srv.PublicToken()})
+	require.NoError(t, err)
+	cred, err := srv.OAuthCallback(cstart.URL, "ada@acme.com")
+	require.NoError(t, err)
+	_, err = api.OAuth.Authenticate(ctx, &b2b.OAuthAuthenticateParams{OAuthToken: cred.Token})
+	requireAPIError(t, err, 404, "oauth_token_not_found")
+	_, err = srv.OAuthCallback(strings.Replace(start.URL, "/hubspot/", "/twitch/", 1), "ada@acme.com")
+	require.ErrorContains(t, err, "not an OAuth provider")
+}

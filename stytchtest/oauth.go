@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gostytch/stytch/b2b"
 	"github.com/gostytch/stytch/consumer"
 )
 
@@ -23,11 +24,15 @@ const oauthTokenLifetime = 10 * time.Minute
 // callback: the token on the redirect, for OAuth.Authenticate.
 type oauthLogin struct {
 	userID, provider, subject, challenge string
+	b2b                                  bool // userID is a member ID
 	expires                              time.Time
 	used                                 bool
 }
 
-func init() { consumerHandlers["OAuth.Authenticate"] = oauthAuthenticate }
+func init() {
+	consumerHandlers["OAuth.Authenticate"] = oauthAuthenticate
+	b2bHandlers["OAuth.Authenticate"] = b2bOAuthAuthenticate
+}
 
 // PublicToken is the project's public token, which the browser-side start
 // URLs carry (OAuth.StartURL's PublicToken). It is made from the project
@@ -55,33 +60,44 @@ type OAuthRedirect struct {
 // start URL names no redirect URL (Stytch uses the dashboard's default).
 const DefaultRedirectURL = "http://localhost:3000/authenticate"
 
-var errOAuthStart = errors.New("stytchtest: not a consumer OAuth start URL (/v1/public/oauth/{provider}/start)")
+var errOAuthStart = errors.New("stytchtest: not an OAuth start URL (/v1/public/oauth/{provider}/start or /v1/b2b/public/oauth/{provider}/start)")
+
+// b2bOAuthStartProviders are the providers of Stytch's B2B OAuth reference.
+var b2bOAuthStartProviders = []string{"google", "microsoft", "hubspot", "slack", "github"}
 
 // OAuthCallback plays the OAuth provider: given the URL a browser was sent
-// to (consumer.OAuthService.StartURL's) and the email address the user
-// signs in with at the provider, it returns the redirect Stytch would make
-// at the end of the flow, whose token OAuth.Authenticate accepts (with the
-// PKCE verifier, when the start URL had a code_challenge). A user with
-// that email signs in; anyone else is signed up. The start URL's public
-// token must be PublicToken.
+// to (the StartURL of consumer.OAuthService or b2b.OAuthService) and the
+// email address the user signs in with at the provider, it returns the
+// redirect Stytch would make at the end of the flow, whose token
+// OAuth.Authenticate accepts (with the PKCE verifier, when the start URL
+// had a challenge). A user with that email signs in; anyone else is signed
+// up (in B2B, a member of the organization the URL names, if its JIT
+// provisioning and allowed domains let them). The start URL's public token
+// must be PublicToken.
 func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) {
 	u, err := url.Parse(startURL)
 	if err != nil {
 		return OAuthRedirect{}, fmt.Errorf("%w: %v", errOAuthStart, err)
 	}
 	rest, ok := strings.CutPrefix(u.Path, "/v1/public/oauth/")
+	b2bFlow := false
+	if !ok {
+		rest, ok = strings.CutPrefix(u.Path, "/v1/b2b/public/oauth/")
+		b2bFlow = ok
+	}
 	provider, ok2 := strings.CutSuffix(rest, "/start")
 	if !ok || !ok2 || strings.Contains(provider, "/") {
 		return OAuthRedirect{}, errOAuthStart
 	}
 	known := false
 	for _, p := range consumer.OAuthStartProviders {
-		known = known || string(p) == provider
+		known = known || string(p) == provider && !b2bFlow
 	}
+	known = known || b2bFlow && contains(b2bOAuthStartProviders, provider)
 	q := u.Query()
 	switch {
 	case !known:
-		return OAuthRedirect{}, fmt.Errorf("stytchtest: %q is not an OAuth provider of Stytch's consumer API", provider)
+		return OAuthRedirect{}, fmt.Errorf("stytchtest: %q is not an OAuth provider of this Stytch API", provider)
 	case q.Get("public_token") != e.PublicToken():
 		return OAuthRedirect{}, errors.New("stytchtest: the start URL's public_token is not the emulator's PublicToken()")
 	case q.Get("oauth_attach_token") != "":
@@ -94,9 +110,15 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 	defer e.mu.Unlock()
 	out := OAuthRedirect{Token: newSessionToken()}
 	redirect := q.Get("login_redirect_url")
-	id, ok := e.consumer.byEmail[strings.ToLower(email)]
-	if !ok {
+	var id string
+	if b2bFlow {
+		if id, out.UserCreated, err = e.b2bOAuthMember(q, email); err != nil {
+			return OAuthRedirect{}, err
+		}
+	} else if id, ok = e.consumer.byEmail[strings.ToLower(email)]; !ok {
 		id, out.UserCreated = e.newUser(email, "", false).UserID, true
+	}
+	if out.UserCreated {
 		redirect = q.Get("signup_redirect_url")
 	}
 	if redirect == "" {
@@ -105,7 +127,10 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 	sum := sha256.Sum256([]byte(provider + "\x00" + strings.ToLower(email)))
 	e.idpState().oauth[out.Token] = &oauthLogin{
 		userID: id, provider: provider, subject: hex.EncodeToString(sum[:12]), challenge: q.Get("code_challenge"),
-		expires: e.now().Add(oauthTokenLifetime),
+		b2b: b2bFlow, expires: e.now().Add(oauthTokenLifetime),
+	}
+	if b2bFlow {
+		e.idpState().oauth[out.Token].challenge = q.Get("pkce_code_challenge")
 	}
 	ru, err := url.Parse(redirect)
 	if err != nil {
@@ -121,22 +146,45 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 
 // oauthProviderNames are the provider_type values, spelt as their owners do.
 var oauthProviderNames = map[string]string{
-	"github": "GitHub", "gitlab": "GitLab", "linkedin": "LinkedIn", "tiktok": "TikTok",
+	"github": "GitHub", "gitlab": "GitLab", "linkedin": "LinkedIn", "tiktok": "TikTok", "hubspot": "HubSpot",
 }
 
-func oauthAuthenticate(e *Emulator, r *request) (any, error) {
-	var p consumer.OAuthAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
+// b2bOAuthMember finds the member an OAuth sign-in to the organization
+// the start URL names is for, or signs them up as email JIT provisioning
+// allows. Stytch's OAuth JIT rules (oauth_tenant_jit_provisioning) are not
+// emulated.
+func (e *Emulator) b2bOAuthMember(q url.Values, email string) (id string, created bool, err error) {
+	ref := q.Get("organization_id")
+	if ref == "" {
+		ref = q.Get("slug")
 	}
-	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
-		return nil, err
+	if (q.Get("organization_id") == "") == (q.Get("slug") == "") {
+		return "", false, errors.New("stytchtest: a B2B OAuth start URL names its organization by organization_id or slug")
 	}
-	l, ok := e.idpState().oauth[p.Token]
-	// The error types are unconfirmed: Stytch's reference names none for
-	// this endpoint; these follow the magic links'.
-	switch verifier := deref(p.CodeVerifier); {
-	case !ok:
+	o, err := e.b2b.org(ref)
+	if err != nil {
+		return "", false, err
+	}
+	bm := e.b2b.memberByEmail(o.OrganizationID, email)
+	switch {
+	case bm == nil:
+		if err := b2bCheckJIT(o, email); err != nil {
+			return "", false, err
+		}
+		return e.newMember(o, email, b2bPending).m.MemberID, true, nil
+	case bm.m.Status == b2bDeleted:
+		return "", false, errors.New("stytchtest: the member with this email was deleted")
+	}
+	return bm.m.MemberID, false, nil
+}
+
+// consumeOAuth checks an OAuth token and its PKCE verifier, and uses it up.
+// The error types are unconfirmed: Stytch's reference names none for
+// OAuth authenticate; these follow the magic links'.
+func (e *Emulator) consumeOAuth(token, verifier string, b2bFlow bool) (*oauthLogin, error) {
+	l, ok := e.idpState().oauth[token]
+	switch {
+	case !ok || l.b2b != b2bFlow:
 		return nil, errorf(404, "oauth_token_not_found", "OAuth token could not be found.")
 	case l.used || !e.now().Before(l.expires):
 		return nil, errorf(401, "unable_to_auth_oauth_token", "OAuth token could not be authenticated because it was already used or has expired.")
@@ -148,15 +196,82 @@ func oauthAuthenticate(e *Emulator, r *request) (any, error) {
 		return nil, errorf(400, "pkce_mismatch", "The code_verifier does not match the code_challenge.")
 	}
 	l.used = true
+	return l, nil
+}
+
+func oauthProviderName(provider string) string {
+	if name := oauthProviderNames[provider]; name != "" {
+		return name
+	}
+	return strings.ToUpper(provider[:1]) + provider[1:]
+}
+
+func b2bOAuthAuthenticate(e *Emulator, r *request) (any, error) {
+	var p b2b.OAuthAuthenticateParams
+	if err := r.decode(&p); err != nil {
+		return nil, err
+	}
+	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
+		return nil, err
+	}
+	var existing *b2bSession
+	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
+		var err error
+		if existing, err = e.b2bFindSession(p.SessionToken, p.SessionJWT); err != nil {
+			return nil, err
+		}
+	}
+	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), true)
+	if err != nil {
+		return nil, err
+	}
+	bm := e.b2b.members[l.userID]
+	if bm == nil || bm.m.Status == b2bDeleted {
+		return nil, errorf(404, "member_not_found", "Member could not be found.")
+	}
+	if existing != nil && existing.s.MemberID != bm.m.MemberID {
+		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.") // unconfirmed type
+	}
+	o := e.b2b.orgs[bm.m.OrganizationID]
+	bm.m.Status = b2bActive
+	bm.m.EmailAddressVerified = true // the provider vouched for it
+	name := oauthProviderName(l.provider)
+	found := false
+	for _, reg := range bm.m.OAuthRegistrations {
+		found = found || reg.ProviderType == name && reg.ProviderSubject == l.subject
+	}
+	if !found {
+		bm.m.OAuthRegistrations = append(bm.m.OAuthRegistrations, b2b.OAuthRegistration{
+			ProviderType: name, ProviderSubject: l.subject, MemberOAuthRegistrationID: newID("member-oauth-registration"),
+		})
+	}
+	factor := b2b.AuthenticationFactor{Type: b2b.AuthenticationFactorTypeOAuth, DeliveryMethod: b2b.AuthenticationFactorDeliveryMethod("oauth_" + l.provider)}
+	out := e.b2bLogin(bm, []b2b.AuthenticationFactor{factor}, existing, p.SessionDurationMinutes, p.SessionCustomClaims)
+	return b2b.OAuthAuthenticateResponse{
+		MemberID: bm.m.MemberID, ProviderSubject: l.subject, ProviderType: name, OrganizationID: o.OrganizationID,
+		Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt, MemberSession: out.session,
+		MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist, MFARequired: out.mfa,
+	}, nil
+}
+
+func oauthAuthenticate(e *Emulator, r *request) (any, error) {
+	var p consumer.OAuthAuthenticateParams
+	if err := r.decode(&p); err != nil {
+		return nil, err
+	}
+	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
+		return nil, err
+	}
+	l, err := e.consumeOAuth(p.Token, deref(p.CodeVerifier), false)
+	if err != nil {
+		return nil, err
+	}
 	u, err := e.consumer.user(l.userID)
 	if err != nil {
 		return nil, err
 	}
 	u.Status = "active"
-	name := oauthProviderNames[l.provider]
-	if name == "" {
-		name = strings.ToUpper(l.provider[:1]) + l.provider[1:]
-	}
+	name := oauthProviderName(l.provider)
 	var reg consumer.OAuthProvider
 	for _, pr := range u.Providers {
 		if pr.ProviderType == name && pr.ProviderSubject == l.subject {
