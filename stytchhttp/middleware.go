@@ -58,9 +58,8 @@ func (m *Middleware[S]) credential(r *http.Request) (credential, bool) {
 	for _, src := range m.cfg.sources {
 		switch src.kind {
 		case jwtCookie, tokenCookie:
-			c, err := r.Cookie(src.cookie)
-			if err == nil && c.Value != "" {
-				return credential{value: c.Value, opaque: src.kind == tokenCookie}, true
+			if v := cookieValue(r, src.cookie); v != "" {
+				return credential{value: v, opaque: src.kind == tokenCookie}, true
 			}
 		case bearerJWT:
 			h := r.Header.Get("Authorization")
@@ -205,4 +204,24 @@ func (m *Middleware[S]) permit(r *http.Request, resource, action string) (*http.
 		return r, classify(err)
 	}
 	return r, nil
+}
+
+// cookieValue returns the value of the first cookie called name, as
+// r.Cookie would, without parsing and validating every cookie of the
+// request into a new value: that took a fifth of the middleware's time,
+// for values the verifier (or the API) checks anyway.
+func cookieValue(r *http.Request, name string) string {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			return v
+		}
+	}
+	return ""
 }

@@ -371,3 +371,33 @@ func b2bSignIn(t testing.TB, srv *stytchtest.Server, c *b2b.Client, orgID, email
 	require.NoError(t, err)
 	return resp
 }
+
+// The middleware reads cookies as net/http does.
+func TestCookieParsing(t *testing.T) {
+	t.Parallel()
+	srv := stytchtest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.ConsumerClient()
+	s := signIn(t, srv, c, "ada@example.com", 60)
+	auth, err := stytchhttp.NewConsumer(c)
+	require.NoError(t, err)
+	h := auth.RequireSession(whoami)
+	for name, header := range map[string][]string{
+		"among others": {"a=1; stytch_session_jwt=" + s.SessionJWT + "; b=2"},
+		"quoted":       {`stytch_session_jwt="` + s.SessionJWT + `"`},
+		"second line":  {"a=1", "stytch_session_jwt=" + s.SessionJWT},
+		"no spaces":    {"a=1;stytch_session_jwt=" + s.SessionJWT},
+	} {
+		a := get(t, h, "/", func(r *http.Request) { r.Header["Cookie"] = header })
+		require.Equal(t, 200, a.status, name)
+	}
+	for name, header := range map[string][]string{
+		"prefix of the name": {"xstytch_session_jwt=" + s.SessionJWT},
+		"empty":              {"stytch_session_jwt="},
+		"no value":           {"stytch_session_jwt"},
+	} {
+		a := get(t, h, "/", func(r *http.Request) { r.Header["Cookie"] = header })
+		require.Equal(t, 401, a.status, name)
+		require.Equal(t, "missing_credential", a.body["error"], name)
+	}
+}
