@@ -38,6 +38,7 @@ type ctxKey[S any] struct{}
 type entry[S any] struct {
 	session *S
 	cred    credential
+	owner   *Middleware[S] // only its own middleware reuses it
 }
 
 type credential struct {
@@ -84,7 +85,7 @@ func (m *Middleware[S]) authenticate(ctx context.Context, c credential, check *s
 // m put in the context, or a newly authenticated one, with the request
 // carrying it.
 func (m *Middleware[S]) session(r *http.Request) (*http.Request, *entry[S], *Error) {
-	if e, ok := r.Context().Value(ctxKey[S]{}).(*entry[S]); ok {
+	if e := m.reuse(r); e != nil {
 		return r, e, nil
 	}
 	c, ok := m.credential(r)
@@ -95,8 +96,17 @@ func (m *Middleware[S]) session(r *http.Request) (*http.Request, *entry[S], *Err
 	if err != nil {
 		return r, nil, classify(err)
 	}
-	e := &entry[S]{session: s, cred: c}
+	e := &entry[S]{session: s, cred: c, owner: m}
 	return r.WithContext(context.WithValue(r.Context(), ctxKey[S]{}, e)), e, nil
+}
+
+// reuse returns the session m put in r's context earlier, if it did; one a
+// middleware of another client put there is not m's to trust.
+func (m *Middleware[S]) reuse(r *http.Request) *entry[S] {
+	if e, ok := r.Context().Value(ctxKey[S]{}).(*entry[S]); ok && e.owner == m {
+		return e
+	}
+	return nil
 }
 
 // tenancy refuses a B2B session on a route naming another organization.
@@ -171,7 +181,7 @@ func (m *Middleware[S]) RequirePermission(resource, action string) func(http.Han
 // names it), one AuthenticateJWT call does both.
 func (m *Middleware[S]) permit(r *http.Request, resource, action string) (*http.Request, *Error) {
 	check := &stytch.AuthorizationCheck{ResourceID: resource, Action: action}
-	_, ok := r.Context().Value(ctxKey[S]{}).(*entry[S])
+	ok := m.reuse(r) != nil
 	if !ok && m.b2b {
 		check.OrganizationID = m.cfg.orgID(r)
 	}
@@ -184,7 +194,7 @@ func (m *Middleware[S]) permit(r *http.Request, resource, action string) (*http.
 		if err != nil {
 			return r, classify(err)
 		}
-		e := &entry[S]{session: s, cred: c}
+		e := &entry[S]{session: s, cred: c, owner: m}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey[S]{}, e))
 		return r, m.tenancy(r, e)
 	}

@@ -401,3 +401,21 @@ func TestCookieParsing(t *testing.T) {
 		require.Equal(t, "missing_credential", a.body["error"], name)
 	}
 }
+
+// A session another project's middleware put in the context is not
+// trusted by this one.
+func TestSessionOfAnotherMiddlewareNotReused(t *testing.T) {
+	t.Parallel()
+	a, b := stytchtest.NewServer(), stytchtest.NewServer(stytchtest.WithCredentials("project-test-00000000-0000-4000-8000-0000000000bb", stytchtest.DefaultSecret))
+	t.Cleanup(a.Close)
+	t.Cleanup(b.Close)
+	ca, cb := a.ConsumerClient(), b.ConsumerClient()
+	s := signIn(t, a, ca, "ada@example.com", 60)
+	authA, err := stytchhttp.NewConsumer(ca)
+	require.NoError(t, err)
+	authB, err := stytchhttp.NewConsumer(cb)
+	require.NoError(t, err)
+	h := authA.Authenticate(authB.RequireSession(whoami))
+	require.Equal(t, 401, get(t, h, "/", cookie("stytch_session_jwt", s.SessionJWT)).status)
+	require.Equal(t, 200, get(t, authA.Authenticate(authA.RequireSession(whoami)), "/", cookie("stytch_session_jwt", s.SessionJWT)).status)
+}

@@ -16,6 +16,12 @@
 //
 // Verification needs the raw body, as received: a body decoded and encoded
 // again no longer verifies.
+//
+// The package needs nothing beyond the standard library and the SDK's own
+// types: verification is a few lines of crypto/hmac, where Svix's Go
+// package would bring its whole API client into the binary. It is apart
+// from stytchhttp because it serves any transport (a queue consumer, a
+// serverless function) and the emulator signs with it.
 package webhooks
 
 import (

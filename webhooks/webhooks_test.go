@@ -148,8 +148,11 @@ func TestSecretRotation(t *testing.T) {
 		_, err = webhooks.NewVerifier(newSecret, webhooks.WithSecrets(bad))
 		require.ErrorIs(t, err, webhooks.ErrInvalidSecret, bad)
 	}
-	_, err = webhooks.NewVerifier(newSecret, webhooks.WithTolerance(0))
-	require.Error(t, err)
+	for _, opt := range []webhooks.Option{webhooks.WithTolerance(0), webhooks.WithMaxBodyBytes(0), webhooks.WithClock(nil)} {
+		_, err = webhooks.NewVerifier(newSecret, opt)
+		require.Error(t, err)
+	}
+	require.Panics(t, func() { webhooks.Handler(nil, nil) })
 }
 
 // An event as Stytch's catalogue shows one (member created in the
