@@ -55,10 +55,12 @@ node-e2e:
 
 # The transport benchmarks (the SDK against a hand-written net/http floor;
 # HTTP/2 against HTTP/1.1 over TLS with 1, 8 and 32 callers), the local JWT
-# verification benchmarks and loading the spec (both surfaces).
+# verification benchmarks, loading the spec (both surfaces) and the session
+# middleware against a bare handler.
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
 	$(GO) test ./internal/transport -run '^$$' -bench 'BenchmarkProtocols' -benchmem -count 6
 	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6
 	$(GO) test ./internal/specload -run '^$$' -bench 'BenchmarkLoad' -benchmem -count 6
+	$(GO) test ./stytchhttp -run '^$$' -bench 'BenchmarkMiddleware' -benchmem -count 6
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x -count 6

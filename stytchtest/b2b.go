@@ -450,6 +450,7 @@ func b2bOrganizationsCreate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.emit("organization", "CREATE", o.OrganizationID, o)
 	return b2b.OrganizationsCreateResponse{Organization: *o}, nil
 }
 
@@ -482,6 +483,7 @@ func b2bOrganizationsUpdate(e *Emulator, r *request) (any, error) {
 	now := e.now()
 	next.UpdatedAt = &now
 	*o = next
+	e.emit("organization", "UPDATE", o.OrganizationID, o)
 	return b2b.OrganizationsUpdateResponse{Organization: *o}, nil
 }
 
@@ -510,6 +512,7 @@ func b2bOrganizationsDelete(e *Emulator, r *request) (any, error) {
 	}
 	delete(st.orgs, o.OrganizationID)
 	delete(st.order, o.OrganizationID)
+	e.emit("organization", "DELETE", o.OrganizationID, nil)
 	return b2b.OrganizationsDeleteResponse{OrganizationID: o.OrganizationID}, nil
 }
 
@@ -826,6 +829,7 @@ func b2bMembersCreate(e *Emulator, r *request) (any, error) {
 	bm.m.MFAEnrolled = deref(p.MFAEnrolled)
 	bm.m.ExternalID = deref(p.ExternalID)
 	bm.roles = b2bRoles(p.Roles)
+	e.emit("member", "CREATE", bm.m.MemberID, e.b2b.view(bm))
 	return b2b.OrganizationsMembersCreateResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
@@ -925,6 +929,7 @@ func b2bMembersUpdate(e *Emulator, r *request) (any, error) {
 	}
 	now := e.now()
 	m.UpdatedAt = &now
+	e.emit("member", "UPDATE", m.MemberID, e.b2b.view(bm))
 	return b2b.OrganizationsMembersUpdateResponse{MemberID: m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
@@ -944,6 +949,7 @@ func b2bMembersDelete(e *Emulator, r *request) (any, error) {
 	now := e.now()
 	bm.m.UpdatedAt = &now
 	e.b2bRevokeMember(bm.m.MemberID)
+	e.emit("member", "DELETE", bm.m.MemberID, nil)
 	return b2b.OrganizationsMembersDeleteResponse{MemberID: bm.m.MemberID}, nil
 }
 

@@ -208,6 +208,7 @@ func usersCreate(e *Emulator, r *request) (any, error) {
 	if len(p.Roles) > 0 {
 		u.Roles = append([]string{"stytch_user"}, p.Roles...)
 	}
+	e.emit("user", "CREATE", u.UserID, u)
 	resp := consumer.UsersCreateResponse{UserID: u.UserID, Status: u.Status, User: *u}
 	if len(u.Emails) > 0 {
 		resp.EmailID = u.Emails[0].EmailID
@@ -332,6 +333,7 @@ func usersUpdate(e *Emulator, r *request) (any, error) {
 	if p.Roles != nil {
 		u.Roles = append([]string{"stytch_user"}, *p.Roles...)
 	}
+	e.emit("user", "UPDATE", u.UserID, u)
 	return consumer.UsersUpdateResponse{UserID: u.UserID, Emails: u.Emails, PhoneNumbers: u.PhoneNumbers, CryptoWallets: u.CryptoWallets, User: *u}, nil
 }
 
@@ -369,6 +371,7 @@ func usersDelete(e *Emulator, r *request) (any, error) {
 		}
 	}
 	delete(c.users, u.UserID)
+	e.emit("user", "DELETE", u.UserID, nil)
 	return consumer.UsersDeleteResponse{UserID: u.UserID}, nil
 }
 
@@ -442,6 +445,7 @@ func magicLinksEmailLoginOrCreate(e *Emulator, r *request) (any, error) {
 	if !ok {
 		id = e.newUser(p.Email, "", deref(p.CreateUserAsPending)).UserID
 		created = true
+		e.emit("user", "CREATE", id, e.consumer.users[id])
 	}
 	u := e.consumer.users[id]
 	em := emailOf(u, p.Email)
@@ -635,6 +639,7 @@ func otpSend(method consumer.AuthenticationFactorDeliveryMethod, create bool) ha
 			}
 			id = e.newUser(email, phone, deref(p.CreateUserAsPending)).UserID
 			created = true
+			e.emit("user", "CREATE", id, e.consumer.users[id])
 		}
 		u := e.consumer.users[id]
 		methodID := ""

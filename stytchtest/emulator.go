@@ -88,6 +88,8 @@ type Emulator struct {
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
 	b2bOrgPolicies map[string]b2b.OrgPolicy // organization ID -> custom roles
+
+	hooks webhookHub // webhooks.go
 }
 
 // NewEmulator returns an emulator with empty state.
