@@ -6,7 +6,8 @@ STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
 
 .PHONY: generate check test vet lint demo emulator bench
 
-# Regenerate consumer/, b2b/ and README.md's table of services from spec/.
+# Regenerate consumer/, b2b/, the emulator's server (stytchtest/*_server.gen.go)
+# and README.md's table of services from spec/.
 # The generator is a module of its own (gen/go.mod), so that what it needs
 # never reaches the SDK's users.
 generate:
@@ -15,9 +16,9 @@ generate:
 # What CI runs: the generated code must match the spec, then vet,
 # staticcheck, gofmt and tests.
 check: generate
-	@if [ -n "$$(git status --porcelain -- consumer b2b README.md)" ]; then \
+	@if [ -n "$$(git status --porcelain -- consumer b2b 'stytchtest/*.gen.go' README.md)" ]; then \
 		echo "generated code drifts from spec/; run 'make generate' and commit:"; \
-		git status --porcelain -- consumer b2b README.md; git diff --stat -- consumer b2b README.md; exit 1; \
+		git status --porcelain -- consumer b2b 'stytchtest/*.gen.go' README.md; git diff --stat -- consumer b2b 'stytchtest/*.gen.go' README.md; exit 1; \
 	fi
 	$(MAKE) vet
 	$(MAKE) lint

@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
+var templates = template.Must(template.New("").Funcs(serverFuncs).Funcs(template.FuncMap{
 	"doc":         docComment,
 	"bullet":      bulletComment,
 	"format":      formatQuery,
@@ -42,8 +42,14 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 // generate renders one surface of the spec in fsys into Go files, keyed by
 // file name. root names fsys in error messages.
 func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
-	files, _, err := generateSurface(fsys, root, surface)
-	return files, err
+	files, s, err := generateSurface(fsys, root, surface)
+	if err != nil {
+		return nil, err
+	}
+	if files[serverFile(surface)], err = generateServer(s, nil); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
 // generateSurface is generate that also returns the surface it rendered.

@@ -52,6 +52,9 @@ func run(specDir, outDir string) error {
 		}
 		all = append(all, s)
 	}
+	if err := writeServers(filepath.Join(outDir, serverDir), all); err != nil {
+		return err
+	}
 	readme := filepath.Join(outDir, "README.md")
 	cur, err := os.ReadFile(readme)
 	if err != nil {
