@@ -49,9 +49,11 @@ emulator:
 
 # The transport benchmarks (the SDK against a hand-written net/http floor;
 # HTTP/2 against HTTP/1.1 over TLS with 1, 8 and 32 callers), the local JWT
-# verification benchmarks and loading the spec (both surfaces).
+# verification benchmarks, loading the spec (both surfaces), and the emulator's
+# first call in a fresh process and its steady-state calls.
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
 	$(GO) test ./internal/transport -run '^$$' -bench 'BenchmarkProtocols' -benchmem -count 6
 	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal' -benchmem -count 6
 	$(GO) test ./internal/specload -run '^$$' -bench 'BenchmarkLoad' -benchmem -count 6
+	$(GO) test ./stytchtest -run '^$$' -bench 'BenchmarkFirstCall|BenchmarkCall|BenchmarkServeHTTP' -benchmem -count 6
