@@ -91,7 +91,7 @@ func serve[P, R any](h func(context.Context, *P) (*R, error), bind func(*P, *cal
 		ctx = context.WithValue(ctx, callKey{}, c)
 		c.e.mu.Lock()
 		defer c.e.mu.Unlock()
-		if err := c.e.beforeHandler(ctx, c); err != nil {
+		if err := c.e.beforeHandler(ctx, c, &p); err != nil {
 			return nil, err
 		}
 		resp, err := h(ctx, &p)
@@ -108,11 +108,12 @@ func serve[P, R any](h func(context.Context, *P) (*R, error), bind func(*P, *cal
 }
 
 // beforeHandler runs before every handler, with the emulator locked and the
-// request validated: the one place for checks every operation shares, such
-// as authorizing the member session of an operation whose route has
-// memberSession (from the X-Stytch-Member-Session headers of c.http, on
-// the organization of c's path parameters).
-func (e *Emulator) beforeHandler(context.Context, *call) error { return nil }
+// request validated and bound into params (the operation's *Params): the
+// one place for checks every operation shares, such as authorizing the
+// member session of an operation whose route has memberSession (from the
+// X-Stytch-Member-Session headers of c.http, on the organization that c's
+// path parameters or params name). It checks nothing yet.
+func (e *Emulator) beforeHandler(ctx context.Context, c *call, params any) error { return nil }
 
 // implements reports whether api has the method of I.
 func implements[I any](api any) bool {

@@ -8,9 +8,11 @@ import (
 	"math"
 	"mime"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -24,11 +26,18 @@ type schema struct {
 	kind     kind
 	nullable bool
 	format   format
-	enum     []string
-	props    []prop // an object's known properties, by name
-	closed   bool   // additionalProperties: false
-	values   int    // the schema of other properties' values; 0: anything
-	items    int    // the schema of an array's items; 0: anything
+	enum     []string // the allowed values, as strings (numbers as in JSON)
+	props    []prop   // an object's known properties, by name
+	closed   bool     // additionalProperties: false
+	values   int      // the schema of other properties' values; 0: anything
+	items    int      // the schema of an array's items; 0: anything
+	// A number's bounds (the spec's minimum and maximum, and those of an
+	// int32 or uint32), a string's length in characters or an array's.
+	hasMin, hasMax       bool
+	min, max             float64
+	minLength, maxLength int
+	hasMaxLength         bool
+	pattern              string
 }
 
 type prop struct {
@@ -53,10 +62,20 @@ type format uint8
 
 const (
 	formatNone format = iota
-	formatInt32
-	formatUint32
 	formatDateTime
 )
+
+// patterns caches the compiled patterns of the schemas, which are compiled
+// on first use rather than when the package loads.
+var patterns sync.Map // string -> *regexp.Regexp
+
+func matches(pattern, s string) bool {
+	re, ok := patterns.Load(pattern)
+	if !ok {
+		re, _ = patterns.LoadOrStore(pattern, regexp.MustCompile(pattern))
+	}
+	return re.(*regexp.Regexp).MatchString(s)
+}
 
 // param is a path or query parameter or a form field. Its kind is string
 // unless set: integer or boolean, or array for a space-delimited form list.
@@ -75,6 +94,13 @@ const (
 	inQuery
 	inForm
 )
+
+func bound(has bool, v float64) string {
+	if !has {
+		return "…"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
 
 func badRequest(format string, args ...any) *apiError {
 	return errorf(400, errorTypeBadRequest, format, args...)
@@ -211,14 +237,24 @@ func (r *route) check(i int, v any, path []string) ([]string, error) {
 		if len(s.enum) > 0 && !slices.Contains(s.enum, str) {
 			return path, fmt.Errorf("value %s is not one of the allowed values %v", strconv.Quote(str), s.enum)
 		}
+		if n := utf8.RuneCountInString(str); n < s.minLength || (s.hasMaxLength && n > s.maxLength) {
+			return path, fmt.Errorf("length %d is out of bounds", n)
+		}
+		if s.pattern != "" && !matches(s.pattern, str) {
+			return path, fmt.Errorf("string does not match the pattern %s", s.pattern)
+		}
 		if s.format == formatDateTime {
 			if _, err := time.Parse(time.RFC3339, str); err != nil {
 				return path, fmt.Errorf("value %s is not an RFC 3339 date-time", strconv.Quote(str))
 			}
 		}
 	case kindBoolean:
-		if _, ok := v.(bool); !ok {
+		b, ok := v.(bool)
+		if !ok {
 			return path, fmt.Errorf("value must be a boolean")
+		}
+		if len(s.enum) > 0 && !slices.Contains(s.enum, strconv.FormatBool(b)) {
+			return path, fmt.Errorf("value %t is not one of the allowed values %v", b, s.enum)
 		}
 	case kindInteger, kindNumber:
 		n, ok := v.(json.Number)
@@ -232,16 +268,19 @@ func (r *route) check(i int, v any, path []string) ([]string, error) {
 		if s.kind == kindInteger && f != math.Trunc(f) {
 			return path, fmt.Errorf("value must be an integer")
 		}
-		switch {
-		case s.format == formatInt32 && (f < math.MinInt32 || f > math.MaxInt32):
-			return path, fmt.Errorf("number must be an int32")
-		case s.format == formatUint32 && (f < 0 || f > math.MaxUint32):
-			return path, fmt.Errorf("number must be an uint32")
+		if (s.hasMin && f < s.min) || (s.hasMax && f > s.max) {
+			return path, fmt.Errorf("number %s is out of bounds [%s, %s]", n, bound(s.hasMin, s.min), bound(s.hasMax, s.max))
+		}
+		if len(s.enum) > 0 && !slices.Contains(s.enum, n.String()) {
+			return path, fmt.Errorf("value %s is not one of the allowed values %v", n, s.enum)
 		}
 	case kindArray:
 		items, ok := v.([]any)
 		if !ok {
 			return path, fmt.Errorf("value must be an array")
+		}
+		if n := len(items); n < s.minLength || (s.hasMaxLength && n > s.maxLength) {
+			return path, fmt.Errorf("%d items is out of bounds", n)
 		}
 		for j, item := range items {
 			if p, err := r.check(s.items, item, append(path, strconv.Itoa(j))); err != nil {

@@ -178,7 +178,7 @@ var miniSchemas = []schema{
 	0: {},
 	1: {kind: kindString},
 	2: {kind: kindObject, props: []prop{{name: "cursor", schema: 1}, {name: "limit", schema: 3}}},
-	3: {kind: kindInteger, format: formatInt32},
+	3: {kind: kindInteger, hasMin: true, min: -2.147483648e+09, hasMax: true, max: 2.147483647e+09},
 	4: {kind: kindString, enum: []string{"client_credentials"}},
 	5: {kind: kindObject, props: []prop{{name: "enabled", schema: 6}, {name: "labels", schema: 7}, {name: "name", schema: 1, required: true}, {name: "size", schema: 8}, {name: "tags", schema: 9}}},
 	6: {kind: kindBoolean},
