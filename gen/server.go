@@ -39,8 +39,10 @@ type serverOp struct {
 	*Operation
 	Method string // the interface method: "MagicLinksEmailLoginOrCreate"
 	Body   int    // index of the JSON body's schema; 0 when there is none
-	Params []serverParam
-	Form   []serverParam
+	// OptionalBody reports a JSON body the spec does not require.
+	OptionalBody bool
+	Params       []serverParam
+	Form         []serverParam
 }
 
 // serverParam is a path or query parameter, or a form field, with the
@@ -96,7 +98,7 @@ func generateServer(s *Surface, elsewhere map[string]bool) ([]byte, error) {
 				so.Form = append(so.Form, serverParam{Name: f.Name, GoName: f.GoName, In: "inForm", Kind: kind, Required: f.Required, Pointer: !f.Required && !f.List, Bound: f.Const == "", Const: f.Const, Schema: t.add(sch)})
 			}
 		case o.HasBody:
-			so.Body = t.add(o.body)
+			so.Body, so.OptionalBody = t.add(o.body), o.bodyOptional
 		}
 		d.Ops = append(d.Ops, so)
 	}

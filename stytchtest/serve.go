@@ -20,6 +20,7 @@ type route struct {
 	memberSession       bool // accepts the member-session headers
 	form                bool // a form-encoded body
 	body                bool // a JSON body
+	optionalBody        bool // which the spec does not require
 	bodySchema          int  // index in schemas of the JSON body's schema
 	params              []param
 	schemas             []schema

@@ -155,6 +155,9 @@ func (c *call) validate() error {
 		return nil
 	}
 	if len(c.body) == 0 {
+		if r.optionalBody {
+			return nil
+		}
 		return badRequest("Request body: value is required but missing")
 	}
 	if err := c.contentType("application/json"); err != nil {

@@ -91,7 +91,7 @@ func miniRoutes(api miniAPI) []route {
 		},
 		{
 			op: "Gadgets.Search", method: "POST", pattern: "/v1/gadgets/search",
-			memberSession: true, body: true, bodySchema: 2,
+			memberSession: true, body: true, bodySchema: 2, optionalBody: true,
 			schemas: miniSchemas,
 			implemented: implements[interface {
 				GadgetsSearch(context.Context, *mini.GadgetsSearchParams) (*mini.GadgetsSearchResponse, error)
