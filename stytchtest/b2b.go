@@ -1427,6 +1427,7 @@ func (e b2bAPI) SessionsAuthenticate(ctx context.Context, p *b2b.SessionsAuthent
 	if bm == nil || o == nil {
 		return nil, errorf(404, "session_not_found", "Session could not be found.")
 	}
+	e.b2bRefreshSession(bs) // check the roles the member holds now
 	var verdict *b2b.AuthorizationVerdict
 	if p.AuthorizationCheck != nil {
 		if verdict, err = e.b2bAuthorize(&bs.s, p.AuthorizationCheck); err != nil {
@@ -1439,7 +1440,6 @@ func (e b2bAPI) SessionsAuthenticate(ctx context.Context, p *b2b.SessionsAuthent
 		bs.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
 	}
 	bs.s.CustomClaims = mergeClaims(b2bCopyMap(bs.s.CustomClaims), p.SessionCustomClaims)
-	e.b2bRefreshSession(bs)
 	s := bs.s
 	return &b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o, Verdict: verdict}, nil
 }

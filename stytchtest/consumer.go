@@ -821,7 +821,8 @@ func (e consumerAPI) SessionsAuthenticate(ctx context.Context, p *consumer.Sessi
 	if ac := p.AuthorizationCheck; ac != nil {
 		granting := authorize(us.s.Roles, consumerPermissions(e.consumerPolicy), ac.ResourceID, ac.Action)
 		if len(granting) == 0 {
-			return nil, errorf(403, "session_authorization_error", "The session's roles do not grant %s on %s.", ac.Action, ac.ResourceID)
+			// Consumer denials have their own type (reference §2, Stytch's consumer 403 page).
+			return nil, errorf(403, "consumer_session_authorization_error", "The session's roles do not grant %s on %s.", ac.Action, ac.ResourceID)
 		}
 		verdict = &consumer.AuthorizationVerdict{Authorized: true, GrantingRoles: granting}
 	}

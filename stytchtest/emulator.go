@@ -260,7 +260,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		fail(ae)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, c.statusCode(), resp)
 }
 
 var errUnauthorized = &apiError{status: 401, typ: "unauthorized_credentials", message: "Unauthorized credentials."}
@@ -280,7 +280,7 @@ func (e *Emulator) serveMessages(w http.ResponseWriter, r *http.Request) {
 
 // withEnvelope encodes a response and sets the request_id and status_code
 // that every response carries. The result shares nothing with v.
-func withEnvelope(v any, reqID string) (json.RawMessage, error) {
+func withEnvelope(v any, reqID string, status int) (json.RawMessage, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ func withEnvelope(v any, reqID string) (json.RawMessage, error) {
 		return nil, err
 	}
 	m["request_id"], _ = json.Marshal(reqID)
-	m["status_code"] = json.RawMessage("200")
+	m["status_code"] = json.RawMessage(strconv.Itoa(status))
 	return json.Marshal(m)
 }
 

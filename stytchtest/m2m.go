@@ -3,6 +3,7 @@ package stytchtest
 import (
 	"context"
 	"crypto/subtle"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -54,6 +55,7 @@ func (e consumerAPI) M2MClientsCreate(ctx context.Context, p *consumer.M2MClient
 		ClientID: id, ClientSecret: secret, ClientName: c.c.ClientName, ClientDescription: c.c.ClientDescription,
 		Status: c.c.Status, Scopes: c.c.Scopes, ClientSecretLastFour: c.c.ClientSecretLastFour, TrustedMetadata: c.c.TrustedMetadata,
 	}
+	setStatus(ctx, http.StatusCreated) // reference §6.1
 	return &consumer.M2MClientsCreateResponse{M2MClient: out}, nil
 }
 

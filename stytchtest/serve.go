@@ -49,6 +49,20 @@ type call struct {
 	body  []byte
 	// The query and form values, parsed by validate.
 	queryValues, formValues url.Values
+	// status is the success status a handler answers with, when not 200
+	// (setStatus).
+	status int
+}
+
+// setStatus makes the request ctx serves answer with status on success,
+// in the HTTP status line and the body's status_code.
+func setStatus(ctx context.Context, status int) { callOf(ctx).status = status }
+
+func (c *call) statusCode() int {
+	if c.status == 0 {
+		return http.StatusOK
+	}
+	return c.status
 }
 
 type pathValue struct{ name, value string }
@@ -100,21 +114,24 @@ func serve[P, R any](h func(context.Context, *P) (*R, error), bind func(*P, *cal
 			return nil, err
 		}
 		if resp == nil {
-			return withEnvelope(struct{}{}, c.reqID)
+			return withEnvelope(struct{}{}, c.reqID, c.statusCode())
 		}
 		// Encode while the lock is held: a response may share maps and
 		// slices with the stored state that the next request changes.
-		return withEnvelope(resp, c.reqID)
+		return withEnvelope(resp, c.reqID, c.statusCode())
 	}
 }
 
 // beforeHandler runs before every handler, with the emulator locked and the
 // request validated and bound into params (the operation's *Params): the
-// one place for checks every operation shares, such as authorizing the
-// member session of an operation whose route has memberSession (from the
-// X-Stytch-Member-Session headers of c.http, on the organization that c's
-// path parameters or params name). It checks nothing yet.
-func (e *Emulator) beforeHandler(ctx context.Context, c *call, params any) error { return nil }
+// one place for checks every operation shares. It authorizes the member
+// session of an operation whose route takes one (authorizeMember).
+func (e *Emulator) beforeHandler(_ context.Context, c *call, _ any) error {
+	if !c.route.memberSession {
+		return nil
+	}
+	return e.authorizeMemberHeaders(c)
+}
 
 // implements reports whether api has the method of I.
 func implements[I any](api any) bool {
