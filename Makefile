@@ -6,8 +6,8 @@ STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
 
 .PHONY: generate check test vet lint demo emulator bench node-e2e
 
-# Regenerate consumer/, b2b/, README.md's table of services and
-# stytchtest/permissions.gen.go from spec/.
+# Regenerate consumer/, b2b/, the emulator's server and permissions
+# (stytchtest/*.gen.go) and README.md's table of services from spec/.
 # The generator is a module of its own (gen/go.mod), so that what it needs
 # never reaches the SDK's users.
 generate:
@@ -16,9 +16,9 @@ generate:
 # What CI runs: the generated code must match the spec, then vet,
 # staticcheck, gofmt and tests.
 check: generate
-	@if [ -n "$$(git status --porcelain -- consumer b2b README.md stytchtest/permissions.gen.go)" ]; then \
+	@if [ -n "$$(git status --porcelain -- consumer b2b 'stytchtest/*.gen.go' README.md)" ]; then \
 		echo "generated code drifts from spec/; run 'make generate' and commit:"; \
-		git status --porcelain -- consumer b2b README.md stytchtest/permissions.gen.go; git diff --stat -- consumer b2b README.md stytchtest/permissions.gen.go; exit 1; \
+		git status --porcelain -- consumer b2b 'stytchtest/*.gen.go' README.md; git diff --stat -- consumer b2b 'stytchtest/*.gen.go' README.md; exit 1; \
 	fi
 	$(MAKE) vet
 	$(MAKE) lint
@@ -55,10 +55,14 @@ node-e2e:
 
 # The transport benchmarks (the SDK against a hand-written net/http floor;
 # HTTP/2 against HTTP/1.1 over TLS with 1, 8 and 32 callers), the local JWT
-# verification benchmarks and loading the spec (both surfaces).
+# verification benchmarks, loading the spec (both surfaces), the session
+# middleware against a bare handler, and the emulator's first call in a
+# fresh process and its steady-state calls.
 bench:
 	$(GO) test ./consumer -run '^$$' -bench 'BenchmarkCall' -benchmem -count 6
 	$(GO) test ./internal/transport -run '^$$' -bench 'BenchmarkProtocols' -benchmem -count 6
 	$(GO) test ./internal/jwtauth ./stytchtest -run '^$$' -bench 'BenchmarkAuthenticateJWTLocal|BenchmarkIntrospectTokenLocal' -benchmem -count 6
 	$(GO) test ./internal/specload -run '^$$' -bench 'BenchmarkLoad' -benchmem -count 6
+	$(GO) test ./stytchhttp -run '^$$' -bench 'BenchmarkMiddleware' -benchmem -count 6
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime 3000x -count 6
+	$(GO) test ./stytchtest -run '^$$' -bench 'BenchmarkFirstCall|BenchmarkCall|BenchmarkServeHTTP' -benchmem -count 6

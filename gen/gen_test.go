@@ -106,6 +106,13 @@ func TestRepositorySpec(t *testing.T) {
 			require.Equal(t, string(want), string(got), "%s/%s drifts from spec/; run make generate", surface, name)
 		}
 	}
+	servers, err := servers(all)
+	require.NoError(t, err)
+	for name, got := range servers {
+		want, err := os.ReadFile(filepath.Join("..", serverDir, name))
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "%s/%s drifts from spec/; run make generate", serverDir, name)
+	}
 	readme, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	want, err := replaceSection(readme, servicesTable(all))

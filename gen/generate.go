@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"go/format"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
+var templates = template.Must(template.New("").Funcs(serverFuncs).Funcs(template.FuncMap{
 	"doc":           docComment,
 	"bullet":        bulletComment,
 	"format":        formatQuery,
@@ -48,8 +47,14 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 // generate renders one surface of the spec in fsys into Go files, keyed by
 // file name. root names fsys in error messages.
 func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
-	files, _, err := generateSurface(fsys, root, surface)
-	return files, err
+	files, s, err := generateSurface(fsys, root, surface)
+	if err != nil {
+		return nil, err
+	}
+	if files[serverFile(surface)], err = generateServer(s, nil); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
 // generateSurface is generate that also returns the surface it rendered.
@@ -102,34 +107,13 @@ func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte,
 }
 
 // permissionsFile is where the table of member-session permissions is
-// written, below the output folder, for the emulator to enforce.
-var permissionsFile = filepath.Join("stytchtest", "permissions.gen.go")
+// written, beside the emulator's servers, for the emulator to enforce.
+var permissionsFile = filepath.Join(serverDir, "permissions.gen.go")
 
 // generatePermissions renders the table of the surface's member-session
 // permissions (x-stytch-permission), keyed by operation ID.
 func generatePermissions(s *Surface) ([]byte, error) {
 	return render("permissions.tmpl", s)
-}
-
-// writePermissions writes the B2B surface's table of permissions to
-// permissionsFile below outDir, unless it is unchanged. It touches no other
-// file there: stytchtest is mostly handwritten.
-func writePermissions(outDir string, all []*Surface) error {
-	for _, s := range all {
-		if s.Package != "b2b" {
-			continue
-		}
-		out, err := generatePermissions(s)
-		if err != nil {
-			return err
-		}
-		path := filepath.Join(outDir, permissionsFile)
-		if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, out) {
-			return nil
-		}
-		return os.WriteFile(path, out, 0o644)
-	}
-	return fmt.Errorf("no b2b surface to take member-session permissions from")
 }
 
 func render(name string, data any) ([]byte, error) {

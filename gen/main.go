@@ -53,7 +53,7 @@ func run(specDir, outDir string) error {
 		}
 		all = append(all, s)
 	}
-	if err := writePermissions(outDir, all); err != nil {
+	if err := writeServers(filepath.Join(outDir, serverDir), all); err != nil {
 		return err
 	}
 	readme := filepath.Join(outDir, "README.md")

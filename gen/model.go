@@ -88,6 +88,7 @@ type Operation struct {
 	pointer      string
 	body         *openapi3.Schema
 	bodyPointer  string
+	bodyOptional bool // the request body is not required: required: false
 	response     *openapi3.SchemaRef
 	respPointer  string
 }
@@ -486,6 +487,7 @@ func buildOperation(doc *specload.Doc, ptr, path, method string, op *openapi3.Op
 			errs = append(errs, doc.Errorf(bp+"/content/application~1json/schema", "the request body must be an object"))
 		default:
 			o.HasBody = true
+			o.bodyOptional = !rb.Value.Required
 			o.body = mt.Schema.Value
 			o.bodyPointer = bp + "/content/application~1json/schema"
 			o.BodyRequired = mt.Schema.Value.Required

@@ -1,6 +1,7 @@
 package stytchtest
 
 import (
+	"context"
 	"regexp"
 	"sort"
 	"strconv"
@@ -88,32 +89,10 @@ type b2bIST struct {
 	used            bool
 }
 
-var b2bHandlers = map[string]handler{
-	"Organizations.Create":                    b2bOrganizationsCreate,
-	"Organizations.Get":                       b2bOrganizationsGet,
-	"Organizations.Update":                    b2bOrganizationsUpdate,
-	"Organizations.Delete":                    b2bOrganizationsDelete,
-	"Organizations.Search":                    b2bOrganizationsSearch,
-	"Organizations.Members.Create":            b2bMembersCreate,
-	"Organizations.Members.Get":               b2bMembersGet,
-	"Organizations.Members.Update":            b2bMembersUpdate,
-	"Organizations.Members.Delete":            b2bMembersDelete,
-	"Organizations.Members.Search":            b2bMembersSearch,
-	"Organizations.Members.Reactivate":        b2bMembersReactivate,
-	"MagicLinks.Email.LoginOrSignup":          b2bMagicLinksLoginOrSignup,
-	"MagicLinks.Email.Invite":                 b2bMagicLinksInvite,
-	"MagicLinks.Email.Discovery.Send":         b2bMagicLinksDiscoverySend,
-	"MagicLinks.Authenticate":                 b2bMagicLinksAuthenticate,
-	"MagicLinks.Discovery.Authenticate":       b2bMagicLinksDiscoveryAuthenticate,
-	"Discovery.Organizations.List":            b2bDiscoveryList,
-	"Discovery.Organizations.Create":          b2bDiscoveryCreate,
-	"Discovery.IntermediateSessions.Exchange": b2bDiscoveryExchange,
-	"Sessions.Get":                            b2bSessionsGet,
-	"Sessions.Authenticate":                   b2bSessionsAuthenticate,
-	"Sessions.Revoke":                         b2bSessionsRevoke,
-	"Sessions.Exchange":                       b2bSessionsExchange,
-	"Sessions.GetJWKS":                        sessionsGetJWKS,
-}
+// b2bAPI is the emulator's B2B surface: the methods of b2bServer it
+// implements (b2b_server.gen.go answers the others 501). A B2B client's
+// calls to the shared services reach consumerAPI's.
+type b2bAPI struct{ *Emulator }
 
 // ---- Organizations ----
 
@@ -436,13 +415,9 @@ func (st *b2bState) sortedOrgs() []*b2b.Organization {
 	return out
 }
 
-func b2bOrganizationsCreate(e *Emulator, r *request) (any, error) {
-	var p b2b.OrganizationsCreateParams
+func (e b2bAPI) OrganizationsCreate(ctx context.Context, p *b2b.OrganizationsCreateParams) (*b2b.OrganizationsCreateResponse, error) {
 	var s b2bOrgSettings
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
-	if err := r.decode(&s); err != nil {
+	if err := decodeBody(ctx, &s); err != nil {
 		return nil, err
 	}
 	s.Name = &p.OrganizationName
@@ -450,23 +425,24 @@ func b2bOrganizationsCreate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b2b.OrganizationsCreateResponse{Organization: *o}, nil
+	e.emit("organization", "CREATE", o.OrganizationID, o)
+	return &b2b.OrganizationsCreateResponse{Organization: *o}, nil
 }
 
-func b2bOrganizationsGet(e *Emulator, r *request) (any, error) {
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) OrganizationsGet(ctx context.Context, p *b2b.OrganizationsGetParams) (*b2b.OrganizationsGetResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	return b2b.OrganizationsGetResponse{Organization: *o}, nil
+	return &b2b.OrganizationsGetResponse{Organization: *o}, nil
 }
 
-func b2bOrganizationsUpdate(e *Emulator, r *request) (any, error) {
+func (e b2bAPI) OrganizationsUpdate(ctx context.Context, p *b2b.OrganizationsUpdateParams) (*b2b.OrganizationsUpdateResponse, error) {
 	var s b2bOrgSettings
-	if err := r.decode(&s); err != nil {
+	if err := decodeBody(ctx, &s); err != nil {
 		return nil, err
 	}
-	o, err := e.b2b.org(r.path["organization_id"])
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -482,12 +458,13 @@ func b2bOrganizationsUpdate(e *Emulator, r *request) (any, error) {
 	now := e.now()
 	next.UpdatedAt = &now
 	*o = next
-	return b2b.OrganizationsUpdateResponse{Organization: *o}, nil
+	e.emit("organization", "UPDATE", o.OrganizationID, o)
+	return &b2b.OrganizationsUpdateResponse{Organization: *o}, nil
 }
 
-func b2bOrganizationsDelete(e *Emulator, r *request) (any, error) {
+func (e b2bAPI) OrganizationsDelete(ctx context.Context, p *b2b.OrganizationsDeleteParams) (*b2b.OrganizationsDeleteResponse, error) {
 	st := e.b2b
-	o, err := st.org(r.path["organization_id"])
+	o, err := st.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +487,8 @@ func b2bOrganizationsDelete(e *Emulator, r *request) (any, error) {
 	}
 	delete(st.orgs, o.OrganizationID)
 	delete(st.order, o.OrganizationID)
-	return b2b.OrganizationsDeleteResponse{OrganizationID: o.OrganizationID}, nil
+	e.emit("organization", "DELETE", o.OrganizationID, nil)
+	return &b2b.OrganizationsDeleteResponse{OrganizationID: o.OrganizationID}, nil
 }
 
 // b2bFilter is one operand of an organization or member search query.
@@ -603,11 +581,7 @@ var b2bOrgFilters = map[string]bool{
 // supported: organization_ids, organization_slugs, organization_external_ids,
 // organization_name_fuzzy, organization_slug_fuzzy, allowed_domains and
 // member_emails.
-func b2bOrganizationsSearch(e *Emulator, r *request) (any, error) {
-	var p b2b.OrganizationsSearchParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) OrganizationsSearch(ctx context.Context, p *b2b.OrganizationsSearchParams) (*b2b.OrganizationsSearchResponse, error) {
 	operator, filters := orgFilters(p.Query)
 	var all []*b2b.Organization
 	for _, o := range e.b2b.sortedOrgs() {
@@ -653,7 +627,7 @@ func b2bOrganizationsSearch(e *Emulator, r *request) (any, error) {
 	for _, o := range all[page[0]:page[1]] {
 		results = append(results, *o)
 	}
-	return b2b.OrganizationsSearchResponse{Organizations: results, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
+	return &b2b.OrganizationsSearchResponse{Organizations: results, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 // ---- Members ----
@@ -788,12 +762,8 @@ func b2bRoles(roles []string) []string {
 	return out
 }
 
-func b2bMembersCreate(e *Emulator, r *request) (any, error) {
-	var p b2b.OrganizationsMembersCreateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) OrganizationsMembersCreate(ctx context.Context, p *b2b.OrganizationsMembersCreateParams) (*b2b.OrganizationsMembersCreateResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -826,17 +796,17 @@ func b2bMembersCreate(e *Emulator, r *request) (any, error) {
 	bm.m.MFAEnrolled = deref(p.MFAEnrolled)
 	bm.m.ExternalID = deref(p.ExternalID)
 	bm.roles = b2bRoles(p.Roles)
-	return b2b.OrganizationsMembersCreateResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
+	e.emit("member", "CREATE", bm.m.MemberID, e.b2b.view(bm))
+	return &b2b.OrganizationsMembersCreateResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
-func b2bMembersGet(e *Emulator, r *request) (any, error) {
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) OrganizationsMembersGet(ctx context.Context, p *b2b.OrganizationsMembersGetParams) (*b2b.OrganizationsMembersGetResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	q := r.http.URL.Query()
 	var bm *b2bMember
-	switch id, email := q.Get("member_id"), q.Get("email_address"); {
+	switch id, email := deref(p.MemberID), deref(p.EmailAddress); {
 	case id != "":
 		if bm, err = e.b2b.member(o, id); err != nil {
 			return nil, err
@@ -848,19 +818,15 @@ func b2bMembersGet(e *Emulator, r *request) (any, error) {
 	default:
 		return nil, errorf(400, errorTypeBadRequest, "Pass member_id or email_address.")
 	}
-	return b2b.OrganizationsMembersGetResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
+	return &b2b.OrganizationsMembersGetResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
-func b2bMembersUpdate(e *Emulator, r *request) (any, error) {
-	var p b2b.OrganizationsMembersUpdateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) OrganizationsMembersUpdate(ctx context.Context, p *b2b.OrganizationsMembersUpdateParams) (*b2b.OrganizationsMembersUpdateResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	bm, err := e.b2b.member(o, r.path["member_id"])
+	bm, err := e.b2b.member(o, p.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -925,18 +891,19 @@ func b2bMembersUpdate(e *Emulator, r *request) (any, error) {
 	}
 	now := e.now()
 	m.UpdatedAt = &now
-	return b2b.OrganizationsMembersUpdateResponse{MemberID: m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
+	e.emit("member", "UPDATE", m.MemberID, e.b2b.view(bm))
+	return &b2b.OrganizationsMembersUpdateResponse{MemberID: m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
 // b2bMembersDelete marks the member deleted rather than removing it, so
 // that Reactivate can bring it back (the real API does the same); its
 // sessions are revoked and its email stays reserved in the organization.
-func b2bMembersDelete(e *Emulator, r *request) (any, error) {
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) OrganizationsMembersDelete(ctx context.Context, p *b2b.OrganizationsMembersDeleteParams) (*b2b.OrganizationsMembersDeleteResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	bm, err := e.b2b.member(o, r.path["member_id"])
+	bm, err := e.b2b.member(o, p.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -944,18 +911,19 @@ func b2bMembersDelete(e *Emulator, r *request) (any, error) {
 	now := e.now()
 	bm.m.UpdatedAt = &now
 	e.b2bRevokeMember(bm.m.MemberID)
-	return b2b.OrganizationsMembersDeleteResponse{MemberID: bm.m.MemberID}, nil
+	e.emit("member", "DELETE", bm.m.MemberID, nil)
+	return &b2b.OrganizationsMembersDeleteResponse{MemberID: bm.m.MemberID}, nil
 }
 
 // b2bMembersReactivate makes a deleted member active again; other members
 // are returned unchanged. Unconfirmed: the reference says reactivation
 // needs a verified email; the emulator does not enforce it.
-func b2bMembersReactivate(e *Emulator, r *request) (any, error) {
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) OrganizationsMembersReactivate(ctx context.Context, p *b2b.OrganizationsMembersReactivateParams) (*b2b.OrganizationsMembersReactivateResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	bm, err := e.b2b.member(o, r.path["member_id"])
+	bm, err := e.b2b.member(o, p.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -964,7 +932,7 @@ func b2bMembersReactivate(e *Emulator, r *request) (any, error) {
 		now := e.now()
 		bm.m.UpdatedAt = &now
 	}
-	return b2b.OrganizationsMembersReactivateResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
+	return &b2b.OrganizationsMembersReactivateResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
 var b2bMemberFilters = map[string]bool{
@@ -976,11 +944,7 @@ var b2bMemberFilters = map[string]bool{
 // first. Filters supported: member_ids, member_emails, member_email_fuzzy,
 // member_external_ids, statuses, member_roles, member_is_breakglass and
 // member_mfa_phone_numbers.
-func b2bMembersSearch(e *Emulator, r *request) (any, error) {
-	var p b2b.OrganizationsMembersSearchParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) OrganizationsMembersSearch(ctx context.Context, p *b2b.OrganizationsMembersSearchParams) (*b2b.OrganizationsMembersSearchResponse, error) {
 	if len(p.OrganizationIDs) == 0 {
 		return nil, errorf(400, errorTypeBadRequest, "organization_ids must name at least one organization.")
 	}
@@ -1042,7 +1006,7 @@ func b2bMembersSearch(e *Emulator, r *request) (any, error) {
 		members = append(members, e.b2b.view(bm))
 		byOrg[bm.m.OrganizationID] = *e.b2b.orgs[bm.m.OrganizationID]
 	}
-	return b2b.OrganizationsMembersSearchResponse{Members: members, Organizations: byOrg, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
+	return &b2b.OrganizationsMembersSearchResponse{Members: members, Organizations: byOrg, ResultsMetadata: b2b.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 // ---- Magic links ----
@@ -1079,11 +1043,7 @@ func b2bCheckInvite(o *b2b.Organization, email string) error {
 	return nil
 }
 
-func b2bMagicLinksLoginOrSignup(e *Emulator, r *request) (any, error) {
-	var p b2b.MagicLinksEmailLoginOrSignupParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) MagicLinksEmailLoginOrSignup(ctx context.Context, p *b2b.MagicLinksEmailLoginOrSignupParams) (*b2b.MagicLinksEmailLoginOrSignupResponse, error) {
 	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
@@ -1118,14 +1078,10 @@ func b2bMagicLinksLoginOrSignup(e *Emulator, r *request) (any, error) {
 	} else {
 		e.issueLink(e.b2b.links, link, signupTTL, deref(p.SignupRedirectURL), MessageB2BMagicLinkSignup)
 	}
-	return b2b.MagicLinksEmailLoginOrSignupResponse{MemberID: bm.m.MemberID, MemberCreated: created, Member: e.b2b.view(bm), Organization: *o}, nil
+	return &b2b.MagicLinksEmailLoginOrSignupResponse{MemberID: bm.m.MemberID, MemberCreated: created, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
-func b2bMagicLinksInvite(e *Emulator, r *request) (any, error) {
-	var p b2b.MagicLinksEmailInviteParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) MagicLinksEmailInvite(ctx context.Context, p *b2b.MagicLinksEmailInviteParams) (*b2b.MagicLinksEmailInviteResponse, error) {
 	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
@@ -1172,14 +1128,10 @@ func b2bMagicLinksInvite(e *Emulator, r *request) (any, error) {
 	bm.m.UpdatedAt = &now
 	link := &magicLink{userID: bm.m.MemberID, emailID: bm.emailID, email: bm.m.EmailAddress, orgID: o.OrganizationID}
 	e.issueLink(e.b2b.links, link, ttl, deref(p.InviteRedirectURL), MessageB2BInvite)
-	return b2b.MagicLinksEmailInviteResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
+	return &b2b.MagicLinksEmailInviteResponse{MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o}, nil
 }
 
-func b2bMagicLinksDiscoverySend(e *Emulator, r *request) (any, error) {
-	var p b2b.MagicLinksEmailDiscoverySendParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) MagicLinksEmailDiscoverySend(ctx context.Context, p *b2b.MagicLinksEmailDiscoverySendParams) (*b2b.MagicLinksEmailDiscoverySendResponse, error) {
 	if err := checkEmail(p.EmailAddress); err != nil {
 		return nil, err
 	}
@@ -1188,7 +1140,7 @@ func b2bMagicLinksDiscoverySend(e *Emulator, r *request) (any, error) {
 		return nil, err
 	}
 	e.issueLink(e.b2b.links, &magicLink{email: p.EmailAddress, challenge: deref(p.PKCECodeChallenge)}, ttl, deref(p.DiscoveryRedirectURL), MessageB2BDiscovery)
-	return b2b.MagicLinksEmailDiscoverySendResponse{}, nil
+	return &b2b.MagicLinksEmailDiscoverySendResponse{}, nil
 }
 
 // b2bConsumeLink consumes a B2B magic link of the wanted kind. A token of
@@ -1210,11 +1162,7 @@ func (e *Emulator) b2bEmailFactor(emailID, email string) b2b.AuthenticationFacto
 	}
 }
 
-func b2bMagicLinksAuthenticate(e *Emulator, r *request) (any, error) {
-	var p b2b.MagicLinksAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAuthenticateParams) (*b2b.MagicLinksAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -1256,7 +1204,7 @@ func b2bMagicLinksAuthenticate(e *Emulator, r *request) (any, error) {
 	}
 	factors = append(factors, e.b2bEmailFactor(bm.emailID, l.email))
 	out := e.b2bLogin(bm, factors, existing, p.SessionDurationMinutes, p.SessionCustomClaims)
-	return b2b.MagicLinksAuthenticateResponse{
+	return &b2b.MagicLinksAuthenticateResponse{
 		MemberID: bm.m.MemberID, MethodID: bm.emailID, OrganizationID: o.OrganizationID,
 		Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,
 		MemberSession: out.session, MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist,
@@ -1264,11 +1212,7 @@ func b2bMagicLinksAuthenticate(e *Emulator, r *request) (any, error) {
 	}, nil
 }
 
-func b2bMagicLinksDiscoveryAuthenticate(e *Emulator, r *request) (any, error) {
-	var p b2b.MagicLinksDiscoveryAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) MagicLinksDiscoveryAuthenticate(ctx context.Context, p *b2b.MagicLinksDiscoveryAuthenticateParams) (*b2b.MagicLinksDiscoveryAuthenticateResponse, error) {
 	l, err := e.b2bConsumeLink(p.DiscoveryMagicLinksToken, deref(p.PKCECodeVerifier), true)
 	if err != nil {
 		return nil, err
@@ -1276,7 +1220,7 @@ func b2bMagicLinksDiscoveryAuthenticate(e *Emulator, r *request) (any, error) {
 	// No member yet: the factor's email_id is filled in when the IST is
 	// exchanged for a member of an organization.
 	ist := e.b2bIssueIST(l.email, "", "", []b2b.AuthenticationFactor{e.b2bEmailFactor("", l.email)})
-	return b2b.MagicLinksDiscoveryAuthenticateResponse{
+	return &b2b.MagicLinksDiscoveryAuthenticateResponse{
 		IntermediateSessionToken: ist.token, EmailAddress: l.email,
 		DiscoveredOrganizations: e.b2bDiscovered(l.email, true), IntermediateSessionTokenExpiresAt: &ist.expires,
 	}, nil
@@ -1442,13 +1386,12 @@ func (e *Emulator) b2bLiveSession(bs *b2bSession) bool {
 	return !bs.revoked && e.now().Before(bs.s.ExpiresAt)
 }
 
-func b2bSessionsGet(e *Emulator, r *request) (any, error) {
-	q := r.http.URL.Query()
-	o, err := e.b2b.org(q.Get("organization_id"))
+func (e b2bAPI) SessionsGet(ctx context.Context, p *b2b.SessionsGetParams) (*b2b.SessionsGetResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	bm, err := e.b2b.member(o, q.Get("member_id"))
+	bm, err := e.b2b.member(o, p.MemberID)
 	if err != nil {
 		return nil, err
 	}
@@ -1469,14 +1412,10 @@ func b2bSessionsGet(e *Emulator, r *request) (any, error) {
 		e.b2bRefreshSession(bs)
 		out = append(out, bs.s)
 	}
-	return b2b.SessionsGetResponse{MemberSessions: out}, nil
+	return &b2b.SessionsGetResponse{MemberSessions: out}, nil
 }
 
-func b2bSessionsAuthenticate(e *Emulator, r *request) (any, error) {
-	var p b2b.SessionsAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) SessionsAuthenticate(ctx context.Context, p *b2b.SessionsAuthenticateParams) (*b2b.SessionsAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -1488,6 +1427,7 @@ func b2bSessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	if bm == nil || o == nil {
 		return nil, errorf(404, "session_not_found", "Session could not be found.")
 	}
+	e.b2bRefreshSession(bs) // check the roles the member holds now
 	var verdict *b2b.AuthorizationVerdict
 	if p.AuthorizationCheck != nil {
 		if verdict, err = e.b2bAuthorize(&bs.s, p.AuthorizationCheck); err != nil {
@@ -1500,18 +1440,13 @@ func b2bSessionsAuthenticate(e *Emulator, r *request) (any, error) {
 		bs.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
 	}
 	bs.s.CustomClaims = mergeClaims(b2bCopyMap(bs.s.CustomClaims), p.SessionCustomClaims)
-	e.b2bRefreshSession(bs)
 	s := bs.s
-	return b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o, Verdict: verdict}, nil
+	return &b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o, Verdict: verdict}, nil
 }
 
 // b2bSessionsRevoke takes exactly one of member_session_id, session_token,
 // session_jwt and member_id; member_id revokes all the member's sessions.
-func b2bSessionsRevoke(e *Emulator, r *request) (any, error) {
-	var p b2b.SessionsRevokeParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) SessionsRevoke(ctx context.Context, p *b2b.SessionsRevokeParams) (*b2b.SessionsRevokeResponse, error) {
 	n := 0
 	for _, v := range []*string{p.MemberSessionID, p.SessionToken, p.SessionJWT, p.MemberID} {
 		if deref(v) != "" {
@@ -1541,7 +1476,7 @@ func b2bSessionsRevoke(e *Emulator, r *request) (any, error) {
 		}
 		e.b2bRevoke(bs)
 	}
-	return b2b.SessionsRevokeResponse{}, nil
+	return &b2b.SessionsRevokeResponse{}, nil
 }
 
 // b2bCarryFactors copies factors into another organization, pointing their
@@ -1574,11 +1509,7 @@ func (e *Emulator) b2bJoin(bm *b2bMember) {
 // member with the same email exists; it accepts invites but never
 // provisions by domain. Unconfirmed: the original session is kept alive,
 // and its custom claims do not carry over.
-func b2bSessionsExchange(e *Emulator, r *request) (any, error) {
-	var p b2b.SessionsExchangeParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) SessionsExchange(ctx context.Context, p *b2b.SessionsExchangeParams) (*b2b.SessionsExchangeResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -1601,7 +1532,7 @@ func b2bSessionsExchange(e *Emulator, r *request) (any, error) {
 	}
 	e.b2bJoin(bm)
 	out := e.b2bLogin(bm, e.b2bCarryFactors(bs.s.AuthenticationFactors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
-	return b2b.SessionsExchangeResponse{
+	return &b2b.SessionsExchangeResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,
 		MemberSession: out.session, MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist,
 		IntermediateSessionTokenExpiresAt: out.istExpires, MFARequired: out.mfa,
@@ -1641,11 +1572,7 @@ func (e *Emulator) b2bDiscovered(email string, eligible bool) []b2b.DiscoveredOr
 
 // b2bDiscoveryList takes exactly one of an IST (not consumed) or a member
 // session; a session lists only memberships.
-func b2bDiscoveryList(e *Emulator, r *request) (any, error) {
-	var p b2b.DiscoveryOrganizationsListParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) DiscoveryOrganizationsList(ctx context.Context, p *b2b.DiscoveryOrganizationsListParams) (*b2b.DiscoveryOrganizationsListResponse, error) {
 	ist, token, jwtStr := deref(p.IntermediateSessionToken), deref(p.SessionToken), deref(p.SessionJWT)
 	if ist != "" && (token != "" || jwtStr != "") {
 		return nil, errorf(400, "too_many_session_arguments", "Pass exactly one of intermediate_session_token, session_token and session_jwt.")
@@ -1655,7 +1582,7 @@ func b2bDiscoveryList(e *Emulator, r *request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b2b.DiscoveryOrganizationsListResponse{EmailAddress: is.email, DiscoveredOrganizations: e.b2bDiscovered(is.email, true), OrganizationIDHint: is.orgID}, nil
+		return &b2b.DiscoveryOrganizationsListResponse{EmailAddress: is.email, DiscoveredOrganizations: e.b2bDiscovered(is.email, true), OrganizationIDHint: is.orgID}, nil
 	}
 	bs, err := e.b2bFindSession(p.SessionToken, p.SessionJWT)
 	if err != nil {
@@ -1665,17 +1592,13 @@ func b2bDiscoveryList(e *Emulator, r *request) (any, error) {
 	if bm == nil {
 		return nil, errorf(404, "session_not_found", "Session could not be found.")
 	}
-	return b2b.DiscoveryOrganizationsListResponse{EmailAddress: bm.m.EmailAddress, DiscoveredOrganizations: e.b2bDiscovered(bm.m.EmailAddress, false), OrganizationIDHint: bs.s.OrganizationID}, nil
+	return &b2b.DiscoveryOrganizationsListResponse{EmailAddress: bm.m.EmailAddress, DiscoveredOrganizations: e.b2bDiscovered(bm.m.EmailAddress, false), OrganizationIDHint: bs.s.OrganizationID}, nil
 }
 
 // b2bDiscoveryExchange turns an IST into a session in one organization:
 // an existing membership is joined (accepting invites), or a new member
 // is provisioned by email domain. The IST is consumed; MFA yields a new one.
-func b2bDiscoveryExchange(e *Emulator, r *request) (any, error) {
-	var p b2b.DiscoveryIntermediateSessionsExchangeParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) DiscoveryIntermediateSessionsExchange(ctx context.Context, p *b2b.DiscoveryIntermediateSessionsExchangeParams) (*b2b.DiscoveryIntermediateSessionsExchangeResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -1700,7 +1623,7 @@ func b2bDiscoveryExchange(e *Emulator, r *request) (any, error) {
 	ist.used = true
 	e.b2bJoin(bm)
 	out := e.b2bLogin(bm, e.b2bCarryFactors(ist.factors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
-	return b2b.DiscoveryIntermediateSessionsExchangeResponse{
+	return &b2b.DiscoveryIntermediateSessionsExchangeResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,
 		MemberSession: out.session, MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist,
 		IntermediateSessionTokenExpiresAt: out.istExpires, MFARequired: out.mfa,
@@ -1711,13 +1634,9 @@ func b2bDiscoveryExchange(e *Emulator, r *request) (any, error) {
 // an active stytch_admin. A missing name is derived from the email: the
 // domain for corporate addresses, the local part for common or .edu ones;
 // a missing slug from the name.
-func b2bDiscoveryCreate(e *Emulator, r *request) (any, error) {
-	var p b2b.DiscoveryOrganizationsCreateParams
+func (e b2bAPI) DiscoveryOrganizationsCreate(ctx context.Context, p *b2b.DiscoveryOrganizationsCreateParams) (*b2b.DiscoveryOrganizationsCreateResponse, error) {
 	var s b2bOrgSettings
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
-	if err := r.decode(&s); err != nil {
+	if err := decodeBody(ctx, &s); err != nil {
 		return nil, err
 	}
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
@@ -1745,7 +1664,7 @@ func b2bDiscoveryCreate(e *Emulator, r *request) (any, error) {
 	bm.m.EmailAddressVerified = true
 	bm.roles = []string{b2bAdminRole}
 	out := e.b2bLogin(bm, e.b2bCarryFactors(ist.factors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
-	return b2b.DiscoveryOrganizationsCreateResponse{
+	return &b2b.DiscoveryOrganizationsCreateResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,
 		MemberSession: out.session, MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist,
 		IntermediateSessionTokenExpiresAt: out.istExpires, MFARequired: out.mfa,

@@ -1,12 +1,11 @@
 package stytchtest
 
-import "github.com/gostytch/stytch/b2b"
+import (
+	"context"
 
-func init() {
-	b2bHandlers["RBAC.Policy"] = b2bRBACPolicy
-	b2bHandlers["RBAC.Organizations.GetOrgPolicy"] = b2bGetOrgPolicy
-	b2bHandlers["RBAC.Organizations.SetOrgPolicy"] = b2bSetOrgPolicy
-}
+	"github.com/gostytch/stytch/b2b"
+	"github.com/gostytch/stytch/consumer"
+)
 
 // DefaultB2BRBACPolicy is the policy a new emulator's B2B project has:
 // Stytch's two default roles over a few of its reserved stytch.* resources.
@@ -39,26 +38,35 @@ func (e *Emulator) SetB2BRBACPolicy(p b2b.Policy) {
 	e.b2bPolicy = p
 }
 
-func b2bRBACPolicy(e *Emulator, _ *request) (any, error) {
+func (e b2bAPI) RBACPolicy(context.Context, *b2b.RBACPolicyParams) (*b2b.RBACPolicyResponse, error) {
 	p := e.b2bPolicy
-	return b2b.RBACPolicyResponse{Policy: &p}, nil
+	return &b2b.RBACPolicyResponse{Policy: &p}, nil
 }
 
-func b2bGetOrgPolicy(e *Emulator, r *request) (any, error) {
-	o, err := e.b2b.org(r.path["organization_id"])
+// SessionsGetJWKS serves the keys both surfaces sign with.
+func (e b2bAPI) SessionsGetJWKS(ctx context.Context, p *b2b.SessionsGetJWKSParams) (*b2b.SessionsGetJWKSResponse, error) {
+	c, err := consumerAPI(e).SessionsGetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: p.ProjectID})
 	if err != nil {
 		return nil, err
 	}
-	return b2b.RBACOrganizationsGetOrgPolicyResponse{OrgPolicy: e.b2bOrgPolicy(o.OrganizationID)}, nil
+	keys := make([]b2b.JWK, len(c.Keys))
+	for i, k := range c.Keys {
+		keys[i] = b2b.JWK(k)
+	}
+	return &b2b.SessionsGetJWKSResponse{Keys: keys}, nil
 }
 
-func b2bSetOrgPolicy(e *Emulator, r *request) (any, error) {
-	o, err := e.b2b.org(r.path["organization_id"])
+func (e b2bAPI) RBACOrganizationsGetOrgPolicy(ctx context.Context, p *b2b.RBACOrganizationsGetOrgPolicyParams) (*b2b.RBACOrganizationsGetOrgPolicyResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
-	var p b2b.RBACOrganizationsSetOrgPolicyParams
-	if err := r.decode(&p); err != nil {
+	return &b2b.RBACOrganizationsGetOrgPolicyResponse{OrgPolicy: e.b2bOrgPolicy(o.OrganizationID)}, nil
+}
+
+func (e b2bAPI) RBACOrganizationsSetOrgPolicy(ctx context.Context, p *b2b.RBACOrganizationsSetOrgPolicyParams) (*b2b.RBACOrganizationsSetOrgPolicyResponse, error) {
+	o, err := e.b2b.org(p.OrganizationID)
+	if err != nil {
 		return nil, err
 	}
 	for _, role := range p.OrgPolicy.Roles {
@@ -73,7 +81,7 @@ func b2bSetOrgPolicy(e *Emulator, r *request) (any, error) {
 		p.OrgPolicy.Roles = []b2b.PolicyRole{}
 	}
 	e.b2bOrgPolicies[o.OrganizationID] = p.OrgPolicy
-	return b2b.RBACOrganizationsSetOrgPolicyResponse{OrgPolicy: p.OrgPolicy}, nil
+	return &b2b.RBACOrganizationsSetOrgPolicyResponse{OrgPolicy: p.OrgPolicy}, nil
 }
 
 func (e *Emulator) b2bOrgPolicy(orgID string) b2b.OrgPolicy {

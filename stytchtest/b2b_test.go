@@ -826,6 +826,16 @@ func TestB2BSessions(t *testing.T) {
 	requireAPIError(t, err, 403, "session_authorization_error")
 	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: "organization-test-other", ResourceID: "stytch.self", Action: "read"}})
 	requireAPIError(t, err, 403, "session_authorization_tenancy_error")
+	// The first check after the member's roles change uses the new roles.
+	_, err = c.Organizations.Members.Update(ctx, &b2b.OrganizationsMembersUpdateParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID, Roles: &[]string{"stytch_admin"}})
+	require.NoError(t, err)
+	promoted, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
+	require.NoError(t, err)
+	require.Contains(t, promoted.Verdict.GrantingRoles, "stytch_admin")
+	_, err = c.Organizations.Members.Update(ctx, &b2b.OrganizationsMembersUpdateParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID, Roles: &[]string{}})
+	require.NoError(t, err)
+	_, err = c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &login.SessionToken, AuthorizationCheck: &b2b.AuthorizationCheckRequest{OrganizationID: o.OrganizationID, ResourceID: "stytch.member", Action: "delete"}})
+	requireAPIError(t, err, 403, "session_authorization_error")
 	_, err = c.RBAC.Organizations.SetOrgPolicy(ctx, &b2b.RBACOrganizationsSetOrgPolicyParams{OrganizationID: o.OrganizationID, OrgPolicy: b2b.OrgPolicy{Roles: []b2b.PolicyRole{
 		{RoleID: "stytch_member", Description: "shadow", Permissions: []b2b.PolicyRolePermission{}},
 	}}})

@@ -1,6 +1,7 @@
 package stytchtest
 
 import (
+	"context"
 	"net/mail"
 	"regexp"
 	"sort"
@@ -65,30 +66,10 @@ type userSession struct {
 	revoked bool
 }
 
-var consumerHandlers = map[string]handler{
-	"Users.Create":                   usersCreate,
-	"Users.Get":                      usersGet,
-	"Users.Search":                   usersSearch,
-	"Users.Update":                   usersUpdate,
-	"Users.Delete":                   usersDelete,
-	"MagicLinks.Email.Send":          magicLinksEmailSend,
-	"MagicLinks.Email.LoginOrCreate": magicLinksEmailLoginOrCreate,
-	"MagicLinks.Email.Invite":        magicLinksEmailInvite,
-	"MagicLinks.Email.RevokeInvite":  magicLinksEmailRevokeInvite,
-	"MagicLinks.Create":              magicLinksCreate,
-	"MagicLinks.Authenticate":        magicLinksAuthenticate,
-	"OTPs.SMS.Send":                  otpSend(consumer.AuthenticationFactorDeliveryMethodSMS, false),
-	"OTPs.SMS.LoginOrCreate":         otpSend(consumer.AuthenticationFactorDeliveryMethodSMS, true),
-	"OTPs.WhatsApp.Send":             otpSend(consumer.AuthenticationFactorDeliveryMethodWhatsApp, false),
-	"OTPs.WhatsApp.LoginOrCreate":    otpSend(consumer.AuthenticationFactorDeliveryMethodWhatsApp, true),
-	"OTPs.Email.Send":                otpSend(consumer.AuthenticationFactorDeliveryMethodEmail, false),
-	"OTPs.Email.LoginOrCreate":       otpSend(consumer.AuthenticationFactorDeliveryMethodEmail, true),
-	"OTPs.Authenticate":              otpsAuthenticate,
-	"Sessions.Get":                   sessionsGet,
-	"Sessions.Authenticate":          sessionsAuthenticate,
-	"Sessions.Revoke":                sessionsRevoke,
-	"Sessions.GetJWKS":               sessionsGetJWKS,
-}
+// consumerAPI is the emulator's consumer surface: the methods of
+// consumerServer it implements (consumer_server.gen.go answers the others
+// 501), one family per file, and the shared services' (M2M, in m2m.go).
+type consumerAPI struct{ *Emulator }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
@@ -171,11 +152,7 @@ func phoneOf(u *consumer.User, phone string) *consumer.PhoneNumber {
 	return nil
 }
 
-func usersCreate(e *Emulator, r *request) (any, error) {
-	var p consumer.UsersCreateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) UsersCreate(ctx context.Context, p *consumer.UsersCreateParams) (*consumer.UsersCreateResponse, error) {
 	email, phone := deref(p.Email), deref(p.PhoneNumber)
 	if email == "" && phone == "" {
 		return nil, errorf(400, errorTypeBadRequest, "An email or a phone_number is required.")
@@ -208,7 +185,8 @@ func usersCreate(e *Emulator, r *request) (any, error) {
 	if len(p.Roles) > 0 {
 		u.Roles = append([]string{"stytch_user"}, p.Roles...)
 	}
-	resp := consumer.UsersCreateResponse{UserID: u.UserID, Status: u.Status, User: *u}
+	e.emit("user", "CREATE", u.UserID, u)
+	resp := &consumer.UsersCreateResponse{UserID: u.UserID, Status: u.Status, User: *u}
 	if len(u.Emails) > 0 {
 		resp.EmailID = u.Emails[0].EmailID
 	}
@@ -218,12 +196,12 @@ func usersCreate(e *Emulator, r *request) (any, error) {
 	return resp, nil
 }
 
-func usersGet(e *Emulator, r *request) (any, error) {
-	u, err := e.consumer.user(r.path["user_id"])
+func (e consumerAPI) UsersGet(ctx context.Context, p *consumer.UsersGetParams) (*consumer.UsersGetResponse, error) {
+	u, err := e.consumer.user(p.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return consumer.UsersGetResponse{
+	return &consumer.UsersGetResponse{
 		UserID: u.UserID, Emails: u.Emails, Status: u.Status, PhoneNumbers: u.PhoneNumbers,
 		WebAuthnRegistrations: u.WebAuthnRegistrations, Providers: u.Providers, TOTPs: u.TOTPs,
 		CryptoWallets: u.CryptoWallets, BiometricRegistrations: u.BiometricRegistrations,
@@ -234,11 +212,7 @@ func usersGet(e *Emulator, r *request) (any, error) {
 
 // usersSearch pages through users oldest first. Query filters supported:
 // email_address, phone_number, user_id and status, joined by AND or OR.
-func usersSearch(e *Emulator, r *request) (any, error) {
-	var p consumer.UsersSearchParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) UsersSearch(ctx context.Context, p *consumer.UsersSearchParams) (*consumer.UsersSearchResponse, error) {
 	var all []*consumer.User
 	for _, u := range e.consumer.users {
 		if p.Query == nil || matchUser(u, p.Query) {
@@ -259,7 +233,7 @@ func usersSearch(e *Emulator, r *request) (any, error) {
 	for _, u := range all[page[0]:page[1]] {
 		results = append(results, *u)
 	}
-	return consumer.UsersSearchResponse{Results: results, ResultsMetadata: consumer.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
+	return &consumer.UsersSearchResponse{Results: results, ResultsMetadata: consumer.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
 
 func matchUser(u *consumer.User, q *consumer.SearchUsersQuery) bool {
@@ -308,12 +282,8 @@ func stringList(v any) []string {
 	return nil
 }
 
-func usersUpdate(e *Emulator, r *request) (any, error) {
-	var p consumer.UsersUpdateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
-	u, err := e.consumer.user(r.path["user_id"])
+func (e consumerAPI) UsersUpdate(ctx context.Context, p *consumer.UsersUpdateParams) (*consumer.UsersUpdateResponse, error) {
+	u, err := e.consumer.user(p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +302,8 @@ func usersUpdate(e *Emulator, r *request) (any, error) {
 	if p.Roles != nil {
 		u.Roles = append([]string{"stytch_user"}, *p.Roles...)
 	}
-	return consumer.UsersUpdateResponse{UserID: u.UserID, Emails: u.Emails, PhoneNumbers: u.PhoneNumbers, CryptoWallets: u.CryptoWallets, User: *u}, nil
+	e.emit("user", "UPDATE", u.UserID, u)
+	return &consumer.UsersUpdateResponse{UserID: u.UserID, Emails: u.Emails, PhoneNumbers: u.PhoneNumbers, CryptoWallets: u.CryptoWallets, User: *u}, nil
 }
 
 // mergeMetadata applies a top-level merge: a key set to null is deleted.
@@ -350,9 +321,9 @@ func mergeMetadata(dst, src map[string]any) map[string]any {
 	return dst
 }
 
-func usersDelete(e *Emulator, r *request) (any, error) {
+func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeleteParams) (*consumer.UsersDeleteResponse, error) {
 	c := e.consumer
-	u, err := c.user(r.path["user_id"])
+	u, err := c.user(p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +340,8 @@ func usersDelete(e *Emulator, r *request) (any, error) {
 		}
 	}
 	delete(c.users, u.UserID)
-	return consumer.UsersDeleteResponse{UserID: u.UserID}, nil
+	e.emit("user", "DELETE", u.UserID, nil)
+	return &consumer.UsersDeleteResponse{UserID: u.UserID}, nil
 }
 
 // issueLink records a magic link in links and the email carrying it.
@@ -398,11 +370,7 @@ func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time
 	e.send(Message{To: l.email, Kind: kind, Token: l.token, URL: redirect + sep + "stytch_token_type=" + tokenType + "&token=" + l.token})
 }
 
-func magicLinksEmailSend(e *Emulator, r *request) (any, error) {
-	var p consumer.MagicLinksEmailSendParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) MagicLinksEmailSend(ctx context.Context, p *consumer.MagicLinksEmailSendParams) (*consumer.MagicLinksEmailSendResponse, error) {
 	if err := checkEmail(p.Email); err != nil {
 		return nil, err
 	}
@@ -418,14 +386,10 @@ func magicLinksEmailSend(e *Emulator, r *request) (any, error) {
 	}
 	em := emailOf(u, p.Email)
 	e.issueLink(e.consumer.links, &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email, challenge: deref(p.CodeChallenge)}, ttl, deref(p.LoginMagicLinkURL), MessageMagicLinkLogin)
-	return consumer.MagicLinksEmailSendResponse{UserID: u.UserID, EmailID: em.EmailID}, nil
+	return &consumer.MagicLinksEmailSendResponse{UserID: u.UserID, EmailID: em.EmailID}, nil
 }
 
-func magicLinksEmailLoginOrCreate(e *Emulator, r *request) (any, error) {
-	var p consumer.MagicLinksEmailLoginOrCreateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) MagicLinksEmailLoginOrCreate(ctx context.Context, p *consumer.MagicLinksEmailLoginOrCreateParams) (*consumer.MagicLinksEmailLoginOrCreateResponse, error) {
 	if err := checkEmail(p.Email); err != nil {
 		return nil, err
 	}
@@ -442,6 +406,7 @@ func magicLinksEmailLoginOrCreate(e *Emulator, r *request) (any, error) {
 	if !ok {
 		id = e.newUser(p.Email, "", deref(p.CreateUserAsPending)).UserID
 		created = true
+		e.emit("user", "CREATE", id, e.consumer.users[id])
 	}
 	u := e.consumer.users[id]
 	em := emailOf(u, p.Email)
@@ -452,14 +417,10 @@ func magicLinksEmailLoginOrCreate(e *Emulator, r *request) (any, error) {
 	} else {
 		e.issueLink(e.consumer.links, link, loginTTL, deref(p.LoginMagicLinkURL), MessageMagicLinkLogin)
 	}
-	return consumer.MagicLinksEmailLoginOrCreateResponse{UserID: u.UserID, EmailID: em.EmailID, UserCreated: created}, nil
+	return &consumer.MagicLinksEmailLoginOrCreateResponse{UserID: u.UserID, EmailID: em.EmailID, UserCreated: created}, nil
 }
 
-func magicLinksEmailInvite(e *Emulator, r *request) (any, error) {
-	var p consumer.MagicLinksEmailInviteParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) MagicLinksEmailInvite(ctx context.Context, p *consumer.MagicLinksEmailInviteParams) (*consumer.MagicLinksEmailInviteResponse, error) {
 	if err := checkEmail(p.Email); err != nil {
 		return nil, err
 	}
@@ -486,14 +447,10 @@ func magicLinksEmailInvite(e *Emulator, r *request) (any, error) {
 	}
 	em := emailOf(u, p.Email)
 	e.issueLink(e.consumer.links, &magicLink{userID: u.UserID, emailID: em.EmailID, email: em.Email}, ttl, deref(p.InviteMagicLinkURL), MessageMagicLinkInvite)
-	return consumer.MagicLinksEmailInviteResponse{UserID: u.UserID, EmailID: em.EmailID}, nil
+	return &consumer.MagicLinksEmailInviteResponse{UserID: u.UserID, EmailID: em.EmailID}, nil
 }
 
-func magicLinksEmailRevokeInvite(e *Emulator, r *request) (any, error) {
-	var p consumer.MagicLinksEmailRevokeInviteParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) MagicLinksEmailRevokeInvite(ctx context.Context, p *consumer.MagicLinksEmailRevokeInviteParams) (*consumer.MagicLinksEmailRevokeInviteResponse, error) {
 	revoked := false
 	for _, l := range e.consumer.links {
 		if l.kind == MessageMagicLinkInvite && strings.EqualFold(l.email, p.Email) && !l.used {
@@ -504,14 +461,10 @@ func magicLinksEmailRevokeInvite(e *Emulator, r *request) (any, error) {
 	if !revoked {
 		return nil, errorf(404, "invite_not_found", "No pending invite was found for this email.")
 	}
-	return consumer.MagicLinksEmailRevokeInviteResponse{}, nil
+	return &consumer.MagicLinksEmailRevokeInviteResponse{}, nil
 }
 
-func magicLinksCreate(e *Emulator, r *request) (any, error) {
-	var p consumer.MagicLinksCreateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) MagicLinksCreate(ctx context.Context, p *consumer.MagicLinksCreateParams) (*consumer.MagicLinksCreateResponse, error) {
 	u, err := e.consumer.user(p.UserID)
 	if err != nil {
 		return nil, err
@@ -522,7 +475,7 @@ func magicLinksCreate(e *Emulator, r *request) (any, error) {
 	}
 	l := &magicLink{token: newLinkToken(), userID: u.UserID, kind: embeddedLink, expires: e.now().Add(ttl)}
 	e.consumer.links[l.token] = l
-	return consumer.MagicLinksCreateResponse{UserID: u.UserID, Token: l.token}, nil
+	return &consumer.MagicLinksCreateResponse{UserID: u.UserID, Token: l.token}, nil
 }
 
 // consumeLink checks a magic link token from links and its PKCE verifier,
@@ -547,11 +500,7 @@ func (e *Emulator) consumeLink(links map[string]*magicLink, token, verifier stri
 	return l, nil
 }
 
-func magicLinksAuthenticate(e *Emulator, r *request) (any, error) {
-	var p consumer.MagicLinksAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) MagicLinksAuthenticate(ctx context.Context, p *consumer.MagicLinksAuthenticateParams) (*consumer.MagicLinksAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -579,7 +528,7 @@ func magicLinksAuthenticate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return consumer.MagicLinksAuthenticateResponse{UserID: u.UserID, MethodID: methodID, User: *u, Session: s, SessionToken: token, SessionJWT: jwtStr}, nil
+	return &consumer.MagicLinksAuthenticateResponse{UserID: u.UserID, MethodID: methodID, User: *u, Session: s, SessionToken: token, SessionJWT: jwtStr}, nil
 }
 
 func checkSessionArgs(duration *int) error {
@@ -591,80 +540,101 @@ func checkSessionArgs(duration *int) error {
 
 // otpSend serves the six OTP send and login_or_create endpoints, which
 // differ only in delivery method and whether they create users.
-func otpSend(method consumer.AuthenticationFactorDeliveryMethod, create bool) handler {
-	return func(e *Emulator, r *request) (any, error) {
-		var p struct {
-			Email               string `json:"email"`
-			PhoneNumber         string `json:"phone_number"`
-			ExpirationMinutes   *int   `json:"expiration_minutes"`
-			CreateUserAsPending *bool  `json:"create_user_as_pending"`
+func (e consumerAPI) otpSend(method consumer.AuthenticationFactorDeliveryMethod, create bool, addr string, expiration *int, pending *bool) (userID, methodID string, created bool, _ error) {
+	if method == consumer.AuthenticationFactorDeliveryMethodEmail {
+		if err := checkEmail(addr); err != nil {
+			return "", "", false, err
 		}
-		if err := r.decode(&p); err != nil {
-			return nil, err
-		}
-		addr := p.PhoneNumber
-		if method == consumer.AuthenticationFactorDeliveryMethodEmail {
-			addr = p.Email
-			if err := checkEmail(addr); err != nil {
-				return nil, err
-			}
-		} else if err := checkPhone(addr); err != nil {
-			return nil, err
-		}
-		ttl, err := minutes(p.ExpirationMinutes, otpMinutes, 1, 10, "expiration_minutes")
-		if err != nil {
-			return nil, err
-		}
-		index := e.consumer.byPhone
-		key := addr
-		if method == consumer.AuthenticationFactorDeliveryMethodEmail {
-			index, key = e.consumer.byEmail, strings.ToLower(addr)
-		}
-		id, ok := index[key]
-		created := false
-		if !ok {
-			if !create {
-				if method == consumer.AuthenticationFactorDeliveryMethodEmail {
-					return nil, errorf(404, "email_not_found", "Email could not be found.")
-				}
-				return nil, errorf(404, "phone_number_not_found", "Phone number could not be found.")
-			}
-			email, phone := "", addr
-			if method == consumer.AuthenticationFactorDeliveryMethodEmail {
-				email, phone = addr, ""
-			}
-			id = e.newUser(email, phone, deref(p.CreateUserAsPending)).UserID
-			created = true
-		}
-		u := e.consumer.users[id]
-		methodID := ""
-		if method == consumer.AuthenticationFactorDeliveryMethodEmail {
-			methodID = emailOf(u, addr).EmailID
-		} else {
-			methodID = phoneOf(u, addr).PhoneID
-		}
-		// One live code per method: a resend replaces the previous code.
-		code := &otpCode{code: newOTPCode(), userID: u.UserID, methodID: methodID, delivery: method, expires: e.now().Add(ttl)}
-		e.consumer.otps[methodID] = code
-		e.send(Message{To: addr, Kind: MessageKind("otp_" + string(method)), Code: code.code})
-		resp := map[string]any{"user_id": u.UserID}
-		if method == consumer.AuthenticationFactorDeliveryMethodEmail {
-			resp["email_id"] = methodID
-		} else {
-			resp["phone_id"] = methodID
-		}
-		if create {
-			resp["user_created"] = created
-		}
-		return resp, nil
+	} else if err := checkPhone(addr); err != nil {
+		return "", "", false, err
 	}
+	ttl, err := minutes(expiration, otpMinutes, 1, 10, "expiration_minutes")
+	if err != nil {
+		return "", "", false, err
+	}
+	index := e.consumer.byPhone
+	key := addr
+	if method == consumer.AuthenticationFactorDeliveryMethodEmail {
+		index, key = e.consumer.byEmail, strings.ToLower(addr)
+	}
+	id, ok := index[key]
+	if !ok {
+		if !create {
+			if method == consumer.AuthenticationFactorDeliveryMethodEmail {
+				return "", "", false, errorf(404, "email_not_found", "Email could not be found.")
+			}
+			return "", "", false, errorf(404, "phone_number_not_found", "Phone number could not be found.")
+		}
+		email, phone := "", addr
+		if method == consumer.AuthenticationFactorDeliveryMethodEmail {
+			email, phone = addr, ""
+		}
+		id = e.newUser(email, phone, deref(pending)).UserID
+		created = true
+		e.emit("user", "CREATE", id, e.consumer.users[id])
+	}
+	u := e.consumer.users[id]
+	if method == consumer.AuthenticationFactorDeliveryMethodEmail {
+		methodID = emailOf(u, addr).EmailID
+	} else {
+		methodID = phoneOf(u, addr).PhoneID
+	}
+	// One live code per method: a resend replaces the previous code.
+	code := &otpCode{code: newOTPCode(), userID: u.UserID, methodID: methodID, delivery: method, expires: e.now().Add(ttl)}
+	e.consumer.otps[methodID] = code
+	e.send(Message{To: addr, Kind: MessageKind("otp_" + string(method)), Code: code.code})
+	return u.UserID, methodID, created, nil
 }
 
-func otpsAuthenticate(e *Emulator, r *request) (any, error) {
-	var p consumer.OTPsAuthenticateParams
-	if err := r.decode(&p); err != nil {
+func (e consumerAPI) OTPsSMSSend(_ context.Context, p *consumer.OTPsSMSSendParams) (*consumer.OTPsSMSSendResponse, error) {
+	userID, methodID, _, err := e.otpSend(consumer.AuthenticationFactorDeliveryMethodSMS, false, p.PhoneNumber, p.ExpirationMinutes, nil)
+	if err != nil {
 		return nil, err
 	}
+	return &consumer.OTPsSMSSendResponse{UserID: userID, PhoneID: methodID}, nil
+}
+
+func (e consumerAPI) OTPsSMSLoginOrCreate(_ context.Context, p *consumer.OTPsSMSLoginOrCreateParams) (*consumer.OTPsSMSLoginOrCreateResponse, error) {
+	userID, methodID, created, err := e.otpSend(consumer.AuthenticationFactorDeliveryMethodSMS, true, p.PhoneNumber, p.ExpirationMinutes, p.CreateUserAsPending)
+	if err != nil {
+		return nil, err
+	}
+	return &consumer.OTPsSMSLoginOrCreateResponse{UserID: userID, PhoneID: methodID, UserCreated: created}, nil
+}
+
+func (e consumerAPI) OTPsWhatsAppSend(_ context.Context, p *consumer.OTPsWhatsAppSendParams) (*consumer.OTPsWhatsAppSendResponse, error) {
+	userID, methodID, _, err := e.otpSend(consumer.AuthenticationFactorDeliveryMethodWhatsApp, false, p.PhoneNumber, p.ExpirationMinutes, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &consumer.OTPsWhatsAppSendResponse{UserID: userID, PhoneID: methodID}, nil
+}
+
+func (e consumerAPI) OTPsWhatsAppLoginOrCreate(_ context.Context, p *consumer.OTPsWhatsAppLoginOrCreateParams) (*consumer.OTPsWhatsAppLoginOrCreateResponse, error) {
+	userID, methodID, created, err := e.otpSend(consumer.AuthenticationFactorDeliveryMethodWhatsApp, true, p.PhoneNumber, p.ExpirationMinutes, p.CreateUserAsPending)
+	if err != nil {
+		return nil, err
+	}
+	return &consumer.OTPsWhatsAppLoginOrCreateResponse{UserID: userID, PhoneID: methodID, UserCreated: created}, nil
+}
+
+func (e consumerAPI) OTPsEmailSend(_ context.Context, p *consumer.OTPsEmailSendParams) (*consumer.OTPsEmailSendResponse, error) {
+	userID, methodID, _, err := e.otpSend(consumer.AuthenticationFactorDeliveryMethodEmail, false, p.Email, p.ExpirationMinutes, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &consumer.OTPsEmailSendResponse{UserID: userID, EmailID: methodID}, nil
+}
+
+func (e consumerAPI) OTPsEmailLoginOrCreate(_ context.Context, p *consumer.OTPsEmailLoginOrCreateParams) (*consumer.OTPsEmailLoginOrCreateResponse, error) {
+	userID, methodID, created, err := e.otpSend(consumer.AuthenticationFactorDeliveryMethodEmail, true, p.Email, p.ExpirationMinutes, p.CreateUserAsPending)
+	if err != nil {
+		return nil, err
+	}
+	return &consumer.OTPsEmailLoginOrCreateResponse{UserID: userID, EmailID: methodID, UserCreated: created}, nil
+}
+
+func (e consumerAPI) OTPsAuthenticate(ctx context.Context, p *consumer.OTPsAuthenticateParams) (*consumer.OTPsAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -702,7 +672,7 @@ func otpsAuthenticate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return consumer.OTPsAuthenticateResponse{UserID: u.UserID, MethodID: code.methodID, User: *u, Session: s, SessionToken: token, SessionJWT: jwtStr}, nil
+	return &consumer.OTPsAuthenticateResponse{UserID: u.UserID, MethodID: code.methodID, User: *u, Session: s, SessionToken: token, SessionJWT: jwtStr}, nil
 }
 
 // startOrExtendSession adds a factor to the session named by token or JWT,
@@ -820,8 +790,8 @@ func (e *Emulator) sessionJWT(s *consumer.Session) string {
 	return e.keys.sign(claims)
 }
 
-func sessionsGet(e *Emulator, r *request) (any, error) {
-	userID := r.http.URL.Query().Get("user_id")
+func (e consumerAPI) SessionsGet(ctx context.Context, p *consumer.SessionsGetParams) (*consumer.SessionsGetResponse, error) {
+	userID := p.UserID
 	if _, err := e.consumer.user(userID); err != nil {
 		return nil, err
 	}
@@ -832,14 +802,10 @@ func sessionsGet(e *Emulator, r *request) (any, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
-	return consumer.SessionsGetResponse{Sessions: out}, nil
+	return &consumer.SessionsGetResponse{Sessions: out}, nil
 }
 
-func sessionsAuthenticate(e *Emulator, r *request) (any, error) {
-	var p consumer.SessionsAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) SessionsAuthenticate(ctx context.Context, p *consumer.SessionsAuthenticateParams) (*consumer.SessionsAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -855,7 +821,8 @@ func sessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	if ac := p.AuthorizationCheck; ac != nil {
 		granting := authorize(us.s.Roles, consumerPermissions(e.consumerPolicy), ac.ResourceID, ac.Action)
 		if len(granting) == 0 {
-			return nil, errorf(403, "session_authorization_error", "The session's roles do not grant %s on %s.", ac.Action, ac.ResourceID)
+			// Consumer denials have their own type (reference §2, Stytch's consumer 403 page).
+			return nil, errorf(403, "consumer_session_authorization_error", "The session's roles do not grant %s on %s.", ac.Action, ac.ResourceID)
 		}
 		verdict = &consumer.AuthorizationVerdict{Authorized: true, GrantingRoles: granting}
 	}
@@ -866,14 +833,10 @@ func sessionsAuthenticate(e *Emulator, r *request) (any, error) {
 	}
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, p.SessionCustomClaims)
 	s := us.s
-	return consumer.SessionsAuthenticateResponse{Session: s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s), User: *u, Verdict: verdict}, nil
+	return &consumer.SessionsAuthenticateResponse{Session: s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s), User: *u, Verdict: verdict}, nil
 }
 
-func sessionsRevoke(e *Emulator, r *request) (any, error) {
-	var p consumer.SessionsRevokeParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) SessionsRevoke(ctx context.Context, p *consumer.SessionsRevokeParams) (*consumer.SessionsRevokeResponse, error) {
 	var us *userSession
 	if id := deref(p.SessionID); id != "" {
 		if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
@@ -891,15 +854,15 @@ func sessionsRevoke(e *Emulator, r *request) (any, error) {
 	}
 	us.revoked = true
 	delete(e.consumer.byToken, us.token)
-	return consumer.SessionsRevokeResponse{}, nil
+	return &consumer.SessionsRevokeResponse{}, nil
 }
 
-func sessionsGetJWKS(e *Emulator, r *request) (any, error) {
-	if r.path["project_id"] != e.ProjectID {
+func (e consumerAPI) SessionsGetJWKS(ctx context.Context, p *consumer.SessionsGetJWKSParams) (*consumer.SessionsGetJWKSResponse, error) {
+	if p.ProjectID != e.ProjectID {
 		// Unconfirmed: the status for another project's JWKS is not documented.
 		return nil, errorf(404, "project_not_found", "Project could not be found.")
 	}
-	return map[string]any{"keys": e.keys.jwks()}, nil
+	return &consumer.SessionsGetJWKSResponse{Keys: e.keys.jwks()}, nil
 }
 
 // paginate returns the [start, end) window of n items after cursor, and

@@ -31,7 +31,7 @@ import (
 // mismatch.
 func validateResponses(t *testing.T) stytch.Option {
 	t.Helper()
-	surfs, err := loadSurfaces()
+	surfs, err := loadSpec()
 	require.NoError(t, err)
 	return stytch.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		var reqBody []byte

@@ -10,13 +10,13 @@
 //
 // It follows the real API's rules for the endpoints it implements: users,
 // magic links, OTPs and sessions; B2B organizations, members, magic links,
-// discovery and sessions. Requests are validated against the SDK's own spec.
+// discovery and sessions. Requests are validated against the SDK's own spec,
+// by code generated from it.
 // Endpoints of the spec it does not implement answer 501, naming the
 // endpoint; unknown routes answer 404 route_not_found.
 package stytchtest
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -28,15 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-
 	"github.com/gostytch/stytch/b2b"
 	"github.com/gostytch/stytch/consumer"
-	"github.com/gostytch/stytch/internal/specload"
-	"github.com/gostytch/stytch/spec"
 )
 
 // Default credentials of an emulator, in Stytch's formats.
@@ -74,10 +67,11 @@ type Emulator struct {
 	ProjectID string
 	Secret    string
 
-	now   func() time.Time
-	auth  string
-	keys  *keySet
-	onMsg func(Message)
+	now    func() time.Time
+	auth   string
+	keys   *keySet
+	onMsg  func(Message)
+	router *router
 
 	mu       sync.Mutex
 	messages map[string][]Message
@@ -89,6 +83,8 @@ type Emulator struct {
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
 	b2bOrgPolicies map[string]b2b.OrgPolicy // organization ID -> custom roles
+
+	hooks webhookHub // webhooks.go
 }
 
 // NewEmulator returns an emulator with empty state.
@@ -112,6 +108,7 @@ func NewEmulator(opts ...Option) *Emulator {
 		b2bOrgPolicies: map[string]b2b.OrgPolicy{},
 	}
 	e.keys = newKeySet(e.now)
+	e.router = newRouter(consumerRoutes(consumerAPI{e}), b2bRoutes(b2bAPI{e}))
 	return e
 }
 
@@ -204,76 +201,6 @@ func errorf(status int, typ, format string, args ...any) *apiError {
 	return &apiError{status: status, typ: typ, message: fmt.Sprintf(format, args...)}
 }
 
-// handler serves one operation: it decodes what it needs from the request
-// and returns the response body or an error. Handlers run with e.mu held.
-type handler func(e *Emulator, r *request) (any, error)
-
-type request struct {
-	http *http.Request
-	body []byte
-	path map[string]string // path parameters, by name
-}
-
-// decode unmarshals the request body into v, usually one of the SDK's
-// generated Params types. Path parameters are not in the body (they are
-// json:"-" in Params); handlers read them from r.path.
-func (r *request) decode(v any) error {
-	if len(r.body) > 0 {
-		if err := json.Unmarshal(r.body, v); err != nil {
-			return errorf(400, errorTypeBadRequest, "The request body could not be decoded: %v", err)
-		}
-	}
-	return nil
-}
-
-type surface struct {
-	name     string
-	doc      *openapi3.T
-	router   routers.Router
-	handlers map[string]handler
-}
-
-var (
-	surfacesOnce sync.Once
-	surfaces     []*surface
-	surfacesErr  error
-)
-
-// loadSurfaces loads and routes the embedded spec once per process.
-func loadSurfaces() ([]*surface, error) {
-	surfacesOnce.Do(func() {
-		for _, name := range []string{"consumer", "b2b"} {
-			d, err := specload.Load(spec.FS, "spec", name)
-			if err != nil {
-				surfacesErr = err
-				return
-			}
-			// Route on paths alone, whatever host the emulator listens on:
-			// the fraud API's paths, served from their own host, included.
-			d.T.Servers = nil
-			for _, item := range d.T.Paths.Map() {
-				item.Servers = nil
-				for _, op := range item.Operations() {
-					op.Servers = nil
-				}
-			}
-			r, err := legacy.NewRouter(d.T)
-			if err != nil {
-				surfacesErr = err
-				return
-			}
-			s := &surface{name: name, doc: d.T, router: r}
-			if name == "consumer" {
-				s.handlers = consumerHandlers
-			} else {
-				s.handlers = b2bHandlers
-			}
-			surfaces = append(surfaces, s)
-		}
-	})
-	return surfaces, surfacesErr
-}
-
 // maxRequestBytes bounds a request body; Stytch's largest are far smaller.
 const maxRequestBytes = 1 << 20
 
@@ -293,30 +220,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		e.serveMessages(w, hr)
 		return
 	}
-	surfs, err := loadSurfaces()
-	if err != nil {
-		fail(errorf(500, "internal_server_error", "The emulator could not load its spec: %v", err))
-		return
-	}
-	var (
-		surf   *surface
-		route  *routers.Route
-		params map[string]string
-	)
-	methodNotAllowed := false
-	for _, s := range surfs {
-		rt, ps, err := s.router.FindRoute(hr)
-		if err == nil {
-			surf, route, params = s, rt, ps
-			break
-		}
-		// The legacy router returns a fresh RouteError, not the sentinel.
-		var re *routers.RouteError
-		if errors.As(err, &re) && re.Reason == routers.ErrMethodNotAllowed.Error() {
-			methodNotAllowed = true
-		}
-	}
-	if surf == nil {
+	rt, path, methodNotAllowed := e.router.find(hr.Method, hr.URL.EscapedPath())
+	if rt == nil {
 		if methodNotAllowed {
 			fail(errorf(405, "method_not_allowed", "The method %s is not allowed on %s.", hr.Method, hr.URL.Path))
 			return
@@ -324,17 +229,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		fail(errorf(404, "route_not_found", "There is no endpoint at %s %s.", hr.Method, hr.URL.Path))
 		return
 	}
-	op := route.Operation
-	public := publicOperation(op)
-	if !public && !e.authorized(hr) {
+	if !rt.public && !e.authorized(hr) {
 		fail(errUnauthorized)
 		return
 	}
 	// An endpoint the emulator does not implement says so whatever the
 	// request holds, so that a test never mistakes it for a validation error.
-	h, ok := surf.handlers[op.OperationID]
-	if !ok {
-		fail(errorf(501, "not_implemented", "The emulator does not implement %s (%s %s) yet.", op.OperationID, hr.Method, route.Path))
+	if !rt.implemented {
+		fail(notImplemented(rt.op, hr.Method, rt.pattern).(*apiError))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(hr.Body, maxRequestBytes+1))
@@ -342,31 +244,19 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		fail(errorf(400, errorTypeBadRequest, "The request body could not be read or is larger than %d bytes.", maxRequestBytes))
 		return
 	}
-	hr.Body = io.NopCloser(strings.NewReader(string(body)))
-	if err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
-		Request: hr, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-	}); err != nil {
-		fail(errorf(400, errorTypeBadRequest, "%s", validationMessage(err)))
+	c := &call{e: e, route: rt, http: hr, reqID: reqID, path: path, body: body}
+	if err := c.validate(); err != nil {
+		fail(err.(*apiError))
 		return
 	}
-	req := &request{http: hr, body: body, path: params}
-	e.mu.Lock()
 	resp, err := func() (resp any, err error) {
 		defer func() {
 			if p := recover(); p != nil {
-				err = errorf(500, "internal_server_error", "The emulator failed on %s: %v", op.OperationID, p)
+				err = errorf(500, "internal_server_error", "The emulator failed on %s: %v", rt.op, p)
 			}
 		}()
-		resp, err = h(e, req)
-		if err == nil {
-			// Encode while the lock is held: a response may share maps and
-			// slices with the stored state that the next request changes.
-			resp, err = withEnvelope(resp, reqID)
-		}
-		return resp, err
+		return rt.serve(hr.Context(), c)
 	}()
-	e.mu.Unlock()
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) {
@@ -375,7 +265,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		fail(ae)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, c.statusCode(), resp)
 }
 
 var errUnauthorized = &apiError{status: 401, typ: "unauthorized_credentials", message: "Unauthorized credentials."}
@@ -393,32 +283,9 @@ func (e *Emulator) serveMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
 }
 
-// validationMessage turns a kin-openapi validation error into one short
-// sentence naming the field at fault.
-func validationMessage(err error) string {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		field := strings.Join(se.JSONPointer(), ".")
-		if field == "" {
-			return "Request body: " + se.Reason
-		}
-		return "Request body field " + field + ": " + se.Reason
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		if re.Parameter != nil {
-			return fmt.Sprintf("Parameter %s: %s", re.Parameter.Name, re.Reason)
-		}
-		if re.Reason != "" {
-			return "Request body: " + re.Reason
-		}
-	}
-	return err.Error()
-}
-
 // withEnvelope encodes a response and sets the request_id and status_code
 // that every response carries. The result shares nothing with v.
-func withEnvelope(v any, reqID string) (json.RawMessage, error) {
+func withEnvelope(v any, reqID string, status int) (json.RawMessage, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -428,7 +295,7 @@ func withEnvelope(v any, reqID string) (json.RawMessage, error) {
 		return nil, err
 	}
 	m["request_id"], _ = json.Marshal(reqID)
-	m["status_code"] = json.RawMessage("200")
+	m["status_code"] = json.RawMessage(strconv.Itoa(status))
 	return json.Marshal(m)
 }
 

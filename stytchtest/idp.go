@@ -4,13 +4,12 @@ import (
 	"context"
 	"maps"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/consumer"
 )
 
@@ -87,18 +86,9 @@ func (e *Emulator) issueAccessToken(p AccessTokenParams) string {
 	return e.keys.sign(claims)
 }
 
-// The IDP handlers join the consumer table, as the shared services do (see
-// m2m.go): the consumer surface routes both clients' OIDC calls.
-func init() {
-	for id, h := range map[string]handler{
-		"IDP.OpenIDConfiguration":    idpOpenIDConfiguration,
-		"IDP.UserInfo":               idpUserInfo,
-		"IDP.RevokeToken":            idpRevokeToken,
-		"IDP.IntrospectTokenNetwork": idpIntrospect,
-	} {
-		consumerHandlers[id] = h
-	}
-}
+// The IDP handlers are methods of consumerAPI: the consumer table routes
+// both clients' OIDC calls, as it does the other shared services (their
+// paths are the same on both surfaces).
 
 // idpState holds what the emulator knows of the Connected App access tokens
 // it issued, and of the OAuth logins under way (oauth.go). Both surfaces
@@ -161,21 +151,6 @@ func (e *Emulator) projectDomainRoute(r *http.Request) *http.Request {
 	return r
 }
 
-// publicOperation reports an operation the project's secret does not
-// authenticate: security [] (OAuth 2.0 endpoints, key sets) or a bearer
-// token of the end user's (UserInfo), which its handler checks.
-func publicOperation(op *openapi3.Operation) bool {
-	if op.Security == nil {
-		return false
-	}
-	for _, req := range *op.Security {
-		if _, ok := req["projectSecret"]; ok {
-			return false
-		}
-	}
-	return true
-}
-
 // projectBase is the base URL of the project domain as the request reached
 // it, and the issuer of the tokens issued through it.
 func (e *Emulator) projectBase(r *http.Request) (base, issuer string) {
@@ -190,16 +165,17 @@ func (e *Emulator) projectBase(r *http.Request) (base, issuer string) {
 	return host, host
 }
 
-func idpOpenIDConfiguration(e *Emulator, r *request) (any, error) {
-	base, issuer := e.projectBase(r.http)
+func (e consumerAPI) IDPOpenIDConfiguration(ctx context.Context, _ *consumer.IDPOpenIDConfigurationParams) (*consumer.IDPOpenIDConfigurationResponse, error) {
+	hr := callOf(ctx).http
+	base, issuer := e.projectBase(hr)
 	// The OAuth endpoints keep their /v1 on the project domain and lose it
 	// below /v1/public/{project_id}.
 	v1 := "/v1"
-	if via, _ := r.http.Context().Value(viaPublicPath{}).(bool); via {
+	if via, _ := hr.Context().Value(viaPublicPath{}).(bool); via {
 		v1 = ""
 	}
 	scheme := "http"
-	if r.http.TLS != nil {
+	if hr.TLS != nil {
 		scheme = "https"
 	}
 	scopes := []string{"openid", "profile", "email", "phone", "offline_access"}
@@ -213,14 +189,14 @@ func idpOpenIDConfiguration(e *Emulator, r *request) (any, error) {
 			scopes = append(scopes, s.Scope)
 		}
 	}
-	return consumer.IDPOpenIDConfigurationResponse{
+	return &consumer.IDPOpenIDConfigurationResponse{
 		Issuer:                issuer,
 		AuthorizationEndpoint: e.idpState().authorizeURL,
 		TokenEndpoint:         base + v1 + "/oauth2/token",
 		UserInfoEndpoint:      base + v1 + "/oauth2/userinfo",
 		// Stytch names /.well-known/jwks.json on the project domain; the
 		// emulator names the key set it serves, which holds the same keys.
-		JWKSURI:                           scheme + "://" + r.http.Host + "/v1/sessions/jwks/" + e.ProjectID,
+		JWKSURI:                           scheme + "://" + hr.Host + "/v1/sessions/jwks/" + e.ProjectID,
 		ScopesSupported:                   scopes,
 		ResponseTypesSupported:            []string{"code"},
 		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},
@@ -250,10 +226,11 @@ func (e *Emulator) accessToken(token string) (jwt.MapClaims, bool) {
 
 var errInvalidToken = oauth2Error(401, "invalid_token", "The access token is invalid, expired or revoked.")
 
-func idpUserInfo(e *Emulator, r *request) (any, error) {
-	token, ok := strings.CutPrefix(r.http.Header.Get("Authorization"), "Bearer ")
+func (e consumerAPI) IDPUserInfo(ctx context.Context, _ *consumer.IDPUserInfoParams) (*consumer.IDPUserInfoResponse, error) {
+	auth := callOf(ctx).http.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok {
-		token, ok = strings.CutPrefix(r.http.Header.Get("Authorization"), "bearer ")
+		token, ok = strings.CutPrefix(auth, "bearer ")
 	}
 	if !ok || token == "" {
 		return nil, oauth2Error(401, "invalid_request", "Send the access token as a bearer token in the Authorization header.")
@@ -279,7 +256,7 @@ func idpUserInfo(e *Emulator, r *request) (any, error) {
 			out.Name = str(strings.Join(strings.Fields(n.FirstName+" "+n.MiddleName+" "+n.LastName), " "))
 			out.GivenName, out.MiddleName, out.FamilyName = str(n.FirstName), str(n.MiddleName), str(n.LastName)
 		}
-		return out, nil
+		return &out, nil
 	}
 	if m, ok := e.b2b.members[sub]; ok {
 		if contains(scopes, "email") {
@@ -291,7 +268,7 @@ func idpUserInfo(e *Emulator, r *request) (any, error) {
 		if contains(scopes, "profile") {
 			out.Name = str(m.m.Name)
 		}
-		return out, nil
+		return &out, nil
 	}
 	return nil, errInvalidToken // the user or member is gone
 }
@@ -299,40 +276,42 @@ func idpUserInfo(e *Emulator, r *request) (any, error) {
 // idpRevokeToken is RFC 7009 revocation. The emulator knows no Connected
 // App secrets, so it checks only that the token was issued to client_id; a
 // token that is not valid anyway is answered 200, as RFC 7009 says.
-func idpRevokeToken(e *Emulator, r *request) (any, error) {
-	form, err := url.ParseQuery(string(r.body))
+func (e consumerAPI) IDPRevokeToken(_ context.Context, p *consumer.IDPRevokeTokenParams) (*consumer.IDPRevokeTokenResponse, error) {
+	claims, err := e.keys.parse(p.Token)
 	if err != nil {
-		return nil, oauth2Error(400, "invalid_request", "The body is not a valid form.")
+		return &consumer.IDPRevokeTokenResponse{}, nil
 	}
-	claims, err := e.keys.parse(form.Get("token"))
-	if err != nil {
-		return consumer.IDPRevokeTokenResponse{}, nil
-	}
-	if id, _ := claims["client_id"].(string); id != form.Get("client_id") {
+	if id, _ := claims["client_id"].(string); id != p.ClientID {
 		return nil, oauth2Error(401, "invalid_client", "The token was not issued to this client.")
 	}
 	if jti, _ := claims["jti"].(string); jti != "" {
 		e.idpState().revoked[jti] = true
 	}
-	return consumer.IDPRevokeTokenResponse{}, nil
+	return &consumer.IDPRevokeTokenResponse{}, nil
 }
 
-// idpIntrospect is RFC 7662 introspection of the access tokens the
-// emulator issued: active with their claims, or active false.
-func idpIntrospect(e *Emulator, r *request) (any, error) {
-	form, err := url.ParseQuery(string(r.body))
-	if err != nil {
-		return nil, oauth2Error(400, "invalid_request", "The body is not a valid form.")
-	}
-	claims, ok := e.accessToken(form.Get("token"))
+// IDPIntrospectTokenNetwork is RFC 7662 introspection of the access
+// tokens the emulator issued: active with their claims, or active false.
+// Both surfaces' calls arrive here (the path is the same), so a B2B token's
+// organization claim is not in the answer.
+func (e consumerAPI) IDPIntrospectTokenNetwork(_ context.Context, p *consumer.IDPIntrospectTokenNetworkParams) (*consumer.IDPIntrospectTokenNetworkResponse, error) {
+	claims, ok := e.accessToken(p.Token)
 	if !ok {
-		return map[string]any{"active": false, "token_type": "", "iss": "", "sub": "", "aud": []string{}, "scope": "", "client_id": ""}, nil
+		return &consumer.IDPIntrospectTokenNetworkResponse{Aud: []string{}}, nil
 	}
-	out := map[string]any{"active": true, "token_type": "access_token"}
-	for _, k := range []string{"iss", "sub", "aud", "scope", "client_id", "exp", "iat", "https://stytch.com/organization"} {
-		if v, ok := claims[k]; ok {
-			out[k] = v
-		}
+	out := &consumer.IDPIntrospectTokenNetworkResponse{Active: true, TokenType: "access_token", Aud: []string{}}
+	out.Iss, _ = claims["iss"].(string)
+	out.Sub, _ = claims["sub"].(string)
+	out.Scope, _ = claims["scope"].(string)
+	out.ClientID, _ = claims["client_id"].(string)
+	if aud, err := claims.GetAudience(); err == nil {
+		out.Aud = aud
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		out.Exp = stytch.Ptr(int(exp.Unix()))
+	}
+	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
+		out.Iat = stytch.Ptr(int(iat.Unix()))
 	}
 	return out, nil
 }

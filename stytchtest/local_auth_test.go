@@ -154,7 +154,7 @@ func TestConsumerLocalRBAC(t *testing.T) {
 	require.ErrorIs(t, err, stytch.ErrPermissionDenied)
 	// A local denial may come from a stale policy; the API has the last word.
 	_, err = c.Sessions.AuthenticateJWT(ctx, auth.SessionJWT, del)
-	requireAPIError(t, err, 403, "session_authorization_error")
+	requireAPIError(t, err, 403, "consumer_session_authorization_error")
 	require.Equal(t, 1, n.count("/rbac/policy"), "the policy is cached")
 
 	// Concurrent checks share the cache, race-free.

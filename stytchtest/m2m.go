@@ -1,8 +1,9 @@
 package stytchtest
 
 import (
+	"context"
 	"crypto/subtle"
-	"net/url"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -28,25 +29,7 @@ type m2mState struct {
 
 func newM2MState() *m2mState { return &m2mState{clients: map[string]*m2mClient{}} }
 
-// The shared services are routed through the consumer surface (see
-// ServeHTTP), so their handlers join the consumer table.
-func init() {
-	for id, h := range map[string]handler{
-		"M2M.Clients.Create": m2mClientsCreate,
-		"M2M.Clients.Get":    m2mClientsGet,
-		"M2M.Clients.Delete": m2mClientsDelete,
-		"M2M.Token":          m2mToken,
-		"RBAC.Policy":        rbacPolicy,
-	} {
-		consumerHandlers[id] = h
-	}
-}
-
-func m2mClientsCreate(e *Emulator, r *request) (any, error) {
-	var p consumer.M2MClientsCreateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) M2MClientsCreate(ctx context.Context, p *consumer.M2MClientsCreateParams) (*consumer.M2MClientsCreateResponse, error) {
 	id := deref(p.ClientID)
 	if id == "" {
 		id = newID("m2m-client")
@@ -72,7 +55,8 @@ func m2mClientsCreate(e *Emulator, r *request) (any, error) {
 		ClientID: id, ClientSecret: secret, ClientName: c.c.ClientName, ClientDescription: c.c.ClientDescription,
 		Status: c.c.Status, Scopes: c.c.Scopes, ClientSecretLastFour: c.c.ClientSecretLastFour, TrustedMetadata: c.c.TrustedMetadata,
 	}
-	return consumer.M2MClientsCreateResponse{M2MClient: out}, nil
+	setStatus(ctx, http.StatusCreated) // reference §6.1
+	return &consumer.M2MClientsCreateResponse{M2MClient: out}, nil
 }
 
 func (s *m2mState) client(id string) (*m2mClient, error) {
@@ -83,39 +67,34 @@ func (s *m2mState) client(id string) (*m2mClient, error) {
 	return c, nil
 }
 
-func m2mClientsGet(e *Emulator, r *request) (any, error) {
-	c, err := e.m2m.client(r.path["client_id"])
+func (e consumerAPI) M2MClientsGet(ctx context.Context, p *consumer.M2MClientsGetParams) (*consumer.M2MClientsGetResponse, error) {
+	c, err := e.m2m.client(p.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	return consumer.M2MClientsGetResponse{M2MClient: c.c}, nil
+	return &consumer.M2MClientsGetResponse{M2MClient: c.c}, nil
 }
 
-func m2mClientsDelete(e *Emulator, r *request) (any, error) {
-	id := r.path["client_id"]
+func (e consumerAPI) M2MClientsDelete(ctx context.Context, p *consumer.M2MClientsDeleteParams) (*consumer.M2MClientsDeleteResponse, error) {
+	id := p.ClientID
 	if _, err := e.m2m.client(id); err != nil {
 		return nil, err
 	}
 	delete(e.m2m.clients, id)
-	return consumer.M2MClientsDeleteResponse{ClientID: id}, nil
+	return &consumer.M2MClientsDeleteResponse{ClientID: id}, nil
 }
 
 // m2mToken is the OAuth 2.0 client credentials grant. Its errors are
 // OAuth2-shaped, as Stytch's are on this endpoint.
-func m2mToken(e *Emulator, r *request) (any, error) {
-	form, err := url.ParseQuery(string(r.body))
-	if err != nil {
-		return nil, oauth2Error(400, "invalid_request", "The body is not a valid form.")
-	}
-	if form.Get("grant_type") != "client_credentials" {
-		return nil, oauth2Error(400, "unsupported_grant_type", "Only the client_credentials grant is supported.")
-	}
-	c, ok := e.m2m.clients[form.Get("client_id")]
-	if !ok || subtle.ConstantTimeCompare([]byte(c.secret), []byte(form.Get("client_secret"))) != 1 || c.c.Status != "active" {
+func (e consumerAPI) M2MToken(ctx context.Context, p *consumer.M2MTokenParams) (*consumer.M2MTokenResponse, error) {
+	// grant_type is client_credentials: the spec allows no other, and the
+	// request is validated against it.
+	c, ok := e.m2m.clients[p.ClientID]
+	if !ok || subtle.ConstantTimeCompare([]byte(c.secret), []byte(p.ClientSecret)) != 1 || c.c.Status != "active" {
 		return nil, oauth2Error(401, "invalid_client", "The client could not be authenticated.")
 	}
 	scopes := c.c.Scopes
-	if requested := strings.Fields(form.Get("scope")); len(requested) > 0 {
+	if requested := p.Scopes; len(requested) > 0 {
 		// Asking for a scope the client lacks is unconfirmed behaviour;
 		// the emulator refuses, as OAuth 2.0's invalid_scope says to.
 		for _, s := range requested {
@@ -131,7 +110,7 @@ func m2mToken(e *Emulator, r *request) (any, error) {
 		"scope": strings.Join(scopes, " "), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(m2mTokenLifetime).Unix(), "jti": newID("m2m-token"),
 	}
-	return consumer.M2MTokenResponse{AccessToken: e.keys.sign(claims), ExpiresIn: int(m2mTokenLifetime / time.Second), TokenType: "bearer"}, nil
+	return &consumer.M2MTokenResponse{AccessToken: e.keys.sign(claims), ExpiresIn: int(m2mTokenLifetime / time.Second), TokenType: "bearer"}, nil
 }
 
 func contains(list []string, s string) bool {
@@ -167,9 +146,9 @@ func DefaultRBACPolicy() consumer.Policy {
 	}
 }
 
-func rbacPolicy(e *Emulator, _ *request) (any, error) {
+func (e consumerAPI) RBACPolicy(context.Context, *consumer.RBACPolicyParams) (*consumer.RBACPolicyResponse, error) {
 	p := e.consumerPolicy
-	return consumer.RBACPolicyResponse{Policy: &p}, nil
+	return &consumer.RBACPolicyResponse{Policy: &p}, nil
 }
 
 // permission is one grant of a role, whichever surface's policy it is from.

@@ -14,8 +14,11 @@ import (
 func TestM2MClientsAndTokens(t *testing.T) {
 	t.Parallel()
 	srv, c := newConsumer(t)
-	created, err := c.M2M.Clients.Create(ctx, &consumer.M2MClientsCreateParams{Scopes: []string{"read:users", "write:users"}, ClientName: stytch.Ptr("billing")})
+	var meta stytch.Response
+	created, err := c.M2M.Clients.Create(ctx, &consumer.M2MClientsCreateParams{Scopes: []string{"read:users", "write:users"}, ClientName: stytch.Ptr("billing")}, stytch.WithResponseInto(&meta))
 	require.NoError(t, err)
+	require.Equal(t, 201, meta.StatusCode, "Stytch answers a new M2M client with 201")
+	require.Equal(t, 201, created.StatusCode)
 	mc := created.M2MClient
 	require.NotEmpty(t, mc.ClientSecret)
 	got, err := c.M2M.Clients.Get(ctx, &consumer.M2MClientsGetParams{ClientID: mc.ClientID})
@@ -66,7 +69,7 @@ func TestConsumerRBAC(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, &consumer.AuthorizationVerdict{Authorized: true, GrantingRoles: []string{"stytch_user"}}, ok.Verdict)
 	_, err = check("delete")
-	requireAPIError(t, err, 403, "session_authorization_error")
+	requireAPIError(t, err, 403, "consumer_session_authorization_error")
 	var se *stytch.Error
 	require.True(t, errors.As(err, &se))
 }

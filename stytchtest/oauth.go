@@ -1,6 +1,7 @@
 package stytchtest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -27,11 +28,6 @@ type oauthLogin struct {
 	b2b                                  bool // userID is a member ID
 	expires                              time.Time
 	used                                 bool
-}
-
-func init() {
-	consumerHandlers["OAuth.Authenticate"] = oauthAuthenticate
-	b2bHandlers["OAuth.Authenticate"] = b2bOAuthAuthenticate
 }
 
 // PublicToken is the project's public token, which the browser-side start
@@ -206,11 +202,7 @@ func oauthProviderName(provider string) string {
 	return strings.ToUpper(provider[:1]) + provider[1:]
 }
 
-func b2bOAuthAuthenticate(e *Emulator, r *request) (any, error) {
-	var p b2b.OAuthAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticateParams) (*b2b.OAuthAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -247,18 +239,14 @@ func b2bOAuthAuthenticate(e *Emulator, r *request) (any, error) {
 	}
 	factor := b2b.AuthenticationFactor{Type: b2b.AuthenticationFactorTypeOAuth, DeliveryMethod: b2b.AuthenticationFactorDeliveryMethod("oauth_" + l.provider)}
 	out := e.b2bLogin(bm, []b2b.AuthenticationFactor{factor}, existing, p.SessionDurationMinutes, p.SessionCustomClaims)
-	return b2b.OAuthAuthenticateResponse{
+	return &b2b.OAuthAuthenticateResponse{
 		MemberID: bm.m.MemberID, ProviderSubject: l.subject, ProviderType: name, OrganizationID: o.OrganizationID,
 		Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt, MemberSession: out.session,
 		MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist, MFARequired: out.mfa,
 	}, nil
 }
 
-func oauthAuthenticate(e *Emulator, r *request) (any, error) {
-	var p consumer.OAuthAuthenticateParams
-	if err := r.decode(&p); err != nil {
-		return nil, err
-	}
+func (e consumerAPI) OAuthAuthenticate(_ context.Context, p *consumer.OAuthAuthenticateParams) (*consumer.OAuthAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
@@ -292,7 +280,7 @@ func oauthAuthenticate(e *Emulator, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return consumer.OAuthAuthenticateResponse{
+	return &consumer.OAuthAuthenticateResponse{
 		UserID: u.UserID, ProviderSubject: l.subject, ProviderType: name, SessionToken: token, SessionJWT: jwtStr,
 		ProviderValues: consumer.ProviderValues{AccessToken: newSessionToken(), Scopes: []string{"openid", "email", "profile"}},
 		User:           *u, OAuthUserRegistrationID: reg.OAuthUserRegistrationID, UserSession: s,

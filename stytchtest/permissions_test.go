@@ -14,7 +14,7 @@ import (
 // that takes a member-session header, and nothing else.
 func TestPermissionsCoverMemberSessionOperations(t *testing.T) {
 	t.Parallel()
-	surfs, err := loadSurfaces()
+	surfs, err := loadSpec()
 	require.NoError(t, err)
 	var want []string
 	for _, s := range surfs {
