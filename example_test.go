@@ -3,6 +3,7 @@ package stytch_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"log/slog"
 	"net/http"
 	"os"
@@ -37,9 +38,12 @@ func Example_loggerAndMiddleware() {
 			return next.RoundTrip(r)
 		})
 	}
-	client := srv.ConsumerClient(stytch.WithLogger(logger), stytch.WithMiddleware(tracing))
+	client, err := srv.NewConsumerClient(stytch.WithLogger(logger), stytch.WithMiddleware(tracing))
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	_, err := client.Users.Get(context.Background(), &consumer.UsersGetParams{UserID: "user-test-00000000-0000-4000-8000-000000000000"})
+	_, err = client.Users.Get(context.Background(), &consumer.UsersGetParams{UserID: "user-test-00000000-0000-4000-8000-000000000000"})
 	fmt.Println(err != nil)
 	// Output:
 	// middleware: GET /v1/users/user-test-00000000-0000-4000-8000-000000000000

@@ -112,7 +112,8 @@ func TestConsumerRequireSession(t *testing.T) {
 	t.Cleanup(srv.Close)
 	api := srv.ConsumerClient()
 	var n calls
-	client := srv.ConsumerClient(stytch.WithMiddleware(n.middleware))
+	client, err := srv.NewConsumerClient(stytch.WithMiddleware(n.middleware))
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
 	auth, err := stytchhttp.NewConsumer(client, stytchhttp.WithSources(
 		stytchhttp.JWTCookie(stytchhttp.DefaultJWTCookie), stytchhttp.BearerJWT(), stytchhttp.SessionTokenCookie(stytchhttp.DefaultSessionCookie)))
@@ -332,7 +333,8 @@ func TestOptionsRefused(t *testing.T) {
 func TestUnavailable(t *testing.T) {
 	t.Parallel()
 	srv := stytchtest.NewServer()
-	c := srv.ConsumerClient(stytch.WithMaxRetries(0))
+	c, err := srv.NewConsumerClient(stytch.WithMaxRetries(0))
+	require.NoError(t, err)
 	s := signIn(t, srv, c, "ada@example.com", 60)
 	srv.Close()
 	auth, err := stytchhttp.NewConsumer(c, stytchhttp.WithSources(stytchhttp.SessionTokenCookie("stytch_session")))

@@ -2,6 +2,7 @@ package stytchtest
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strconv"
@@ -762,9 +763,35 @@ func b2bRoles(roles []string) []string {
 	return out
 }
 
+// Stytch bounds a member's trusted and untrusted metadata: at most 20
+// top-level keys and 4 KB of JSON each (unconfirmed: the error type for a
+// larger one; the generic validation type stands in).
+const (
+	maxMetadataKeys  = 20
+	maxMetadataBytes = 4 << 10
+)
+
+func checkMemberMetadata(trusted, untrusted map[string]any) error {
+	for _, m := range []struct {
+		field string
+		v     map[string]any
+	}{{"trusted_metadata", trusted}, {"untrusted_metadata", untrusted}} {
+		if len(m.v) > maxMetadataKeys {
+			return errorf(400, errorTypeBadRequest, "%s has %d top-level keys; at most %d are allowed.", m.field, len(m.v), maxMetadataKeys)
+		}
+		if b, _ := json.Marshal(m.v); len(b) > maxMetadataBytes {
+			return errorf(400, errorTypeBadRequest, "%s is %d bytes of JSON; at most %d are allowed.", m.field, len(b), maxMetadataBytes)
+		}
+	}
+	return nil
+}
+
 func (e b2bAPI) OrganizationsMembersCreate(ctx context.Context, p *b2b.OrganizationsMembersCreateParams) (*b2b.OrganizationsMembersCreateResponse, error) {
 	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkMemberMetadata(p.TrustedMetadata, p.UntrustedMetadata); err != nil {
 		return nil, err
 	}
 	if err := checkEmail(p.EmailAddress); err != nil {
@@ -828,6 +855,10 @@ func (e b2bAPI) OrganizationsMembersUpdate(ctx context.Context, p *b2b.Organizat
 	}
 	bm, err := e.b2b.member(o, p.MemberID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkMemberMetadata(mergeMetadata(b2bCopyMap(bm.m.TrustedMetadata), p.TrustedMetadata),
+		mergeMetadata(b2bCopyMap(bm.m.UntrustedMetadata), p.UntrustedMetadata)); err != nil {
 		return nil, err
 	}
 	if p.EmailAddress != nil && !strings.EqualFold(*p.EmailAddress, bm.m.EmailAddress) {
@@ -1326,8 +1357,8 @@ func (e *Emulator) b2bSessionJWT(s *b2b.MemberSession) string {
 	for k, v := range s.CustomClaims {
 		claims[k] = v
 	}
-	claims["iss"] = "stytch.com/" + e.ProjectID
-	claims["aud"] = []string{e.ProjectID}
+	claims["iss"] = "stytch.com/" + e.projectID
+	claims["aud"] = []string{e.projectID}
 	claims["sub"] = s.MemberID
 	claims["iat"] = now.Unix()
 	claims["nbf"] = now.Unix()

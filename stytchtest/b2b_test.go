@@ -24,7 +24,7 @@ func b2bTestServer(t *testing.T, opts ...Option) (*Server, *b2b.Client) {
 	t.Helper()
 	srv := NewServer(opts...)
 	t.Cleanup(srv.Close)
-	return srv, srv.B2BClient(validateResponses(t))
+	return srv, b2bClient(t, srv, validateResponses(t))
 }
 
 // b2bTestOrg creates an organization; mod may set more fields.
@@ -955,7 +955,7 @@ func TestB2BSessionJWT(t *testing.T) {
 	m := b2bTestMember(t, c, o.OrganizationID, "ada@acme.com", func(p *b2b.OrganizationsMembersCreateParams) { p.Roles = []string{"stytch_admin"} })
 	login := b2bTestSignIn(t, srv, c, o.OrganizationID, m.EmailAddress, map[string]any{"plan": "pro"})
 
-	jwks, err := c.Sessions.GetJWKS(ctx, &b2b.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
+	jwks, err := c.Sessions.GetJWKS(ctx, &b2b.SessionsGetJWKSParams{ProjectID: srv.ProjectID()})
 	require.NoError(t, err)
 	require.Len(t, jwks.Keys, 1)
 	own, err := c.Sessions.GetJWKS(ctx, &b2b.SessionsGetJWKSParams{}) // the client's own project
@@ -973,7 +973,7 @@ func TestB2BSessionJWT(t *testing.T) {
 		e, err := base64.RawURLEncoding.DecodeString(key.E)
 		require.NoError(t, err)
 		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}, nil
-	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(srv.ProjectID), jwt.WithIssuer("stytch.com/"+srv.ProjectID))
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(srv.ProjectID()), jwt.WithIssuer("stytch.com/"+srv.ProjectID()))
 	require.NoError(t, err)
 	require.True(t, tok.Valid)
 	require.Equal(t, m.MemberID, claims["sub"])

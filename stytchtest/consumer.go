@@ -213,6 +213,15 @@ func (e consumerAPI) UsersGet(ctx context.Context, p *consumer.UsersGetParams) (
 // usersSearch pages through users oldest first. Query filters supported:
 // email_address, phone_number, user_id and status, joined by AND or OR.
 func (e consumerAPI) UsersSearch(ctx context.Context, p *consumer.UsersSearchParams) (*consumer.UsersSearchResponse, error) {
+	if p.Query != nil {
+		for _, op := range p.Query.Operands {
+			if !userFilters[op.FilterName] {
+				// As B2B search does: a filter the emulator cannot apply is refused, never
+				// ignored (unconfirmed: Stytch's error type for an unknown filter).
+				return nil, errorf(400, errorTypeBadRequest, "The emulator does not support the search filter %q.", op.FilterName)
+			}
+		}
+	}
 	var all []*consumer.User
 	for _, u := range e.consumer.users {
 		if p.Query == nil || matchUser(u, p.Query) {
@@ -235,6 +244,9 @@ func (e consumerAPI) UsersSearch(ctx context.Context, p *consumer.UsersSearchPar
 	}
 	return &consumer.UsersSearchResponse{Results: results, ResultsMetadata: consumer.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
 }
+
+// userFilters are the user search filters matchUser applies.
+var userFilters = map[string]bool{"user_id": true, "status": true, "email_address": true, "phone_number": true}
 
 func matchUser(u *consumer.User, q *consumer.SearchUsersQuery) bool {
 	if len(q.Operands) == 0 {
@@ -776,8 +788,8 @@ func (e *Emulator) sessionJWT(s *consumer.Session) string {
 	for k, v := range s.CustomClaims {
 		claims[k] = v
 	}
-	claims["iss"] = "stytch.com/" + e.ProjectID
-	claims["aud"] = []string{e.ProjectID}
+	claims["iss"] = "stytch.com/" + e.projectID
+	claims["aud"] = []string{e.projectID}
 	claims["sub"] = s.UserID
 	claims["iat"] = now.Unix()
 	claims["nbf"] = now.Unix()
@@ -858,7 +870,7 @@ func (e consumerAPI) SessionsRevoke(ctx context.Context, p *consumer.SessionsRev
 }
 
 func (e consumerAPI) SessionsGetJWKS(ctx context.Context, p *consumer.SessionsGetJWKSParams) (*consumer.SessionsGetJWKSResponse, error) {
-	if p.ProjectID != e.ProjectID {
+	if p.ProjectID != e.projectID {
 		// Unconfirmed: the status for another project's JWKS is not documented.
 		return nil, errorf(404, "project_not_found", "Project could not be found.")
 	}

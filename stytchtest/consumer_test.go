@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/b2b"
 	"github.com/gostytch/stytch/consumer"
 )
 
@@ -77,7 +78,7 @@ func newConsumer(t *testing.T, opts ...Option) (*Server, *consumer.Client) {
 	t.Helper()
 	srv := NewServer(opts...)
 	t.Cleanup(srv.Close)
-	return srv, srv.ConsumerClient(validateResponses(t))
+	return srv, consumerClient(t, srv, validateResponses(t))
 }
 
 // fakeClock is a settable clock for WithClock.
@@ -116,13 +117,13 @@ var ctx = context.Background()
 func TestCredentials(t *testing.T) {
 	t.Parallel()
 	srv, _ := newConsumer(t)
-	bad, err := consumer.NewClient(srv.ProjectID, "secret-test-wrong", stytch.WithBaseURL(srv.URL), validateResponses(t))
+	bad, err := consumer.NewClient(srv.ProjectID(), "secret-test-wrong", stytch.WithBaseURL(srv.URL), validateResponses(t))
 	require.NoError(t, err)
 	_, err = bad.Users.Search(ctx, nil)
 	requireAPIError(t, err, 401, stytch.ErrorTypeUnauthorizedCredentials)
 
 	// The JWKS is served without credentials.
-	resp, err := bad.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
+	resp, err := bad.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID()})
 	require.NoError(t, err)
 	require.Len(t, resp.Keys, 1)
 	require.Equal(t, "RS256", resp.Keys[0].Alg)
@@ -135,7 +136,7 @@ func TestRequestValidation(t *testing.T) {
 	// so send the raw request to see the emulator reject a missing field.
 	for _, body := range []string{`{}`, `{"email": 42}`, `{"email":`, `[]`} {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/magic_links/email/login_or_create", strings.NewReader(body))
-		req.SetBasicAuth(srv.ProjectID, srv.Secret)
+		req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
@@ -164,7 +165,7 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/v1/passwords", 501, "not_implemented"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(`{}`))
-		req.SetBasicAuth(srv.ProjectID, srv.Secret)
+		req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		var e map[string]any
@@ -408,7 +409,7 @@ func TestSessionJWTClaimsAndRotation(t *testing.T) {
 	auth := signIn(t, srv, c, "jwt@example.com", map[string]any{"role": "admin"})
 	verify := func(token string) jwt.MapClaims {
 		t.Helper()
-		keys, err := c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
+		keys, err := c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID()})
 		require.NoError(t, err)
 		claims := jwt.MapClaims{}
 		_, err = jwt.ParseWithClaims(token, claims, func(tok *jwt.Token) (any, error) {
@@ -418,7 +419,7 @@ func TestSessionJWTClaimsAndRotation(t *testing.T) {
 				}
 			}
 			return nil, fmt.Errorf("unknown kid %v", tok.Header["kid"])
-		}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer("stytch.com/"+srv.ProjectID), jwt.WithAudience(srv.ProjectID))
+		}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer("stytch.com/"+srv.ProjectID()), jwt.WithAudience(srv.ProjectID()))
 		require.NoError(t, err)
 		return claims
 	}
@@ -438,7 +439,7 @@ func TestSessionJWTClaimsAndRotation(t *testing.T) {
 	require.NoError(t, err)
 	verify(res.SessionJWT)
 	verify(old) // the previous key is still served
-	keys, err := c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID})
+	keys, err := c.Sessions.GetJWKS(ctx, &consumer.SessionsGetJWKSParams{ProjectID: srv.ProjectID()})
 	require.NoError(t, err)
 	require.Len(t, keys.Keys, 2)
 	own, err := c.Sessions.GetJWKS(ctx, nil) // the client's own project
@@ -541,7 +542,7 @@ func TestMessagesEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, 401, resp.StatusCode)
-	req.SetBasicAuth(srv.ProjectID, srv.Secret)
+	req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -561,4 +562,19 @@ func rsaPublicKey(t *testing.T, n, e string) *rsa.PublicKey {
 	eb, err := base64.RawURLEncoding.DecodeString(e)
 	require.NoError(t, err)
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(nb), E: int(new(big.Int).SetBytes(eb).Int64())}
+}
+
+// consumerClient and b2bClient are the server's clients with options.
+func consumerClient(t testing.TB, srv *Server, opts ...stytch.Option) *consumer.Client {
+	t.Helper()
+	c, err := srv.NewConsumerClient(opts...)
+	require.NoError(t, err)
+	return c
+}
+
+func b2bClient(t testing.TB, srv *Server, opts ...stytch.Option) *b2b.Client {
+	t.Helper()
+	c, err := srv.NewB2BClient(opts...)
+	require.NoError(t, err)
+	return c
 }

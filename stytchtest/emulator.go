@@ -64,8 +64,7 @@ func WithCredentials(projectID, secret string) Option {
 // Emulator is the in-memory Stytch as an http.Handler. Most tests want
 // NewServer, which serves it on a loopback port.
 type Emulator struct {
-	ProjectID string
-	Secret    string
+	projectID, secret string
 
 	now    func() time.Time
 	auth   string
@@ -94,8 +93,8 @@ func NewEmulator(opts ...Option) *Emulator {
 		o(&cfg)
 	}
 	e := &Emulator{
-		ProjectID: cfg.projectID,
-		Secret:    cfg.secret,
+		projectID: cfg.projectID,
+		secret:    cfg.secret,
 		now:       func() time.Time { return cfg.clock().UTC() },
 		auth:      "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.projectID+":"+cfg.secret)),
 		messages:  map[string][]Message{},
@@ -112,9 +111,21 @@ func NewEmulator(opts ...Option) *Emulator {
 	return e
 }
 
+// ProjectID is the project ID the emulator accepts (WithCredentials).
+func (e *Emulator) ProjectID() string { return e.projectID }
+
+// Secret is the secret the emulator accepts (WithCredentials).
+func (e *Emulator) Secret() string { return e.secret }
+
 // OnMessage registers f to be called with every message the emulator
-// "sends". The standalone emulator logs them this way.
-func (e *Emulator) OnMessage(f func(Message)) { e.onMsg = f }
+// "sends", replacing any earlier f; nil removes it. It may be called while
+// the emulator serves. f runs with the emulator locked: it must not call
+// the emulator. The standalone emulator logs messages this way.
+func (e *Emulator) OnMessage(f func(Message)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.onMsg = f
+}
 
 // Message is what Stytch would have emailed or texted.
 type Message struct {

@@ -49,7 +49,7 @@ func TestLocalAuthErrorsAreStytchErrors(t *testing.T) {
 
 	dead := httptest.NewServer(nil)
 	dead.Close()
-	offline, err := consumer.NewClient(srv.ProjectID, "secret-test-offline", stytch.WithBaseURL(dead.URL), stytch.WithMaxRetries(0))
+	offline, err := consumer.NewClient(srv.ProjectID(), "secret-test-offline", stytch.WithBaseURL(dead.URL), stytch.WithMaxRetries(0))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = offline.Close() })
 

@@ -18,7 +18,7 @@ func ExampleNewTLSServer() {
 	defer srv.Close()
 
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()}}}
-	client, err := consumer.NewClient(srv.ProjectID, srv.Secret, stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(hc))
+	client, err := consumer.NewClient(srv.ProjectID(), srv.Secret(), stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(hc))
 	if err != nil {
 		panic(err)
 	}

@@ -105,7 +105,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
-				req.SetBasicAuth(e.ProjectID, e.Secret)
+				req.SetBasicAuth(e.ProjectID(), e.Secret())
 				req.Header.Set("Content-Type", "application/json")
 				w := httptest.NewRecorder()
 				e.ServeHTTP(w, req)
@@ -119,7 +119,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 
 // newBenchClient is a consumer client of e through no network.
 func newBenchClient(b *testing.B, e *Emulator) *consumer.Client {
-	c, err := consumer.NewClient(e.ProjectID, e.Secret, stytch.WithBaseURL("http://emulator"), stytch.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+	c, err := consumer.NewClient(e.ProjectID(), e.Secret(), stytch.WithBaseURL("http://emulator"), stytch.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, r)
 		return w.Result(), nil

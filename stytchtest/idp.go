@@ -63,14 +63,14 @@ func (e *Emulator) issueAccessToken(p AccessTokenParams) string {
 	maps.Copy(claims, p.CustomClaims)
 	iss := p.Issuer
 	if iss == "" {
-		iss = "stytch.com/" + e.ProjectID
+		iss = "stytch.com/" + e.ProjectID()
 	}
 	clientID := p.ClientID
 	if clientID == "" {
 		clientID = newID("connected-app")
 	}
 	for k, v := range map[string]any{
-		"iss": iss, "sub": p.Subject, "aud": []string{e.ProjectID}, "client_id": clientID,
+		"iss": iss, "sub": p.Subject, "aud": []string{e.ProjectID()}, "client_id": clientID,
 		"scope": strings.Join(p.Scopes, " "), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(life).Unix(), "jti": newSessionToken(),
 	} {
@@ -134,7 +134,7 @@ var projectDomainPaths = []string{"/.well-known/openid-configuration", "/v1/oaut
 // projectDomainRoute routes a request for the backwards-compatible path of
 // a project-domain endpoint to the spec's path, remembering how it came.
 func (e *Emulator) projectDomainRoute(r *http.Request) *http.Request {
-	prefix := "/v1/public/" + e.ProjectID
+	prefix := "/v1/public/" + e.ProjectID()
 	rest, ok := strings.CutPrefix(r.URL.Path, prefix)
 	if !ok {
 		return r
@@ -160,7 +160,7 @@ func (e *Emulator) projectBase(r *http.Request) (base, issuer string) {
 	}
 	host := scheme + "://" + r.Host
 	if via, _ := r.Context().Value(viaPublicPath{}).(bool); via {
-		return host + "/v1/public/" + e.ProjectID, "stytch.com/" + e.ProjectID
+		return host + "/v1/public/" + e.ProjectID(), "stytch.com/" + e.ProjectID()
 	}
 	return host, host
 }
@@ -196,7 +196,7 @@ func (e consumerAPI) IDPOpenIDConfiguration(ctx context.Context, _ *consumer.IDP
 		UserInfoEndpoint:      base + v1 + "/oauth2/userinfo",
 		// Stytch names /.well-known/jwks.json on the project domain; the
 		// emulator names the key set it serves, which holds the same keys.
-		JWKSURI:                           scheme + "://" + hr.Host + "/v1/sessions/jwks/" + e.ProjectID,
+		JWKSURI:                           scheme + "://" + hr.Host + "/v1/sessions/jwks/" + e.ProjectID(),
 		ScopesSupported:                   scopes,
 		ResponseTypesSupported:            []string{"code"},
 		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},

@@ -19,7 +19,7 @@ func TestConsumerIntrospectTokenLocal(t *testing.T) {
 		{Scope: "read:docs", Description: "read documents", Permissions: []consumer.PolicyScopePermission{{ResourceID: "documents", Actions: []string{"read"}}}},
 	}})
 	var n counter
-	c := srv.ConsumerClient(stytch.WithMiddleware(n.middleware))
+	c := consumerWith(t, srv, stytch.WithMiddleware(n.middleware))
 	t.Cleanup(func() { _ = c.Close() })
 
 	tok := srv.IssueAccessToken(AccessTokenParams{
@@ -31,8 +31,8 @@ func TestConsumerIntrospectTokenLocal(t *testing.T) {
 	require.Equal(t, "user-test-1", res.Subject)
 	require.Equal(t, "connected-app-test-1", res.ClientID)
 	require.Equal(t, []string{"openid", "read:docs", "write:*"}, res.Scopes)
-	require.Equal(t, []string{srv.ProjectID}, res.Audience)
-	require.Equal(t, "stytch.com/"+srv.ProjectID, res.Issuer)
+	require.Equal(t, []string{srv.ProjectID()}, res.Audience)
+	require.Equal(t, "stytch.com/"+srv.ProjectID(), res.Issuer)
 	require.Equal(t, map[string]any{"tier": "gold"}, res.CustomClaims, "client_id and scope are reported on their own")
 	require.NotEmpty(t, res.TokenID)
 	require.WithinDuration(t, time.Now().Add(time.Hour), res.ExpiresAt, 5*time.Second)

@@ -30,16 +30,16 @@ func TestOpenIDConfiguration(t *testing.T) {
 	}})
 	conf, err := c.IDP.OpenIDConfiguration(ctx, nil)
 	require.NoError(t, err)
-	public := srv.URL + "/v1/public/" + srv.ProjectID
-	require.Equal(t, "stytch.com/"+srv.ProjectID, conf.Issuer)
+	public := srv.URL + "/v1/public/" + srv.ProjectID()
+	require.Equal(t, "stytch.com/"+srv.ProjectID(), conf.Issuer)
 	require.Equal(t, "https://app.example/consent", conf.AuthorizationEndpoint)
 	require.Equal(t, public+"/oauth2/token", conf.TokenEndpoint, "M2M.Token's endpoint, which Connected Apps share")
 	require.Equal(t, public+"/oauth2/userinfo", conf.UserInfoEndpoint)
-	require.Equal(t, srv.URL+"/v1/sessions/jwks/"+srv.ProjectID, conf.JWKSURI)
+	require.Equal(t, srv.URL+"/v1/sessions/jwks/"+srv.ProjectID(), conf.JWKSURI)
 	require.Equal(t, []string{"openid", "profile", "email", "phone", "offline_access", "read:docs"}, conf.ScopesSupported)
 	require.Equal(t, []string{"RS256"}, conf.IDTokenSigningAlgValuesSupported)
 
-	custom := srv.ConsumerClient(stytch.WithCustomDomain(srv.URL), validateResponses(t))
+	custom := consumerWith(t, srv, stytch.WithCustomDomain(srv.URL), validateResponses(t))
 	conf, err = custom.IDP.OpenIDConfiguration(ctx, nil)
 	require.NoError(t, err)
 	require.Equal(t, srv.URL, conf.Issuer)
@@ -59,7 +59,7 @@ func TestUserInfoAndRevoke(t *testing.T) {
 	userID := session.UserID
 	for _, c := range map[string]*consumer.Client{
 		"public path":   api,
-		"custom domain": srv.ConsumerClient(stytch.WithCustomDomain(srv.URL), validateResponses(t)),
+		"custom domain": consumerWith(t, srv, stytch.WithCustomDomain(srv.URL), validateResponses(t)),
 	} {
 		tok := srv.IssueAccessToken(AccessTokenParams{Subject: userID, ClientID: "connected-app-test-1", Scopes: []string{"openid", "email"}})
 		info, err := c.IDP.UserInfo(ctx, &consumer.IDPUserInfoParams{AccessToken: tok})
@@ -101,7 +101,7 @@ func TestUserInfoAndRevoke(t *testing.T) {
 	// The project's secret does not authenticate UserInfo.
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/oauth2/userinfo", nil)
 	require.NoError(t, err)
-	req.SetBasicAuth(srv.ProjectID, srv.Secret)
+	req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -109,7 +109,7 @@ func TestUserInfoAndRevoke(t *testing.T) {
 
 	// The custom domain is an issuer the local check accepts.
 	other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
-	c := srv.ConsumerClient(stytch.WithCustomDomain(other))
+	c := consumerWith(t, srv, stytch.WithCustomDomain(other))
 	viaDomain := srv.IssueAccessToken(AccessTokenParams{Subject: userID, Issuer: other})
 	_, err = c.IDP.IntrospectTokenLocal(ctx, viaDomain)
 	require.NoError(t, err)
@@ -134,6 +134,14 @@ func TestB2BUserInfo(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, remote.Active)
 	require.Equal(t, m.MemberID, remote.Sub)
+}
+
+// consumerWith is srv.NewConsumerClient(opts...) that fails t on an error.
+func consumerWith(t *testing.T, srv *Server, opts ...stytch.Option) *consumer.Client {
+	t.Helper()
+	c, err := srv.NewConsumerClient(opts...)
+	require.NoError(t, err)
+	return c
 }
 
 func requireOAuth2Error(t *testing.T, err error, status int, typ stytch.ErrorType) {
@@ -212,7 +220,7 @@ func TestIDPHooksOverHTTP(t *testing.T) {
 		req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
 		require.NoError(t, err)
 		if auth {
-			req.SetBasicAuth(srv.ProjectID, srv.Secret)
+			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)

@@ -61,7 +61,7 @@ func TestConsumerLocalJWT(t *testing.T) {
 	lag := &fakeClock{now: time.Now().UTC()}
 	srv, api := newConsumer(t, WithClock(lag.Now))
 	var n counter
-	c := srv.ConsumerClient(stytch.WithMiddleware(n.middleware))
+	c := consumerClient(t, srv, stytch.WithMiddleware(n.middleware))
 	t.Cleanup(func() { _ = c.Close() })
 	auth := signIn(t, srv, api, "local@example.com", map[string]any{"plan": "pro", "seats": 3})
 
@@ -140,7 +140,7 @@ func TestConsumerLocalRBAC(t *testing.T) {
 		{RoleID: "stytch_user", Description: "everyone", Permissions: []consumer.PolicyRolePermission{{ResourceID: "documents", Actions: []string{"read"}}}},
 	}, Resources: []consumer.PolicyResource{}, Scopes: []consumer.PolicyScope{}})
 	var n counter
-	c := srv.ConsumerClient(stytch.WithMiddleware(n.middleware))
+	c := consumerClient(t, srv, stytch.WithMiddleware(n.middleware))
 	auth := signIn(t, srv, api, "rbac@example.com", nil)
 	read := stytch.WithAuthorizationCheck(stytch.AuthorizationCheck{ResourceID: "documents", Action: "read"})
 	del := stytch.WithAuthorizationCheck(stytch.AuthorizationCheck{ResourceID: "documents", Action: "delete"})
@@ -181,7 +181,7 @@ func TestB2BLocalJWTAndRBAC(t *testing.T) {
 	m := b2bTestMember(t, api, org.OrganizationID, "ada@acme.com", nil)
 	login := b2bTestSignIn(t, srv, api, org.OrganizationID, m.EmailAddress, map[string]any{"plan": "team", "seats": 9})
 	var n counter
-	c := srv.B2BClient(stytch.WithMiddleware(n.middleware))
+	c := b2bClient(t, srv, stytch.WithMiddleware(n.middleware))
 	t.Cleanup(func() { _ = c.Close() })
 
 	s, err := c.Sessions.AuthenticateJWTLocal(ctx, login.SessionJWT)
@@ -233,7 +233,7 @@ func TestM2MLocal(t *testing.T) {
 	require.NoError(t, err)
 	mc := created.M2MClient
 	var n counter
-	c := srv.ConsumerClient(stytch.WithMiddleware(n.middleware))
+	c := consumerClient(t, srv, stytch.WithMiddleware(n.middleware))
 	params := &consumer.M2MTokenParams{ClientID: mc.ClientID, ClientSecret: mc.ClientSecret}
 	tok, err := c.M2M.Token(ctx, params)
 	require.NoError(t, err)
@@ -270,7 +270,7 @@ func TestCloseStopsBackgroundWork(t *testing.T) {
 
 	before := goleak.IgnoreCurrent()
 	tr := &http.Transport{}
-	c := srv.ConsumerClient(stytch.WithHTTPClient(&http.Client{Transport: tr}))
+	c := consumerClient(t, srv, stytch.WithHTTPClient(&http.Client{Transport: tr}))
 	_, err := c.Sessions.AuthenticateJWTLocal(ctx, auth.SessionJWT)
 	require.NoError(t, err)
 	require.NoError(t, c.Close())
@@ -302,7 +302,7 @@ func TestCloseDuringInFlightVerifications(t *testing.T) {
 	defer signer.Close()
 	jwt := signIn(t, srv, signer, "ada@example.com", nil).SessionJWT
 
-	c := srv.ConsumerClient(stytch.WithMiddleware(slowKeys))
+	c := consumerClient(t, srv, stytch.WithMiddleware(slowKeys))
 	const n = 50
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -393,7 +393,7 @@ func TestAuthenticateJWTFallbackTakesCallOptions(t *testing.T) {
 			return next.RoundTrip(r)
 		})
 	}
-	c := srv.ConsumerClient(stytch.WithMiddleware(trace))
+	c := consumerClient(t, srv, stytch.WithMiddleware(trace))
 	defer c.Close()
 	jwt := signIn(t, srv, c, "ada@example.com", nil).SessionJWT
 	var meta stytch.Response

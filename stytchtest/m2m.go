@@ -106,7 +106,7 @@ func (e consumerAPI) M2MToken(ctx context.Context, p *consumer.M2MTokenParams) (
 	}
 	now := e.now()
 	claims := jwt.MapClaims{
-		"iss": "stytch.com/" + e.ProjectID, "aud": []string{e.ProjectID}, "sub": c.c.ClientID,
+		"iss": "stytch.com/" + e.projectID, "aud": []string{e.projectID}, "sub": c.c.ClientID,
 		"scope": strings.Join(scopes, " "), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(m2mTokenLifetime).Unix(), "jti": newID("m2m-token"),
 	}

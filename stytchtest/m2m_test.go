@@ -33,7 +33,7 @@ func TestM2MClientsAndTokens(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "read:users", claims["scope"])
 	require.Equal(t, mc.ClientID, claims["sub"])
-	require.Equal(t, "stytch.com/"+srv.ProjectID, claims["iss"])
+	require.Equal(t, "stytch.com/"+srv.ProjectID(), claims["iss"])
 
 	_, err = c.M2M.Token(ctx, &consumer.M2MTokenParams{ClientID: mc.ClientID, ClientSecret: "wrong"})
 	requireAPIError(t, err, 401, "invalid_client")
@@ -41,7 +41,7 @@ func TestM2MClientsAndTokens(t *testing.T) {
 	requireAPIError(t, err, 400, "invalid_scope")
 
 	// The B2B client reaches the same M2M service.
-	b := srv.B2BClient(validateResponses(t))
+	b := b2bClient(t, srv, validateResponses(t))
 	tok2, err := b.M2M.Token(ctx, &b2b.M2MTokenParams{ClientID: mc.ClientID, ClientSecret: mc.ClientSecret})
 	require.NoError(t, err)
 	all, err := srv.keys.parse(tok2.AccessToken)

@@ -54,7 +54,7 @@ func (f *memberAuthFixture) call(t *testing.T, method, path string, body []byte,
 	}
 	req, err := http.NewRequestWithContext(t.Context(), method, f.srv.URL+path, rd)
 	require.NoError(t, err)
-	req.SetBasicAuth(f.srv.ProjectID, f.srv.Secret)
+	req.SetBasicAuth(f.srv.ProjectID(), f.srv.Secret())
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -234,4 +234,31 @@ func TestMemberSessionRules(t *testing.T) {
 	require.NoError(t, err)
 	status, errType := f.call(t, http.MethodPut, "/v1/b2b/organizations/"+f.orgA, jsonBody(map[string]any{"organization_name": "Acme 4"}), "X-Stytch-Member-Session", f.adminToken)
 	require.Equal(t, 403, status, errType)
+}
+
+// A member's metadata is bounded: 20 top-level keys and 4 KB each, checked
+// before anything is stored.
+func TestMemberMetadataLimits(t *testing.T) {
+	t.Parallel()
+	_, c := b2bTestServer(t)
+	o := b2bTestOrg(t, c, "Acme", nil)
+	many := map[string]any{}
+	for i := range 21 {
+		many[strings.Repeat("k", i+1)] = i
+	}
+	big := map[string]any{"blob": strings.Repeat("x", 4100)}
+	for _, md := range []map[string]any{many, big} {
+		_, err := c.Organizations.Members.Create(t.Context(), &b2b.OrganizationsMembersCreateParams{OrganizationID: o.OrganizationID, EmailAddress: "ada@acme.example", TrustedMetadata: md})
+		requireAPIError(t, err, 400, errorTypeBadRequest)
+	}
+	m := b2bTestMember(t, c, o.OrganizationID, "ada@acme.example", func(p *b2b.OrganizationsMembersCreateParams) {
+		p.UntrustedMetadata = map[string]any{"theme": "dark"}
+	})
+	_, err := c.Organizations.Members.Update(t.Context(), &b2b.OrganizationsMembersUpdateParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID,
+		Name: stytch.Ptr("Ada"), UntrustedMetadata: big})
+	requireAPIError(t, err, 400, errorTypeBadRequest)
+	got, err := c.Organizations.Members.Get(t.Context(), &b2b.OrganizationsMembersGetParams{OrganizationID: o.OrganizationID, MemberID: &m.MemberID})
+	require.NoError(t, err)
+	require.Empty(t, got.Member.Name, "a refused update changes nothing")
+	require.Equal(t, map[string]any{"theme": "dark"}, got.Member.UntrustedMetadata)
 }

@@ -34,7 +34,7 @@ type oauthLogin struct {
 // URLs carry (OAuth.StartURL's PublicToken). It is made from the project
 // ID, so that it stays the same across runs.
 func (e *Emulator) PublicToken() string {
-	sum := sha256.Sum256([]byte("public-token:" + e.ProjectID))
+	sum := sha256.Sum256([]byte("public-token:" + e.ProjectID()))
 	h := hex.EncodeToString(sum[:16])
 	return "public-token-test-" + h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
 }

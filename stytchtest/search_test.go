@@ -39,6 +39,11 @@ func TestUsersSearchFilters(t *testing.T) {
 	require.Equal(t, []string{phone.UserID}, search(consumer.UserFilterPhoneNumber("+12025550162")))
 	require.Equal(t, []string{grace.UserID}, search(consumer.UserFilterID(ada.UserID, grace.UserID), consumer.UserFilterStatus(consumer.UserStatusPending)), "AND")
 	require.Equal(t, []string{}, search(consumer.UserFilterEmailAddress("nobody@example.com")))
+
+	// A filter the emulator does not apply is refused, not ignored.
+	_, err = c.Users.Search(ctx, &consumer.UsersSearchParams{Query: &consumer.SearchUsersQuery{Operator: consumer.SearchOperatorAnd,
+		Operands: []consumer.UserSearchFilter{consumer.UserFilter("favourite_colour", "blue")}}})
+	requireAPIError(t, err, 400, errorTypeBadRequest)
 }
 
 func TestOrganizationsSearchFilters(t *testing.T) {

@@ -3,9 +3,11 @@ package stytchtest
 import (
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/b2b"
@@ -21,6 +23,9 @@ type Server struct {
 	srv  *httptest.Server
 	cert *Certificate // set by NewTLSServer
 	hc   *http.Client // trusts cert alone
+
+	mu      sync.Mutex
+	clients []io.Closer // made by ConsumerClient and B2BClient, closed by Close
 }
 
 // NewServer starts an emulator on a loopback port. Close it when done.
@@ -33,7 +38,7 @@ func NewServer(opts ...Option) *Server {
 // Options returns the client options that send every call, the fraud API's
 // included, to this server. Use them with a client built elsewhere:
 //
-//	client, err := consumer.NewClient(srv.ProjectID, srv.Secret, srv.Options()...)
+//	client, err := consumer.NewClient(srv.ProjectID(), srv.Secret(), srv.Options()...)
 //
 // For a server started with NewTLSServer they include an HTTP client that
 // trusts the server's certificate alone.
@@ -45,32 +50,71 @@ func (s *Server) Options() []stytch.Option {
 	return opts
 }
 
-// Close shuts the server down.
+// Close shuts the server down and closes the clients it made, so that no
+// key refresh of theirs outlives it.
 func (s *Server) Close() {
 	s.srv.Close()
+	s.mu.Lock()
+	clients := s.clients
+	s.clients = nil
+	s.mu.Unlock()
+	for _, c := range clients {
+		_ = c.Close()
+	}
 	if s.hc != nil {
 		s.hc.CloseIdleConnections()
 	}
 }
 
-// ConsumerClient returns a consumer client of this server; opts are added
-// after the base URL.
-func (s *Server) ConsumerClient(opts ...stytch.Option) *consumer.Client {
-	c, err := consumer.NewClient(s.ProjectID, s.Secret, append(s.Options(), opts...)...)
+// ConsumerClient returns a consumer client of this server. Close closes it.
+// It cannot fail: the server's own credentials and URL are always valid.
+// For a client with options of your own, use NewConsumerClient.
+func (s *Server) ConsumerClient() *consumer.Client {
+	c, err := s.NewConsumerClient()
 	if err != nil {
-		panic("stytchtest: " + err.Error()) // the emulator's own credentials are always valid
+		panic("stytchtest: " + err.Error()) // unreachable: no option of the caller's is applied
 	}
 	return c
 }
 
-// B2BClient returns a b2b client of this server; opts are added after the
-// base URL.
-func (s *Server) B2BClient(opts ...stytch.Option) *b2b.Client {
-	c, err := b2b.NewClient(s.ProjectID, s.Secret, append(s.Options(), opts...)...)
+// NewConsumerClient returns a consumer client of this server with opts
+// added after the server's own (base URL, and for a TLS server the HTTP
+// client that trusts it). A bad option is NewClient's error. Close closes
+// the client.
+func (s *Server) NewConsumerClient(opts ...stytch.Option) (*consumer.Client, error) {
+	c, err := consumer.NewClient(s.projectID, s.secret, append(s.Options(), opts...)...)
 	if err != nil {
-		panic("stytchtest: " + err.Error())
+		return nil, err
+	}
+	s.track(c)
+	return c, nil
+}
+
+// B2BClient returns a b2b client of this server; see ConsumerClient.
+func (s *Server) B2BClient() *b2b.Client {
+	c, err := s.NewB2BClient()
+	if err != nil {
+		panic("stytchtest: " + err.Error()) // unreachable: no option of the caller's is applied
 	}
 	return c
+}
+
+// NewB2BClient returns a b2b client of this server with opts; see
+// NewConsumerClient.
+func (s *Server) NewB2BClient(opts ...stytch.Option) (*b2b.Client, error) {
+	c, err := b2b.NewClient(s.projectID, s.secret, append(s.Options(), opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	s.track(c)
+	return c, nil
+}
+
+// track remembers a client the server made, for Close.
+func (s *Server) track(c io.Closer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clients = append(s.clients, c)
 }
 
 // Cursors are opaque to clients; inside they are offsets.

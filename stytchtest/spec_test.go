@@ -113,7 +113,7 @@ func TestEveryEndpointAnswers(t *testing.T) {
 
 				req, err := http.NewRequest(method, srv.URL+concrete, strings.NewReader(`{}`))
 				require.NoError(t, err)
-				req.SetBasicAuth(srv.ProjectID, srv.Secret)
+				req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := http.DefaultClient.Do(req)
 				require.NoError(t, err)
@@ -177,7 +177,7 @@ func ExampleEmulator_notImplemented() {
 	srv := NewServer()
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/totps", strings.NewReader(`{}`))
-	req.SetBasicAuth(srv.ProjectID, srv.Secret)
+	req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 	resp, _ := http.DefaultClient.Do(req)
 	var body struct {
 		ErrorType string `json:"error_type"`

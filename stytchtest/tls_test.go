@@ -53,7 +53,7 @@ func TestTLSServerClientsTrustItsCertificate(t *testing.T) {
 	// So does a client given CertPool.
 	hc2 := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()}}}
 	defer hc2.CloseIdleConnections()
-	c, err := consumer.NewClient(srv.ProjectID, srv.Secret, stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(hc2))
+	c, err := consumer.NewClient(srv.ProjectID(), srv.Secret(), stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(hc2))
 	require.NoError(t, err)
 	_, err = c.Users.Get(ctx, &consumer.UsersGetParams{UserID: u.UserID})
 	require.NoError(t, err)
@@ -73,7 +73,7 @@ func TestTLSServerRefusesAnUntrustingClient(t *testing.T) {
 	other, err := NewCertificate(time.Hour)
 	require.NoError(t, err)
 	for name, hc := range map[string]*http.Client{"system roots": {Transport: &http.Transport{}}, "another certificate": other.HTTPClient()} {
-		c, err := consumer.NewClient(srv.ProjectID, srv.Secret, stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(hc), stytch.WithMaxRetries(0))
+		c, err := consumer.NewClient(srv.ProjectID(), srv.Secret(), stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(hc), stytch.WithMaxRetries(0))
 		require.NoError(t, err)
 		_, err = c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("no@example.com")})
 		require.Error(t, err, name)
@@ -106,14 +106,14 @@ func TestOAuth2EndpointsTakeNoProjectAuth(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 		return resp.StatusCode, out
 	}
-	status, tok := post("/v1/public/"+srv.ProjectID+"/oauth2/token", url.Values{
+	status, tok := post("/v1/public/"+srv.ProjectID()+"/oauth2/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {mc.ClientID}, "client_secret": {mc.ClientSecret}, "scope": {"read:users"},
 	})
 	require.Equal(t, 200, status, "%v", tok)
 	require.NotEmpty(t, tok["access_token"])
 	require.Equal(t, "bearer", tok["token_type"])
 
-	status, out := post("/v1/public/"+srv.ProjectID+"/oauth2/token", url.Values{
+	status, out := post("/v1/public/"+srv.ProjectID()+"/oauth2/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {mc.ClientID}, "client_secret": {"wrong"},
 	})
 	require.Equal(t, 401, status)
@@ -121,7 +121,7 @@ func TestOAuth2EndpointsTakeNoProjectAuth(t *testing.T) {
 
 	// Introspection is routed past the project's Basic auth too: whatever
 	// the emulator answers, it is not 401 unauthorized_credentials.
-	status, out = post("/v1/public/"+srv.ProjectID+"/oauth2/introspect", url.Values{
+	status, out = post("/v1/public/"+srv.ProjectID()+"/oauth2/introspect", url.Values{
 		"token": {tok["access_token"].(string)}, "client_id": {mc.ClientID}, "client_secret": {mc.ClientSecret},
 	})
 	require.NotEqual(t, 401, status, "%v", out)

@@ -44,7 +44,7 @@ func TestConsumerTokenKinds(t *testing.T) {
 			if order == "neither cached" {
 				opts = append(opts, stytch.WithVerifiedTokenCache(0))
 			}
-			c := srv.ConsumerClient(opts...)
+			c := consumerClient(t, srv, opts...)
 			t.Cleanup(func() { _ = c.Close() })
 			switch order {
 			case "session first":
@@ -96,7 +96,7 @@ func TestB2BTokenKinds(t *testing.T) {
 	for _, order := range []string{"session first", "m2m first"} {
 		t.Run(order, func(t *testing.T) {
 			var n counter
-			c := srv.B2BClient(stytch.WithMiddleware(n.middleware))
+			c := b2bClient(t, srv, stytch.WithMiddleware(n.middleware))
 			t.Cleanup(func() { _ = c.Close() })
 			if order == "session first" {
 				_, err := c.Sessions.AuthenticateJWTLocal(ctx, memberJWT)
@@ -180,7 +180,7 @@ func TestForgedKIDsDoNotReachTheAPI(t *testing.T) {
 	for _, warm := range []bool{true, false} {
 		t.Run(fmt.Sprintf("consumer, keys fetched before: %v", warm), func(t *testing.T) {
 			var n counter
-			c := srv.ConsumerClient(stytch.WithMiddleware(n.middleware))
+			c := consumerClient(t, srv, stytch.WithMiddleware(n.middleware))
 			t.Cleanup(func() { _ = c.Close() })
 			check(t, auth.SessionJWT, func(tok string) (stytch.AuthSource, error) {
 				res, err := c.Sessions.AuthenticateJWT(ctx, tok)
@@ -194,7 +194,7 @@ func TestForgedKIDsDoNotReachTheAPI(t *testing.T) {
 		})
 		t.Run(fmt.Sprintf("b2b, keys fetched before: %v", warm), func(t *testing.T) {
 			var n counter
-			c := srv.B2BClient(stytch.WithMiddleware(n.middleware))
+			c := b2bClient(t, srv, stytch.WithMiddleware(n.middleware))
 			t.Cleanup(func() { _ = c.Close() })
 			check(t, login.SessionJWT, func(tok string) (stytch.AuthSource, error) {
 				res, err := c.Sessions.AuthenticateJWT(ctx, tok)

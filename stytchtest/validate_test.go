@@ -34,14 +34,14 @@ func TestGeneratedValidation(t *testing.T) {
 		{"empty body", "POST", "/v1/magic_links/email/login_or_create", "", ``, "required but missing"},
 		{"content type", "POST", "/v1/magic_links/email/login_or_create", "text/plain", `{"email":"ada@example.com"}`, "Content-Type"},
 		{"required query parameter", "GET", "/v1/sessions", "", ``, "Parameter user_id: value is required but missing"},
-		{"form field missing", "POST", "/v1/public/" + srv.ProjectID + "/oauth2/token", "application/x-www-form-urlencoded", `grant_type=client_credentials&client_id=c`, "client_secret: value is required but missing"},
-		{"form enum", "POST", "/v1/public/" + srv.ProjectID + "/oauth2/token", "application/x-www-form-urlencoded", `grant_type=password&client_id=c&client_secret=s`, "grant_type: value \"password\" is not one of"},
-		{"form invalid UTF-8", "POST", "/v1/public/" + srv.ProjectID + "/oauth2/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=c\xff&client_secret=s", "UTF-8"},
+		{"form field missing", "POST", "/v1/public/" + srv.ProjectID() + "/oauth2/token", "application/x-www-form-urlencoded", `grant_type=client_credentials&client_id=c`, "client_secret: value is required but missing"},
+		{"form enum", "POST", "/v1/public/" + srv.ProjectID() + "/oauth2/token", "application/x-www-form-urlencoded", `grant_type=password&client_id=c&client_secret=s`, "grant_type: value \"password\" is not one of"},
+		{"form invalid UTF-8", "POST", "/v1/public/" + srv.ProjectID() + "/oauth2/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=c\xff&client_secret=s", "UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
 			require.NoError(t, err)
-			req.SetBasicAuth(srv.ProjectID, srv.Secret)
+			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 			ct := tc.contentType
 			if ct == "" {
 				ct = "application/json"

@@ -118,7 +118,7 @@ func (e *Emulator) emit(objType, action, id string, object any) {
 		vertical = "CONSUMER"
 	}
 	ev := map[string]any{
-		"project_id": e.ProjectID, "event_id": "webhook-event-test-" + newUUID(), "action": act,
+		"project_id": e.projectID, "event_id": "webhook-event-test-" + newUUID(), "action": act,
 		"object_type": objectType, "source": webhooks.SourceDirect, "id": id,
 		"timestamp": e.now().Format(time.RFC3339Nano), "vertical": vertical,
 	}

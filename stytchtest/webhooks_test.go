@@ -78,7 +78,7 @@ func TestWebhooksConsumer(t *testing.T) {
 
 	require.Equal(t, []webhooks.EventType{webhooks.DirectUserCreate, webhooks.DirectUserUpdate, webhooks.DirectUserDelete, webhooks.DirectUserCreate}, rc.types())
 	first := rc.events[0]
-	require.Equal(t, srv.ProjectID, first.ProjectID)
+	require.Equal(t, srv.ProjectID(), first.ProjectID)
 	require.Equal(t, created.UserID, first.ID)
 	require.Equal(t, "ada@example.com", first.User.Emails[0].Email)
 	require.Nil(t, first.User.TrustedMetadata["plan"], "the create event shows the user as created, not as later updated")
