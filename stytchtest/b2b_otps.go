@@ -245,10 +245,13 @@ func (e b2bAPI) OTPsSMSAuthenticate(ctx context.Context, p *b2b.OTPsSMSAuthentic
 	if err != nil {
 		return nil, err
 	}
-	c.used = true
-	if c.phone == bm.m.MFAPhoneNumber {
-		bm.m.MFAPhoneNumberVerified = true
+	if c.phone != bm.m.MFAPhoneNumber {
+		// The member's number changed since: unconfirmed, the emulator
+		// treats the code as one never sent.
+		return nil, errorf(404, "otp_code_not_found", "The passcode is incorrect or no passcode was sent.")
 	}
+	c.used = true
+	bm.m.MFAPhoneNumberVerified = true
 	if p.SetMFAEnrollment != nil && o.MFAPolicy != b2bRequiredForAll {
 		bm.m.MFAEnrolled = *p.SetMFAEnrollment == b2b.MFAEnrollmentEnroll
 	}

@@ -271,6 +271,16 @@ func TestB2BSMSOTPCompletesMFA(t *testing.T) {
 	require.Equal(t, done.MemberSession.MemberSessionID, step.MemberSession.MemberSessionID)
 	require.Len(t, step.MemberSession.AuthenticationFactors, 3)
 
+	// A code to a number the member has since replaced does not authenticate.
+	_, err = c.OTPs.SMS.Send(ctx, &b2b.OTPsSMSSendParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID})
+	require.NoError(t, err)
+	stale := b2bTestCode(t, srv, "+12025550123", MessageB2BOTPSMS)
+	updated, err := c.Organizations.Members.Update(ctx, &b2b.OrganizationsMembersUpdateParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID, MFAPhoneNumber: stytch.Ptr("+12025550188")})
+	require.NoError(t, err)
+	require.False(t, updated.Member.MFAPhoneNumberVerified)
+	_, err = c.OTPs.SMS.Authenticate(ctx, &b2b.OTPsSMSAuthenticateParams{OrganizationID: o.OrganizationID, MemberID: m.MemberID, Code: stale, SessionToken: &done.SessionToken})
+	requireAPIError(t, err, 404, stytch.ErrorTypeOTPCodeNotFound)
+
 	// Another member's IST or session is refused.
 	bob := b2bTestMember(t, c, o.OrganizationID, "bob@acme.com", func(p *b2b.OrganizationsMembersCreateParams) { p.MFAPhoneNumber = stytch.Ptr("+12025550177") })
 	_, err = c.OTPs.SMS.Send(ctx, &b2b.OTPsSMSSendParams{OrganizationID: o.OrganizationID, MemberID: bob.MemberID, SessionToken: &done.SessionToken})
