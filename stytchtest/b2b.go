@@ -55,14 +55,15 @@ type b2bState struct {
 	links    map[string]*magicLink // token -> link; orgID is empty for discovery links
 	ists     map[string]*b2bIST    // token -> intermediate session
 	sessions map[string]*b2bSession
-	byToken  map[string]string // session token -> session ID
+	byToken  map[string]string  // session token -> session ID
+	otps     map[string]*b2bOTP // b2bOTPKey -> the live code; see b2b_otps.go
 }
 
 func newB2BState() *b2bState {
 	return &b2bState{
 		orgs: map[string]*b2b.Organization{}, members: map[string]*b2bMember{}, order: map[string]int{},
 		links: map[string]*magicLink{}, ists: map[string]*b2bIST{},
-		sessions: map[string]*b2bSession{}, byToken: map[string]string{},
+		sessions: map[string]*b2bSession{}, byToken: map[string]string{}, otps: map[string]*b2bOTP{},
 	}
 }
 
@@ -1074,6 +1075,24 @@ func b2bCheckInvite(o *b2b.Organization, email string) error {
 	return nil
 }
 
+// b2bLoginOrSignupMember finds the member of o with email for a
+// login_or_signup call (magic link or email OTP), or creates a pending one
+// when the organization's JIT rules allow it.
+func (e *Emulator) b2bLoginOrSignupMember(o *b2b.Organization, email string) (bm *b2bMember, created bool, _ error) {
+	bm = e.b2b.memberByEmail(o.OrganizationID, email)
+	switch {
+	case bm == nil:
+		if err := b2bCheckJIT(o, email); err != nil {
+			return nil, false, err
+		}
+		return e.newMember(o, email, b2bPending), true, nil
+	case bm.m.Status == b2bDeleted:
+		// Unconfirmed: a deleted member cannot log in until reactivated.
+		return nil, false, errorf(404, "member_not_found", "The member with this email was deleted; reactivate it first.")
+	}
+	return bm, false, nil
+}
+
 func (e b2bAPI) MagicLinksEmailLoginOrSignup(ctx context.Context, p *b2b.MagicLinksEmailLoginOrSignupParams) (*b2b.MagicLinksEmailLoginOrSignupResponse, error) {
 	o, err := e.b2b.org(p.OrganizationID)
 	if err != nil {
@@ -1090,18 +1109,9 @@ func (e b2bAPI) MagicLinksEmailLoginOrSignup(ctx context.Context, p *b2b.MagicLi
 	if err != nil {
 		return nil, err
 	}
-	created := false
-	bm := e.b2b.memberByEmail(o.OrganizationID, p.EmailAddress)
-	switch {
-	case bm == nil:
-		if err := b2bCheckJIT(o, p.EmailAddress); err != nil {
-			return nil, err
-		}
-		bm = e.newMember(o, p.EmailAddress, b2bPending)
-		created = true
-	case bm.m.Status == b2bDeleted:
-		// Unconfirmed: a deleted member cannot log in until reactivated.
-		return nil, errorf(404, "member_not_found", "The member with this email was deleted; reactivate it first.")
+	bm, created, err := e.b2bLoginOrSignupMember(o, p.EmailAddress)
+	if err != nil {
+		return nil, err
 	}
 	link := &magicLink{userID: bm.m.MemberID, emailID: bm.emailID, email: bm.m.EmailAddress, orgID: o.OrganizationID, challenge: deref(p.PKCECodeChallenge)}
 	if bm.m.Status == b2bActive {
@@ -1282,8 +1292,8 @@ func b2bNeedsMFA(o *b2b.Organization, bm *b2bMember) bool {
 	return o.MFAPolicy == b2bRequiredForAll || bm != nil && bm.m.MFAEnrolled
 }
 
-// b2bMFARequired describes the MFA step; no code is ever sent, since the
-// emulator does not implement B2B OTPs, so secondary_auth_initiated is empty.
+// b2bMFARequired describes the MFA step with secondary_auth_initiated
+// empty; b2bLogin fills it in when it texts a code (b2bAutoSMS).
 func b2bMFARequired(bm *b2bMember) *b2b.MFARequired {
 	mr := &b2b.MFARequired{}
 	if bm != nil && (bm.m.MFAPhoneNumber != "" || bm.m.TOTPRegistrationID != "") {
@@ -1304,8 +1314,25 @@ type b2bOutcome struct {
 // b2bLogin finishes a primary authentication of bm with factors. With an
 // existing session of bm it adds the factors to it, skipping MFA (§5.4);
 // when MFA is required it issues an IST and no session, ignoring duration
-// and claims; otherwise it starts a session, 60 minutes by default.
+// and claims, and texts a code when Stytch would (b2bAutoSMS); otherwise
+// it starts a session, 60 minutes by default.
 func (e *Emulator) b2bLogin(bm *b2bMember, factors []b2b.AuthenticationFactor, existing *b2bSession, duration *int, claims map[string]any) b2bOutcome {
+	o := e.b2b.orgs[bm.m.OrganizationID]
+	if existing == nil && b2bNeedsMFA(o, bm) {
+		ist := e.b2bIssueIST(bm.m.EmailAddress, o.OrganizationID, bm.m.MemberID, factors)
+		mfa := b2bMFARequired(bm)
+		if e.b2bAutoSMS(o, bm) {
+			mfa.SecondaryAuthInitiated = b2b.MFAMethodSMSOTP
+		}
+		return b2bOutcome{ist: ist.token, istExpires: &ist.expires, mfa: mfa}
+	}
+	return e.b2bSession(bm, factors, existing, duration, claims)
+}
+
+// b2bSession adds factors to existing, a session of bm, or starts a new
+// session with them, with no MFA gating: b2bLogin gates primary
+// authentications, and an MFA factor (SMS OTP) completes the gate itself.
+func (e *Emulator) b2bSession(bm *b2bMember, factors []b2b.AuthenticationFactor, existing *b2bSession, duration *int, claims map[string]any) b2bOutcome {
 	now := e.now()
 	o := e.b2b.orgs[bm.m.OrganizationID]
 	var bs *b2bSession
@@ -1316,9 +1343,6 @@ func (e *Emulator) b2bLogin(bm *b2bMember, factors []b2b.AuthenticationFactor, e
 		if duration != nil {
 			bs.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
 		}
-	case b2bNeedsMFA(o, bm):
-		ist := e.b2bIssueIST(bm.m.EmailAddress, o.OrganizationID, bm.m.MemberID, factors)
-		return b2bOutcome{ist: ist.token, istExpires: &ist.expires, mfa: b2bMFARequired(bm)}
 	default:
 		d := time.Duration(b2bSessionMinutes) * time.Minute
 		if duration != nil {

@@ -10,7 +10,7 @@
 //
 // It follows the real API's rules for the endpoints it implements: users,
 // magic links, OTPs and sessions; B2B organizations, members, magic links,
-// discovery and sessions. Requests are validated against the SDK's own spec,
+// OTPs, discovery and sessions. Requests are validated against the SDK's own spec,
 // by code generated from it.
 // Endpoints of the spec it does not implement answer 501, naming the
 // endpoint; unknown routes answer 404 route_not_found.
@@ -166,6 +166,15 @@ const (
 	// MessageB2BDiscovery is a B2B discovery magic link, which names no
 	// organization (Token, URL).
 	MessageB2BDiscovery MessageKind = "b2b_discovery"
+	// MessageB2BOTPSMS is a B2B MFA passcode texted to a member's
+	// mfa_phone_number (Code).
+	MessageB2BOTPSMS MessageKind = "b2b_otp_sms"
+	// MessageB2BOTPEmail is a B2B email passcode for logging in to, or
+	// signing up for, one organization (Code).
+	MessageB2BOTPEmail MessageKind = "b2b_otp_email"
+	// MessageB2BOTPEmailDiscovery is a B2B discovery email passcode, which
+	// names no organization (Code).
+	MessageB2BOTPEmailDiscovery MessageKind = "b2b_otp_email_discovery"
 )
 
 // Messages returns every message sent to an address, oldest first.
