@@ -222,7 +222,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	fail := func(err *apiError) { writeError(w, reqID, err) }
 
 	hr = e.projectDomainRoute(hr) // see idp.go
-	if e.serveIDPHook(w, hr, fail) {
+	if e.serveIDPHook(w, hr, fail) || e.serveFraudHook(w, hr, fail) {
 		return
 	}
 	if hr.URL.Path == "/__emulator/messages" {

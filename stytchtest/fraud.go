@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"net/http"
 	"net/mail"
 	"sort"
 	"strings"
@@ -19,7 +21,8 @@ import (
 // The emulator has no fingerprinting script, so lookups are deterministic:
 // every telemetry ID is found, with fingerprints derived from the ID and
 // the verdict ALLOW, unless a test hook says otherwise
-// (SetFingerprintVerdict, SetFingerprints, SetTelemetryIDNotFound). Rules
+// (SetFingerprintVerdict, SetFingerprints, SetTelemetryIDNotFound; for
+// other languages, serveFraudHook). Rules
 // (Fraud.Rules.Set) and verdict reason overrides then apply as Stytch
 // applies them.
 
@@ -405,4 +408,68 @@ func (e consumerAPI) FraudEmailRisk(ctx context.Context, p *consumer.FraudEmailR
 		resp.Action, resp.RiskScore = set.Action, set.RiskScore
 	}
 	return resp, nil
+}
+
+// serveFraudHook serves the fraud test hooks to programs in other
+// languages, authenticated as the project; every field but the telemetry
+// ID or address is optional, and each given one calls its hook:
+//
+//	POST /__emulator/fraud/fingerprint {"telemetry_id", "action", "reasons", "fingerprints", "not_found"} -> {}
+//	POST /__emulator/fraud/email_risk  {"email_address", "action", "risk_score"}                         -> {}
+func (e *Emulator) serveFraudHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
+	var serve func() error
+	switch r.URL.Path {
+	case "/__emulator/fraud/fingerprint":
+		serve = func() error {
+			var in struct {
+				TelemetryID  string                 `json:"telemetry_id"`
+				Action       consumer.VerdictAction `json:"action"`
+				Reasons      []string               `json:"reasons"`
+				Fingerprints *consumer.Fingerprints `json:"fingerprints"`
+				NotFound     bool                   `json:"not_found"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+				return err
+			}
+			if in.Action != "" || in.Reasons != nil {
+				e.SetFingerprintVerdict(in.TelemetryID, in.Action, in.Reasons...)
+			}
+			if in.Fingerprints != nil {
+				e.SetFingerprints(in.TelemetryID, *in.Fingerprints)
+			}
+			if in.NotFound {
+				e.SetTelemetryIDNotFound(in.TelemetryID)
+			}
+			return nil
+		}
+	case "/__emulator/fraud/email_risk":
+		serve = func() error {
+			var in struct {
+				EmailAddress string                 `json:"email_address"`
+				Action       consumer.VerdictAction `json:"action"`
+				RiskScore    int                    `json:"risk_score"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+				return err
+			}
+			e.SetEmailRisk(in.EmailAddress, in.Action, in.RiskScore)
+			return nil
+		}
+	default:
+		return false
+	}
+	if !e.authorized(r) {
+		fail(errUnauthorized)
+		return true
+	}
+	if r.Method != http.MethodPost {
+		fail(errorf(405, "method_not_allowed", "Use POST."))
+		return true
+	}
+	if err := serve(); err != nil {
+		fail(errorf(400, errorTypeBadRequest, "%v", err))
+		return true
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
+	return true
 }

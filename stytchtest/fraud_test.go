@@ -1,6 +1,9 @@
 package stytchtest
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -205,4 +208,39 @@ func TestFraudEmailRisk(t *testing.T) {
 	set := risk("Fraudster@example.com")
 	require.Equal(t, consumer.VerdictActionBlock, set.Action)
 	require.Equal(t, 95, set.RiskScore)
+}
+
+func TestFraudHooksOverHTTP(t *testing.T) {
+	t.Parallel()
+	srv, c := newConsumer(t)
+	post := func(path string, body any, auth bool) int {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
+		require.NoError(t, err)
+		if auth {
+			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, 401, post("/__emulator/fraud/fingerprint", map[string]any{"telemetry_id": "t1", "action": "BLOCK"}, false))
+	require.Equal(t, 200, post("/__emulator/fraud/fingerprint", map[string]any{"telemetry_id": "t1", "action": "BLOCK", "reasons": []string{"BOT_IMPERSONATION"},
+		"fingerprints": map[string]string{"visitor_id": "visitor-bot"}}, true))
+	r, err := c.Fraud.Fingerprint.Lookup(ctx, &consumer.FraudFingerprintLookupParams{TelemetryID: "t1"})
+	require.NoError(t, err)
+	require.Equal(t, consumer.VerdictActionBlock, r.Verdict.Action)
+	require.Equal(t, "visitor-bot", r.Fingerprints.VisitorID)
+
+	require.Equal(t, 200, post("/__emulator/fraud/fingerprint", map[string]any{"telemetry_id": "t2", "not_found": true}, true))
+	_, err = c.Fraud.Fingerprint.Lookup(ctx, &consumer.FraudFingerprintLookupParams{TelemetryID: "t2"})
+	requireAPIError(t, err, 404, "telemetry_id_not_found")
+
+	require.Equal(t, 200, post("/__emulator/fraud/email_risk", map[string]any{"email_address": "x@example.com", "action": "CHALLENGE", "risk_score": 60}, true))
+	er, err := c.Fraud.Email.Risk(ctx, &consumer.FraudEmailRiskParams{EmailAddress: "x@example.com"})
+	require.NoError(t, err)
+	require.Equal(t, consumer.VerdictActionChallenge, er.Action)
+	require.Equal(t, 60, er.RiskScore)
 }
