@@ -77,7 +77,8 @@ type Emulator struct {
 	consumer *consumerState
 	b2b      *b2bState
 	m2m      *m2mState
-	idp      *idpState // Connected App tokens and OAuth logins; see idp.go
+	fraud    *fraudState // fraud.go
+	idp      *idpState   // Connected App tokens and OAuth logins; see idp.go
 
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
@@ -101,6 +102,7 @@ func NewEmulator(opts ...Option) *Emulator {
 		consumer:  newConsumerState(),
 		b2b:       newB2BState(),
 		m2m:       newM2MState(),
+		fraud:     newFraudState(),
 
 		consumerPolicy: DefaultRBACPolicy(),
 		b2bPolicy:      DefaultB2BRBACPolicy(),
@@ -229,7 +231,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	fail := func(err *apiError) { writeError(w, reqID, err) }
 
 	hr = e.projectDomainRoute(hr) // see idp.go
-	if e.serveIDPHook(w, hr, fail) {
+	if e.serveIDPHook(w, hr, fail) || e.serveFraudHook(w, hr, fail) {
 		return
 	}
 	if hr.URL.Path == "/__emulator/messages" {

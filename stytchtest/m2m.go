@@ -19,12 +19,18 @@ const m2mTokenLifetime = time.Hour
 type m2mClient struct {
 	c      consumer.M2MClient
 	secret string
+	// next is the secret of a rotation in progress (empty when none): it
+	// gets tokens as well as secret until the rotation completes or is
+	// cancelled.
+	next string
+	seq  int // creation order, which search pages follow
 }
 
 // m2mState holds M2M clients. Both surfaces share it: M2M is one service
 // that the consumer and B2B clients both expose.
 type m2mState struct {
 	clients map[string]*m2mClient
+	seq     int
 }
 
 func newM2MState() *m2mState { return &m2mState{clients: map[string]*m2mClient{}} }
@@ -42,7 +48,8 @@ func (e consumerAPI) M2MClientsCreate(ctx context.Context, p *consumer.M2MClient
 	if secret == "" {
 		secret = newSessionToken()
 	}
-	c := &m2mClient{secret: secret, c: consumer.M2MClient{
+	e.m2m.seq++
+	c := &m2mClient{secret: secret, seq: e.m2m.seq, c: consumer.M2MClient{
 		ClientID: id, ClientName: deref(p.ClientName), ClientDescription: deref(p.ClientDescription),
 		Status: "active", Scopes: append([]string{}, p.Scopes...), ClientSecretLastFour: secret[len(secret)-4:],
 		TrustedMetadata: p.TrustedMetadata,
@@ -90,7 +97,7 @@ func (e consumerAPI) M2MToken(ctx context.Context, p *consumer.M2MTokenParams) (
 	// grant_type is client_credentials: the spec allows no other, and the
 	// request is validated against it.
 	c, ok := e.m2m.clients[p.ClientID]
-	if !ok || subtle.ConstantTimeCompare([]byte(c.secret), []byte(p.ClientSecret)) != 1 || c.c.Status != "active" {
+	if !ok || !c.secretMatches(p.ClientSecret) || c.c.Status != "active" {
 		return nil, oauth2Error(401, "invalid_client", "The client could not be authenticated.")
 	}
 	scopes := c.c.Scopes
@@ -183,4 +190,155 @@ func consumerPermissions(p consumer.Policy) map[string][]permission {
 		}
 	}
 	return out
+}
+
+// secretMatches reports whether secret is the client's secret or, during a
+// rotation, its next secret: both get tokens until the rotation ends.
+func (c *m2mClient) secretMatches(secret string) bool {
+	if subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) == 1 {
+		return true
+	}
+	return c.next != "" && subtle.ConstantTimeCompare([]byte(c.next), []byte(secret)) == 1
+}
+
+// m2mFilters are the M2M client search filters Stytch documents, all of
+// which matchM2MClient applies.
+var m2mFilters = map[string]bool{"client_id": true, "client_name": true, "scopes": true}
+
+func (e consumerAPI) M2MClientsSearch(ctx context.Context, p *consumer.M2MClientsSearchParams) (*consumer.M2MClientsSearchResponse, error) {
+	if p.Query != nil {
+		for _, op := range p.Query.Operands {
+			if !m2mFilters[op.FilterName] {
+				// As Users.Search does: an unknown filter is refused, never
+				// ignored (unconfirmed: Stytch's error type for it).
+				return nil, errorf(400, errorTypeBadRequest, "The emulator does not support the M2M search filter %q.", op.FilterName)
+			}
+		}
+	}
+	var all []*m2mClient
+	for _, c := range e.m2m.clients {
+		if p.Query == nil || matchM2MClient(&c.c, p.Query) {
+			all = append(all, c)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
+	page, next, err := paginate(len(all), p.Cursor, p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]consumer.M2MClient, 0, page[1]-page[0])
+	for _, c := range all[page[0]:page[1]] {
+		results = append(results, c.c)
+	}
+	return &consumer.M2MClientsSearchResponse{M2MClients: results, ResultsMetadata: consumer.ResultsMetadata{Total: len(all), NextCursor: next}}, nil
+}
+
+// matchM2MClient applies a search query: each operand matches when the
+// client matches one of its values; AND needs every operand, OR one.
+func matchM2MClient(c *consumer.M2MClient, q *consumer.M2MSearchQuery) bool {
+	if len(q.Operands) == 0 {
+		return true
+	}
+	or := q.Operator == consumer.SearchOperatorOr
+	for _, op := range q.Operands {
+		ok := false
+		for _, v := range stringList(op.FilterValue) {
+			switch op.FilterName {
+			case "client_id":
+				ok = ok || c.ClientID == v
+			case "client_name":
+				ok = ok || c.ClientName == v
+			case "scopes":
+				ok = ok || contains(c.Scopes, v)
+			}
+		}
+		if or && ok {
+			return true
+		}
+		if !or && !ok {
+			return false
+		}
+	}
+	return !or
+}
+
+func (e consumerAPI) M2MClientsUpdate(ctx context.Context, p *consumer.M2MClientsUpdateParams) (*consumer.M2MClientsUpdateResponse, error) {
+	c, err := e.m2m.client(p.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if p.ClientName != nil {
+		c.c.ClientName = *p.ClientName
+	}
+	if p.ClientDescription != nil {
+		c.c.ClientDescription = *p.ClientDescription
+	}
+	if p.Status != nil {
+		c.c.Status = *p.Status
+	}
+	if p.Scopes != nil {
+		c.c.Scopes = append([]string{}, p.Scopes...)
+	}
+	if p.TrustedMetadata != nil {
+		// Unconfirmed for M2M clients: a top-level merge, as a user's
+		// trusted_metadata update does, where a key set to null is deleted.
+		c.c.TrustedMetadata = mergeMetadata(c.c.TrustedMetadata, p.TrustedMetadata)
+	}
+	return &consumer.M2MClientsUpdateResponse{M2MClient: c.c}, nil
+}
+
+// M2MClientsSecretsRotateStart gives the client a next secret, valid with
+// the current one until the rotation completes or is cancelled. Starting
+// again while a rotation is in progress replaces the next secret
+// (unconfirmed: Stytch's docs say only that a lost next secret needs a new
+// rotation).
+func (e consumerAPI) M2MClientsSecretsRotateStart(ctx context.Context, p *consumer.M2MClientsSecretsRotateStartParams) (*consumer.M2MClientsSecretsRotateStartResponse, error) {
+	c, err := e.m2m.client(p.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	c.next = newSessionToken()
+	c.c.NextClientSecretLastFour = c.next[len(c.next)-4:]
+	return &consumer.M2MClientsSecretsRotateStartResponse{M2MClient: consumer.M2MClientWithNextClientSecret{
+		ClientID: c.c.ClientID, NextClientSecret: c.next, ClientName: c.c.ClientName, ClientDescription: c.c.ClientDescription,
+		Status: c.c.Status, Scopes: c.c.Scopes, ClientSecretLastFour: c.c.ClientSecretLastFour,
+		TrustedMetadata: c.c.TrustedMetadata, NextClientSecretLastFour: c.c.NextClientSecretLastFour,
+	}}, nil
+}
+
+// rotating returns the client whose rotation the request completes or
+// cancels. One with no rotation in progress is refused with a 400 whose
+// error type is unconfirmed: Stytch's reference names none.
+func (s *m2mState) rotating(id string) (*m2mClient, error) {
+	c, err := s.client(id)
+	if err != nil {
+		return nil, err
+	}
+	if c.next == "" {
+		return nil, errorf(400, "m2m_client_secret_rotation_not_started", "The M2M client has no secret rotation in progress; start one first.")
+	}
+	return c, nil
+}
+
+// M2MClientsSecretsRotate completes a rotation: the next secret becomes
+// the client's secret and the old one stops getting tokens.
+func (e consumerAPI) M2MClientsSecretsRotate(ctx context.Context, p *consumer.M2MClientsSecretsRotateParams) (*consumer.M2MClientsSecretsRotateResponse, error) {
+	c, err := e.m2m.rotating(p.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	c.secret, c.next = c.next, ""
+	c.c.ClientSecretLastFour, c.c.NextClientSecretLastFour = c.c.NextClientSecretLastFour, ""
+	return &consumer.M2MClientsSecretsRotateResponse{M2MClient: c.c}, nil
+}
+
+// M2MClientsSecretsRotateCancel cancels a rotation: the next secret is
+// discarded and only the current one gets tokens.
+func (e consumerAPI) M2MClientsSecretsRotateCancel(ctx context.Context, p *consumer.M2MClientsSecretsRotateCancelParams) (*consumer.M2MClientsSecretsRotateCancelResponse, error) {
+	c, err := e.m2m.rotating(p.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	c.next, c.c.NextClientSecretLastFour = "", ""
+	return &consumer.M2MClientsSecretsRotateCancelResponse{M2MClient: c.c}, nil
 }
