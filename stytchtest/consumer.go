@@ -33,14 +33,15 @@ type consumerState struct {
 	links    map[string]*magicLink // token -> link
 	otps     map[string]*otpCode   // method ID -> the live code
 	sessions map[string]*userSession
-	byToken  map[string]string // session token -> session ID
+	byToken  map[string]string   // session token -> session ID
+	totps    map[string]*totpReg // TOTP ID -> registration; see totps.go
 }
 
 func newConsumerState() *consumerState {
 	return &consumerState{
 		users: map[string]*consumer.User{}, byEmail: map[string]string{}, byPhone: map[string]string{},
 		links: map[string]*magicLink{}, otps: map[string]*otpCode{},
-		sessions: map[string]*userSession{}, byToken: map[string]string{},
+		sessions: map[string]*userSession{}, byToken: map[string]string{}, totps: map[string]*totpReg{},
 	}
 }
 
@@ -344,6 +345,9 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 	}
 	for _, ph := range u.PhoneNumbers {
 		delete(c.byPhone, ph.PhoneNumber)
+	}
+	for _, t := range u.TOTPs {
+		delete(c.totps, t.TOTPID)
 	}
 	for id, s := range c.sessions {
 		if s.s.UserID == u.UserID {
