@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"image/png"
 	"math/big"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -310,4 +311,30 @@ func (e *Emulator) TOTPCode(totpID string) (string, bool) {
 	}
 	code, err := totp.GenerateCodeCustom(r.secret, e.now(), totpOpts)
 	return code, err == nil
+}
+
+// serveTOTPHook mirrors TOTPCode for programs in other languages, with the
+// project's credentials:
+//
+//	GET /__emulator/totps/code?totp_id=ID -> {"code": "123456"}
+//
+// An unknown registration answers 404 totp_not_found.
+func (e *Emulator) serveTOTPHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
+	if r.URL.Path != "/__emulator/totps/code" {
+		return false
+	}
+	switch {
+	case !e.authorized(r):
+		fail(errUnauthorized)
+	case r.Method != http.MethodGet:
+		fail(errorf(405, "method_not_allowed", "Use GET."))
+	default:
+		code, ok := e.TOTPCode(r.URL.Query().Get("totp_id"))
+		if !ok {
+			fail(errorf(404, "totp_not_found", "TOTP could not be found."))
+			break
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"code": code})
+	}
+	return true
 }

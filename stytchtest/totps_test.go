@@ -1,6 +1,9 @@
 package stytchtest
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +201,40 @@ func TestTOTPEnrollmentExpiry(t *testing.T) {
 	require.NoError(t, err)
 	_, ok = srv.TOTPCode(again.TOTPID)
 	require.False(t, ok)
+}
+
+// The helper's HTTP mirror, for programs in other languages.
+func TestTOTPCodeHook(t *testing.T) {
+	t.Parallel()
+	srv, c := newConsumer(t)
+	userID := newTOTPUser(t, c, "hook@example.com")
+	created, err := c.TOTPs.Create(ctx, &consumer.TOTPsCreateParams{UserID: userID})
+	require.NoError(t, err)
+
+	get := func(id string, auth bool) (int, map[string]any) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/__emulator/totps/code?totp_id="+url.QueryEscape(id), nil)
+		require.NoError(t, err)
+		if auth {
+			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		return resp.StatusCode, body
+	}
+	status, body := get(created.TOTPID, true)
+	require.Equal(t, http.StatusOK, status)
+	want, _ := srv.TOTPCode(created.TOTPID)
+	require.Equal(t, want, body["code"])
+	status, body = get(created.TOTPID, false)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Equal(t, "unauthorized_credentials", body["error_type"])
+	status, body = get("totp-test-unknown", true)
+	require.Equal(t, http.StatusNotFound, status)
+	require.Equal(t, "totp_not_found", body["error_type"])
+
+	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: want})
+	require.NoError(t, err)
 }
