@@ -206,6 +206,9 @@ func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthe
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkUserLock(u); err != nil {
+		return nil, err
+	}
 	r := e.userTOTP(u)
 	if r == nil {
 		// Unconfirmed: totp_not_found (catalog) for a user with no usable
@@ -222,6 +225,7 @@ func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthe
 	}
 	step := matchTOTPStep(r.secret, p.TOTPCode, e.now())
 	if step == 0 {
+		e.authFailed(u)
 		// Unconfirmed status: 401, as for the other unable_to_auth types.
 		return nil, errorf(401, "unable_to_authenticate_totp", "The TOTP code is incorrect or outside the allowed time window.")
 	}
@@ -230,6 +234,7 @@ func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthe
 		// is refused. Unconfirmed status; the type is in the catalog.
 		return nil, errorf(400, "totp_code_already_authenticated", "This TOTP code has already been used; wait for the next one.")
 	}
+	e.authSucceeded(u)
 	r.lastStep = step
 	r.verified = true
 	setTOTPVerified(u, r.id)
@@ -270,6 +275,9 @@ func (e consumerAPI) TOTPsRecover(_ context.Context, p *consumer.TOTPsRecoverPar
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkUserLock(u); err != nil {
+		return nil, err
+	}
 	r := e.userTOTP(u)
 	if r == nil || !r.verified {
 		// Unconfirmed: recovery codes of a registration never authenticated
@@ -282,9 +290,11 @@ func (e consumerAPI) TOTPsRecover(_ context.Context, p *consumer.TOTPsRecoverPar
 		return nil, errorf(400, "totp_code_used_as_recovery_code", "A TOTP code was sent as a recovery code; use /v1/totps/authenticate.")
 	}
 	if !recoveryCodeFormat.MatchString(code) || !contains(r.recovery, code) || r.usedRecovery[code] {
+		e.authFailed(u)
 		// Unconfirmed status: 401, as for the other unable_to_auth types.
 		return nil, errorf(401, "unable_to_authenticate_recovery_code", "The recovery code is incorrect or has already been used.")
 	}
+	e.authSucceeded(u)
 	r.usedRecovery[code] = true
 	factor := consumer.AuthenticationFactor{
 		Type: consumer.AuthenticationFactorTypeRecoveryCodes, DeliveryMethod: consumer.AuthenticationFactorDeliveryMethodRecoveryCode,

@@ -238,3 +238,50 @@ func TestTOTPCodeHook(t *testing.T) {
 	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: want})
 	require.NoError(t, err)
 }
+
+// Ten wrong codes in a row lock the user for an hour, Stytch's defaults.
+func TestTOTPUserLock(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv, c := newConsumer(t, WithClock(clock.Now))
+	userID := newTOTPUser(t, c, "locked@example.com")
+	created, err := c.TOTPs.Create(ctx, &consumer.TOTPsCreateParams{UserID: userID})
+	require.NoError(t, err)
+	code, _ := srv.TOTPCode(created.TOTPID)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	for range 9 {
+		_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: wrong})
+		requireAPIError(t, err, 401, "unable_to_authenticate_totp")
+	}
+	// A success resets the count.
+	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: code})
+	require.NoError(t, err)
+	for range 9 {
+		_, err = c.TOTPs.Recover(ctx, &consumer.TOTPsRecoverParams{UserID: userID, RecoveryCode: "aaaa-bbbb-cccc"})
+		requireAPIError(t, err, 401, "unable_to_authenticate_recovery_code")
+	}
+	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: wrong})
+	requireAPIError(t, err, 401, "unable_to_authenticate_totp")
+
+	// Locked: even the right answers are refused.
+	clock.Add(30 * time.Second)
+	code, _ = srv.TOTPCode(created.TOTPID)
+	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: code})
+	requireAPIError(t, err, 429, "user_lock_limit_reached")
+	_, err = c.TOTPs.Recover(ctx, &consumer.TOTPsRecoverParams{UserID: userID, RecoveryCode: created.RecoveryCodes[0]})
+	requireAPIError(t, err, 429, "user_lock_limit_reached")
+	got, err := c.Users.Get(ctx, &consumer.UsersGetParams{UserID: userID})
+	require.NoError(t, err)
+	require.True(t, got.IsLocked)
+	require.Equal(t, clock.Now().Add(time.Hour-30*time.Second), *got.LockExpiresAt)
+
+	clock.Add(time.Hour)
+	code, _ = srv.TOTPCode(created.TOTPID)
+	auth, err := c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: userID, TOTPCode: code})
+	require.NoError(t, err)
+	require.False(t, auth.User.IsLocked)
+	require.Nil(t, auth.User.LockExpiresAt)
+}
