@@ -33,14 +33,17 @@ type consumerState struct {
 	links    map[string]*magicLink // token -> link
 	otps     map[string]*otpCode   // method ID -> the live code
 	sessions map[string]*userSession
-	byToken  map[string]string // session token -> session ID
+	byToken  map[string]string    // session token -> session ID
+	totps    map[string]*totpReg  // TOTP ID -> registration; see totps.go
+	locks    map[string]*userLock // user ID -> failed attempts; see user_locks.go
 }
 
 func newConsumerState() *consumerState {
 	return &consumerState{
 		users: map[string]*consumer.User{}, byEmail: map[string]string{}, byPhone: map[string]string{},
 		links: map[string]*magicLink{}, otps: map[string]*otpCode{},
-		sessions: map[string]*userSession{}, byToken: map[string]string{},
+		sessions: map[string]*userSession{}, byToken: map[string]string{}, totps: map[string]*totpReg{},
+		locks: map[string]*userLock{},
 	}
 }
 
@@ -205,7 +208,7 @@ func (e consumerAPI) UsersGet(ctx context.Context, p *consumer.UsersGetParams) (
 		UserID: u.UserID, Emails: u.Emails, Status: u.Status, PhoneNumbers: u.PhoneNumbers,
 		WebAuthnRegistrations: u.WebAuthnRegistrations, Providers: u.Providers, TOTPs: u.TOTPs,
 		CryptoWallets: u.CryptoWallets, BiometricRegistrations: u.BiometricRegistrations,
-		IsLocked: u.IsLocked, Roles: u.Roles, Name: u.Name, CreatedAt: u.CreatedAt, Password: u.Password,
+		IsLocked: u.IsLocked, LockExpiresAt: u.LockExpiresAt, Roles: u.Roles, Name: u.Name, CreatedAt: u.CreatedAt, Password: u.Password,
 		TrustedMetadata: u.TrustedMetadata, UntrustedMetadata: u.UntrustedMetadata, ExternalID: u.ExternalID,
 	}, nil
 }
@@ -345,6 +348,10 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 	for _, ph := range u.PhoneNumbers {
 		delete(c.byPhone, ph.PhoneNumber)
 	}
+	for _, t := range u.TOTPs {
+		delete(c.totps, t.TOTPID)
+	}
+	delete(c.locks, u.UserID)
 	for id, s := range c.sessions {
 		if s.s.UserID == u.UserID {
 			delete(c.byToken, s.token)

@@ -234,6 +234,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if e.serveIDPHook(w, hr, fail) || e.serveFraudHook(w, hr, fail) {
 		return
 	}
+	if e.serveTOTPHook(w, hr, fail) { // see totps.go
+		return
+	}
 	if hr.URL.Path == "/__emulator/messages" {
 		if !e.authorized(hr) {
 			fail(errUnauthorized)

@@ -176,7 +176,7 @@ func TestHandlersAreOperations(t *testing.T) {
 func ExampleEmulator_notImplemented() {
 	srv := NewServer()
 	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/totps", strings.NewReader(`{}`))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/crypto_wallets/authenticate/start", strings.NewReader(`{}`))
 	req.SetBasicAuth(srv.ProjectID(), srv.Secret())
 	resp, _ := http.DefaultClient.Do(req)
 	var body struct {
