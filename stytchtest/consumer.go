@@ -34,6 +34,9 @@ type consumerState struct {
 	otps     map[string]*otpCode   // method ID -> the live code
 	sessions map[string]*userSession
 	byToken  map[string]string // session token -> session ID
+	// passwords.go: user ID -> the password, and the reset links' tokens.
+	passwords map[string]*storedPassword
+	resets    map[string]*magicLink
 }
 
 func newConsumerState() *consumerState {
@@ -41,6 +44,7 @@ func newConsumerState() *consumerState {
 		users: map[string]*consumer.User{}, byEmail: map[string]string{}, byPhone: map[string]string{},
 		links: map[string]*magicLink{}, otps: map[string]*otpCode{},
 		sessions: map[string]*userSession{}, byToken: map[string]string{},
+		passwords: map[string]*storedPassword{}, resets: map[string]*magicLink{},
 	}
 }
 
@@ -352,6 +356,7 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 		}
 	}
 	delete(c.users, u.UserID)
+	delete(c.passwords, u.UserID)
 	e.emit("user", "DELETE", u.UserID, nil)
 	return &consumer.UsersDeleteResponse{UserID: u.UserID}, nil
 }
@@ -374,7 +379,9 @@ func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time
 		sep = "&"
 	}
 	tokenType := "magic_links"
-	if kind == MessageB2BDiscovery {
+	if kind == MessagePasswordReset {
+		tokenType = "reset_password"
+	} else if kind == MessageB2BDiscovery {
 		tokenType = "discovery"
 	} else if strings.HasPrefix(string(kind), "b2b_") {
 		tokenType = "multi_tenant_magic_links"
