@@ -540,6 +540,7 @@ func (e consumerAPI) MagicLinksAuthenticate(ctx context.Context, p *consumer.Mag
 		factor.EmbeddableMagicLinkFactor = &consumer.EmbeddableMagicLinkFactor{EmbeddedID: u.UserID}
 		methodID = u.UserID
 	} else if em := emailOf(u, l.email); em != nil {
+		e.passwordlessEmailLogin(u, em) // passwords.go
 		em.Verified = true
 		factor.EmailFactor = &consumer.EmailFactor{EmailID: em.EmailID, EmailAddress: em.Email}
 	}
@@ -675,6 +676,7 @@ func (e consumerAPI) OTPsAuthenticate(ctx context.Context, p *consumer.OTPsAuthe
 		factor.Type = consumer.AuthenticationFactorTypeEmailOTP
 		for i := range u.Emails {
 			if u.Emails[i].EmailID == code.methodID {
+				e.passwordlessEmailLogin(u, &u.Emails[i]) // passwords.go
 				u.Emails[i].Verified = true
 				factor.EmailFactor = &consumer.EmailFactor{EmailID: u.Emails[i].EmailID, EmailAddress: u.Emails[i].Email}
 			}

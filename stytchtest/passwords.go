@@ -146,6 +146,18 @@ func (e *Emulator) checkPassword(u *consumer.User, password string) error {
 	return nil
 }
 
+// passwordlessEmailLogin applies Stytch's deduplication rule when u signs
+// in by email magic link or email OTP to em: a password set while the
+// address was unverified must be reset before it is used again, so that
+// whoever set it cannot keep the account of the address's owner (DOCS
+// passwords/authenticate). The emulator reads "the first time" as "while
+// the address was unverified" (unconfirmed).
+func (e *Emulator) passwordlessEmailLogin(u *consumer.User, em *consumer.Email) {
+	if u.Password != nil && !em.Verified {
+		u.Password.RequiresReset = true
+	}
+}
+
 // revokeUserSessions revokes every live session of userID except keep's.
 func (e *Emulator) revokeUserSessions(userID, keep string) {
 	for _, s := range e.consumer.sessions {

@@ -174,6 +174,41 @@ func TestPasswordsBreachedAtSignIn(t *testing.T) {
 	requireAPIError(t, err, 401, stytch.ErrorTypeUnauthorizedCredentials)
 }
 
+// TestPasswordsDeduplication: a user who set a password without verifying
+// the address and then signs in by magic link must reset the password.
+func TestPasswordsDeduplication(t *testing.T) {
+	t.Parallel()
+	srv, c := newConsumer(t)
+	email := "dup@example.com"
+	_, err := c.Passwords.Create(ctx, &consumer.PasswordsCreateParams{Email: email, Password: strongPassword})
+	require.NoError(t, err)
+	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: email})
+	require.NoError(t, err)
+	msg, _ := srv.LastMessage(email)
+	_, err = c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token})
+	require.NoError(t, err)
+	_, err = c.Passwords.Authenticate(ctx, &consumer.PasswordsAuthenticateParams{Email: email, Password: strongPassword})
+	requireAPIError(t, err, 400, stytch.ErrorType("reset_password"))
+	got, err := c.Users.Search(ctx, nil)
+	require.NoError(t, err)
+	require.True(t, got.Results[0].Password.RequiresReset)
+
+	// After a reset by email the new password works, and a later magic
+	// link (the address is now verified) leaves it alone.
+	_, err = c.Passwords.Email.ResetStart(ctx, &consumer.PasswordsEmailResetStartParams{Email: email})
+	require.NoError(t, err)
+	msg, _ = srv.LastMessage(email)
+	_, err = c.Passwords.Email.Reset(ctx, &consumer.PasswordsEmailResetParams{Token: msg.Token, Password: newerPassword})
+	require.NoError(t, err)
+	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: email})
+	require.NoError(t, err)
+	msg, _ = srv.LastMessage(email)
+	_, err = c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token})
+	require.NoError(t, err)
+	_, err = c.Passwords.Authenticate(ctx, &consumer.PasswordsAuthenticateParams{Email: email, Password: newerPassword})
+	require.NoError(t, err)
+}
+
 // The phpass test vector of phpass 0.3's test.php.
 const phpassVector = "$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0"
 
