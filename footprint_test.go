@@ -19,9 +19,12 @@ import (
 // golang-jwt and jwkset, which brings x/time.
 var runtimeModules = []string{"github.com/MicahParks/jwkset", "github.com/golang-jwt/jwt/v5", "golang.org/x/time"}
 
-// The modules the emulator links besides those: TOTP codes and their QR
-// images (stytchtest/totps.go). No surface may link them.
-var emulatorModules = []string{"github.com/boombuler/barcode", "github.com/pquerna/otp"}
+// emulatorModules are what the emulator (stytchtest) links besides the
+// runtime modules: TOTP codes and their QR images (pquerna/otp, barcode),
+// real password hashing (x/crypto, which brings x/sys) and zxcvbn strength
+// scoring (with regexp2). A program that imports only consumer and b2b
+// links none of them.
+var emulatorModules = []string{"github.com/boombuler/barcode", "github.com/dlclark/regexp2", "github.com/pquerna/otp", "github.com/trustelem/zxcvbn", "golang.org/x/crypto", "golang.org/x/sys"}
 
 // TestUserModuleFootprint tidies a scratch module that uses the SDK, the way
 // a user's module would, and checks what it ends up requiring and
@@ -61,9 +64,8 @@ func TestUserModuleFootprint(t *testing.T) {
 	})
 }
 
-// TestEmulatorLinksNoSpec checks that a binary using a surface, or the
-// emulator, links only the runtime modules (the emulator adds its own,
-// emulatorModules): the emulator's routes and
+// TestEmulatorLinksNoSpec checks that a binary using a surface links only
+// the runtime modules, and the emulator only those and emulatorModules: the emulator's routes and
 // request validation are generated from the spec, which it never parses,
 // so neither kin-openapi nor the spec loader reaches a user's module
 // (stytchtest's own tests still use them, to check it against the spec).

@@ -36,6 +36,9 @@ type consumerState struct {
 	byToken  map[string]string    // session token -> session ID
 	totps    map[string]*totpReg  // TOTP ID -> registration; see totps.go
 	locks    map[string]*userLock // user ID -> failed attempts; see user_locks.go
+	// passwords.go: user ID -> the password, and the reset links' tokens.
+	passwords map[string]*storedPassword
+	resets    map[string]*magicLink
 }
 
 func newConsumerState() *consumerState {
@@ -43,7 +46,7 @@ func newConsumerState() *consumerState {
 		users: map[string]*consumer.User{}, byEmail: map[string]string{}, byPhone: map[string]string{},
 		links: map[string]*magicLink{}, otps: map[string]*otpCode{},
 		sessions: map[string]*userSession{}, byToken: map[string]string{}, totps: map[string]*totpReg{},
-		locks: map[string]*userLock{},
+		locks: map[string]*userLock{}, passwords: map[string]*storedPassword{}, resets: map[string]*magicLink{},
 	}
 }
 
@@ -359,6 +362,7 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 		}
 	}
 	delete(c.users, u.UserID)
+	delete(c.passwords, u.UserID)
 	e.emit("user", "DELETE", u.UserID, nil)
 	return &consumer.UsersDeleteResponse{UserID: u.UserID}, nil
 }
@@ -381,7 +385,9 @@ func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time
 		sep = "&"
 	}
 	tokenType := "magic_links"
-	if kind == MessageB2BDiscovery {
+	if kind == MessagePasswordReset {
+		tokenType = "reset_password"
+	} else if kind == MessageB2BDiscovery {
 		tokenType = "discovery"
 	} else if strings.HasPrefix(string(kind), "b2b_") {
 		tokenType = "multi_tenant_magic_links"
@@ -540,6 +546,7 @@ func (e consumerAPI) MagicLinksAuthenticate(ctx context.Context, p *consumer.Mag
 		factor.EmbeddableMagicLinkFactor = &consumer.EmbeddableMagicLinkFactor{EmbeddedID: u.UserID}
 		methodID = u.UserID
 	} else if em := emailOf(u, l.email); em != nil {
+		e.passwordlessEmailLogin(u, em) // passwords.go
 		em.Verified = true
 		factor.EmailFactor = &consumer.EmailFactor{EmailID: em.EmailID, EmailAddress: em.Email}
 	}
@@ -675,6 +682,7 @@ func (e consumerAPI) OTPsAuthenticate(ctx context.Context, p *consumer.OTPsAuthe
 		factor.Type = consumer.AuthenticationFactorTypeEmailOTP
 		for i := range u.Emails {
 			if u.Emails[i].EmailID == code.methodID {
+				e.passwordlessEmailLogin(u, &u.Emails[i]) // passwords.go
 				u.Emails[i].Verified = true
 				factor.EmailFactor = &consumer.EmailFactor{EmailID: u.Emails[i].EmailID, EmailAddress: u.Emails[i].Email}
 			}

@@ -162,7 +162,7 @@ func TestRoutes(t *testing.T) {
 	}{
 		{"GET", "/v1/nowhere", 404, "route_not_found"},
 		{"DELETE", "/v1/magic_links/email/send", 405, "method_not_allowed"},
-		{"POST", "/v1/passwords", 501, "not_implemented"},
+		{"POST", "/v1/crypto_wallets/authenticate/start", 501, "not_implemented"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(`{}`))
 		req.SetBasicAuth(srv.ProjectID(), srv.Secret())

@@ -9,7 +9,7 @@
 //	msg, _ := srv.LastMessage("ada@example.com") // the email Stytch would have sent, with its token
 //
 // It follows the real API's rules for the endpoints it implements: users,
-// magic links, OTPs and sessions; B2B organizations, members, magic links,
+// magic links, OTPs, TOTPs, passwords and sessions; B2B organizations, members, magic links,
 // OTPs, discovery and sessions. Requests are validated against the SDK's own spec,
 // by code generated from it.
 // Endpoints of the spec it does not implement answer 501, naming the
@@ -157,6 +157,9 @@ const (
 	MessageOTPSMS      MessageKind = "otp_sms"
 	MessageOTPWhatsApp MessageKind = "otp_whatsapp"
 	MessageOTPEmail    MessageKind = "otp_email"
+	// MessagePasswordReset is a consumer password reset link, from
+	// Passwords.Email.ResetStart (Token, URL).
+	MessagePasswordReset MessageKind = "password_reset"
 	// MessageB2BMagicLinkLogin is a B2B login magic link to an
 	// organization (Token, URL).
 	MessageB2BMagicLinkLogin MessageKind = "b2b_magic_link_login"
