@@ -55,8 +55,9 @@ type b2bState struct {
 	links    map[string]*magicLink // token -> link; orgID is empty for discovery links
 	ists     map[string]*b2bIST    // token -> intermediate session
 	sessions map[string]*b2bSession
-	byToken  map[string]string  // session token -> session ID
-	otps     map[string]*b2bOTP // b2bOTPKey -> the live code; see b2b_otps.go
+	byToken  map[string]string   // session token -> session ID
+	otps     map[string]*b2bOTP  // b2bOTPKey -> the live code; see b2b_otps.go
+	totps    map[string]*totpReg // TOTP registration ID -> registration; see b2b_totps.go
 }
 
 func newB2BState() *b2bState {
@@ -64,6 +65,7 @@ func newB2BState() *b2bState {
 		orgs: map[string]*b2b.Organization{}, members: map[string]*b2bMember{}, order: map[string]int{},
 		links: map[string]*magicLink{}, ists: map[string]*b2bIST{},
 		sessions: map[string]*b2bSession{}, byToken: map[string]string{}, otps: map[string]*b2bOTP{},
+		totps: map[string]*totpReg{},
 	}
 }
 

@@ -76,17 +76,20 @@ func (e *Emulator) b2bOTPEmailFactor(emailID, email string) b2b.AuthenticationFa
 // ---- SMS: an MFA factor only ----
 
 // b2bSMSAllowed says whether o accepts SMS OTP as an MFA method.
+func b2bSMSAllowed(o *b2b.Organization) error { return b2bMFAAllowed(o, b2b.MFAMethodSMSOTP) }
+
+// b2bMFAAllowed says whether o accepts method as an MFA method.
 // Unconfirmed status; the type is from Stytch's catalog.
-func b2bSMSAllowed(o *b2b.Organization) error {
+func b2bMFAAllowed(o *b2b.Organization, method b2b.MFAMethod) error {
 	if o.MFAMethods != b2bRestricted {
 		return nil
 	}
 	for _, m := range o.AllowedMFAMethods {
-		if m == b2b.MFAMethodSMSOTP {
+		if m == method {
 			return nil
 		}
 	}
-	return errorf(403, "operation_restricted_by_organization_mfa_methods", "This organization's allowed_mfa_methods do not include sms_otp.")
+	return errorf(403, "operation_restricted_by_organization_mfa_methods", "This organization's allowed_mfa_methods do not include %s.", method)
 }
 
 // b2bSendSMS texts bm a new code at phone, replacing any live one. The
@@ -163,6 +166,27 @@ func (e *Emulator) b2bMemberSession(token, jwtStr *string, bm *b2bMember) (*b2bS
 	return bs, nil
 }
 
+// b2bMFAStep resolves what an MFA factor (SMS OTP, TOTP, a recovery code)
+// of bm completes: an IST waiting on bm, or a session of bm to add the
+// factor to; exactly one is required.
+func (e *Emulator) b2bMFAStep(bm *b2bMember, istToken, token, jwtStr *string, factor string) (*b2bIST, *b2bSession, error) {
+	ist, hasSession := deref(istToken), deref(token) != "" || deref(jwtStr) != ""
+	switch {
+	case ist != "" && hasSession:
+		// Unconfirmed type.
+		return nil, nil, errorf(400, "too_many_session_arguments", "Pass intermediate_session_token or a session, not both.")
+	case ist != "":
+		is, err := e.b2bMemberIST(ist, bm)
+		return is, nil, err
+	case hasSession:
+		bs, err := e.b2bMemberSession(token, jwtStr, bm)
+		return nil, bs, err
+	default:
+		// Unconfirmed status; the type is from Stytch's catalog.
+		return nil, nil, errorf(400, "no_associated_session_passed_in", "%s is not a primary factor: pass intermediate_session_token, session_token or session_jwt.", factor)
+	}
+}
+
 // OTPsSMSSend texts a code to the member's mfa_phone_number, or to the
 // number given when the member has none yet, which becomes theirs,
 // unverified until a code sent to it authenticates. An IST or session,
@@ -220,26 +244,9 @@ func (e b2bAPI) OTPsSMSAuthenticate(ctx context.Context, p *b2b.OTPsSMSAuthentic
 	if err != nil {
 		return nil, err
 	}
-	ist, hasSession := deref(p.IntermediateSessionToken), deref(p.SessionToken) != "" || deref(p.SessionJWT) != ""
-	var (
-		is       *b2bIST
-		existing *b2bSession
-	)
-	switch {
-	case ist != "" && hasSession:
-		// Unconfirmed type.
-		return nil, errorf(400, "too_many_session_arguments", "Pass intermediate_session_token or a session, not both.")
-	case ist != "":
-		if is, err = e.b2bMemberIST(ist, bm); err != nil {
-			return nil, err
-		}
-	case hasSession:
-		if existing, err = e.b2bMemberSession(p.SessionToken, p.SessionJWT, bm); err != nil {
-			return nil, err
-		}
-	default:
-		// Unconfirmed status; the type is from Stytch's catalog.
-		return nil, errorf(400, "no_associated_session_passed_in", "SMS OTP is not a primary factor: pass intermediate_session_token, session_token or session_jwt.")
+	is, existing, err := e.b2bMFAStep(bm, p.IntermediateSessionToken, p.SessionToken, p.SessionJWT, "SMS OTP")
+	if err != nil {
+		return nil, err
 	}
 	c, err := e.b2bCheckOTP(b2bOTPKey("sms", bm.m.MemberID, ""), p.Code)
 	if err != nil {
@@ -265,12 +272,7 @@ func (e b2bAPI) OTPsSMSAuthenticate(ctx context.Context, p *b2b.OTPsSMSAuthentic
 		LastAuthenticatedAt: &now, CreatedAt: &now, UpdatedAt: &now,
 		PhoneNumberFactor: &b2b.PhoneNumberFactor{PhoneID: c.phoneID, PhoneNumber: c.phone},
 	}
-	var factors []b2b.AuthenticationFactor
-	if is != nil {
-		is.used = true
-		factors = append(factors, is.factors...)
-	}
-	out := e.b2bSession(bm, append(factors, factor), existing, p.SessionDurationMinutes, p.SessionCustomClaims)
+	out := e.b2bCompleteMFA(bm, is, existing, factor, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.OTPsSMSAuthenticateResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o,
 		SessionToken: out.token, SessionJWT: out.jwt, MemberSession: out.session,

@@ -44,15 +44,13 @@ const (
 
 var totpOpts = totp.ValidateOpts{Period: uint(totpPeriod / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
-var (
-	totpCodeFormat     = regexp.MustCompile(`^[0-9]{6}$`)
-	recoveryCodeFormat = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
-)
+var totpCodeFormat = regexp.MustCompile(`^[0-9]{6}$`)
 
 // totpReg is a stored TOTP registration; the user's TOTPs list mirrors its
 // ID and verified flag.
 type totpReg struct {
 	id, userID, secret string
+	memberID           string // of a B2B registration, which has no userID; see b2b_totps.go
 	verified           bool
 	expires            time.Time // of a registration not yet verified
 	recovery           []string  // in issue order
@@ -130,6 +128,85 @@ func newRecoveryCode() string {
 	return b.String()
 }
 
+// newTOTPReg generates a pending registration with a new secret, expiring
+// after ttl, and its 10 recovery codes, with the QR code of its otpauth URL
+// for account. The consumer and B2B surfaces share it; the caller sets the
+// owner.
+func (e *Emulator) newTOTPReg(account string, ttl time.Duration) (*totpReg, string, error) {
+	// Unconfirmed: Stytch's issuer in the otpauth URL is probably the
+	// project's name, which the emulator has none of.
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Stytch Emulator", AccountName: account})
+	if err != nil {
+		return nil, "", errorf(500, "internal_server_error", "Generating the TOTP secret failed: %v", err)
+	}
+	img, err := key.Image(200, 200)
+	if err != nil {
+		return nil, "", errorf(500, "internal_server_error", "Drawing the TOTP QR code failed: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, "", errorf(500, "internal_server_error", "Encoding the TOTP QR code failed: %v", err)
+	}
+	r := &totpReg{id: newID("totp"), secret: key.Secret(), expires: e.now().Add(ttl)}
+	r.setRecovery(nil)
+	// The form of Stytch's example response, space included.
+	return r, "data:image/png;base64, " + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// setRecovery replaces r's recovery codes with codes, or with 10 new ones
+// when codes is empty.
+func (r *totpReg) setRecovery(codes []string) {
+	if len(codes) == 0 {
+		for range totpRecoveryCodeCount {
+			codes = append(codes, newRecoveryCode())
+		}
+	}
+	r.recovery, r.usedRecovery, r.recoveryIDs = codes, map[string]bool{}, map[string]string{}
+	for _, c := range codes {
+		// Unconfirmed: the prefix of Stytch's recovery code IDs.
+		r.recoveryIDs[c] = newID("totp-recovery-code")
+	}
+}
+
+// checkTOTPCode checks a code from r's authenticator app at now and returns
+// the step it matched, without recording it. failed reports whether the
+// error counts as a failed attempt (for user locks). The errors are the
+// consumer API's; unconfirmed statuses, types from Stytch's catalog.
+func checkTOTPCode(r *totpReg, code string, now time.Time, recoverPath string) (step int64, failed bool, err error) {
+	if !totpCodeFormat.MatchString(code) {
+		if contains(r.recovery, code) {
+			return 0, false, errorf(400, "recovery_code_used_as_totp_code", "A recovery code was sent as a TOTP code; use %s.", recoverPath)
+		}
+		return 0, false, errorf(400, "invalid_totp_code", "The TOTP code must be 6 digits.")
+	}
+	step = matchTOTPStep(r.secret, code, now)
+	if step == 0 {
+		// Unconfirmed status: 401, as for the other unable_to_auth types.
+		return 0, true, errorf(401, "unable_to_authenticate_totp", "The TOTP code is incorrect or outside the allowed time window.")
+	}
+	if step <= r.lastStep {
+		// RFC 6238 §5.2: a code (or an older step's) that authenticated once
+		// is refused.
+		return 0, false, errorf(400, "totp_code_already_authenticated", "This TOTP code has already been used; wait for the next one.")
+	}
+	return step, false, nil
+}
+
+// checkRecoveryCode finds an unused recovery code of r, normalized, without
+// consuming it; failed as for checkTOTPCode.
+func checkRecoveryCode(r *totpReg, code, authenticatePath string) (normalized string, failed bool, err error) {
+	code = strings.ToLower(strings.TrimSpace(code))
+	if totpCodeFormat.MatchString(code) {
+		// Unconfirmed status; the type is in the catalog.
+		return "", false, errorf(400, "totp_code_used_as_recovery_code", "A TOTP code was sent as a recovery code; use %s.", authenticatePath)
+	}
+	if !contains(r.recovery, code) || r.usedRecovery[code] {
+		// Unconfirmed status: 401, as for the other unable_to_auth types.
+		return "", true, errorf(401, "unable_to_authenticate_recovery_code", "The recovery code is incorrect or has already been used.")
+	}
+	return code, false, nil
+}
+
 func (e consumerAPI) TOTPsCreate(_ context.Context, p *consumer.TOTPsCreateParams) (*consumer.TOTPsCreateResponse, error) {
 	u, err := e.consumer.user(p.UserID)
 	if err != nil {
@@ -154,35 +231,16 @@ func (e consumerAPI) TOTPsCreate(_ context.Context, p *consumer.TOTPsCreateParam
 	} else if len(u.PhoneNumbers) > 0 {
 		account = u.PhoneNumbers[0].PhoneNumber
 	}
-	// Unconfirmed: Stytch's issuer in the otpauth URL is probably the
-	// project's name, which the emulator has none of.
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Stytch Emulator", AccountName: account})
+	r, qr, err := e.newTOTPReg(account, ttl)
 	if err != nil {
-		return nil, errorf(500, "internal_server_error", "Generating the TOTP secret failed: %v", err)
+		return nil, err
 	}
-	img, err := key.Image(200, 200)
-	if err != nil {
-		return nil, errorf(500, "internal_server_error", "Drawing the TOTP QR code failed: %v", err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, errorf(500, "internal_server_error", "Encoding the TOTP QR code failed: %v", err)
-	}
-	r := &totpReg{id: newID("totp"), userID: u.UserID, secret: key.Secret(), expires: e.now().Add(ttl), usedRecovery: map[string]bool{}, recoveryIDs: map[string]string{}}
-	for range totpRecoveryCodeCount {
-		c := newRecoveryCode()
-		r.recovery = append(r.recovery, c)
-		// Unconfirmed: the prefix of Stytch's recovery code IDs.
-		r.recoveryIDs[c] = newID("totp-recovery-code")
-	}
+	r.userID = u.UserID
 	e.consumer.totps[r.id] = r
 	u.TOTPs = append(u.TOTPs, consumer.TOTP{TOTPID: r.id})
 	e.emit("user", "UPDATE", u.UserID, u)
 	return &consumer.TOTPsCreateResponse{
-		TOTPID: r.id, Secret: r.secret,
-		// The form of Stytch's example response, space included.
-		QrCode:        "data:image/png;base64, " + base64.StdEncoding.EncodeToString(buf.Bytes()),
-		RecoveryCodes: append([]string(nil), r.recovery...), User: *u, UserID: u.UserID,
+		TOTPID: r.id, Secret: r.secret, QrCode: qr, RecoveryCodes: append([]string(nil), r.recovery...), User: *u, UserID: u.UserID,
 	}, nil
 }
 
@@ -215,24 +273,12 @@ func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthe
 		// registration, including one whose enrollment expired.
 		return nil, errorf(404, "totp_not_found", "The user has no TOTP registration that can authenticate.")
 	}
-	if !totpCodeFormat.MatchString(p.TOTPCode) {
-		if contains(r.recovery, p.TOTPCode) {
-			// Unconfirmed status; the type is in the catalog.
-			return nil, errorf(400, "recovery_code_used_as_totp_code", "A recovery code was sent as a TOTP code; use /v1/totps/recover.")
-		}
-		// Unconfirmed status; the type is in the catalog.
-		return nil, errorf(400, "invalid_totp_code", "The TOTP code must be 6 digits.")
-	}
-	step := matchTOTPStep(r.secret, p.TOTPCode, e.now())
-	if step == 0 {
+	step, failed, err := checkTOTPCode(r, p.TOTPCode, e.now(), "/v1/totps/recover")
+	if failed {
 		e.authFailed(u)
-		// Unconfirmed status: 401, as for the other unable_to_auth types.
-		return nil, errorf(401, "unable_to_authenticate_totp", "The TOTP code is incorrect or outside the allowed time window.")
 	}
-	if step <= r.lastStep {
-		// RFC 6238 §5.2: a code (or an older step's) that authenticated once
-		// is refused. Unconfirmed status; the type is in the catalog.
-		return nil, errorf(400, "totp_code_already_authenticated", "This TOTP code has already been used; wait for the next one.")
+	if err != nil {
+		return nil, err
 	}
 	e.authSucceeded(u)
 	r.lastStep = step
@@ -284,15 +330,12 @@ func (e consumerAPI) TOTPsRecover(_ context.Context, p *consumer.TOTPsRecoverPar
 		// are refused as if it did not exist.
 		return nil, errorf(404, "totp_not_found", "The user has no active TOTP registration.")
 	}
-	code := strings.ToLower(strings.TrimSpace(p.RecoveryCode))
-	if totpCodeFormat.MatchString(code) {
-		// Unconfirmed status; the type is in the catalog.
-		return nil, errorf(400, "totp_code_used_as_recovery_code", "A TOTP code was sent as a recovery code; use /v1/totps/authenticate.")
-	}
-	if !recoveryCodeFormat.MatchString(code) || !contains(r.recovery, code) || r.usedRecovery[code] {
+	code, failed, err := checkRecoveryCode(r, p.RecoveryCode, "/v1/totps/authenticate")
+	if failed {
 		e.authFailed(u)
-		// Unconfirmed status: 401, as for the other unable_to_auth types.
-		return nil, errorf(401, "unable_to_authenticate_recovery_code", "The recovery code is incorrect or has already been used.")
+	}
+	if err != nil {
+		return nil, err
 	}
 	e.authSucceeded(u)
 	r.usedRecovery[code] = true
@@ -309,7 +352,8 @@ func (e consumerAPI) TOTPsRecover(_ context.Context, p *consumer.TOTPsRecoverPar
 
 // TOTPCode returns the code an authenticator app shows now (by the
 // emulator's clock) for the TOTP registration totpID, as created by
-// TOTPs.Create, and false if there is no such registration. Codes change
+// TOTPs.Create (consumer) or the B2B TOTPs.Create or TOTPs.Migrate
+// (a member's totp_registration_id), and false if there is no such registration. Codes change
 // every 30 seconds, and each authenticates once: for a second
 // authentication move a WithClock clock on by 30 seconds.
 func (e *Emulator) TOTPCode(totpID string) (string, bool) {
@@ -317,7 +361,9 @@ func (e *Emulator) TOTPCode(totpID string) (string, bool) {
 	defer e.mu.Unlock()
 	r := e.consumer.totps[totpID]
 	if r == nil || e.consumer.users[r.userID] == nil {
-		return "", false
+		if r = e.b2bTOTPReg(totpID); r == nil {
+			return "", false
+		}
 	}
 	code, err := totp.GenerateCodeCustom(r.secret, e.now(), totpOpts)
 	return code, err == nil
