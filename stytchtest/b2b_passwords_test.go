@@ -1,6 +1,11 @@
 package stytchtest
 
 import (
+	"crypto/md5"
+	"crypto/pbkdf2"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -193,4 +198,30 @@ func TestB2BPasswordsDiscovery(t *testing.T) {
 	require.True(t, ex.MemberAuthenticated)
 	require.Equal(t, b2b.AuthenticationFactorTypePassword, ex.MemberSession.AuthenticationFactors[0].Type)
 	require.NotEmpty(t, ex.MemberSession.AuthenticationFactors[0].EmailFactor.EmailID)
+}
+
+// The B2B hash configurations reach the consumer side's importedHash.
+func TestB2BPasswordsMigrateHashTypes(t *testing.T) {
+	t.Parallel()
+	_, c := b2bTestServer(t)
+	o := b2bTestOrg(t, c, "Acme", nil)
+	const pw = "Tr0ub4dor&3-legacy"
+	salt := []byte("NaCl-salt-16byte")
+	md := md5.Sum([]byte("pre" + pw))
+	pb, err := pbkdf2.Key(sha512.New, pw, salt, 500, 64)
+	require.NoError(t, err)
+	for email, p := range map[string]*b2b.PasswordsMigrateParams{
+		"md5@acme.com": {Hash: hex.EncodeToString(md[:]), HashType: b2b.HashTypeMd5, Md5Config: &b2b.MD5Config{PrependSalt: stytch.Ptr("pre")}},
+		"pbkdf2@acme.com": {Hash: base64.StdEncoding.EncodeToString(pb), HashType: b2b.HashTypePbkdf2,
+			Pbkdf2Config: &b2b.PBKDF2Config{Salt: base64.StdEncoding.EncodeToString(salt), IterationAmount: 500, KeyLength: 64, Algorithm: stytch.Ptr(b2b.PBKDF2AlgorithmSha512)}},
+	} {
+		p.OrganizationID, p.EmailAddress = o.OrganizationID, email
+		_, err := c.Passwords.Migrate(ctx, p)
+		require.NoError(t, err, email)
+		_, err = c.Passwords.Authenticate(ctx, &b2b.PasswordsAuthenticateParams{OrganizationID: o.OrganizationID, EmailAddress: email, Password: pw + "x"})
+		requireAPIError(t, err, 401, stytch.ErrorTypeUnauthorizedCredentials)
+		auth, err := c.Passwords.Authenticate(ctx, &b2b.PasswordsAuthenticateParams{OrganizationID: o.OrganizationID, EmailAddress: email, Password: pw})
+		require.NoError(t, err, email)
+		require.True(t, auth.MemberAuthenticated)
+	}
 }
