@@ -55,9 +55,10 @@ type b2bState struct {
 	links    map[string]*magicLink // token -> link; orgID is empty for discovery links
 	ists     map[string]*b2bIST    // token -> intermediate session
 	sessions map[string]*b2bSession
-	byToken  map[string]string   // session token -> session ID
-	otps     map[string]*b2bOTP  // b2bOTPKey -> the live code; see b2b_otps.go
-	totps    map[string]*totpReg // TOTP registration ID -> registration; see b2b_totps.go
+	byToken  map[string]string     // session token -> session ID
+	otps     map[string]*b2bOTP    // b2bOTPKey -> the live code; see b2b_otps.go
+	totps    map[string]*totpReg   // TOTP registration ID -> registration; see b2b_totps.go
+	resets   map[string]*magicLink // token -> password reset link; orgID is empty for discovery resets
 }
 
 func newB2BState() *b2bState {
@@ -65,7 +66,7 @@ func newB2BState() *b2bState {
 		orgs: map[string]*b2b.Organization{}, members: map[string]*b2bMember{}, order: map[string]int{},
 		links: map[string]*magicLink{}, ists: map[string]*b2bIST{},
 		sessions: map[string]*b2bSession{}, byToken: map[string]string{}, otps: map[string]*b2bOTP{},
-		totps: map[string]*totpReg{},
+		totps: map[string]*totpReg{}, resets: map[string]*magicLink{},
 	}
 }
 
@@ -75,6 +76,10 @@ type b2bMember struct {
 	m       b2b.Member
 	emailID string
 	roles   []string // explicitly assigned role IDs, stytch_member excluded
+	// password is the member's password, nil when none; passwordReset
+	// says it must be reset before it is used again (b2b_passwords.go).
+	password      *storedPassword
+	passwordReset bool
 }
 
 type b2bSession struct {

@@ -387,6 +387,8 @@ func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time
 	tokenType := "magic_links"
 	if kind == MessagePasswordReset {
 		tokenType = "reset_password"
+	} else if kind == MessageB2BPasswordReset || kind == MessageB2BPasswordDiscoveryReset {
+		tokenType = "multi_tenant_passwords"
 	} else if kind == MessageB2BDiscovery {
 		tokenType = "discovery"
 	} else if strings.HasPrefix(string(kind), "b2b_") {

@@ -180,6 +180,13 @@ const (
 	// MessageB2BOTPEmailDiscovery is a B2B discovery email passcode, which
 	// names no organization (Code).
 	MessageB2BOTPEmailDiscovery MessageKind = "b2b_otp_email_discovery"
+	// MessageB2BPasswordReset is a B2B password reset link to a member of
+	// one organization, from Passwords.Email.ResetStart (Token, URL).
+	MessageB2BPasswordReset MessageKind = "b2b_password_reset"
+	// MessageB2BPasswordDiscoveryReset is a B2B password reset link that
+	// names no organization, from Passwords.Discovery.Email.ResetStart
+	// (Token, URL).
+	MessageB2BPasswordDiscoveryReset MessageKind = "b2b_password_discovery_reset"
 )
 
 // Messages returns every message sent to an address, oldest first.

@@ -115,35 +115,52 @@ func (e *Emulator) userByEmail(email string) (*consumer.User, error) {
 	return e.consumer.user(id)
 }
 
-// checkPassword verifies password for u: a wrong password is 401
-// unauthorized_credentials, a password that must be reset (breached, or
-// flagged) is reset_password even when correct. A verified import is
-// rehashed.
+// checkPassword verifies password for u (verifyPassword), keeping the
+// rehash of a verified import.
 func (e *Emulator) checkPassword(u *consumer.User, password string) error {
 	sp := e.consumer.passwords[u.UserID]
+	var requiresReset *bool
+	if u.Password != nil {
+		requiresReset = &u.Password.RequiresReset
+	}
+	keep, err := verifyPassword(sp, password, requiresReset)
+	if err != nil {
+		return err
+	}
+	e.consumer.passwords[u.UserID] = keep
+	return nil
+}
+
+// verifyPassword checks password against sp, the password of a user or
+// member, whose flag *requiresReset says it must be reset: a missing
+// password is no_user_password, a wrong one 401 unauthorized_credentials,
+// and a password that must be reset (breached, which sets the flag, or
+// flagged) is reset_password even when correct. It returns the password
+// to store: sp, or the bcrypt rehash of a verified import.
+func verifyPassword(sp *storedPassword, password string, requiresReset *bool) (*storedPassword, error) {
 	if sp == nil {
 		// Unconfirmed type and status (reference §2 lists no_user_password).
-		return errorf(400, "no_user_password", "The user has no password; reset it by email to set one.")
+		return nil, errorf(400, "no_user_password", "The user has no password; reset it by email to set one.")
 	}
 	if !sp.verify(password) {
 		// Unconfirmed: the type Stytch answers a wrong password with (a
 		// Stytch app maps unauthorized_credentials to "Incorrect email or
 		// password").
-		return errorf(401, "unauthorized_credentials", "The email or password is incorrect.")
+		return nil, errorf(401, "unauthorized_credentials", "The email or password is incorrect.")
 	}
 	if isBreached(password) {
-		u.Password.RequiresReset = true
+		*requiresReset = true
 	}
-	if u.Password.RequiresReset {
+	if *requiresReset {
 		// Unconfirmed status; the type is Stytch's (DOCS passwords/authenticate).
-		return errorf(400, "reset_password", "The password must be reset before it can be used again.")
+		return nil, errorf(400, "reset_password", "The password must be reset before it can be used again.")
 	}
 	if sp.imported {
 		if native, err := bcryptPassword(password); err == nil {
-			e.consumer.passwords[u.UserID] = native
+			return native, nil
 		}
 	}
-	return nil
+	return sp, nil
 }
 
 // passwordlessEmailLogin applies Stytch's deduplication rule when u signs
