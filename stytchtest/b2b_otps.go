@@ -117,9 +117,9 @@ func (e *Emulator) b2bAutoSMS(o *b2b.Organization, bm *b2bMember) bool {
 	return true
 }
 
-// b2bSMSMember resolves the organization and the active member an SMS
-// call names.
-func (e *Emulator) b2bSMSMember(orgRef, memberRef string) (*b2b.Organization, *b2bMember, error) {
+// b2bMFAMember resolves the organization and the active member an MFA call
+// (SMS OTP, TOTP, recovery codes) names; the organization must allow method.
+func (e *Emulator) b2bMFAMember(orgRef, memberRef string, method b2b.MFAMethod) (*b2b.Organization, *b2bMember, error) {
 	o, err := e.b2b.org(orgRef)
 	if err != nil {
 		return nil, nil, err
@@ -131,7 +131,7 @@ func (e *Emulator) b2bSMSMember(orgRef, memberRef string) (*b2b.Organization, *b
 	if bm.m.Status != b2bActive {
 		return nil, nil, errorf(400, "action_available_only_for_active_members", "This action is available only for active members.")
 	}
-	if err := b2bSMSAllowed(o); err != nil {
+	if err := b2bMFAAllowed(o, method); err != nil {
 		return nil, nil, err
 	}
 	return o, bm, nil
@@ -192,7 +192,7 @@ func (e *Emulator) b2bMFAStep(bm *b2bMember, istToken, token, jwtStr *string, fa
 // unverified until a code sent to it authenticates. An IST or session,
 // when given, must be the member's.
 func (e b2bAPI) OTPsSMSSend(ctx context.Context, p *b2b.OTPsSMSSendParams) (*b2b.OTPsSMSSendResponse, error) {
-	o, bm, err := e.b2bSMSMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodSMSOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (e b2bAPI) OTPsSMSAuthenticate(ctx context.Context, p *b2b.OTPsSMSAuthentic
 	if err := b2bOneOf("set_mfa_enrollment", p.SetMFAEnrollment, string(b2b.MFAEnrollmentEnroll), string(b2b.MFAEnrollmentUnenroll)); err != nil {
 		return nil, err
 	}
-	o, bm, err := e.b2bSMSMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodSMSOTP)
 	if err != nil {
 		return nil, err
 	}

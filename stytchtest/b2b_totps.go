@@ -46,26 +46,6 @@ func (e *Emulator) memberTOTP(bm *b2bMember) *totpReg {
 	return pending
 }
 
-// b2bTOTPMember resolves the organization and the active member a TOTP or
-// recovery-code call names; the organization must allow TOTP.
-func (e *Emulator) b2bTOTPMember(orgRef, memberRef string) (*b2b.Organization, *b2bMember, error) {
-	o, err := e.b2b.org(orgRef)
-	if err != nil {
-		return nil, nil, err
-	}
-	bm, err := e.b2b.member(o, memberRef)
-	if err != nil {
-		return nil, nil, err
-	}
-	if bm.m.Status != b2bActive {
-		return nil, nil, errorf(400, "action_available_only_for_active_members", "This action is available only for active members.")
-	}
-	if err := b2bMFAAllowed(o, b2b.MFAMethodTOTP); err != nil {
-		return nil, nil, err
-	}
-	return o, bm, nil
-}
-
 // b2bActiveTOTP returns bm's verified registration. Unconfirmed: the
 // consumer API's totp_not_found for a member without one.
 func (e *Emulator) b2bActiveTOTP(bm *b2bMember) (*totpReg, error) {
@@ -94,7 +74,7 @@ func (e *Emulator) b2bNoTOTP(bm *b2bMember) error {
 // its first code authenticates. An IST or session, when given, must be the
 // member's.
 func (e b2bAPI) TOTPsCreate(ctx context.Context, p *b2b.TOTPsCreateParams) (*b2b.TOTPsCreateResponse, error) {
-	o, bm, err := e.b2bTOTPMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +128,7 @@ func (e b2bAPI) TOTPsAuthenticate(ctx context.Context, p *b2b.TOTPsAuthenticateP
 	if err := b2bOneOf("set_mfa_enrollment", p.SetMFAEnrollment, string(b2b.MFAEnrollmentEnroll), string(b2b.MFAEnrollmentUnenroll)); err != nil {
 		return nil, err
 	}
-	o, bm, err := e.b2bTOTPMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +182,7 @@ func (e *Emulator) b2bCompleteMFA(bm *b2bMember, is *b2bIST, existing *b2bSessio
 // TOTPsMigrate imports a secret from another system as a verified
 // registration, with the recovery codes given or 10 new ones.
 func (e b2bAPI) TOTPsMigrate(ctx context.Context, p *b2b.TOTPsMigrateParams) (*b2b.TOTPsMigrateResponse, error) {
-	o, bm, err := e.b2bTOTPMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +219,7 @@ func (e b2bAPI) TOTPsMigrate(ctx context.Context, p *b2b.TOTPsMigrateParams) (*b
 // registration. Unconfirmed: a member without one gets an empty list, as
 // the consumer API's recovery_codes answers.
 func (e b2bAPI) RecoveryCodesGet(ctx context.Context, p *b2b.RecoveryCodesGetParams) (*b2b.RecoveryCodesGetResponse, error) {
-	o, bm, err := e.b2bTOTPMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +236,7 @@ func (e b2bAPI) RecoveryCodesRecover(ctx context.Context, p *b2b.RecoveryCodesRe
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	o, bm, err := e.b2bTOTPMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodTOTP)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +270,7 @@ func (e b2bAPI) RecoveryCodesRecover(ctx context.Context, p *b2b.RecoveryCodesRe
 // RecoveryCodesRotate replaces all the recovery codes of the member's
 // verified registration with 10 new ones.
 func (e b2bAPI) RecoveryCodesRotate(ctx context.Context, p *b2b.RecoveryCodesRotateParams) (*b2b.RecoveryCodesRotateResponse, error) {
-	o, bm, err := e.b2bTOTPMember(p.OrganizationID, p.MemberID)
+	o, bm, err := e.b2bMFAMember(p.OrganizationID, p.MemberID, b2b.MFAMethodTOTP)
 	if err != nil {
 		return nil, err
 	}
