@@ -398,15 +398,10 @@ func (e *Emulator) issueLink(links map[string]*magicLink, l *magicLink, ttl time
 }
 
 func (e consumerAPI) MagicLinksEmailSend(ctx context.Context, p *consumer.MagicLinksEmailSendParams) (*consumer.MagicLinksEmailSendResponse, error) {
-	if err := checkEmail(p.Email); err != nil {
+	u, err := e.userByEmail(p.Email)
+	if err != nil {
 		return nil, err
 	}
-	id, ok := e.consumer.byEmail[strings.ToLower(p.Email)]
-	if !ok {
-		// Unconfirmed type: the reference only says an unknown email is a 404.
-		return nil, errorf(404, "email_not_found", "Email could not be found.")
-	}
-	u := e.consumer.users[id]
 	ttl, err := minutes(p.LoginExpirationMinutes, loginLinkMinutes, minLinkMinutes, maxLinkMinutes, "login_expiration_minutes")
 	if err != nil {
 		return nil, err

@@ -110,6 +110,7 @@ func (e *Emulator) userByEmail(email string) (*consumer.User, error) {
 	}
 	id, ok := e.consumer.byEmail[strings.ToLower(email)]
 	if !ok {
+		// Unconfirmed type: the reference only says an unknown email is a 404.
 		return nil, errorf(404, "email_not_found", "Email could not be found.")
 	}
 	return e.consumer.user(id)
