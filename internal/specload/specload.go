@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,9 +73,7 @@ func (es Errors) Error() string {
 type Doc struct {
 	Surface string
 	T       *openapi3.T
-	// JSON is the assembled document, for tools that load it themselves.
-	JSON []byte
-	root string
+	root    string
 	// tree is the merged YAML document. Its nodes keep the line and column
 	// they had in their own file; files says which file that is, for each
 	// node moved in from a fragment (a mapping entry's key, or a sequence
@@ -209,17 +208,10 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	var tree any
-	if err := merged.Decode(&tree); err != nil {
-		return nil, fmt.Errorf("%s: %w", d.display(rootPath), err)
-	}
-	m := jsonCompatible(tree).(map[string]any)
-	// Checking the $refs and encoding the document as JSON run beside the
-	// decoding; a $ref that does not resolve is the error to report.
+	// Checking the $refs runs beside the decoding; a $ref that does not
+	// resolve is the error to report.
 	var refErrs Errors
-	d.T, err = decode(m,
-		func() error { refErrs = d.checkRefs(m, m, nil); return nil },
-		func() (err error) { d.JSON, err = json.Marshal(m); return err })
+	d.T, err = decode(merged, func() error { refErrs = d.checkRefs(merged, nil); return nil })
 	if len(refErrs) > 0 {
 		return nil, refErrs
 	}
@@ -249,6 +241,9 @@ func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: the document must be a YAML mapping", d.display(name))
+	}
+	if errs := checkNodes(d.display(name), doc.Content[0], nil); len(errs) > 0 {
+		return nil, errs
 	}
 	return doc.Content[0], nil
 }
@@ -369,12 +364,12 @@ func child(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 // kin-openapi on its own, on every CPU. Decoding the whole document at once
 // costs several times more, because each of kin-openapi's types decodes all
 // it holds again into a generic tree to find its extensions, and each of its
-// maps re-encodes every entry (see its deepCast). Each piece is encoded from
-// the generic tree exactly as deepCast would, so the result is the same;
-// TestDecodeMatchesLoader holds it to that. A piece of an unusual shape (a
-// null where an object belongs) is left whole, for kin-openapi to judge.
-// The extra jobs run first, beside the decoding.
-func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
+// maps re-encodes every entry (see its deepCast). Each piece is encoded as
+// JSON from its nodes, as deepCast would encode it, so the result is the
+// same; TestDecodeMatchesLoader holds it to that. A piece of an unusual
+// shape (a null where an object belongs) is left whole, for kin-openapi to
+// judge. The extra jobs run first, beside the decoding.
+func decode(tree *yaml.Node, extra ...func() error) (*openapi3.T, error) {
 	paths, err := object(tree, "paths")
 	if err != nil {
 		return nil, err
@@ -395,23 +390,21 @@ func decode(tree map[string]any, extra ...func() error) (*openapi3.T, error) {
 	}
 	var docPaths *openapi3.Paths
 	if paths != nil {
-		docPaths = openapi3.NewPathsWithCapacity(len(paths))
+		docPaths = openapi3.NewPathsWithCapacity(len(paths.Content) / 2)
 		docPaths.Extensions = map[string]any{}
-		for _, p := range sortedKeys(paths) {
+		for p, item := range entries(paths) {
 			if strings.HasPrefix(p, "x-") {
-				docPaths.Extensions[p] = paths[p]
+				a.value(item, func(v any) { docPaths.Extensions[p] = v })
 				continue
 			}
-			docPaths.Set(p, a.pathItem(paths[p]))
+			docPaths.Set(p, a.pathItem(item))
 		}
 	}
 	var docSchemas openapi3.Schemas
 	if schemas != nil {
-		docSchemas = make(openapi3.Schemas, len(schemas))
-		for _, k := range sortedKeys(schemas) {
-			ref := &openapi3.SchemaRef{}
-			docSchemas[k] = ref
-			a.piece(schemas[k], ref)
+		docSchemas = make(openapi3.Schemas, len(schemas.Content)/2)
+		for k, v := range entries(schemas) {
+			docSchemas[k] = a.schema(v)
 		}
 	}
 	if err := parallel(len(a.jobs), func(i int) error { return a.jobs[i]() }); err != nil {
@@ -437,48 +430,54 @@ type assembly struct {
 	assemble []func()
 }
 
-func (a *assembly) piece(v any, into json.Unmarshaler) {
-	a.jobs = append(a.jobs, func() error { return remarshal(v, into) })
+func (a *assembly) piece(n *yaml.Node, into json.Unmarshaler) {
+	a.jobs = append(a.jobs, func() error { return remarshal(n, into) })
 }
 
-func (a *assembly) pathItem(v any) *openapi3.PathItem {
+// value decodes n as encoding/json decodes into an any, and hands it to set
+// once every piece is decoded.
+func (a *assembly) value(n *yaml.Node, set func(any)) {
+	var v any
+	a.jobs = append(a.jobs, func() error { return json.Unmarshal(appendJSON(nil, n), &v) })
+	a.assemble = append(a.assemble, func() { set(v) })
+}
+
+func (a *assembly) pathItem(n *yaml.Node) *openapi3.PathItem {
 	item := &openapi3.PathItem{}
-	raw, ok := v.(map[string]any)
+	ok := n.Kind == yaml.MappingNode
 	var methods []string
-	for m, op := range raw {
+	var ops []*yaml.Node
+	for m, op := range entries(n) {
 		if httpMethods[m] {
-			methods = append(methods, m)
-			if _, isObject := op.(map[string]any); !isObject {
+			methods, ops = append(methods, m), append(ops, op)
+			if op.Kind != yaml.MappingNode {
 				ok = false
 			}
 		}
 	}
 	if !ok {
-		a.piece(v, item)
+		a.piece(n, item)
 		return item
 	}
-	a.piece(without(raw, methods...), item)
-	ops := make([]*openapi3.Operation, len(methods))
-	for i, m := range methods {
-		ops[i] = a.operation(raw[m].(map[string]any))
+	a.piece(without(n, methods...), item)
+	decoded := make([]*openapi3.Operation, len(methods))
+	for i, op := range ops {
+		decoded[i] = a.operation(op)
 	}
 	a.assemble = append(a.assemble, func() {
 		for i, m := range methods {
-			item.SetOperation(strings.ToUpper(m), ops[i])
+			item.SetOperation(strings.ToUpper(m), decoded[i])
 		}
 	})
 	return item
 }
 
-func (a *assembly) operation(raw map[string]any) *openapi3.Operation {
+func (a *assembly) operation(raw *yaml.Node) *openapi3.Operation {
 	op := &openapi3.Operation{}
-	_, bodyKey := raw["requestBody"]
-	_, responsesKey := raw["responses"]
-	body, hasBody := raw["requestBody"].(map[string]any)
-	responses, hasResponses := raw["responses"].(map[string]any)
-	whole := hasBody != bodyKey || hasResponses != responsesKey
-	for _, r := range responses {
-		if _, ok := r.(map[string]any); !ok {
+	body, responses := lookup(raw, "requestBody"), lookup(raw, "responses")
+	whole := body != nil && body.Kind != yaml.MappingNode || responses != nil && responses.Kind != yaml.MappingNode
+	for _, r := range entries(responses) {
+		if r.Kind != yaml.MappingNode {
 			whole = true
 		}
 	}
@@ -488,52 +487,186 @@ func (a *assembly) operation(raw map[string]any) *openapi3.Operation {
 	}
 	a.piece(without(raw, "requestBody", "responses"), op)
 	var rb *openapi3.RequestBodyRef
-	if hasBody {
+	if body != nil {
 		rb = &openapi3.RequestBodyRef{}
-		a.piece(body, rb)
+		a.withContent(body, rb, func() *openapi3.Content { return &rb.Value.Content })
 	}
 	var rs *openapi3.Responses
-	if hasResponses {
-		rs = openapi3.NewResponsesWithCapacity(len(responses))
+	if responses != nil {
+		rs = openapi3.NewResponsesWithCapacity(len(responses.Content) / 2)
 		rs.Extensions = map[string]any{}
-		for code, r := range responses {
+		for code, r := range entries(responses) {
 			if strings.HasPrefix(code, "x-") {
-				rs.Extensions[code] = r
+				a.value(r, func(v any) { rs.Extensions[code] = v })
 				continue
 			}
 			ref := &openapi3.ResponseRef{}
 			rs.Set(code, ref)
-			a.piece(r, ref)
+			a.withContent(r, ref, func() *openapi3.Content { return &ref.Value.Content })
 		}
 	}
 	a.assemble = append(a.assemble, func() { op.RequestBody, op.Responses = rb, rs })
 	return op
 }
 
+// withContent decodes a request body or response n into ref, and the
+// schema of each of its media types on its own: kin-openapi would decode a
+// media type's schema once for each level above it. content returns where
+// the decoded ref keeps its content. A reference, or content of an unusual
+// shape, is left whole.
+func (a *assembly) withContent(n *yaml.Node, ref json.Unmarshaler, content func() *openapi3.Content) {
+	c := lookup(n, "content")
+	if c == nil || c.Kind != yaml.MappingNode || lookup(n, "$ref") != nil || !allMappings(c) {
+		a.piece(n, ref)
+		return
+	}
+	a.piece(without(n, "content"), ref)
+	decoded := make(openapi3.Content, len(c.Content)/2)
+	for name, m := range entries(c) {
+		mt := &openapi3.MediaType{}
+		decoded[name] = mt
+		if sch := lookup(m, "schema"); sch != nil && sch.Kind == yaml.MappingNode {
+			a.piece(without(m, "schema"), mt)
+			ref := a.schema(sch)
+			a.assemble = append(a.assemble, func() { mt.Schema = ref })
+			continue
+		}
+		a.piece(m, mt)
+	}
+	a.assemble = append(a.assemble, func() { *content() = decoded })
+}
+
+// schema decodes a schema, and each schema it is made of (properties,
+// items, allOf, anyOf, oneOf, not) on its own: kin-openapi decodes a schema
+// into a generic tree to find its extensions, and so each nested schema
+// once for every schema around it. A reference, or a schema of an unusual
+// shape, is left whole.
+func (a *assembly) schema(n *yaml.Node) *openapi3.SchemaRef {
+	ref := &openapi3.SchemaRef{}
+	split := splitSchema(n)
+	if split == nil {
+		a.piece(n, ref)
+		return ref
+	}
+	a.piece(without(n, split...), ref)
+	var sets []func(*openapi3.Schema)
+	for _, k := range split {
+		v := lookup(n, k)
+		switch k {
+		case "properties":
+			props := make(openapi3.Schemas, len(v.Content)/2)
+			for name, p := range entries(v) {
+				props[name] = a.schema(p)
+			}
+			sets = append(sets, func(s *openapi3.Schema) { s.Properties = props })
+		case "items":
+			child := a.schema(v)
+			sets = append(sets, func(s *openapi3.Schema) { s.Items = child })
+		case "not":
+			child := a.schema(v)
+			sets = append(sets, func(s *openapi3.Schema) { s.Not = child })
+		default:
+			list := make(openapi3.SchemaRefs, len(v.Content))
+			for i, c := range v.Content {
+				list[i] = a.schema(c)
+			}
+			sets = append(sets, func(s *openapi3.Schema) {
+				switch k {
+				case "allOf":
+					s.AllOf = list
+				case "anyOf":
+					s.AnyOf = list
+				default:
+					s.OneOf = list
+				}
+			})
+		}
+	}
+	a.assemble = append(a.assemble, func() {
+		for _, set := range sets {
+			set(ref.Value)
+		}
+	})
+	return ref
+}
+
+// splitSchema returns the keys of schema n that hold schemas to decode on
+// their own, or nil if there are none or n is of a shape to leave whole: a
+// reference, or a schema whose subschemas are not all mappings.
+func splitSchema(n *yaml.Node) []string {
+	if n.Kind != yaml.MappingNode || lookup(n, "$ref") != nil {
+		return nil
+	}
+	var split []string
+	for k, v := range entries(n) {
+		var ok bool
+		switch k {
+		case "properties":
+			ok = v.Kind == yaml.MappingNode && allMappings(v)
+		case "items", "not":
+			ok = v.Kind == yaml.MappingNode
+		case "allOf", "anyOf", "oneOf":
+			ok = v.Kind == yaml.SequenceNode && allMappings(v)
+		default:
+			continue
+		}
+		if !ok {
+			return nil
+		}
+		split = append(split, k)
+	}
+	return split
+}
+
+// allMappings reports whether every value of mapping or sequence n is a
+// mapping.
+func allMappings(n *yaml.Node) bool {
+	for i, c := range n.Content {
+		if (n.Kind == yaml.SequenceNode || i%2 == 1) && c.Kind != yaml.MappingNode {
+			return false
+		}
+	}
+	return true
+}
+
 // httpMethods are the keys of a path item that hold an operation.
 var httpMethods = map[string]bool{"connect": true, "delete": true, "get": true, "head": true, "options": true, "patch": true, "post": true, "put": true, "trace": true}
 
-// object returns m[key] as an object, nil if it is absent.
-func object(m map[string]any, key string) (map[string]any, error) {
-	v, ok := m[key]
-	if !ok {
-		return nil, nil
+// entries yields the keys, as JSON writes them, and values of mapping m; none
+// if m is not a mapping.
+func entries(m *yaml.Node) func(yield func(string, *yaml.Node) bool) {
+	return func(yield func(string, *yaml.Node) bool) {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if !yield(keyString(m.Content[i]), m.Content[i+1]) {
+				return
+			}
+		}
 	}
-	o, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s must be an object", key)
-	}
-	return o, nil
 }
 
-// without returns a shallow copy of m without the keys given.
-func without(m map[string]any, keys ...string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
+// object returns m's value at key as a mapping, nil if it is absent.
+func object(m *yaml.Node, key string) (*yaml.Node, error) {
+	v := lookup(m, key)
+	if v == nil {
+		return nil, nil
 	}
-	for _, k := range keys {
-		delete(out, k)
+	if v.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s must be an object", key)
+	}
+	return v, nil
+}
+
+// without returns a copy of mapping m without the keys given; the values
+// are shared.
+func without(m *yaml.Node, keys ...string) *yaml.Node {
+	out := &yaml.Node{Kind: m.Kind, Tag: m.Tag, Line: m.Line, Column: m.Column, Content: make([]*yaml.Node, 0, len(m.Content))}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !slices.Contains(keys, keyString(m.Content[i])) {
+			out.Content = append(out.Content, m.Content[i], m.Content[i+1])
+		}
 	}
 	return out
 }
@@ -560,80 +693,57 @@ func parallel(n int, job func(int) error) error {
 	return nil
 }
 
-// remarshal decodes v into a kin-openapi type through JSON, as deepCast
+// remarshal decodes n into a kin-openapi type through JSON, as deepCast
 // does. The JSON is valid, having just been encoded, so it goes straight to
 // the type's decoder rather than through json.Unmarshal, which would check
-// it once more.
-func remarshal(v any, into json.Unmarshaler) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if v == nil {
+// it once more; a null goes through json.Unmarshal, which knows what a null
+// does to each type.
+func remarshal(n *yaml.Node, into json.Unmarshaler) error {
+	data := appendJSON(nil, n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return json.Unmarshal(data, into)
 	}
 	return into.UnmarshalJSON(data)
 }
 
-// jsonCompatible turns YAML's map[any]any (from non-string keys such as an
-// unquoted 200) into map[string]any.
-func jsonCompatible(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonCompatible(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonCompatible(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonCompatible(e)
-		}
-		return x
-	}
-	return v
-}
+// JSON encodes the assembled document, for tools that load it themselves.
+func (d *Doc) JSON() []byte { return appendJSON(nil, d.tree) }
 
-// checkRefs reports every $ref that is not local or does not resolve. at
-// holds the tokens of v's pointer; the pointer is built only for an error.
-func (d *Doc) checkRefs(root, v any, at []string) Errors {
+// checkRefs reports every $ref under n that is not local or does not
+// resolve, in file order. at holds the tokens of n's pointer; the pointer is
+// built only for an error.
+func (d *Doc) checkRefs(n *yaml.Node, at []string) Errors {
 	var errs Errors
-	switch x := v.(type) {
-	case map[string]any:
-		if ref, ok := x["$ref"]; ok {
-			s, _ := ref.(string)
+	switch n.Kind {
+	case yaml.MappingNode:
+		if ref := lookup(n, "$ref"); ref != nil {
+			s := ""
+			if ref.Kind == yaml.ScalarNode && ref.ShortTag() == "!!str" {
+				s = ref.Value
+			}
 			switch {
 			case !strings.HasPrefix(s, "#/"):
 				errs = append(errs, d.Errorf(Pointer(append(at, "$ref")...), "$ref %q must point into the spec itself (#/...); other files are merged, not referenced", s))
-			case resolve(root, s[1:]) == nil:
+			case d.resolve(s[1:]) == nil:
 				errs = append(errs, d.Errorf(Pointer(append(at, "$ref")...), "$ref %q does not resolve", s))
 			}
 		}
-		for _, k := range sortedKeys(x) {
-			errs = append(errs, d.checkRefs(root, x[k], append(at, k))...)
+		for k, v := range entries(n) {
+			errs = append(errs, d.checkRefs(v, append(at, k))...)
 		}
-	case []any:
-		for i, e := range x {
-			errs = append(errs, d.checkRefs(root, e, append(at, strconv.Itoa(i)))...)
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			errs = append(errs, d.checkRefs(c, append(at, strconv.Itoa(i)))...)
 		}
 	}
 	return errs
 }
 
-func resolve(root any, ptr string) any {
-	cur := root
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = unescape(tok)
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		if cur, ok = m[tok]; !ok {
+// resolve returns the node at ptr, following mappings only, or nil.
+func (d *Doc) resolve(ptr string) *yaml.Node {
+	cur := d.tree
+	for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
+		if cur = lookup(cur, unescape(tok)); cur == nil {
 			return nil
 		}
 	}
