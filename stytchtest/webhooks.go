@@ -3,7 +3,10 @@ package stytchtest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -26,15 +29,85 @@ import (
 // (WebhookDeliveries) and not retried. The svix-timestamp is read from the
 // emulator's clock (WithClock): a test that moves the clock gives its
 // verifier the same one. Call it again to add another URL; an invalid
-// secret panics.
+// secret or URL panics. Programs in other languages use POST
+// /__emulator/webhooks (see serveWebhookHook).
 func (e *Emulator) SendWebhooks(url, secret string) {
-	if _, err := webhooks.Sign(secret, "msg", time.Time{}, nil); err != nil {
+	if err := e.addWebhook(url, secret); err != nil {
 		panic("stytchtest: SendWebhooks: " + err.Error())
+	}
+}
+
+func (e *Emulator) addWebhook(endpoint, secret string) error {
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("webhook URL %q is not an absolute http or https URL", endpoint)
+	}
+	if _, err := webhooks.Sign(secret, "msg", time.Time{}, nil); err != nil {
+		return err
 	}
 	h := &e.hooks
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.endpoints = append(h.endpoints, &hookEndpoint{url: url, secret: secret})
+	h.endpoints = append(h.endpoints, &hookEndpoint{url: endpoint, secret: secret})
+	return nil
+}
+
+// serveWebhookHook mirrors SendWebhooks, WaitWebhooks and
+// WebhookDeliveries for programs in other languages, with the project's
+// credentials:
+//
+//	POST /__emulator/webhooks {"url": "...", "secret": "whsec_..."} -> {}
+//	GET  /__emulator/webhooks                                      -> {"deliveries": [...]}
+//
+// GET waits for the webhooks of the changes made so far, as WaitWebhooks
+// does, and lists every delivery, oldest first, as {"url", "event_type",
+// "event_id", "message_id", "status_code", "error"}.
+func (e *Emulator) serveWebhookHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
+	if r.URL.Path != "/__emulator/webhooks" {
+		return false
+	}
+	if !e.authorized(r) {
+		fail(errUnauthorized)
+		return true
+	}
+	switch r.Method {
+	case http.MethodPost:
+		var in struct {
+			URL    string `json:"url"`
+			Secret string `json:"secret"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, maxRequestBytes)).Decode(&in); err != nil {
+			fail(errorf(400, errorTypeBadRequest, "The body must be {\"url\": ..., \"secret\": ...}: %v", err))
+			return true
+		}
+		// The error names the URL, never the secret.
+		if err := e.addWebhook(in.URL, in.Secret); err != nil {
+			fail(errorf(400, errorTypeBadRequest, "%v", err))
+			return true
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+	case http.MethodGet:
+		e.WaitWebhooks()
+		type delivery struct {
+			URL        string             `json:"url"`
+			EventType  webhooks.EventType `json:"event_type"`
+			EventID    string             `json:"event_id"`
+			MessageID  string             `json:"message_id"`
+			StatusCode int                `json:"status_code"`
+			Error      string             `json:"error,omitempty"`
+		}
+		out := []delivery{}
+		for _, d := range e.WebhookDeliveries() {
+			v := delivery{URL: d.URL, EventType: d.EventType, EventID: d.EventID, MessageID: d.MessageID, StatusCode: d.StatusCode}
+			if d.Err != nil {
+				v.Error = d.Err.Error()
+			}
+			out = append(out, v)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+	default:
+		fail(errorf(405, "method_not_allowed", "Use GET or POST."))
+	}
+	return true
 }
 
 // WebhookDelivery is one webhook the emulator sent.

@@ -2,6 +2,8 @@ package stytchtest
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -145,4 +147,48 @@ func TestWebhooksB2B(t *testing.T) {
 	}
 	require.Equal(t, len(want), refused)
 	require.Panics(t, func() { srv.SendWebhooks(url, "not a secret!") })
+}
+
+// TestWebhookHookOverHTTP registers an endpoint and reads the deliveries
+// through /__emulator/webhooks, as a program in another language would.
+func TestWebhookHookOverHTTP(t *testing.T) {
+	t.Parallel()
+	srv, c := newConsumer(t)
+	rc, url := newReceiver(t, hookSecret, nil)
+	hook := func(method, body string) (int, map[string]any) {
+		req, err := http.NewRequest(method, srv.URL+"/__emulator/webhooks", strings.NewReader(body))
+		require.NoError(t, err)
+		req.SetBasicAuth(srv.ProjectID(), srv.Secret())
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return resp.StatusCode, out
+	}
+	status, out := hook(http.MethodPost, `{"url": "`+url+`", "secret": "`+hookSecret+`"}`)
+	require.Equal(t, http.StatusOK, status, out)
+	_, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("ada@example.com")})
+	require.NoError(t, err)
+
+	status, out = hook(http.MethodGet, "")
+	require.Equal(t, http.StatusOK, status)
+	deliveries := out["deliveries"].([]any)
+	require.Len(t, deliveries, 1)
+	d := deliveries[0].(map[string]any)
+	require.Equal(t, url, d["url"])
+	require.Equal(t, string(webhooks.DirectUserCreate), d["event_type"])
+	require.EqualValues(t, 204, d["status_code"])
+	require.Equal(t, []webhooks.EventType{webhooks.DirectUserCreate}, rc.types())
+
+	// Bad input is a 400 that never echoes the secret; no credentials, a 401.
+	for _, body := range []string{`{"url": "ftp://x", "secret": "` + hookSecret + `"}`, `{"url": "` + url + `", "secret": "not-a-whsec"}`, `[`} {
+		status, out = hook(http.MethodPost, body)
+		require.Equal(t, http.StatusBadRequest, status, body)
+		require.NotContains(t, out["error_message"], "not-a-whsec")
+	}
+	resp, err := http.Get(srv.URL + "/__emulator/webhooks")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
