@@ -1241,6 +1241,11 @@ func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAut
 		// Unconfirmed type.
 		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
 	}
+	if l.kind == MessageB2BEmailUpdate {
+		if err := e.b2bFinishEmailUpdate(bm, l.email); err != nil {
+			return nil, err
+		}
+	}
 	bm.m.Status = b2bActive
 	if strings.EqualFold(bm.m.EmailAddress, l.email) {
 		bm.m.EmailAddressVerified = true
