@@ -80,6 +80,9 @@ type b2bMember struct {
 	// says it must be reset before it is used again (b2b_passwords.go).
 	password      *storedPassword
 	passwordReset bool
+	// oauthTokens are the provider tokens saved at the member's OAuth
+	// sign-ins, one entry per provider and subject (b2b_members_extra.go).
+	oauthTokens []*memberOAuthTokens
 }
 
 type b2bSession struct {

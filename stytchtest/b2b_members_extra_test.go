@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
@@ -268,5 +269,111 @@ func TestB2BMemberEmailUpdate(t *testing.T) {
 	require.Equal(t, "ada.new@acme.com", otp.Member.RetiredEmailAddresses[0].EmailAddress)
 
 	_, err = start("member-test-nope", "x@acme.com", nil)
+	requireAPIError(t, err, 404, "member_not_found")
+}
+
+// b2bTestOAuth signs email in to org with provider through the emulated
+// provider (OAuthCallback) and OAuth.Authenticate.
+func b2bTestOAuth(t *testing.T, srv *Server, c *b2b.Client, orgID, email string, provider b2b.OAuthStartProvider, scopes ...string) *b2b.OAuthAuthenticateResponse {
+	t.Helper()
+	start, err := c.OAuth.StartURL(&b2b.OAuthStartParams{Provider: provider, PublicToken: srv.PublicToken(), OrganizationID: orgID, CustomScopes: scopes})
+	require.NoError(t, err)
+	red, err := srv.OAuthCallback(start.URL, email)
+	require.NoError(t, err)
+	auth, err := c.OAuth.Authenticate(ctx, &b2b.OAuthAuthenticateParams{OAuthToken: red.Token})
+	require.NoError(t, err)
+	require.NotNil(t, auth.ProviderValues)
+	return auth
+}
+
+// The tokens a provider issued at a member's OAuth sign-in are saved and
+// answered by the OAuthProviders endpoint of that provider only.
+func TestB2BMemberOAuthProviderTokens(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	srv, c := b2bTestServer(t, WithClock(clk.Now))
+	o := b2bTestOrg(t, c, "Acme", func(p *b2b.OrganizationsCreateParams) {
+		p.EmailAllowedDomains = []string{"acme.com"}
+		p.EmailJITProvisioning = stytch.Ptr(b2b.EmailJITProvisioningRestricted)
+	})
+	providers := c.Organizations.Members.OAuthProviders
+	auth := b2bTestOAuth(t, srv, c, o.OrganizationID, "ada@acme.com", b2b.OAuthStartGoogle, "https://www.googleapis.com/auth/calendar.readonly")
+	pv := auth.ProviderValues
+	require.NotEmpty(t, pv.AccessToken)
+	require.NotEmpty(t, pv.RefreshToken)
+	require.NotEmpty(t, pv.IDToken)
+	google := func(includeRefresh *bool) *b2b.OrganizationsMembersOAuthProvidersGoogleResponse {
+		t.Helper()
+		resp, err := providers.Google(ctx, &b2b.OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: o.OrganizationID, MemberID: auth.MemberID, IncludeRefreshToken: includeRefresh})
+		require.NoError(t, err)
+		return resp
+	}
+
+	g := google(nil)
+	require.Equal(t, "Google", g.ProviderType)
+	require.Equal(t, auth.ProviderSubject, g.ProviderSubject)
+	require.Equal(t, pv.AccessToken, g.AccessToken)
+	require.Equal(t, pv.IDToken, g.IDToken)
+	require.Equal(t, 3600, g.AccessTokenExpiresIn)
+	require.Contains(t, g.Scopes, "openid")
+	require.Contains(t, g.Scopes, "https://www.googleapis.com/auth/calendar.readonly", "the start URL's custom scopes")
+	require.Empty(t, g.RefreshToken, "only with include_refresh_token")
+	require.Equal(t, pv.RefreshToken, google(stytch.Ptr(true)).RefreshToken)
+	claims, _, err := jwt.NewParser().ParseUnverified(g.IDToken, jwt.MapClaims{})
+	require.NoError(t, err)
+	require.Equal(t, auth.ProviderSubject, claims.Claims.(jwt.MapClaims)["sub"])
+	require.Equal(t, "ada@acme.com", claims.Claims.(jwt.MapClaims)["email"])
+
+	// Time passes: the access token expires and is refreshed with the refresh token.
+	clk.Add(30 * time.Minute)
+	require.Equal(t, 1800, google(nil).AccessTokenExpiresIn)
+	clk.Add(31 * time.Minute)
+	refreshed := google(nil)
+	require.NotEqual(t, pv.AccessToken, refreshed.AccessToken)
+	require.Equal(t, 3600, refreshed.AccessTokenExpiresIn)
+	// A new sign-in saves the new tokens.
+	again := b2bTestOAuth(t, srv, c, o.OrganizationID, "ada@acme.com", b2b.OAuthStartGoogle)
+	require.Equal(t, again.ProviderValues.AccessToken, google(nil).AccessToken)
+	require.NotContains(t, google(nil).Scopes, "https://www.googleapis.com/auth/calendar.readonly", "the last sign-in's scopes")
+
+	// Another provider: its own endpoint, with registrations.
+	_, err = providers.Slack(ctx, &b2b.OrganizationsMembersOAuthProvidersSlackParams{OrganizationID: o.OrganizationID, MemberID: auth.MemberID})
+	requireAPIError(t, err, 404, "member_oauth_token_not_found")
+	slack := b2bTestOAuth(t, srv, c, o.OrganizationID, "ada@acme.com", b2b.OAuthStartSlack)
+	require.Empty(t, slack.ProviderValues.RefreshToken, "Slack user tokens do not expire")
+	sl, err := providers.Slack(ctx, &b2b.OrganizationsMembersOAuthProvidersSlackParams{OrganizationID: o.OrganizationSlug, MemberID: auth.MemberID})
+	require.NoError(t, err)
+	require.Equal(t, "Slack", sl.ProviderType)
+	require.Len(t, sl.Registrations, 1)
+	require.Equal(t, slack.ProviderSubject, sl.Registrations[0].ProviderSubject)
+	require.Equal(t, slack.ProviderValues.AccessToken, sl.Registrations[0].AccessToken)
+	require.NotEmpty(t, sl.Registrations[0].ProviderTenantID)
+	require.Equal(t, google(nil).AccessToken, again.ProviderValues.AccessToken, "the Google tokens are kept")
+
+	hub := b2bTestOAuth(t, srv, c, o.OrganizationID, "bob@acme.com", b2b.OAuthStartHubSpot)
+	hs, err := providers.HubSpot(ctx, &b2b.OrganizationsMembersOAuthProvidersHubSpotParams{OrganizationID: o.OrganizationID, MemberID: hub.MemberID, IncludeRefreshToken: stytch.Ptr(true)})
+	require.NoError(t, err)
+	require.Len(t, hs.Registrations, 1)
+	require.Equal(t, hub.ProviderValues.RefreshToken, hs.Registrations[0].RefreshToken)
+	require.Equal(t, 3600, hs.Registrations[0].AccessTokenExpiresIn)
+
+	// A member who never signed in with a provider has no tokens for it.
+	for _, call := range []func() error{
+		func() error {
+			_, err := providers.Microsoft(ctx, &b2b.OrganizationsMembersOAuthProvidersMicrosoftParams{OrganizationID: o.OrganizationID, MemberID: auth.MemberID})
+			return err
+		},
+		func() error {
+			_, err := providers.GitHub(ctx, &b2b.OrganizationsMembersOAuthProvidersGitHubParams{OrganizationID: o.OrganizationID, MemberID: auth.MemberID})
+			return err
+		},
+		func() error {
+			_, err := providers.Google(ctx, &b2b.OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: o.OrganizationID, MemberID: hub.MemberID})
+			return err
+		},
+	} {
+		requireAPIError(t, call(), 404, "member_oauth_token_not_found")
+	}
+	_, err = providers.Google(ctx, &b2b.OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: o.OrganizationID, MemberID: "member-test-nope"})
 	requireAPIError(t, err, 404, "member_not_found")
 }
