@@ -97,6 +97,7 @@ type b2bIST struct {
 	token, email    string
 	orgID, memberID string // set when the IST waits on one member's MFA
 	factors         []b2b.AuthenticationFactor
+	oauth           *oauthLogin // the discovery OAuth sign-in it comes from, if any
 	expires         time.Time
 	used            bool
 }
@@ -1692,6 +1693,9 @@ func (e b2bAPI) DiscoveryIntermediateSessionsExchange(ctx context.Context, p *b2
 	}
 	ist.used = true
 	e.b2bJoin(bm)
+	if ist.oauth != nil {
+		e.b2bOAuthSignedIn(bm, ist.oauth) // b2b_members_extra.go
+	}
 	out := e.b2bLogin(bm, e.b2bCarryFactors(ist.factors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.DiscoveryIntermediateSessionsExchangeResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,
@@ -1733,6 +1737,9 @@ func (e b2bAPI) DiscoveryOrganizationsCreate(ctx context.Context, p *b2b.Discove
 	bm := e.newMember(o, ist.email, b2bActive)
 	bm.m.EmailAddressVerified = true
 	bm.roles = []string{b2bAdminRole}
+	if ist.oauth != nil {
+		e.b2bOAuthSignedIn(bm, ist.oauth)
+	}
 	out := e.b2bLogin(bm, e.b2bCarryFactors(ist.factors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.DiscoveryOrganizationsCreateResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,

@@ -373,10 +373,21 @@ func (e *Emulator) oauthIDToken(l *oauthLogin) string {
 	return base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(claims) + "."
 }
 
-// b2bSaveOAuthTokens saves the tokens of l, a member's OAuth sign-in, on
-// bm, replacing those of an earlier sign-in with the same provider and
-// subject, and returns them as the authenticate's provider_values.
-func (e *Emulator) b2bSaveOAuthTokens(bm *b2bMember, l *oauthLogin) *b2b.ProviderValues {
+// b2bOAuthSignedIn records l, an OAuth sign-in of bm: the member's OAuth
+// registration for the provider and subject, and the tokens the provider
+// issued, which replace those of an earlier sign-in with the same provider
+// and subject. It returns the tokens as the authenticate's provider_values.
+func (e *Emulator) b2bOAuthSignedIn(bm *b2bMember, l *oauthLogin) *b2b.ProviderValues {
+	name := oauthProviderName(l.provider)
+	found := false
+	for _, reg := range bm.m.OAuthRegistrations {
+		found = found || reg.ProviderType == name && reg.ProviderSubject == l.subject
+	}
+	if !found {
+		bm.m.OAuthRegistrations = append(bm.m.OAuthRegistrations, b2b.OAuthRegistration{
+			ProviderType: name, ProviderSubject: l.subject, MemberOAuthRegistrationID: newID("member-oauth-registration"),
+		})
+	}
 	var t *memberOAuthTokens
 	for _, old := range bm.oauthTokens {
 		if old.provider == l.provider && old.subject == l.subject {

@@ -11,11 +11,12 @@ import (
 // intermediate session, as the discovery magic link does: it returns the
 // IST, the address the provider vouched for and the organizations it may
 // enter, memberships and those it may join by email domain. The IST's OAuth
-// factor carries over when it is exchanged (Discovery endpoints, b2b.go).
-// The session_* fields are reserved, as the spec says: they are ignored.
-// Unconfirmed: the provider's tokens are not saved on the member the IST
-// later becomes (OAuthProviders answers only organization sign-ins'), and
-// full_name is empty, since the emulated provider knows only the address.
+// factor carries over when it is exchanged (Discovery endpoints, b2b.go),
+// and the member it is exchanged for gets the OAuth registration and the
+// provider's tokens, as an organization's OAuth sign-in does (unconfirmed:
+// when Stytch saves them in a discovery flow). The session_* fields are
+// reserved, as the spec says: they are ignored. Unconfirmed: full_name is
+// empty, since the emulated provider knows only the address.
 func (e b2bAPI) OAuthDiscoveryAuthenticate(_ context.Context, p *b2b.OAuthDiscoveryAuthenticateParams) (*b2b.OAuthDiscoveryAuthenticateResponse, error) {
 	l, err := e.consumeOAuth(p.DiscoveryOAuthToken, deref(p.PKCECodeVerifier), oauthB2BDiscovery)
 	if err != nil {
@@ -27,6 +28,7 @@ func (e b2bAPI) OAuthDiscoveryAuthenticate(_ context.Context, p *b2b.OAuthDiscov
 		LastAuthenticatedAt: &now, CreatedAt: &now, UpdatedAt: &now,
 	}
 	ist := e.b2bIssueIST(l.email, "", "", []b2b.AuthenticationFactor{factor})
+	ist.oauth = l
 	tenants := oauthTenantIDs(l.provider, l.email)
 	out := &b2b.OAuthDiscoveryAuthenticateResponse{
 		IntermediateSessionToken: ist.token, EmailAddress: l.email, DiscoveredOrganizations: e.b2bDiscovered(l.email, true),

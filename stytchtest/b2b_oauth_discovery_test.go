@@ -76,6 +76,13 @@ func TestB2BOAuthDiscovery(t *testing.T) {
 	f := ex.MemberSession.AuthenticationFactors[0]
 	require.Equal(t, b2b.AuthenticationFactorTypeOAuth, f.Type)
 	require.Equal(t, b2b.AuthenticationFactorDeliveryMethodOAuthGoogle, f.DeliveryMethod)
+	// The member has the Google registration and tokens.
+	require.Len(t, ex.Member.OAuthRegistrations, 1)
+	require.Equal(t, "Google", ex.Member.OAuthRegistrations[0].ProviderType)
+	tokens, err := c.Organizations.Members.OAuthProviders.Google(ctx, &b2b.OrganizationsMembersOAuthProvidersGoogleParams{OrganizationID: acme.OrganizationID, MemberID: ex.MemberID})
+	require.NoError(t, err)
+	require.Equal(t, ex.Member.OAuthRegistrations[0].ProviderSubject, tokens.ProviderSubject)
+	require.NotEmpty(t, tokens.AccessToken)
 	s, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &ex.SessionToken})
 	require.NoError(t, err)
 	require.Equal(t, acme.OrganizationID, s.Organization.OrganizationID)
@@ -99,4 +106,8 @@ func TestB2BOAuthDiscovery(t *testing.T) {
 	require.True(t, created.MemberAuthenticated)
 	require.Equal(t, "cy@newco.com", created.Member.EmailAddress)
 	require.Equal(t, b2b.AuthenticationFactorDeliveryMethodOAuthGitHub, created.MemberSession.AuthenticationFactors[0].DeliveryMethod)
+	regs, err := c.Organizations.Members.OAuthProviders.GitHub(ctx, &b2b.OrganizationsMembersOAuthProvidersGitHubParams{OrganizationID: created.Organization.OrganizationID, MemberID: created.MemberID})
+	require.NoError(t, err)
+	require.Len(t, regs.Registrations, 1)
+	require.Equal(t, ghDisc.ProviderTenantIDs, regs.Registrations[0].ProviderTenantIDs)
 }

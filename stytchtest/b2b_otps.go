@@ -123,11 +123,7 @@ func (e *Emulator) b2bAutoSMS(o *b2b.Organization, bm *b2bMember) bool {
 // b2bMFAMember resolves the organization and the active member an MFA call
 // (SMS OTP, TOTP, recovery codes) names; the organization must allow method.
 func (e *Emulator) b2bMFAMember(orgRef, memberRef string, method b2b.MFAMethod) (*b2b.Organization, *b2bMember, error) {
-	o, err := e.b2b.org(orgRef)
-	if err != nil {
-		return nil, nil, err
-	}
-	bm, err := e.b2b.member(o, memberRef)
+	o, bm, err := e.b2bOrgMember(orgRef, memberRef)
 	if err != nil {
 		return nil, nil, err
 	}

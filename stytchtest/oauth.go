@@ -258,16 +258,7 @@ func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticatePar
 	bm.m.Status = b2bActive
 	bm.m.EmailAddressVerified = true // the provider vouched for it
 	name := oauthProviderName(l.provider)
-	found := false
-	for _, reg := range bm.m.OAuthRegistrations {
-		found = found || reg.ProviderType == name && reg.ProviderSubject == l.subject
-	}
-	if !found {
-		bm.m.OAuthRegistrations = append(bm.m.OAuthRegistrations, b2b.OAuthRegistration{
-			ProviderType: name, ProviderSubject: l.subject, MemberOAuthRegistrationID: newID("member-oauth-registration"),
-		})
-	}
-	pv := e.b2bSaveOAuthTokens(bm, l) // b2b_members_extra.go
+	pv := e.b2bOAuthSignedIn(bm, l) // b2b_members_extra.go
 	factor := b2b.AuthenticationFactor{Type: b2b.AuthenticationFactorTypeOAuth, DeliveryMethod: b2b.AuthenticationFactorDeliveryMethod("oauth_" + l.provider)}
 	out := e.b2bLogin(bm, []b2b.AuthenticationFactor{factor}, existing, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.OAuthAuthenticateResponse{
