@@ -80,6 +80,9 @@ type b2bMember struct {
 	// says it must be reset before it is used again (b2b_passwords.go).
 	password      *storedPassword
 	passwordReset bool
+	// oauthTokens are the provider tokens saved at the member's OAuth
+	// sign-ins, one entry per provider and subject (b2b_members_extra.go).
+	oauthTokens []*memberOAuthTokens
 }
 
 type b2bSession struct {
@@ -94,6 +97,7 @@ type b2bIST struct {
 	token, email    string
 	orgID, memberID string // set when the IST waits on one member's MFA
 	factors         []b2b.AuthenticationFactor
+	oauth           *oauthLogin // the discovery OAuth sign-in it comes from, if any
 	expires         time.Time
 	used            bool
 }
@@ -1241,6 +1245,11 @@ func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAut
 		// Unconfirmed type.
 		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
 	}
+	if l.kind == MessageB2BEmailUpdate {
+		if err := e.b2bFinishEmailUpdate(bm, l.email); err != nil {
+			return nil, err
+		}
+	}
 	bm.m.Status = b2bActive
 	if strings.EqualFold(bm.m.EmailAddress, l.email) {
 		bm.m.EmailAddressVerified = true
@@ -1684,6 +1693,9 @@ func (e b2bAPI) DiscoveryIntermediateSessionsExchange(ctx context.Context, p *b2
 	}
 	ist.used = true
 	e.b2bJoin(bm)
+	if ist.oauth != nil {
+		e.b2bOAuthSignedIn(bm, ist.oauth) // b2b_members_extra.go
+	}
 	out := e.b2bLogin(bm, e.b2bCarryFactors(ist.factors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.DiscoveryIntermediateSessionsExchangeResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,
@@ -1725,6 +1737,9 @@ func (e b2bAPI) DiscoveryOrganizationsCreate(ctx context.Context, p *b2b.Discove
 	bm := e.newMember(o, ist.email, b2bActive)
 	bm.m.EmailAddressVerified = true
 	bm.roles = []string{b2bAdminRole}
+	if ist.oauth != nil {
+		e.b2bOAuthSignedIn(bm, ist.oauth)
+	}
 	out := e.b2bLogin(bm, e.b2bCarryFactors(ist.factors, bm), nil, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.DiscoveryOrganizationsCreateResponse{
 		MemberID: bm.m.MemberID, Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt,

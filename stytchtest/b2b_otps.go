@@ -22,6 +22,9 @@ const (
 type b2bOTP struct {
 	code           string
 	phone, phoneID string // SMS codes: the number texted
+	// updateMemberID is set on an email code that verifies the new address
+	// of that member's email update (b2b_members_extra.go).
+	updateMemberID string
 	expires        time.Time
 	used           bool
 }
@@ -120,11 +123,7 @@ func (e *Emulator) b2bAutoSMS(o *b2b.Organization, bm *b2bMember) bool {
 // b2bMFAMember resolves the organization and the active member an MFA call
 // (SMS OTP, TOTP, recovery codes) names; the organization must allow method.
 func (e *Emulator) b2bMFAMember(orgRef, memberRef string, method b2b.MFAMethod) (*b2b.Organization, *b2bMember, error) {
-	o, err := e.b2b.org(orgRef)
-	if err != nil {
-		return nil, nil, err
-	}
-	bm, err := e.b2b.member(o, memberRef)
+	o, bm, err := e.b2bOrgMember(orgRef, memberRef)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -345,6 +344,9 @@ func (e b2bAPI) OTPsEmailAuthenticate(ctx context.Context, p *b2b.OTPsEmailAuthe
 		return nil, err
 	}
 	bm := e.b2b.memberByEmail(o.OrganizationID, p.EmailAddress)
+	if c.updateMemberID != "" {
+		bm = e.b2b.members[c.updateMemberID]
+	}
 	if bm == nil || bm.m.Status == b2bDeleted {
 		return nil, errorf(404, "member_not_found", "Member could not be found.")
 	}
@@ -352,6 +354,11 @@ func (e b2bAPI) OTPsEmailAuthenticate(ctx context.Context, p *b2b.OTPsEmailAuthe
 		existing = nil
 	}
 	c.used = true
+	if c.updateMemberID != "" {
+		if err := e.b2bFinishEmailUpdate(bm, p.EmailAddress); err != nil {
+			return nil, err
+		}
+	}
 	e.b2bJoin(bm)
 	var factors []b2b.AuthenticationFactor
 	if ist != nil {

@@ -180,6 +180,10 @@ const (
 	// MessageB2BOTPEmailDiscovery is a B2B discovery email passcode, which
 	// names no organization (Code).
 	MessageB2BOTPEmailDiscovery MessageKind = "b2b_otp_email_discovery"
+	// MessageB2BEmailUpdate is a B2B magic link to a member's new email
+	// address, from Organizations.Members.StartEmailUpdate; authenticating
+	// it makes the address the member's (Token, URL).
+	MessageB2BEmailUpdate MessageKind = "b2b_email_update"
 	// MessageB2BPasswordReset is a B2B password reset link to a member of
 	// one organization, from Passwords.Email.ResetStart (Token, URL).
 	MessageB2BPasswordReset MessageKind = "b2b_password_reset"

@@ -61,6 +61,14 @@ func (e *Emulator) authorizeMemberHeaders(c *call) error {
 			}
 		}
 	}
+	if id := c.pathValue("member_password_id"); mc.targetMemberID == "" && id != "" {
+		// Organizations.Members.DeletePassword names its target by password.
+		if o, err := e.b2b.org(mc.orgID); err == nil {
+			if bm := e.b2b.memberByPassword(o.OrganizationID, id); bm != nil {
+				mc.targetMemberID = bm.m.MemberID
+			}
+		}
+	}
 	if mc.orgID == "" && len(mc.orgIDs) == 0 {
 		// The call names no organization: it acts on its target's.
 		if bm := e.b2b.members[mc.targetMemberID]; bm != nil {

@@ -21,14 +21,26 @@ import (
 // for intermediate sessions.
 const oauthTokenLifetime = 10 * time.Minute
 
-// oauthLogin is a consumer OAuth sign-in that reached the provider's
-// callback: the token on the redirect, for OAuth.Authenticate.
+// oauthLogin is an OAuth sign-in that reached the provider's callback:
+// the token on the redirect, for OAuth.Authenticate (or, in B2B discovery,
+// OAuth.Discovery.Authenticate).
 type oauthLogin struct {
 	userID, provider, subject, challenge string
-	b2b                                  bool // userID is a member ID
+	flow                                 oauthFlow
+	email                                string   // the address the person signed in with
+	scopes                               []string // the start URL's custom_scopes
 	expires                              time.Time
 	used                                 bool
 }
+
+// oauthFlow says which authenticate an OAuth token is for.
+type oauthFlow int
+
+const (
+	oauthConsumer     oauthFlow = iota // userID is a user ID
+	oauthB2B                           // userID is a member ID
+	oauthB2BDiscovery                  // no member yet: b2b_oauth_discovery.go
+)
 
 // PublicToken is the project's public token, which the browser-side start
 // URLs carry (OAuth.StartURL's PublicToken). It is made from the project
@@ -56,7 +68,7 @@ type OAuthRedirect struct {
 // start URL names no redirect URL (Stytch uses the dashboard's default).
 const DefaultRedirectURL = "http://localhost:3000/authenticate"
 
-var errOAuthStart = errors.New("stytchtest: not an OAuth start URL (/v1/public/oauth/{provider}/start or /v1/b2b/public/oauth/{provider}/start)")
+var errOAuthStart = errors.New("stytchtest: not an OAuth start URL (/v1/public/oauth/{provider}/start, /v1/b2b/public/oauth/{provider}/start or /v1/b2b/public/oauth/{provider}/discovery/start)")
 
 // b2bOAuthStartProviders are the providers of Stytch's B2B OAuth reference.
 var b2bOAuthStartProviders = []string{"google", "microsoft", "hubspot", "slack", "github"}
@@ -68,8 +80,10 @@ var b2bOAuthStartProviders = []string{"google", "microsoft", "hubspot", "slack",
 // OAuth.Authenticate accepts (with the PKCE verifier, when the start URL
 // had a challenge). A user with that email signs in; anyone else is signed
 // up (in B2B, a member of the organization the URL names, if its JIT
-// provisioning and allowed domains let them). The start URL's public token
-// must be PublicToken.
+// provisioning and allowed domains let them). A B2B discovery start URL
+// names no organization: its redirect is to the discovery redirect URL,
+// with a token for OAuth.Discovery.Authenticate, and nobody is signed up.
+// The start URL's public token must be PublicToken.
 func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) {
 	u, err := url.Parse(startURL)
 	if err != nil {
@@ -82,6 +96,13 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 		b2bFlow = ok
 	}
 	provider, ok2 := strings.CutSuffix(rest, "/start")
+	flow := oauthConsumer
+	if b2bFlow {
+		flow = oauthB2B
+		if p, ok := strings.CutSuffix(provider, "/discovery"); ok {
+			provider, flow = p, oauthB2BDiscovery
+		}
+	}
 	if !ok || !ok2 || strings.Contains(provider, "/") {
 		return OAuthRedirect{}, errOAuthStart
 	}
@@ -107,12 +128,17 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 	out := OAuthRedirect{Token: newSessionToken()}
 	redirect := q.Get("login_redirect_url")
 	var id string
-	if b2bFlow {
+	switch {
+	case flow == oauthB2BDiscovery:
+		redirect = q.Get("discovery_redirect_url")
+	case b2bFlow:
 		if id, out.UserCreated, err = e.b2bOAuthMember(q, email); err != nil {
 			return OAuthRedirect{}, err
 		}
-	} else if id, ok = e.consumer.byEmail[strings.ToLower(email)]; !ok {
-		id, out.UserCreated = e.newUser(email, "", false).UserID, true
+	default:
+		if id, ok = e.consumer.byEmail[strings.ToLower(email)]; !ok {
+			id, out.UserCreated = e.newUser(email, "", false).UserID, true
+		}
 	}
 	if out.UserCreated {
 		redirect = q.Get("signup_redirect_url")
@@ -123,7 +149,7 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 	sum := sha256.Sum256([]byte(provider + "\x00" + strings.ToLower(email)))
 	e.idpState().oauth[out.Token] = &oauthLogin{
 		userID: id, provider: provider, subject: hex.EncodeToString(sum[:12]), challenge: q.Get("code_challenge"),
-		b2b: b2bFlow, expires: e.now().Add(oauthTokenLifetime),
+		flow: flow, email: email, scopes: strings.Fields(q.Get("custom_scopes")), expires: e.now().Add(oauthTokenLifetime),
 	}
 	if b2bFlow {
 		e.idpState().oauth[out.Token].challenge = q.Get("pkce_code_challenge")
@@ -133,7 +159,11 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 		return OAuthRedirect{}, fmt.Errorf("stytchtest: the redirect URL: %w", err)
 	}
 	rq := ru.Query()
-	rq.Set("stytch_token_type", "oauth")
+	if flow == oauthB2BDiscovery {
+		rq.Set("stytch_token_type", "discovery_oauth")
+	} else {
+		rq.Set("stytch_token_type", "oauth")
+	}
 	rq.Set("token", out.Token)
 	ru.RawQuery = rq.Encode()
 	out.URL = ru.String()
@@ -177,10 +207,10 @@ func (e *Emulator) b2bOAuthMember(q url.Values, email string) (id string, create
 // consumeOAuth checks an OAuth token and its PKCE verifier, and uses it up.
 // The error types are unconfirmed: Stytch's reference names none for
 // OAuth authenticate; these follow the magic links'.
-func (e *Emulator) consumeOAuth(token, verifier string, b2bFlow bool) (*oauthLogin, error) {
+func (e *Emulator) consumeOAuth(token, verifier string, flow oauthFlow) (*oauthLogin, error) {
 	l, ok := e.idpState().oauth[token]
 	switch {
-	case !ok || l.b2b != b2bFlow:
+	case !ok || l.flow != flow:
 		return nil, errorf(404, "oauth_token_not_found", "OAuth token could not be found.")
 	case l.used || !e.now().Before(l.expires):
 		return nil, errorf(401, "unable_to_auth_oauth_token", "OAuth token could not be authenticated because it was already used or has expired.")
@@ -213,7 +243,7 @@ func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticatePar
 			return nil, err
 		}
 	}
-	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), true)
+	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), oauthB2B)
 	if err != nil {
 		return nil, err
 	}
@@ -228,19 +258,11 @@ func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticatePar
 	bm.m.Status = b2bActive
 	bm.m.EmailAddressVerified = true // the provider vouched for it
 	name := oauthProviderName(l.provider)
-	found := false
-	for _, reg := range bm.m.OAuthRegistrations {
-		found = found || reg.ProviderType == name && reg.ProviderSubject == l.subject
-	}
-	if !found {
-		bm.m.OAuthRegistrations = append(bm.m.OAuthRegistrations, b2b.OAuthRegistration{
-			ProviderType: name, ProviderSubject: l.subject, MemberOAuthRegistrationID: newID("member-oauth-registration"),
-		})
-	}
+	pv := e.b2bOAuthSignedIn(bm, l) // b2b_members_extra.go
 	factor := b2b.AuthenticationFactor{Type: b2b.AuthenticationFactorTypeOAuth, DeliveryMethod: b2b.AuthenticationFactorDeliveryMethod("oauth_" + l.provider)}
 	out := e.b2bLogin(bm, []b2b.AuthenticationFactor{factor}, existing, p.SessionDurationMinutes, p.SessionCustomClaims)
 	return &b2b.OAuthAuthenticateResponse{
-		MemberID: bm.m.MemberID, ProviderSubject: l.subject, ProviderType: name, OrganizationID: o.OrganizationID,
+		MemberID: bm.m.MemberID, ProviderSubject: l.subject, ProviderType: name, OrganizationID: o.OrganizationID, ProviderValues: pv,
 		Member: e.b2b.view(bm), Organization: *o, SessionToken: out.token, SessionJWT: out.jwt, MemberSession: out.session,
 		MemberAuthenticated: out.authenticated, IntermediateSessionToken: out.ist, MFARequired: out.mfa,
 	}, nil
@@ -250,7 +272,7 @@ func (e consumerAPI) OAuthAuthenticate(_ context.Context, p *consumer.OAuthAuthe
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	l, err := e.consumeOAuth(p.Token, deref(p.CodeVerifier), false)
+	l, err := e.consumeOAuth(p.Token, deref(p.CodeVerifier), oauthConsumer)
 	if err != nil {
 		return nil, err
 	}
