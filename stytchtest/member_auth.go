@@ -112,8 +112,10 @@ func (e *Emulator) authorizeMember(perm memberPermission, c memberCall) error {
 	if c.orgID != "" {
 		orgs = []string{c.orgID}
 	}
-	for _, id := range orgs {
-		if id != s.OrganizationID {
+	for _, ref := range orgs {
+		// A path may name the organization by slug or external ID; one
+		// that names none acts on no organization of this member's.
+		if o, err := e.b2b.org(ref); err != nil || o.OrganizationID != s.OrganizationID {
 			return errorf(403, "session_authorization_tenancy_error", "The member session belongs to another organization than the one this call acts on.")
 		}
 	}

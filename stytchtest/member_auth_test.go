@@ -223,6 +223,8 @@ func TestMemberSessionRules(t *testing.T) {
 		{"an admin renames the organization", "/v1/b2b/organizations/" + f.orgA, map[string]any{"organization_name": "Acme 2"}, "X-Stytch-Member-Session", f.adminToken, 200, ""},
 		{"a plain member cannot", "/v1/b2b/organizations/" + f.orgA, map[string]any{"organization_name": "Acme 3"}, "X-Stytch-Member-Session", f.plainToken, 403, "session_authorization_error"},
 		{"nor an admin of A rename B", "/v1/b2b/organizations/" + f.orgB, map[string]any{"organization_name": "Mine"}, "X-Stytch-Member-Session", f.adminToken, 403, "session_authorization_tenancy_error"},
+		{"a path may name the organization by its slug", memberPath("acme", f.plain.MemberID), map[string]any{"name": "Plain S"}, "X-Stytch-Member-Session", f.plainToken, 200, ""},
+		{"but not another organization's", memberPath("beta", f.outside.MemberID), map[string]any{"name": "Eve"}, "X-Stytch-Member-Session", f.plainToken, 403, "session_authorization_tenancy_error"},
 		{"without a header the secret alone authorizes", "/v1/b2b/organizations/" + f.orgB, map[string]any{"organization_name": "Beta 2"}, "", "", 200, ""},
 	} {
 		status, errType := f.call(t, http.MethodPut, tc.path, jsonBody(tc.body), tc.header, tc.value)
