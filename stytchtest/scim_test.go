@@ -19,6 +19,7 @@ import (
 type scimIdP struct {
 	t           *testing.T
 	base, token string
+	auth        string // an Authorization header sent instead of the token
 }
 
 // do sends body (a string is sent as is) and decodes the answer.
@@ -36,7 +37,10 @@ func (p scimIdP) do(method, path string, body any) (int, map[string]any, http.He
 	}
 	req, err := http.NewRequest(method, p.base+path, bytes.NewReader(raw))
 	require.NoError(p.t, err)
-	if p.token != "" {
+	switch {
+	case p.auth != "":
+		req.Header.Set("Authorization", p.auth)
+	case p.token != "":
 		req.Header.Set("Authorization", "Bearer "+p.token)
 	}
 	req.Header.Set("Content-Type", "application/scim+json")
