@@ -99,7 +99,7 @@ func scimBaseURL(r *http.Request, connID string) string {
 	return scheme + "://" + r.Host + "/v1/b2b/scim/" + connID
 }
 
-// summarize keeps the organization's scim_active_connection in step with c
+// scimSummarize keeps the organization's scim_active_connection in step with c
 // (nil when the connection is gone).
 func (e *Emulator) scimSummarize(o *b2b.Organization, c *scimConn) {
 	if c == nil {
@@ -320,7 +320,8 @@ func (st *scimState) groupsOf(connID string) []*scimGroupRec {
 
 // scimGroupRoles adds to a member's roles those its SCIM groups give
 // through their connection's role assignments. A deactivated member holds
-// none (Stytch revokes every role at deprovisioning).
+// none (Stytch revokes every role at deprovisioning). Unconfirmed: the keys
+// of the source's details.
 func (st *b2bState) scimGroupRoles(bm *b2bMember, add func(string, b2b.MemberRoleSource)) {
 	u := st.scim.users[bm.m.MemberID]
 	if u == nil || bm.m.Status == b2bDeleted {

@@ -48,7 +48,9 @@ func scimErr(status int, scimType, format string, args ...any) *scimError {
 }
 
 // scimUserRec is a SCIM user: the attributes the identity provider last
-// sent, behind one member, whose ID is its SCIM id.
+// sent, behind one member, whose ID is its SCIM id (unconfirmed: Stytch's
+// form of SCIM ids). A member provisioned over SCIM starts active with an
+// unverified email address (unconfirmed).
 type scimUserRec struct {
 	connID, memberID string
 	doc              scimUserDoc
@@ -58,7 +60,7 @@ type scimUserRec struct {
 
 type scimGroupRec struct {
 	id, connID       string
-	doc              scimGroupDoc // Members is not kept: members is
+	doc              scimGroupDoc // without its Members, which members holds
 	members          []string     // member IDs, in the order added
 	created, updated time.Time
 	seq              int
@@ -366,7 +368,7 @@ func containsFold(list []string, s string) bool {
 
 // ---- Users ----
 
-// scimEmail is the address of a user's member: its primary email, else its
+// email is the address of a user's member: its primary email, else its
 // first, else its userName when that is an address (unconfirmed: Stytch's
 // exact choice).
 func (d *scimUserDoc) email() string {
@@ -473,7 +475,9 @@ func (q *scimRequest) writeUser(u *scimUserRec) (int, any, error) {
 	bm.m.Name = doc.memberName()
 	switch active := doc.Active == nil || bool(*doc.Active); {
 	case !active && bm.m.Status != b2bDeleted:
-		// Deprovisioned: Stytch revokes the member's roles and sessions.
+		// Deprovisioned: Stytch revokes the member's roles and sessions. Its
+		// guide calls the status "deactivated"; the Member object has only
+		// pending, invited, active and deleted (unconfirmed: deleted).
 		bm.m.Status, bm.roles = b2bDeleted, []string{}
 		q.e.b2bRevokeMember(bm.m.MemberID)
 	case active && bm.m.Status != b2bActive:
@@ -509,7 +513,7 @@ func without(list []string, s string) []string {
 	return out
 }
 
-// scimGroupsOf lists the groups a user belongs to, as SCIM shows them.
+// groupsOfMember lists the groups a user belongs to, as SCIM shows them.
 func (st *scimState) groupsOfMember(u *scimUserRec) []scimValue {
 	out := []scimValue{}
 	for _, g := range st.groupsOf(u.connID) {
@@ -630,6 +634,7 @@ func (q *scimRequest) writeGroup(g *scimGroupRec) (int, any, error) {
 	status := http.StatusOK
 	if g == nil {
 		st.scim.seq++
+		// Unconfirmed: the form of group IDs ("a stable UUID").
 		g = &scimGroupRec{id: newID("scim-group"), connID: q.conn.c.ConnectionID, created: now, seq: st.scim.seq}
 		st.scim.groups[g.id] = g
 		status = http.StatusCreated

@@ -118,6 +118,26 @@ func TestSCIMProvisioningFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []b2b.SCIMGroup{{GroupID: gid, GroupName: "Admins", OrganizationID: o.OrganizationID, ConnectionID: conn.ConnectionID}}, groups.SCIMGroups)
 	require.Empty(t, groups.NextCursor)
+	status, _, _ = idp.do("POST", "/Groups", map[string]any{"displayName": "Readers"})
+	require.Equal(t, http.StatusCreated, status)
+	groups, err = c.SCIM.Connection.GetGroups(ctx, &b2b.SCIMConnectionGetGroupsParams{OrganizationID: o.OrganizationID, ConnectionID: conn.ConnectionID, Limit: stytch.Ptr(1)})
+	require.NoError(t, err)
+	require.Equal(t, gid, groups.SCIMGroups[0].GroupID)
+	require.NotEmpty(t, groups.NextCursor)
+	groups, err = c.SCIM.Connection.GetGroups(ctx, &b2b.SCIMConnectionGetGroupsParams{OrganizationID: o.OrganizationID, ConnectionID: conn.ConnectionID, Cursor: &groups.NextCursor})
+	require.NoError(t, err)
+	require.Equal(t, "Readers", groups.SCIMGroups[0].GroupName)
+
+	// Okta renames a group with the whole resource as the value; its id
+	// is read-only and left alone.
+	status, group, _ = idp.do("PATCH", "/Groups/"+gid, map[string]any{"schemas": []string{scimPatchSchema},
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"id": gid, "displayName": "Administrators"}}}})
+	require.Equal(t, 200, status, group)
+	require.Equal(t, gid, group["id"])
+	require.Equal(t, "Administrators", group["displayName"])
+	got, err := c.SCIM.Connection.Get(ctx, &b2b.SCIMConnectionGetParams{OrganizationID: o.OrganizationID})
+	require.NoError(t, err)
+	require.Equal(t, "Administrators", *got.Connection.SCIMGroupImplicitRoleAssignments[0].GroupName)
 
 	// The provisioned member signs in with the role.
 	login := b2bTestSignIn(t, srv, c, o.OrganizationID, email, nil)
@@ -186,12 +206,20 @@ func TestSCIMProvisioningFlow(t *testing.T) {
 	require.Equal(t, b2b.MemberStatusDeleted, m.Status)
 	require.Equal(t, email, m.RetiredEmailAddresses[0].EmailAddress)
 
-	// Deleting the group and the user.
+	// Deleting the group takes its role from the member, active again.
+	status, _, _ = idp.do("PATCH", "/Users/"+id, map[string]any{"schemas": []string{scimPatchSchema},
+		"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": "True"}}})
+	require.Equal(t, 200, status)
+	require.NotNil(t, scimRoleSources(scimTestMember(t, c, o.OrganizationID, id), b2bAdminRole))
 	status, _, _ = idp.do("DELETE", "/Groups/"+gid, nil)
 	require.Equal(t, http.StatusNoContent, status)
 	groups, err = c.SCIM.Connection.GetGroups(ctx, &b2b.SCIMConnectionGetGroupsParams{OrganizationID: o.OrganizationID, ConnectionID: conn.ConnectionID})
 	require.NoError(t, err)
-	require.Empty(t, groups.SCIMGroups)
+	require.Len(t, groups.SCIMGroups, 1)
+	m = scimTestMember(t, c, o.OrganizationID, id)
+	require.Equal(t, b2b.MemberStatusActive, m.Status)
+	require.Nil(t, scimRoleSources(m, b2bAdminRole))
+	require.Empty(t, m.SCIMRegistration.SCIMAttributes.Groups)
 	status, _, _ = idp.do("DELETE", "/Users/"+id, nil)
 	require.Equal(t, http.StatusNoContent, status)
 	status, body, _ := idp.do("GET", "/Users/"+id, nil)
