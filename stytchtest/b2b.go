@@ -59,6 +59,7 @@ type b2bState struct {
 	otps     map[string]*b2bOTP    // b2bOTPKey -> the live code; see b2b_otps.go
 	totps    map[string]*totpReg   // TOTP registration ID -> registration; see b2b_totps.go
 	resets   map[string]*magicLink // token -> password reset link; orgID is empty for discovery resets
+	scim     *scimState            // SCIM connections, users and groups; see scim.go
 }
 
 func newB2BState() *b2bState {
@@ -66,7 +67,7 @@ func newB2BState() *b2bState {
 		orgs: map[string]*b2b.Organization{}, members: map[string]*b2bMember{}, order: map[string]int{},
 		links: map[string]*magicLink{}, ists: map[string]*b2bIST{},
 		sessions: map[string]*b2bSession{}, byToken: map[string]string{}, otps: map[string]*b2bOTP{},
-		totps: map[string]*totpReg{}, resets: map[string]*magicLink{},
+		totps: map[string]*totpReg{}, resets: map[string]*magicLink{}, scim: newSCIMState(),
 	}
 }
 
@@ -743,6 +744,7 @@ func (st *b2bState) memberRoles(bm *b2bMember) []b2b.MemberRole {
 			}
 		}
 	}
+	st.scimGroupRoles(bm, add)
 	return roles
 }
 

@@ -254,6 +254,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if e.serveWebhookHook(w, hr, fail) { // see webhooks.go
 		return
 	}
+	if e.serveSCIM(w, hr) { // the SCIM 2.0 service, on its bearer token; see scim_provisioning.go
+		return
+	}
 	if hr.URL.Path == "/__emulator/messages" {
 		if !e.authorized(hr) {
 			fail(errUnauthorized)
