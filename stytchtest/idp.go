@@ -296,10 +296,16 @@ func (e *Emulator) userInfo(sub string, scopes []string) (*consumer.IDPUserInfoR
 	return nil, false
 }
 
-// idpRevokeToken is RFC 7009 revocation. The emulator knows no Connected
-// App secrets, so it checks only that the token was issued to client_id; a
-// token that is not valid anyway is answered 200, as RFC 7009 says.
+// idpRevokeToken is RFC 7009 revocation. A Connected App created with
+// ConnectedApp.Clients.Create authenticates, and can revoke its refresh
+// tokens too (revokeRefreshToken); for the client of a token
+// IssueAccessToken made, there is no secret to check, only that the token
+// was issued to client_id. A token that is not valid anyway is answered
+// 200, as RFC 7009 says.
 func (e consumerAPI) IDPRevokeToken(_ context.Context, p *consumer.IDPRevokeTokenParams) (*consumer.IDPRevokeTokenResponse, error) {
+	if done, err := e.revokeRefreshToken(p.ClientID, deref(p.ClientSecret), p.Token); done || err != nil {
+		return &consumer.IDPRevokeTokenResponse{}, err
+	}
 	claims, err := e.keys.parse(p.Token)
 	if err != nil {
 		return &consumer.IDPRevokeTokenResponse{}, nil

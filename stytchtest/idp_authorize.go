@@ -306,12 +306,13 @@ func (e consumerAPI) IDPOAuthAuthorize(_ context.Context, p *consumer.IDPOAuthAu
 	return &consumer.IDPOAuthAuthorizeResponse{RedirectURI: redirect, AuthorizationCode: code}, nil
 }
 
-// grantsOf returns the grants of subject, or of any member of orgID when
-// subject is empty, in the order they were first given.
-func (s *connectedAppsState) grantsOf(subject, orgID string) []grantKey {
+// grantsOf returns the live grants of subject, or of any member of orgID
+// when subject is empty, in the order they were first given.
+func (e *Emulator) grantsOf(subject, orgID string) []grantKey {
+	s := e.connectedApps()
 	var keys []grantKey
 	for k, g := range s.grants {
-		if (subject != "" && k.subject == subject) || (subject == "" && g.orgID == orgID) {
+		if ((subject != "" && k.subject == subject) || (subject == "" && g.orgID == orgID)) && e.grantLive(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -326,7 +327,7 @@ func (e consumerAPI) UsersConnectedApps(_ context.Context, p *consumer.UsersConn
 	}
 	st := e.connectedApps()
 	out := []consumer.UserConnectedApp{}
-	for _, k := range st.grantsOf(u.UserID, "") {
+	for _, k := range e.grantsOf(u.UserID, "") {
 		a := st.apps[k.clientID].a
 		out = append(out, consumer.UserConnectedApp{
 			ConnectedAppID: a.ClientID, Name: a.ClientName, Description: a.ClientDescription, ClientType: a.ClientType,
@@ -475,7 +476,7 @@ func (e b2bAPI) OrganizationsConnectedApps(_ context.Context, p *b2b.Organizatio
 	st := e.connectedApps()
 	out := []b2b.OrganizationConnectedApp{}
 	seen := map[string]bool{}
-	for _, k := range st.grantsOf("", o.OrganizationID) {
+	for _, k := range e.grantsOf("", o.OrganizationID) {
 		if seen[k.clientID] {
 			continue
 		}
@@ -502,7 +503,7 @@ func (e b2bAPI) OrganizationsGetConnectedApp(_ context.Context, p *b2b.Organizat
 		return nil, err
 	}
 	members := []b2b.OrganizationConnectedAppActiveMember{}
-	for _, k := range st.grantsOf("", o.OrganizationID) {
+	for _, k := range e.grantsOf("", o.OrganizationID) {
 		if k.clientID == a.a.ClientID {
 			members = append(members, b2b.OrganizationConnectedAppActiveMember{MemberID: k.subject, GrantedScopes: st.grants[k].scopes})
 		}
@@ -529,7 +530,7 @@ func (e b2bAPI) OrganizationsMembersGetConnectedApps(_ context.Context, p *b2b.O
 	}
 	st := e.connectedApps()
 	out := []b2b.MemberConnectedApp{}
-	for _, k := range st.grantsOf(bm.m.MemberID, "") {
+	for _, k := range e.grantsOf(bm.m.MemberID, "") {
 		a := st.apps[k.clientID].a
 		out = append(out, b2b.MemberConnectedApp{
 			ConnectedAppID: a.ClientID, Name: a.ClientName, Description: a.ClientDescription,
@@ -670,7 +671,7 @@ func (e *Emulator) exchangeCode(a *connectedApp, form url.Values, issuer string)
 		return nil, oauth2Error(400, "invalid_grant", "The authorization had no code_challenge; send no code_verifier.")
 	case c.challenge != "" && !pkceMatches(c.challenge, form.Get("code_verifier")):
 		return nil, oauth2Error(400, "invalid_grant", "The code_verifier does not match the code_challenge.")
-	case st.grants[c.key] == nil: // revoked since
+	case !e.grantLive(c.key):
 		return nil, errInvalidGrant
 	}
 	c.used = true
@@ -684,6 +685,19 @@ func (e *Emulator) exchangeCode(a *connectedApp, form url.Values, issuer string)
 	return resp, nil
 }
 
+// grantLive reports whether a grant still holds: not revoked, and its user
+// or member not deleted.
+func (e *Emulator) grantLive(k grantKey) bool {
+	if e.connectedApps().grants[k] == nil {
+		return false
+	}
+	if _, ok := e.consumer.users[k.subject]; ok {
+		return true
+	}
+	bm := e.b2b.members[k.subject]
+	return bm != nil && bm.m.Status != b2bDeleted
+}
+
 // exchangeRefreshToken is RFC 6749 §6. As Stytch's reference says, a
 // public client's refresh token is rotated (the response carries the new
 // one and the old one stops working), and a confidential client's is kept
@@ -692,7 +706,7 @@ func (e *Emulator) exchangeRefreshToken(a *connectedApp, form url.Values, issuer
 	st := e.connectedApps()
 	tok := form.Get("refresh_token")
 	rt := st.refresh[tok]
-	if rt == nil || rt.key.clientID != a.a.ClientID || !e.now().Before(rt.expires) || st.grants[rt.key] == nil {
+	if rt == nil || rt.key.clientID != a.a.ClientID || !e.now().Before(rt.expires) || !e.grantLive(rt.key) {
 		return nil, errInvalidGrant
 	}
 	scopes := rt.scopes
@@ -771,4 +785,28 @@ func (e *Emulator) idToken(a *connectedApp, subject, orgID string, scopes []stri
 		claims[organizationClaim] = e.organizationClaim(orgID)
 	}
 	return e.keys.sign(claims)
+}
+
+// revokeRefreshToken is the part of RFC 7009 revocation that concerns
+// Connected Apps: a registered client must authenticate, and revoking one
+// of its refresh tokens ends it. done reports a refresh token handled;
+// access tokens are left to the caller.
+func (e *Emulator) revokeRefreshToken(clientID, secret, token string) (done bool, _ error) {
+	st := e.connectedApps()
+	a, ok := st.apps[clientID]
+	if !ok {
+		return false, nil
+	}
+	if !a.public() && !a.matches(secret) {
+		return false, oauth2Error(401, "invalid_client", "The client could not be authenticated.")
+	}
+	rt := st.refresh[token]
+	if rt == nil {
+		return false, nil
+	}
+	if rt.key.clientID != clientID {
+		return false, oauth2Error(401, "invalid_client", "The token was not issued to this client.")
+	}
+	delete(st.refresh, token)
+	return true, nil
 }

@@ -269,6 +269,19 @@ func TestIDPConfidentialClient(t *testing.T) {
 		require.Nil(t, refreshed["refresh_token"])
 	}
 
+	// RFC 7009 revocation of the refresh token needs the client's secret.
+	_, err = c.IDP.RevokeToken(ctx, &consumer.IDPRevokeTokenParams{Token: refreshForm["refresh_token"], ClientID: app.ClientID, ClientSecret: stytch.Ptr("wrong")})
+	var oauthErr *stytch.Error
+	require.ErrorAs(t, err, &oauthErr)
+	require.Equal(t, 401, oauthErr.StatusCode)
+	require.Equal(t, stytch.ErrorType("invalid_client"), oauthErr.ErrorType)
+	status, _ = tokenRequestTo(t, projectDomain, refreshForm, basic)
+	require.Equal(t, 200, status, "a refused revocation revokes nothing")
+	_, err = c.IDP.RevokeToken(ctx, &consumer.IDPRevokeTokenParams{Token: refreshForm["refresh_token"], ClientID: app.ClientID, ClientSecret: &app.ClientSecret})
+	require.NoError(t, err)
+	status, body = tokenRequestTo(t, projectDomain, refreshForm, basic)
+	requireOAuthError(t, status, body, 400, "invalid_grant")
+
 	// M2M's client credentials grant still reaches M2M.Token.
 	status, body = tokenRequestTo(t, projectDomain, map[string]string{"grant_type": "client_credentials", "client_id": "m2m-nobody", "client_secret": "x"}, nil)
 	requireOAuthError(t, status, body, 401, "invalid_client")
@@ -361,7 +374,7 @@ func TestIDPAuthorizeFailures(t *testing.T) {
 	requireOAuthError(t, status, body, 400, "invalid_grant")
 }
 
-func TestIDPCodeExpires(t *testing.T) {
+func TestIDPGrantExpiry(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	srv, c := newConsumer(t, WithClock(clock.Now))
@@ -371,10 +384,22 @@ func TestIDPCodeExpires(t *testing.T) {
 	})
 	require.NoError(t, err)
 	app := created.ConnectedApp
-	code := authorizeCode(t, c, app.ClientID, "https://app.example/cb", user.SessionToken, []string{"openid"}, "")
+	exchange := map[string]string{
+		"grant_type": "authorization_code", "client_id": app.ClientID, "client_secret": app.ClientSecret, "redirect_uri": "https://app.example/cb",
+	}
+	exchange["code"] = authorizeCode(t, c, app.ClientID, "https://app.example/cb", user.SessionToken, []string{"openid"}, "")
 	clock.Add(authCodeLifetime)
-	status, body := tokenRequest(t, srv, map[string]string{
-		"grant_type": "authorization_code", "client_id": app.ClientID, "client_secret": app.ClientSecret, "code": code, "redirect_uri": "https://app.example/cb",
+	status, body := tokenRequest(t, srv, exchange)
+	requireOAuthError(t, status, body, 400, "invalid_grant")
+
+	// A grant ends with its user.
+	exchange["code"] = authorizeCode(t, c, app.ClientID, "https://app.example/cb", user.SessionToken, []string{"offline_access"}, "")
+	status, tokens := tokenRequest(t, srv, exchange)
+	require.Equal(t, 200, status, tokens)
+	_, err = c.Users.Delete(ctx, &consumer.UsersDeleteParams{UserID: user.UserID})
+	require.NoError(t, err)
+	status, body = tokenRequest(t, srv, map[string]string{
+		"grant_type": "refresh_token", "client_id": app.ClientID, "client_secret": app.ClientSecret, "refresh_token": tokens["refresh_token"].(string),
 	})
 	requireOAuthError(t, status, body, 400, "invalid_grant")
 }
