@@ -169,10 +169,11 @@ func (e *Emulator) consentRequired(a *connectedApp, r authorizeCall) bool {
 	return contains(r.scopes, "offline_access") && !a.a.BypassConsentForOfflineAccess
 }
 
-// submitAuthorize completes an authorization: with consent (or none
-// needed), it records the grant and issues a code bound to the request;
-// without, it sends the user back with access_denied. Either way the
-// answer is the redirect to make, with state.
+// submitAuthorize completes an authorization: with consent, or when none
+// is required (whatever consent_granted says: unconfirmed), it records the
+// grant and issues a code bound to the request; without, it sends the user
+// back with access_denied. Either way the answer is the redirect to make,
+// with state.
 func (e *Emulator) submitAuthorize(r authorizeCall, consentGranted bool, state, nonce, challenge string) (redirect, code string, _ error) {
 	a, results, required, err := e.checkAuthorize(r)
 	if err != nil {
