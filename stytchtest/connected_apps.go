@@ -249,17 +249,13 @@ func (s *connectedAppsState) confidential(id string) (*connectedApp, error) {
 }
 
 // rotating returns the app whose rotation the request completes or
-// cancels; as for M2M clients, one with none in progress is refused
-// (unconfirmed error type).
+// cancels (inRotation).
 func (s *connectedAppsState) rotating(id string) (*connectedApp, error) {
 	a, err := s.confidential(id)
 	if err != nil {
 		return nil, err
 	}
-	if a.next == "" {
-		return nil, errorf(400, "connected_app_secret_rotation_not_started", "The Connected App has no secret rotation in progress; start one first.")
-	}
-	return a, nil
+	return a, a.inRotation("connected_app", "Connected App")
 }
 
 // ConnectedAppClientsSecretsRotateStart gives a confidential app a next

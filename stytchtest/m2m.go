@@ -221,6 +221,16 @@ func (s *clientSecrets) completeRotation() { s.secret, s.next = s.next, "" }
 // cancelRotation discards the next secret.
 func (s *clientSecrets) cancelRotation() { s.next = "" }
 
+// inRotation refuses to complete or cancel a rotation that was not
+// started, with a 400 whose error type (<kind>_secret_rotation_not_started)
+// is unconfirmed: Stytch's reference names none.
+func (s *clientSecrets) inRotation(kind, name string) error {
+	if s.next == "" {
+		return errorf(400, kind+"_secret_rotation_not_started", "The %s has no secret rotation in progress; start one first.", name)
+	}
+	return nil
+}
+
 // lastFour is what the API shows of a secret: its last four characters.
 func lastFour(secret string) string { return secret[max(0, len(secret)-4):] }
 
@@ -327,17 +337,13 @@ func (e consumerAPI) M2MClientsSecretsRotateStart(ctx context.Context, p *consum
 }
 
 // rotating returns the client whose rotation the request completes or
-// cancels. One with no rotation in progress is refused with a 400 whose
-// error type is unconfirmed: Stytch's reference names none.
+// cancels (inRotation).
 func (s *m2mState) rotating(id string) (*m2mClient, error) {
 	c, err := s.client(id)
 	if err != nil {
 		return nil, err
 	}
-	if c.next == "" {
-		return nil, errorf(400, "m2m_client_secret_rotation_not_started", "The M2M client has no secret rotation in progress; start one first.")
-	}
-	return c, nil
+	return c, c.inRotation("m2m_client", "M2M client")
 }
 
 // M2MClientsSecretsRotate completes a rotation: the next secret becomes
