@@ -41,7 +41,8 @@ type AccessTokenParams struct {
 	// Issuer replaces stytch.com/<project ID>, as a custom domain does.
 	Issuer string `json:"issuer"`
 	// Audience is added to the aud claim after the project ID, as a
-	// Connected App's access_token_custom_audience is.
+	// Connected App's access_token_custom_audience is (unconfirmed: that
+	// Stytch keeps the project ID beside it; the SDKs' checks need it).
 	Audience string `json:"audience"`
 }
 
