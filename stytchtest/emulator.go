@@ -77,8 +77,9 @@ type Emulator struct {
 	consumer *consumerState
 	b2b      *b2bState
 	m2m      *m2mState
-	fraud    *fraudState // fraud.go
-	idp      *idpState   // Connected App tokens and OAuth logins; see idp.go
+	fraud    *fraudState         // fraud.go
+	idp      *idpState           // Connected App tokens and OAuth logins; see idp.go
+	apps     *connectedAppsState // Connected Apps and their grants; see connected_apps.go
 
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
@@ -245,7 +246,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	fail := func(err *apiError) { writeError(w, reqID, err) }
 
 	hr = e.projectDomainRoute(hr) // see idp.go
-	if e.serveIDPHook(w, hr, fail) || e.serveFraudHook(w, hr, fail) {
+	if e.serveIDPHook(w, hr, fail) || e.serveFraudHook(w, hr, fail) || e.serveTokenGrant(w, hr, fail) {
 		return
 	}
 	if e.serveTOTPHook(w, hr, fail) { // see totps.go

@@ -40,6 +40,10 @@ type AccessTokenParams struct {
 	Lifetime time.Duration `json:"lifetime_ns"`
 	// Issuer replaces stytch.com/<project ID>, as a custom domain does.
 	Issuer string `json:"issuer"`
+	// Audience is added to the aud claim after the project ID, as a
+	// Connected App's access_token_custom_audience is (unconfirmed: that
+	// Stytch keeps the project ID beside it; the SDKs' checks need it).
+	Audience string `json:"audience"`
 }
 
 // IssueAccessToken signs a Connected App access token with the emulator's
@@ -69,21 +73,31 @@ func (e *Emulator) issueAccessToken(p AccessTokenParams) string {
 	if clientID == "" {
 		clientID = newID("connected-app")
 	}
+	aud := []string{e.ProjectID()}
+	if p.Audience != "" {
+		aud = append(aud, p.Audience)
+	}
 	for k, v := range map[string]any{
-		"iss": iss, "sub": p.Subject, "aud": []string{e.ProjectID()}, "client_id": clientID,
+		"iss": iss, "sub": p.Subject, "aud": aud, "client_id": clientID,
 		"scope": strings.Join(p.Scopes, " "), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(life).Unix(), "jti": newSessionToken(),
 	} {
 		claims[k] = v
 	}
 	if p.OrganizationID != "" {
-		org := map[string]any{"organization_id": p.OrganizationID, "slug": ""}
-		if o, ok := e.b2b.orgs[p.OrganizationID]; ok {
-			org["slug"] = o.OrganizationSlug
-		}
-		claims["https://stytch.com/organization"] = org
+		claims[organizationClaim] = e.organizationClaim(p.OrganizationID)
 	}
 	return e.keys.sign(claims)
+}
+
+// organizationClaim is the https://stytch.com/organization claim of a B2B
+// token, with the organization's slug if the emulator holds it.
+func (e *Emulator) organizationClaim(orgID string) map[string]any {
+	org := map[string]any{"organization_id": orgID, "slug": ""}
+	if o, ok := e.b2b.orgs[orgID]; ok {
+		org["slug"] = o.OrganizationSlug
+	}
+	return org
 }
 
 // The IDP handlers are methods of consumerAPI: the consumer table routes
@@ -241,7 +255,17 @@ func (e consumerAPI) IDPUserInfo(ctx context.Context, _ *consumer.IDPUserInfoPar
 	}
 	sub, _ := claims["sub"].(string)
 	scope, _ := claims["scope"].(string)
-	scopes := strings.Fields(scope)
+	out, ok := e.userInfo(sub, strings.Fields(scope))
+	if !ok {
+		return nil, errInvalidToken // the user or member is gone
+	}
+	return out, nil
+}
+
+// userInfo is what the scopes granted reveal of the user or member sub: the
+// UserInfo answer, and the claims of an ID token (idp_authorize.go). It
+// reports false when neither exists.
+func (e *Emulator) userInfo(sub string, scopes []string) (*consumer.IDPUserInfoResponse, bool) {
 	out := consumer.IDPUserInfoResponse{Sub: sub}
 	str := func(s string) *string { return &s }
 	if u, ok := e.consumer.users[sub]; ok {
@@ -256,7 +280,7 @@ func (e consumerAPI) IDPUserInfo(ctx context.Context, _ *consumer.IDPUserInfoPar
 			out.Name = str(strings.Join(strings.Fields(n.FirstName+" "+n.MiddleName+" "+n.LastName), " "))
 			out.GivenName, out.MiddleName, out.FamilyName = str(n.FirstName), str(n.MiddleName), str(n.LastName)
 		}
-		return &out, nil
+		return &out, true
 	}
 	if m, ok := e.b2b.members[sub]; ok {
 		if contains(scopes, "email") {
@@ -268,15 +292,21 @@ func (e consumerAPI) IDPUserInfo(ctx context.Context, _ *consumer.IDPUserInfoPar
 		if contains(scopes, "profile") {
 			out.Name = str(m.m.Name)
 		}
-		return &out, nil
+		return &out, true
 	}
-	return nil, errInvalidToken // the user or member is gone
+	return nil, false
 }
 
-// idpRevokeToken is RFC 7009 revocation. The emulator knows no Connected
-// App secrets, so it checks only that the token was issued to client_id; a
-// token that is not valid anyway is answered 200, as RFC 7009 says.
+// idpRevokeToken is RFC 7009 revocation. A Connected App created with
+// ConnectedApp.Clients.Create authenticates, and can revoke its refresh
+// tokens too (revokeRefreshToken); for the client of a token
+// IssueAccessToken made, there is no secret to check, only that the token
+// was issued to client_id. A token that is not valid anyway is answered
+// 200, as RFC 7009 says.
 func (e consumerAPI) IDPRevokeToken(_ context.Context, p *consumer.IDPRevokeTokenParams) (*consumer.IDPRevokeTokenResponse, error) {
+	if done, err := e.revokeRefreshToken(p.ClientID, deref(p.ClientSecret), p.Token); done || err != nil {
+		return &consumer.IDPRevokeTokenResponse{}, err
+	}
 	claims, err := e.keys.parse(p.Token)
 	if err != nil {
 		return &consumer.IDPRevokeTokenResponse{}, nil

@@ -17,13 +17,9 @@ import (
 const m2mTokenLifetime = time.Hour
 
 type m2mClient struct {
-	c      consumer.M2MClient
-	secret string
-	// next is the secret of a rotation in progress (empty when none): it
-	// gets tokens as well as secret until the rotation completes or is
-	// cancelled.
-	next string
-	seq  int // creation order, which search pages follow
+	c consumer.M2MClient
+	clientSecrets
+	seq int // creation order, which search pages follow
 }
 
 // m2mState holds M2M clients. Both surfaces share it: M2M is one service
@@ -49,9 +45,9 @@ func (e consumerAPI) M2MClientsCreate(ctx context.Context, p *consumer.M2MClient
 		secret = newSessionToken()
 	}
 	e.m2m.seq++
-	c := &m2mClient{secret: secret, seq: e.m2m.seq, c: consumer.M2MClient{
+	c := &m2mClient{clientSecrets: clientSecrets{secret: secret}, seq: e.m2m.seq, c: consumer.M2MClient{
 		ClientID: id, ClientName: deref(p.ClientName), ClientDescription: deref(p.ClientDescription),
-		Status: "active", Scopes: append([]string{}, p.Scopes...), ClientSecretLastFour: secret[len(secret)-4:],
+		Status: "active", Scopes: append([]string{}, p.Scopes...), ClientSecretLastFour: lastFour(secret),
 		TrustedMetadata: p.TrustedMetadata,
 	}}
 	if c.c.TrustedMetadata == nil {
@@ -97,7 +93,7 @@ func (e consumerAPI) M2MToken(ctx context.Context, p *consumer.M2MTokenParams) (
 	// grant_type is client_credentials: the spec allows no other, and the
 	// request is validated against it.
 	c, ok := e.m2m.clients[p.ClientID]
-	if !ok || !c.secretMatches(p.ClientSecret) || c.c.Status != "active" {
+	if !ok || !c.matches(p.ClientSecret) || c.c.Status != "active" {
 		return nil, oauth2Error(401, "invalid_client", "The client could not be authenticated.")
 	}
 	scopes := c.c.Scopes
@@ -192,14 +188,51 @@ func consumerPermissions(p consumer.Policy) map[string][]permission {
 	return out
 }
 
-// secretMatches reports whether secret is the client's secret or, during a
-// rotation, its next secret: both get tokens until the rotation ends.
-func (c *m2mClient) secretMatches(secret string) bool {
-	if subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) == 1 {
+// clientSecrets are the secret of a client (an M2M client or a
+// confidential Connected App) and, while a rotation is in progress, its
+// next secret: both get tokens until the rotation completes or is
+// cancelled. Starting again while a rotation is in progress replaces the
+// next secret (unconfirmed: Stytch's docs say only that a lost next secret
+// needs a new rotation).
+type clientSecrets struct {
+	secret string
+	next   string // empty when no rotation is in progress
+}
+
+// matches reports whether secret is the client's secret or, during a
+// rotation, its next secret.
+func (s *clientSecrets) matches(secret string) bool {
+	if s.secret != "" && subtle.ConstantTimeCompare([]byte(s.secret), []byte(secret)) == 1 {
 		return true
 	}
-	return c.next != "" && subtle.ConstantTimeCompare([]byte(c.next), []byte(secret)) == 1
+	return s.next != "" && subtle.ConstantTimeCompare([]byte(s.next), []byte(secret)) == 1
 }
+
+// startRotation makes a new next secret and returns it.
+func (s *clientSecrets) startRotation() string {
+	s.next = newSessionToken()
+	return s.next
+}
+
+// completeRotation makes the next secret the secret; the old one stops
+// working.
+func (s *clientSecrets) completeRotation() { s.secret, s.next = s.next, "" }
+
+// cancelRotation discards the next secret.
+func (s *clientSecrets) cancelRotation() { s.next = "" }
+
+// inRotation refuses to complete or cancel a rotation that was not
+// started, with a 400 whose error type (<kind>_secret_rotation_not_started)
+// is unconfirmed: Stytch's reference names none.
+func (s *clientSecrets) inRotation(kind, name string) error {
+	if s.next == "" {
+		return errorf(400, kind+"_secret_rotation_not_started", "The %s has no secret rotation in progress; start one first.", name)
+	}
+	return nil
+}
+
+// lastFour is what the API shows of a secret: its last four characters.
+func lastFour(secret string) string { return secret[max(0, len(secret)-4):] }
 
 // m2mFilters are the M2M client search filters Stytch documents, all of
 // which matchM2MClient applies.
@@ -288,17 +321,14 @@ func (e consumerAPI) M2MClientsUpdate(ctx context.Context, p *consumer.M2MClient
 }
 
 // M2MClientsSecretsRotateStart gives the client a next secret, valid with
-// the current one until the rotation completes or is cancelled. Starting
-// again while a rotation is in progress replaces the next secret
-// (unconfirmed: Stytch's docs say only that a lost next secret needs a new
-// rotation).
+// the current one until the rotation completes or is cancelled
+// (clientSecrets).
 func (e consumerAPI) M2MClientsSecretsRotateStart(ctx context.Context, p *consumer.M2MClientsSecretsRotateStartParams) (*consumer.M2MClientsSecretsRotateStartResponse, error) {
 	c, err := e.m2m.client(p.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	c.next = newSessionToken()
-	c.c.NextClientSecretLastFour = c.next[len(c.next)-4:]
+	c.c.NextClientSecretLastFour = lastFour(c.startRotation())
 	return &consumer.M2MClientsSecretsRotateStartResponse{M2MClient: consumer.M2MClientWithNextClientSecret{
 		ClientID: c.c.ClientID, NextClientSecret: c.next, ClientName: c.c.ClientName, ClientDescription: c.c.ClientDescription,
 		Status: c.c.Status, Scopes: c.c.Scopes, ClientSecretLastFour: c.c.ClientSecretLastFour,
@@ -307,17 +337,13 @@ func (e consumerAPI) M2MClientsSecretsRotateStart(ctx context.Context, p *consum
 }
 
 // rotating returns the client whose rotation the request completes or
-// cancels. One with no rotation in progress is refused with a 400 whose
-// error type is unconfirmed: Stytch's reference names none.
+// cancels (inRotation).
 func (s *m2mState) rotating(id string) (*m2mClient, error) {
 	c, err := s.client(id)
 	if err != nil {
 		return nil, err
 	}
-	if c.next == "" {
-		return nil, errorf(400, "m2m_client_secret_rotation_not_started", "The M2M client has no secret rotation in progress; start one first.")
-	}
-	return c, nil
+	return c, c.inRotation("m2m_client", "M2M client")
 }
 
 // M2MClientsSecretsRotate completes a rotation: the next secret becomes
@@ -327,7 +353,7 @@ func (e consumerAPI) M2MClientsSecretsRotate(ctx context.Context, p *consumer.M2
 	if err != nil {
 		return nil, err
 	}
-	c.secret, c.next = c.next, ""
+	c.completeRotation()
 	c.c.ClientSecretLastFour, c.c.NextClientSecretLastFour = c.c.NextClientSecretLastFour, ""
 	return &consumer.M2MClientsSecretsRotateResponse{M2MClient: c.c}, nil
 }
@@ -339,6 +365,7 @@ func (e consumerAPI) M2MClientsSecretsRotateCancel(ctx context.Context, p *consu
 	if err != nil {
 		return nil, err
 	}
-	c.next, c.c.NextClientSecretLastFour = "", ""
+	c.cancelRotation()
+	c.c.NextClientSecretLastFour = ""
 	return &consumer.M2MClientsSecretsRotateCancelResponse{M2MClient: c.c}, nil
 }
