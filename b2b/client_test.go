@@ -91,7 +91,7 @@ func TestAPIErrorReturnsNilResponse(t *testing.T) {
 	}
 	var apiErr *stytch.Error
 	if !errors.As(err, &apiErr) {
-		t.Fatal("errors.As(err, &apiErr) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, apiErr)
 	}
 	if want := stytch.ErrorTypeOrganizationSlugAlreadyUsed; apiErr.ErrorType != want {
 		t.Fatalf("apiErr.ErrorType = %q, want %q", apiErr.ErrorType, want)

@@ -101,7 +101,7 @@ func TestEmptyPathParameterFailsBeforeIO(t *testing.T) {
 	}
 	var pe *stytch.ParamError
 	if !errors.As(err, &pe) {
-		t.Fatal("errors.As(err, &pe) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, pe)
 	}
 	if pe.Operation != "Users.Get" {
 		t.Fatalf("pe.Operation = %q, want %q", pe.Operation, "Users.Get")

@@ -83,7 +83,7 @@ func TestOIDCEndpointsOnCustomDomain(t *testing.T) {
 	_, err = c.IDP.UserInfo(ctx, &IDPUserInfoParams{})
 	var pe *stytch.ParamError
 	if !errors.As(err, &pe) {
-		t.Fatalf("no token, no request: err = %v, want a %T", err, &pe)
+		t.Fatalf("no token, no request: err = %v, want a %T", err, pe)
 	}
 
 	if len(hits) != 3 {

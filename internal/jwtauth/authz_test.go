@@ -127,7 +127,9 @@ func TestDecodeClaims(t *testing.T) {
 	if want := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC); !want.Equal(c.Session.ExpiresAt) {
 		t.Fatalf("c.Session.ExpiresAt = %v, want %v", c.Session.ExpiresAt, want)
 	}
-	jsonEqual(t, `[{"type":"otp"}]`, string(c.Session.AuthenticationFactors))
+	if got := string(c.Session.AuthenticationFactors); got != `[{"type":"otp"}]` {
+		t.Fatalf("c.Session.AuthenticationFactors = %s, want the claim's JSON as sent", got)
+	}
 	if want := (OrganizationClaim{OrganizationID: "o", Slug: "acme"}); !reflect.DeepEqual(*c.Organization, want) {
 		t.Fatalf("*c.Organization = %+v, want %+v", *c.Organization, want)
 	}
@@ -137,7 +139,9 @@ func TestDecodeClaims(t *testing.T) {
 	if got, want := keysOf(c.Custom), []string{"https://example.com/claim", "limits", "scope", "tier"}; !slices.Equal(got, want) {
 		t.Fatalf("custom claims %q, want %q", got, want)
 	}
-	jsonEqual(t, `{"rps":5}`, string(c.Custom["limits"]))
+	if got := string(c.Custom["limits"]); got != `{"rps":5}` {
+		t.Fatalf("c.Custom[\"limits\"] = %s, want the claim's JSON as sent", got)
+	}
 
 	for _, bad := range []string{`not json`, `[1]`, `{"exp":"tomorrow"}`, `{"exp":-1e999}`, `{"iss":7}`, `{"sub":"\x01"}`,
 		`{"aud":[1]}`, `{"aud":7}`, `{"https://stytch.com/session":"x"}`, `{"https://stytch.com/organization":[]}`,
@@ -290,7 +294,7 @@ func TestCheckTenancy(t *testing.T) {
 		}
 		var te *TenancyError
 		if !errors.As(err, &te) {
-			t.Fatalf("err = %v, want a %T", err, &te)
+			t.Fatalf("err = %v, want a %T", err, te)
 		}
 		if te.CheckOrganizationID != pair[1] {
 			t.Fatalf("te.CheckOrganizationID = %q, want %q", te.CheckOrganizationID, pair[1])

@@ -15,7 +15,6 @@ import (
 	"math/big"
 	"net/http"
 	"os"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -261,20 +260,5 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string)
 		if time.Now().After(deadline) {
 			t.Fatalf("still not true after %v: %s", timeout, what)
 		}
-	}
-}
-
-// jsonEqual fails t unless got holds the same JSON value as want.
-func jsonEqual(t *testing.T, want, got string) {
-	t.Helper()
-	var w, g any
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("want %s: %v", want, err)
-	}
-	if err := json.Unmarshal([]byte(got), &g); err != nil {
-		t.Fatalf("got %s, which is not JSON (%v), want %s", got, err, want)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Fatalf("got JSON %s, want %s", got, want)
 	}
 }

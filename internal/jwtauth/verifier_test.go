@@ -530,10 +530,10 @@ func TestFallbackableOnForeignErrors(t *testing.T) {
 		t.Fatal("Fallbackable of a wrapped ErrExpired = false, want true")
 	}
 	var ve *VerifyError
-	if !errors.As(fmt.Errorf("wrapped: %w", fail(ErrBadSignature, nil)), &ve) {
-		t.Fatalf("err = %v, want a %T", fmt.Errorf("wrapped: %w", fail(ErrBadSignature, nil)), &ve)
+	if err := fmt.Errorf("wrapped: %w", fail(ErrBadSignature, nil)); !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a %T", err, ve)
 	}
-	if !reflect.DeepEqual(ve.Reason, ErrBadSignature) {
+	if ve.Reason != ErrBadSignature {
 		t.Fatalf("ve.Reason = %v, want %v", ve.Reason, ErrBadSignature)
 	}
 }

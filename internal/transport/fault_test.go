@@ -213,7 +213,7 @@ func TestInvalidUTF8(t *testing.T) {
 		requireStatus(t, err, 400)
 		var apiErr *stytch.Error
 		if !errors.As(err, &apiErr) {
-			t.Fatal("errors.As(err, &apiErr) = false, want true")
+			t.Fatalf("err = %v, want a %T", err, apiErr)
 		}
 		if apiErr.ErrorMessage != "bad \uFFFD" {
 			t.Fatalf("apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, "bad \uFFFD")
@@ -239,7 +239,7 @@ func TestInvalidUTF8(t *testing.T) {
 		requireStatus(t, err, 502)
 		var apiErr *stytch.Error
 		if !errors.As(err, &apiErr) {
-			t.Fatal("errors.As(err, &apiErr) = false, want true")
+			t.Fatalf("err = %v, want a %T", err, apiErr)
 		}
 		// strings.ToValidUTF8 turns each run of invalid bytes into one U+FFFD.
 		if want := "<html>\uFFFD bad gateway</html>"; apiErr.Body != want {

@@ -146,7 +146,7 @@ func TestServerTextCannotInjectLines(t *testing.T) {
 	err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &struct{}{})
 	var apiErr *stytch.Error
 	if !errors.As(err, &apiErr) {
-		t.Fatal("errors.As(err, &apiErr) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, apiErr)
 	}
 	if want := "line one\r\nWARN forged entry"; apiErr.ErrorMessage != want {
 		t.Fatalf("the field keeps what the server said: apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, want)

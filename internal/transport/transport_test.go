@@ -199,7 +199,7 @@ func TestAPIErrorDecoded(t *testing.T) {
 	err := c.Do(context.Background(), &Request{Operation: "Sessions.Authenticate", Method: "POST", Path: "/"}, &struct{}{})
 	var apiErr *stytch.Error
 	if !errors.As(err, &apiErr) {
-		t.Fatal("errors.As(err, &apiErr) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, apiErr)
 	}
 	if apiErr.StatusCode != 404 {
 		t.Fatalf("the HTTP status wins over the body's status_code: apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 404)
@@ -233,7 +233,7 @@ func TestOAuth2ErrorDecoded(t *testing.T) {
 	err := c.Do(context.Background(), &Request{Operation: "M2M.Token", Method: "POST", Path: "/"}, &struct{}{})
 	var apiErr *stytch.Error
 	if !errors.As(err, &apiErr) {
-		t.Fatal("errors.As(err, &apiErr) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, apiErr)
 	}
 	if apiErr.StatusCode != 400 {
 		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 400)
@@ -256,7 +256,7 @@ func TestNonJSONErrorKeepsStatusAndSnippet(t *testing.T) {
 	err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: "GET", Path: "/"}, &struct{}{})
 	var apiErr *stytch.Error
 	if !errors.As(err, &apiErr) {
-		t.Fatal("errors.As(err, &apiErr) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, apiErr)
 	}
 	if apiErr.StatusCode != 502 {
 		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 502)
@@ -406,7 +406,7 @@ func TestRequired(t *testing.T) {
 	err := Required("Users.Get", "user_id", "")
 	var pe *stytch.ParamError
 	if !errors.As(err, &pe) {
-		t.Fatal("errors.As(err, &pe) = false, want true")
+		t.Fatalf("err = %v, want a %T", err, pe)
 	}
 	if got, want := err.Error(), "stytch: Users.Get: user_id is required and must not be empty"; got != want {
 		t.Fatalf("err.Error() = %q, want %q", got, want)
