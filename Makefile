@@ -6,8 +6,9 @@ STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
 
 .PHONY: generate check test vet lint demo emulator bench node-e2e
 
-# Regenerate consumer/, b2b/, the emulator's server and permissions
-# (stytchtest/*.gen.go) and README.md's table of services from spec/.
+# Regenerate consumer/, b2b/, their operation tests (internal/optest/*/),
+# the emulator's server and permissions (stytchtest/*.gen.go) and README.md's
+# table of services from spec/.
 # The generator is a module of its own (gen/go.mod), so that what it needs
 # never reaches the SDK's users.
 generate:
@@ -16,9 +17,9 @@ generate:
 # What CI runs: the generated code must match the spec, then vet,
 # staticcheck, gofmt and tests.
 check: generate
-	@if [ -n "$$(git status --porcelain -- consumer b2b 'stytchtest/*.gen.go' README.md)" ]; then \
+	@if [ -n "$$(git status --porcelain -- consumer b2b 'internal/optest/*/*_gen_test.go' 'stytchtest/*.gen.go' README.md)" ]; then \
 		echo "generated code drifts from spec/; run 'make generate' and commit:"; \
-		git status --porcelain -- consumer b2b 'stytchtest/*.gen.go' README.md; git diff --stat -- consumer b2b 'stytchtest/*.gen.go' README.md; exit 1; \
+		git status --porcelain -- consumer b2b 'internal/optest/*/*_gen_test.go' 'stytchtest/*.gen.go' README.md; git diff --stat -- consumer b2b 'internal/optest/*/*_gen_test.go' 'stytchtest/*.gen.go' README.md; exit 1; \
 	fi
 	$(MAKE) vet
 	$(MAKE) lint

@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 )
 
 // The modules a program that calls Stytch needs: local JWT verification uses
@@ -31,6 +29,13 @@ var emulatorModules = []string{"github.com/boombuler/barcode", "github.com/dlcla
 // downloading. `go mod tidy` reads every file of every package it imports,
 // whatever its build tags, so a tools.go in one of them would drag in the
 // generator; the generator is therefore a module of its own (gen/go.mod).
+// It also loads the tests of those packages and fetches what they import,
+// to record go.sum lines for `go test all`; so the tests of the root
+// package, consumer, b2b and the internal packages they import use only the
+// standard library and the runtime modules. Tests that need more live where
+// no user's module reads them: the emulator's examples in stytchtest/, the
+// generated operation tests and their check against the spec in
+// internal/optest/<surface>/.
 //
 // It needs no network: modules come from this machine's module cache, served
 // as a file proxy to a scratch module cache, which tells what was fetched.
@@ -39,7 +44,9 @@ func TestUserModuleFootprint(t *testing.T) {
 		t.Skip("runs go mod tidy in scratch modules")
 	}
 	repo, err := os.Getwd()
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Make sure the real module cache holds what the SDK needs (a no-op when
 	// it does, as on a machine that has built the SDK).
 	goCmd(t, repo, nil, "mod", "download")
@@ -48,27 +55,30 @@ func TestUserModuleFootprint(t *testing.T) {
 	surfaces := []string{"github.com/gostytch/stytch", "github.com/gostytch/stytch/consumer", "github.com/gostytch/stytch/b2b"}
 	t.Run("surfaces", func(t *testing.T) {
 		requires, zips := tidyScratch(t, repo, proxy, surfaces)
-		require.Equal(t, runtimeModules, requires, "a module using consumer and b2b must require only their runtime dependencies")
-		// tidy also fetches what the tests of every package it loads import
-		// (to record go.sum lines for `go test` of them), so the SDK's own
-		// tests set a floor; nothing beyond them may be fetched.
-		allowed := sdkTestModules(t, repo, surfaces)
-		for _, z := range zips {
-			require.True(t, slices.Contains(allowed, z), "tidy downloaded %s, which neither the SDK nor its tests use; allowed: %v", z, allowed)
+		if !slices.Equal(requires, runtimeModules) {
+			t.Fatalf("a module using consumer and b2b must require only their runtime dependencies: requires %v, want %v", requires, runtimeModules)
+		}
+		// Nor may tidy download anything else, the SDK's tests included:
+		// a zip fetched is a download on every user's first tidy.
+		if !slices.Equal(zips, runtimeModules) {
+			t.Fatalf("tidy downloaded %v, want only the runtime modules %v", zips, runtimeModules)
 		}
 	})
 	t.Run("emulator", func(t *testing.T) {
 		pkgs := append(slices.Clone(surfaces), "github.com/gostytch/stytch/stytchtest")
 		requires, _ := tidyScratch(t, repo, proxy, pkgs)
-		require.Equal(t, linkedModules(t, repo, pkgs...), requires, "stytchtest must add only the modules the emulator links")
+		if want := linkedModules(t, repo, pkgs...); !slices.Equal(requires, want) {
+			t.Fatalf("stytchtest must add only the modules the emulator links: requires %v, want %v", requires, want)
+		}
 	})
 }
 
 // TestEmulatorLinksNoSpec checks that a binary using a surface links only
-// the runtime modules, and the emulator only those and emulatorModules: the emulator's routes and
-// request validation are generated from the spec, which it never parses,
-// so neither kin-openapi nor the spec loader reaches a user's module
-// (stytchtest's own tests still use them, to check it against the spec).
+// the runtime modules, and the emulator only those and emulatorModules: the
+// emulator's routes and request validation are generated from the spec,
+// which it never parses, so neither kin-openapi nor the spec loader reaches
+// a user's module (stytchtest's own tests still use them, to check it
+// against the spec).
 func TestEmulatorLinksNoSpec(t *testing.T) {
 	for _, pkg := range []string{"github.com/gostytch/stytch/consumer", "github.com/gostytch/stytch/b2b", "github.com/gostytch/stytch/stytchtest"} {
 		allowed := runtimeModules
@@ -76,12 +86,16 @@ func TestEmulatorLinksNoSpec(t *testing.T) {
 			allowed = append(slices.Clone(runtimeModules), emulatorModules...)
 		}
 		for _, m := range linkedModules(t, ".", pkg) {
-			require.True(t, slices.Contains(allowed, m), "%s links %s", pkg, m)
+			if !slices.Contains(allowed, m) {
+				t.Errorf("%s links %s; allowed: %v", pkg, m, allowed)
+			}
 		}
 	}
 	out := goCmd(t, ".", nil, "list", "-deps", "-f", "{{.ImportPath}}", "github.com/gostytch/stytch/stytchtest")
 	for _, p := range strings.Fields(out) {
-		require.NotContains(t, []string{"github.com/gostytch/stytch/internal/specload", "github.com/gostytch/stytch/spec"}, p, "the emulator must not load the spec at run time")
+		if p == "github.com/gostytch/stytch/internal/specload" || p == "github.com/gostytch/stytch/spec" {
+			t.Errorf("the emulator must not load the spec at run time, but it links %s", p)
+		}
 	}
 }
 
@@ -101,13 +115,18 @@ func tidyScratch(t *testing.T, repo, proxy string, pkgs []string) (requires, zip
 	}
 	src.WriteString(")\n\nfunc main() {}\n")
 	mod := fmt.Sprintf("module example.com/user\n\ngo 1.25.0\n\nrequire github.com/gostytch/stytch v0.0.0\n\nreplace github.com/gostytch/stytch => %s\n", repo)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(src.String()), 0o644))
+	for name, data := range map[string]string{"go.mod": mod, "main.go": src.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	goCmd(t, dir, env, "mod", "tidy")
 	goCmd(t, dir, env, "list", "-deps", ".") // every import resolves
 
 	var gomod struct{ Require []struct{ Path string } }
-	require.NoError(t, json.Unmarshal([]byte(goCmd(t, dir, env, "mod", "edit", "-json")), &gomod))
+	if err := json.Unmarshal([]byte(goCmd(t, dir, env, "mod", "edit", "-json")), &gomod); err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range gomod.Require {
 		if r.Path != "github.com/gostytch/stytch" {
 			requires = append(requires, r.Path)
@@ -115,14 +134,17 @@ func tidyScratch(t *testing.T, repo, proxy string, pkgs []string) (requires, zip
 	}
 	sort.Strings(requires)
 	root := filepath.Join(cache, "cache", "download")
-	require.NoError(t, filepath.WalkDir(root, func(p string, _ fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, _ fs.DirEntry, err error) error {
 		if err != nil || !strings.HasSuffix(p, ".zip") {
 			return err
 		}
 		rel, _ := filepath.Rel(root, filepath.Dir(filepath.Dir(p))) // <module>/@v/<version>.zip
 		zips = append(zips, unescapeModulePath(filepath.ToSlash(rel)))
 		return nil
-	}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sort.Strings(zips)
 	t.Logf("%d requirements %v; %d lines in go.sum; %d zips fetched %v", len(requires), requires, lines(t, filepath.Join(dir, "go.sum")), len(zips), zips)
 	return requires, zips
@@ -133,21 +155,6 @@ func tidyScratch(t *testing.T, repo, proxy string, pkgs []string) (requires, zip
 func linkedModules(t *testing.T, dir string, pkgs ...string) []string {
 	t.Helper()
 	args := append([]string{"list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}"}, pkgs...)
-	return otherModules(goCmd(t, dir, nil, args...))
-}
-
-// sdkTestModules lists the modules that the SDK packages linked by pkgs, and
-// their tests, use.
-func sdkTestModules(t *testing.T, dir string, pkgs []string) []string {
-	t.Helper()
-	var sdk []string
-	args := append([]string{"list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}"}, pkgs...)
-	for _, p := range strings.Fields(goCmd(t, dir, nil, args...)) {
-		if p == "github.com/gostytch/stytch" || strings.HasPrefix(p, "github.com/gostytch/stytch/") {
-			sdk = append(sdk, p)
-		}
-	}
-	args = append([]string{"list", "-deps", "-test", "-f", "{{with .Module}}{{.Path}}{{end}}"}, sdk...)
 	return otherModules(goCmd(t, dir, nil, args...))
 }
 
@@ -172,7 +179,9 @@ func goCmd(t *testing.T, dir string, env []string, args ...string) string {
 	if ee, ok := err.(*exec.ExitError); ok {
 		stderr = ee.Stderr
 	}
-	require.NoError(t, err, "go %s in %s:\n%s", strings.Join(args, " "), dir, stderr)
+	if err != nil {
+		t.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, stderr)
+	}
 	return string(out)
 }
 
@@ -192,6 +201,8 @@ func unescapeModulePath(p string) string {
 
 func lines(t *testing.T, path string) int {
 	data, err := os.ReadFile(path)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return strings.Count(string(data), "\n")
 }

@@ -2,16 +2,22 @@ package stytch
 
 import (
 	"testing"
-
-	"github.com/stretchr/testify/require"
 )
 
 func TestPKCE(t *testing.T) {
 	t.Parallel()
 	// RFC 7636, appendix B.
-	require.Equal(t, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", PKCEChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
+	if got, want := PKCEChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
 	a, b := NewPKCE(), NewPKCE()
-	require.Len(t, a.Verifier, 43)
-	require.NotEqual(t, a.Verifier, b.Verifier)
-	require.Equal(t, PKCEChallenge(a.Verifier), a.Challenge)
+	if len(a.Verifier) != 43 {
+		t.Fatalf("len(a.Verifier) = %d, want %d: %q", len(a.Verifier), 43, a.Verifier)
+	}
+	if b.Verifier == a.Verifier {
+		t.Fatalf("b.Verifier = %q, want anything else", b.Verifier)
+	}
+	if a.Challenge != PKCEChallenge(a.Verifier) {
+		t.Fatalf("a.Challenge = %q, want %q", a.Challenge, PKCEChallenge(a.Verifier))
+	}
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -28,34 +27,66 @@ func TestMemberSessionOptions(t *testing.T) {
 	params := &OrganizationsDeleteParams{OrganizationID: "organization-test-1"}
 
 	_, err := c.Organizations.Delete(ctx, params, stytch.WithMemberSessionJWT("member.jwt.value"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := *header.Load()
-	require.Equal(t, "member.jwt.value", h.Get("X-Stytch-Member-SessionJWT"))
-	require.Empty(t, h.Get("X-Stytch-Member-Session"))
+	if got := h.Get("X-Stytch-Member-SessionJWT"); got != "member.jwt.value" {
+		t.Fatalf("got %q, want %q", got, "member.jwt.value")
+	}
+	if got := h.Get("X-Stytch-Member-Session"); got != "" {
+		t.Fatalf("X-Stytch-Member-Session = %q, want none", got)
+	}
 
 	_, err = c.Organizations.Delete(ctx, params)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h = *header.Load()
-	require.Empty(t, h.Get("X-Stytch-Member-SessionJWT"), "an option leaked into a later call")
+	if got := h.Get("X-Stytch-Member-SessionJWT"); got != "" {
+		t.Fatalf("an option leaked into a later call: X-Stytch-Member-SessionJWT = %q, want none", got)
+	}
 
 	before := calls.Load()
 	_, err = c.Organizations.Delete(ctx, params, stytch.WithMemberSession(""))
 	var pe *stytch.ParamError
-	require.True(t, errors.As(err, &pe), "got %v", err)
-	require.Equal(t, "Organizations.Delete", pe.Operation)
-	require.Equal(t, "WithMemberSession", pe.Param)
-	require.Equal(t, before, calls.Load(), "a request was sent")
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v", err)
+	}
+	if pe.Operation != "Organizations.Delete" {
+		t.Fatalf("pe.Operation = %q, want %q", pe.Operation, "Organizations.Delete")
+	}
+	if pe.Param != "WithMemberSession" {
+		t.Fatalf("pe.Param = %q, want %q", pe.Param, "WithMemberSession")
+	}
+	if got := calls.Load(); got != before {
+		t.Fatalf("a request was sent: calls.Load() = %v, want %v", got, before)
+	}
 
 	// Both member-session options at once cannot be meant.
 	_, err = c.Organizations.Delete(ctx, params, stytch.WithMemberSession("t"), stytch.WithMemberSessionJWT("j"))
-	require.True(t, errors.As(err, &pe), "got %v", err)
-	require.Equal(t, "WithMemberSessionJWT", pe.Param)
-	require.Equal(t, before, calls.Load(), "a request was sent")
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v", err)
+	}
+	if pe.Param != "WithMemberSessionJWT" {
+		t.Fatalf("pe.Param = %q, want %q", pe.Param, "WithMemberSessionJWT")
+	}
+	if got := calls.Load(); got != before {
+		t.Fatalf("a request was sent: calls.Load() = %v, want %v", got, before)
+	}
 
 	// The error names the option, never a canonicalized header.
 	_, err = c.Organizations.Delete(ctx, params, stytch.WithMemberSessionJWT(""))
-	require.True(t, errors.As(err, &pe), "got %v", err)
-	require.Equal(t, "WithMemberSessionJWT", pe.Param)
-	require.NotContains(t, err.Error(), "Sessionjwt")
-	require.Equal(t, before, calls.Load(), "a request was sent")
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v", err)
+	}
+	if pe.Param != "WithMemberSessionJWT" {
+		t.Fatalf("pe.Param = %q, want %q", pe.Param, "WithMemberSessionJWT")
+	}
+	if strings.Contains(err.Error(), "Sessionjwt") {
+		t.Fatalf("err.Error() = %q, want it not to contain %q", err.Error(), "Sessionjwt")
+	}
+	if got := calls.Load(); got != before {
+		t.Fatalf("a request was sent: calls.Load() = %v, want %v", got, before)
+	}
 }

@@ -8,10 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -27,7 +27,9 @@ func setup(t *testing.T, handler http.HandlerFunc) *Client {
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	c, err := NewClient(testProject, testSecret, stytch.WithBaseURL(srv.URL))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 
@@ -35,16 +37,22 @@ func TestNewClientDoesNoIO(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int64
 	setup(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
-	require.Zero(t, hits.Load())
+	if hits.Load() != 0 {
+		t.Fatalf("hits.Load() = %v, want 0", hits.Load())
+	}
 }
 
 func TestOptionalFalseIsSent(t *testing.T) {
 	t.Parallel()
 	var body map[string]any
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		require.Equal(t, "/v1/b2b/organizations/org-1/members/member-1", r.URL.Path)
+		if want := "/v1/b2b/organizations/org-1/members/member-1"; r.URL.Path != want {
+			t.Fatalf("r.URL.Path = %q, want %q", r.URL.Path, want)
+		}
 		raw, _ := io.ReadAll(r.Body)
-		require.NoError(t, json.Unmarshal(raw, &body))
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Fatal(err)
+		}
 		_, _ = io.WriteString(w, `{"request_id":"r","status_code":200,"member_id":"member-1",
 			"member":{"member_id":"member-1","mfa_enrolled":false},"organization":{"organization_id":"org-1"}}`)
 	})
@@ -56,11 +64,18 @@ func TestOptionalFalseIsSent(t *testing.T) {
 		Name:           stytch.Ptr(""),
 		Roles:          &[]string{},
 	})
-	require.NoError(t, err)
-	require.Equal(t, map[string]any{"mfa_enrolled": false, "is_breakglass": false, "name": "", "roles": []any{}}, body,
-		"false, \"\" and an empty list are sent; unset fields and path parameters are not")
-	require.Equal(t, "member-1", resp.Member.MemberID)
-	require.False(t, resp.Member.MFAEnrolled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"mfa_enrolled": false, "is_breakglass": false, "name": "", "roles": []any{}}; !reflect.DeepEqual(body, want) {
+		t.Fatalf("false, \"\" and an empty list are sent; unset fields and path parameters are not: body = %v, want %v", body, want)
+	}
+	if resp.Member.MemberID != "member-1" {
+		t.Fatalf("resp.Member.MemberID = %q, want %q", resp.Member.MemberID, "member-1")
+	}
+	if resp.Member.MFAEnrolled {
+		t.Fatal("resp.Member.MFAEnrolled = true, want false")
+	}
 }
 
 func TestAPIErrorReturnsNilResponse(t *testing.T) {
@@ -71,33 +86,57 @@ func TestAPIErrorReturnsNilResponse(t *testing.T) {
 			"error_message":"The organization slug is already in use.","error_url":"https://stytch.com/docs/api/errors/400"}`)
 	})
 	org, err := c.Organizations.Create(context.Background(), &OrganizationsCreateParams{OrganizationName: "Acme"})
-	require.Nil(t, org)
+	if org != nil {
+		t.Fatalf("org = %+v, want nil", org)
+	}
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr))
-	require.Equal(t, stytch.ErrorTypeOrganizationSlugAlreadyUsed, apiErr.ErrorType)
-	require.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
-	require.Equal(t, "request-id-test-9", apiErr.RequestID)
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a %T", err, apiErr)
+	}
+	if want := stytch.ErrorTypeOrganizationSlugAlreadyUsed; apiErr.ErrorType != want {
+		t.Fatalf("apiErr.ErrorType = %q, want %q", apiErr.ErrorType, want)
+	}
+	if apiErr.StatusCode != http.StatusBadRequest {
+		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, http.StatusBadRequest)
+	}
+	if apiErr.RequestID != "request-id-test-9" {
+		t.Fatalf("apiErr.RequestID = %q, want %q", apiErr.RequestID, "request-id-test-9")
+	}
 }
 
 func TestQueryParameters(t *testing.T) {
 	t.Parallel()
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		require.Equal(t, "/v1/b2b/organizations/org-1/member", r.URL.Path)
-		require.Equal(t, "ada@example.com", r.URL.Query().Get("email_address"))
-		require.False(t, r.URL.Query().Has("member_id"), "an unset optional query parameter is not sent")
+		if want := "/v1/b2b/organizations/org-1/member"; r.URL.Path != want {
+			t.Fatalf("r.URL.Path = %q, want %q", r.URL.Path, want)
+		}
+		if got := r.URL.Query().Get("email_address"); got != "ada@example.com" {
+			t.Fatalf("got %q, want %q", got, "ada@example.com")
+		}
+		if r.URL.Query().Has("member_id") {
+			t.Fatal("an unset optional query parameter is not sent")
+		}
 		_, _ = io.WriteString(w, `{"request_id":"r","status_code":200,"member_id":"m","member":{"member_id":"m"},"organization":{"organization_id":"org-1"}}`)
 	})
 	resp, err := c.Organizations.Members.Get(context.Background(), &OrganizationsMembersGetParams{
 		OrganizationID: "org-1", EmailAddress: stytch.Ptr("ada@example.com"),
 	})
-	require.NoError(t, err)
-	require.Equal(t, "m", resp.MemberID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.MemberID != "m" {
+		t.Fatalf("resp.MemberID = %q, want %q", resp.MemberID, "m")
+	}
 }
 
 func TestClientNeverPrintsSecret(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(testProject, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := fmt.Sprintf("%v %+v %#v %v %+v", c, c, c, *c.Organizations, *c.Sessions)
-	require.NotContains(t, out, testSecret)
+	if strings.Contains(out, testSecret) {
+		t.Fatalf("out = %q, want it not to contain %q", out, testSecret)
+	}
 }

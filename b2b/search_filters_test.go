@@ -9,9 +9,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 )
 
 // searchServer answers every call with body and hands each request's JSON
@@ -39,8 +39,12 @@ func operand(t *testing.T, raw []byte) string {
 			Operands []json.RawMessage `json:"operands"`
 		} `json:"query"`
 	}
-	require.NoError(t, json.Unmarshal(raw, &body))
-	require.Len(t, body.Query.Operands, 1)
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Query.Operands) != 1 {
+		t.Fatalf("len(body.Query.Operands) = %d, want %d: %v", len(body.Query.Operands), 1, body.Query.Operands)
+	}
 	return string(body.Query.Operands[0])
 }
 
@@ -68,8 +72,10 @@ func TestOrganizationFiltersOnTheWire(t *testing.T) {
 		_, err := c.Organizations.Search(context.Background(), &OrganizationsSearchParams{Query: &OrganizationSearchQuery{
 			Operator: SearchOperatorAnd, Operands: []OrganizationSearchFilter{tc.filter},
 		}})
-		require.NoError(t, err, tc.want)
-		require.JSONEq(t, tc.want, operand(t, <-got))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.want, err)
+		}
+		jsonEqual(t, tc.want, operand(t, <-got))
 	}
 }
 
@@ -97,8 +103,10 @@ func TestMemberFiltersOnTheWire(t *testing.T) {
 			OrganizationIDs: []string{"organization-test-1"},
 			Query:           &MemberSearchQuery{Operator: SearchOperatorAnd, Operands: []MemberSearchFilter{tc.filter}},
 		})
-		require.NoError(t, err, tc.want)
-		require.JSONEq(t, tc.want, operand(t, <-got))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.want, err)
+		}
+		jsonEqual(t, tc.want, operand(t, <-got))
 	}
 }
 
@@ -108,8 +116,10 @@ func TestM2MFiltersOnTheWire(t *testing.T) {
 	_, err := c.M2M.Clients.Search(context.Background(), &M2MClientsSearchParams{Query: &M2MSearchQuery{
 		Operator: SearchOperatorAnd, Operands: []M2MSearchFilter{M2MFilterScopes("read:users")},
 	}})
-	require.NoError(t, err)
-	require.JSONEq(t, `{"filter_name":"scopes","filter_value":["read:users"]}`, operand(t, <-got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonEqual(t, `{"filter_name":"scopes","filter_value":["read:users"]}`, operand(t, <-got))
 }
 
 // Every exported constructor of search_filters.go is sent over the wire at least
@@ -117,14 +127,35 @@ func TestM2MFiltersOnTheWire(t *testing.T) {
 func TestEveryFilterConstructorIsTested(t *testing.T) {
 	t.Parallel()
 	test, err := os.ReadFile("search_filters_test.go")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, file := range []string{"search_filters.go"} {
 		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, d := range f.Decls {
 			if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.IsExported() {
-				require.Contains(t, string(test), fn.Name.Name+"(", "%s: %s has no wire test", file, fn.Name.Name)
+				if !strings.Contains(string(test), fn.Name.Name+"(") {
+					t.Fatalf("%s: %s has no wire test: string(test) = %q, want it to contain %q", file, fn.Name.Name, string(test), fn.Name.Name+"(")
+				}
 			}
 		}
+	}
+}
+
+// jsonEqual fails t unless got holds the same JSON value as want.
+func jsonEqual(t *testing.T, want, got string) {
+	t.Helper()
+	var w, g any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("want %s: %v", want, err)
+	}
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatalf("got %s, which is not JSON (%v), want %s", got, err, want)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("got JSON %s, want %s", got, want)
 	}
 }

@@ -8,11 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -34,21 +33,44 @@ func TestM2MTokenIsFormEncodedAndDecodesOAuth2Errors(t *testing.T) {
 	resp, err := c.M2M.Token(context.Background(), &M2MTokenParams{
 		ClientID: "m2m-client-test-1", ClientSecret: "m2m-secret", Scopes: []string{"read:users", "write:users"},
 	})
-	require.Nil(t, resp)
+	if resp != nil {
+		t.Fatalf("resp = %+v, want nil", resp)
+	}
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr), "got %v", err)
-	require.Equal(t, 401, apiErr.StatusCode)
-	require.Equal(t, stytch.ErrorType("invalid_client"), apiErr.ErrorType)
-	require.Equal(t, "The client could not be authenticated.", apiErr.ErrorMessage)
-	require.Equal(t, "https://stytch.com/docs", apiErr.ErrorURL)
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("got %v", err)
+	}
+	if apiErr.StatusCode != 401 {
+		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 401)
+	}
+	if want := stytch.ErrorType("invalid_client"); apiErr.ErrorType != want {
+		t.Fatalf("apiErr.ErrorType = %q, want %q", apiErr.ErrorType, want)
+	}
+	if want := "The client could not be authenticated."; apiErr.ErrorMessage != want {
+		t.Fatalf("apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, want)
+	}
+	if apiErr.ErrorURL != "https://stytch.com/docs" {
+		t.Fatalf("apiErr.ErrorURL = %q, want %q", apiErr.ErrorURL, "https://stytch.com/docs")
+	}
 
-	require.Equal(t, "/v1/public/"+testProject+"/oauth2/token", path)
-	require.Equal(t, "application/x-www-form-urlencoded", contentType)
-	require.Empty(t, auth, "the project's secret is not sent to the OAuth 2.0 token endpoint")
-	require.Equal(t, url.Values{
+	if path != ("/v1/public/" + testProject + "/oauth2/token") {
+		t.Fatalf("path = %q, want %q", path, "/v1/public/"+testProject+"/oauth2/token")
+	}
+	if want := "application/x-www-form-urlencoded"; contentType != want {
+		t.Fatalf("contentType = %q, want %q", contentType, want)
+	}
+	if len(auth) != 0 {
+		t.Fatalf("the project's secret is not sent to the OAuth 2.0 token endpoint: auth = %q, want empty", auth)
+	}
+	if !reflect.DeepEqual(got, url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {"m2m-client-test-1"},
 		"client_secret": {"m2m-secret"}, "scope": {"read:users write:users"},
-	}, got)
+	}) {
+		t.Fatalf("got %v, want %v", got, url.Values{
+			"grant_type": {"client_credentials"}, "client_id": {"m2m-client-test-1"},
+			"client_secret": {"m2m-secret"}, "scope": {"read:users write:users"},
+		})
+	}
 }
 
 // The fraud endpoints go to telemetry.stytch.com unless told otherwise,
@@ -60,22 +82,38 @@ func TestFraudCallsGoToTelemetryHost(t *testing.T) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"request_id":"r","status_code":200}`)), Request: r}, nil
 	})}
 	c, err := NewClient(testProject, testSecret, stytch.WithHTTPClient(hc), stytch.WithBaseURL("https://login.example.com"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = c.Fraud.Rules.List(context.Background(), nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = c.Users.Get(context.Background(), &UsersGetParams{UserID: "user-test-1"})
-	require.NoError(t, err)
-	require.Equal(t, []string{"https://telemetry.stytch.com/v1/rules/list", "https://login.example.com/v1/users/user-test-1"}, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://telemetry.stytch.com/v1/rules/list", "https://login.example.com/v1/users/user-test-1"}; !reflect.DeepEqual(hosts, want) {
+		t.Fatalf("hosts = %q, want %q", hosts, want)
+	}
 
 	c, err = NewClient(testProject, testSecret, stytch.WithHTTPClient(hc), stytch.WithFraudBaseURL("https://fraud.example.com/prefix/"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hosts = nil
 	_, err = c.Fraud.Rules.List(context.Background(), nil)
-	require.NoError(t, err)
-	require.Equal(t, []string{"https://fraud.example.com/prefix/v1/rules/list"}, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://fraud.example.com/prefix/v1/rules/list"}; !reflect.DeepEqual(hosts, want) {
+		t.Fatalf("hosts = %q, want %q", hosts, want)
+	}
 
 	_, err = NewClient(testProject, testSecret, stytch.WithFraudBaseURL("telemetry.example.com"))
-	require.Error(t, err)
+	if err == nil {
+		t.Fatal("got no error, want one")
+	}
 }
 
 // SearchAll walks every page, leaves the caller's params alone, stops when
@@ -89,7 +127,9 @@ func TestUsersSearchAll(t *testing.T) {
 		var body struct {
 			Cursor *string `json:"cursor"`
 		}
-		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
 		cur := "<nil>"
 		if body.Cursor != nil {
 			cur = *body.Cursor
@@ -108,19 +148,29 @@ func TestUsersSearchAll(t *testing.T) {
 	params := &UsersSearchParams{Limit: stytch.Ptr(2)}
 	var ids []string
 	for u, err := range c.Users.SearchAll(context.Background(), params) {
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ids = append(ids, u.UserID)
 	}
-	require.Equal(t, []string{"user-1-a", "user-1-b", "user-2-a", "user-2-b", "user-3-a", "user-3-b"}, ids)
-	require.Equal(t, []string{"<nil>", "cursor-1", "cursor-2"}, cursors)
-	require.Nil(t, params.Cursor, "the caller's params changed")
+	if want := []string{"user-1-a", "user-1-b", "user-2-a", "user-2-b", "user-3-a", "user-3-b"}; !reflect.DeepEqual(ids, want) {
+		t.Fatalf("ids = %q, want %q", ids, want)
+	}
+	if want := []string{"<nil>", "cursor-1", "cursor-2"}; !reflect.DeepEqual(cursors, want) {
+		t.Fatalf("cursors = %q, want %q", cursors, want)
+	}
+	if params.Cursor != nil {
+		t.Fatalf("the caller's params changed: params.Cursor = %v, want nil", params.Cursor)
+	}
 
 	// Breaking out of the loop stops the paging.
 	calls.Store(0)
 	for range c.Users.SearchAll(context.Background(), params) {
 		break
 	}
-	require.Equal(t, int32(1), calls.Load())
+	if got := calls.Load(); got != int32(1) {
+		t.Fatalf("calls.Load() = %v, want %v", got, int32(1))
+	}
 
 	// A cursor the API hands back twice ends the loop with an error.
 	calls.Store(0)
@@ -131,10 +181,18 @@ func TestUsersSearchAll(t *testing.T) {
 		n++
 		last = err
 	}
-	require.ErrorIs(t, last, stytch.ErrPaginationStuck)
-	require.ErrorContains(t, last, "Users.Search: the API returned a cursor it had already returned")
-	require.Equal(t, int32(2), calls.Load())
-	require.Equal(t, 5, n) // two pages of two, then the error
+	if !errors.Is(last, stytch.ErrPaginationStuck) {
+		t.Fatalf("last = %v, want %v", last, stytch.ErrPaginationStuck)
+	}
+	if want := "Users.Search: the API returned a cursor it had already returned"; last == nil || !strings.Contains(last.Error(), want) {
+		t.Fatalf("last = %v, want an error containing %q", last, want)
+	}
+	if got := calls.Load(); got != int32(2) {
+		t.Fatalf("calls.Load() = %v, want %v", got, int32(2))
+	}
+	if n != 5 {
+		t.Fatalf("n = %v, want %v", n, 5)
+	} // two pages of two, then the error
 }
 
 // A server whose cursors cycle (A, B, A, B) or whose empty pages each name
@@ -173,10 +231,18 @@ func TestUsersSearchAllStopsOnStuckPagination(t *testing.T) {
 				}
 				items++
 			}
-			require.ErrorIs(t, last, stytch.ErrPaginationStuck)
-			require.ErrorContains(t, last, tc.wantText)
-			require.Equal(t, tc.wantCalls, calls.Load())
-			require.Equal(t, tc.wantItems, items)
+			if !errors.Is(last, stytch.ErrPaginationStuck) {
+				t.Fatalf("last = %v, want %v", last, stytch.ErrPaginationStuck)
+			}
+			if last == nil || !strings.Contains(last.Error(), tc.wantText) {
+				t.Fatalf("last = %v, want an error containing %q", last, tc.wantText)
+			}
+			if got := calls.Load(); got != tc.wantCalls {
+				t.Fatalf("calls.Load() = %v, want %v", got, tc.wantCalls)
+			}
+			if items != tc.wantItems {
+				t.Fatalf("items = %v, want %v", items, tc.wantItems)
+			}
 		})
 	}
 }

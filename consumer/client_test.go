@@ -7,10 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -25,7 +25,9 @@ func setup(t *testing.T, handler http.HandlerFunc) *Client {
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	c, err := NewClient(testProject, testSecret, stytch.WithBaseURL(srv.URL))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 
@@ -49,40 +51,74 @@ const authenticateResponse = `{
 func TestAuthenticateDecodesTypedResponse(t *testing.T) {
 	t.Parallel()
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) {
-		require.Equal(t, "/v1/magic_links/authenticate", r.URL.Path)
+		if want := "/v1/magic_links/authenticate"; r.URL.Path != want {
+			t.Fatalf("r.URL.Path = %q, want %q", r.URL.Path, want)
+		}
 		_, _ = io.WriteString(w, authenticateResponse)
 	})
 	resp, err := c.MagicLinks.Authenticate(context.Background(), &MagicLinksAuthenticateParams{
 		Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=", SessionDurationMinutes: stytch.Ptr(60),
 	})
-	require.NoError(t, err)
-	require.Equal(t, "user-test-1", resp.User.UserID)
-	require.Equal(t, "ada@example.com", resp.User.Emails[0].Email)
-	require.True(t, resp.User.Emails[0].Verified)
-	require.Equal(t, "Ada", resp.User.Name.FirstName)
-	require.NotNil(t, resp.Session)
-	require.Equal(t, time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC), resp.Session.ExpiresAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.User.UserID != "user-test-1" {
+		t.Fatalf("resp.User.UserID = %q, want %q", resp.User.UserID, "user-test-1")
+	}
+	if resp.User.Emails[0].Email != "ada@example.com" {
+		t.Fatalf("resp.User.Emails[0].Email = %q, want %q", resp.User.Emails[0].Email, "ada@example.com")
+	}
+	if !resp.User.Emails[0].Verified {
+		t.Fatal("resp.User.Emails[0].Verified = false, want true")
+	}
+	if resp.User.Name.FirstName != "Ada" {
+		t.Fatalf("resp.User.Name.FirstName = %q, want %q", resp.User.Name.FirstName, "Ada")
+	}
+	if resp.Session == nil {
+		t.Fatal("resp.Session = nil, want non-nil")
+	}
+	if want := time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC); !reflect.DeepEqual(resp.Session.ExpiresAt, want) {
+		t.Fatalf("resp.Session.ExpiresAt = %+v, want %+v", resp.Session.ExpiresAt, want)
+	}
 	f := resp.Session.AuthenticationFactors[0]
-	require.Equal(t, AuthenticationFactorTypeMagicLink, f.Type)
-	require.Equal(t, AuthenticationFactorDeliveryMethodEmail, f.DeliveryMethod)
-	require.Equal(t, "ada@example.com", f.EmailFactor.EmailAddress)
+	if want := AuthenticationFactorTypeMagicLink; f.Type != want {
+		t.Fatalf("f.Type = %q, want %q", f.Type, want)
+	}
+	if want := AuthenticationFactorDeliveryMethodEmail; f.DeliveryMethod != want {
+		t.Fatalf("f.DeliveryMethod = %q, want %q", f.DeliveryMethod, want)
+	}
+	if f.EmailFactor.EmailAddress != "ada@example.com" {
+		t.Fatalf("f.EmailFactor.EmailAddress = %q, want %q", f.EmailFactor.EmailAddress, "ada@example.com")
+	}
 }
 
 func TestEmptyPathParameterFailsBeforeIO(t *testing.T) {
 	t.Parallel()
 	c := setup(t, func(w http.ResponseWriter, r *http.Request) { t.Errorf("unexpected request %s", r.URL) })
 	resp, err := c.Users.Get(context.Background(), &UsersGetParams{})
-	require.Nil(t, resp)
+	if resp != nil {
+		t.Fatalf("resp = %+v, want nil", resp)
+	}
 	var pe *stytch.ParamError
-	require.True(t, errors.As(err, &pe))
-	require.Equal(t, "Users.Get", pe.Operation)
-	require.Equal(t, "user_id", pe.Param)
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a %T", err, pe)
+	}
+	if pe.Operation != "Users.Get" {
+		t.Fatalf("pe.Operation = %q, want %q", pe.Operation, "Users.Get")
+	}
+	if pe.Param != "user_id" {
+		t.Fatalf("pe.Param = %q, want %q", pe.Param, "user_id")
+	}
 }
 
 func TestClientNeverPrintsSecret(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(testProject, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := fmt.Sprintf("%v %+v %#v %v %+v", c, c, c, *c.Users, *c.MagicLinks.Email)
-	require.NotContains(t, out, testSecret)
+	if strings.Contains(out, testSecret) {
+		t.Fatalf("out = %q, want it not to contain %q", out, testSecret)
+	}
 }

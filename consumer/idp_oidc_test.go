@@ -2,15 +2,15 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -42,39 +42,81 @@ func TestOIDCEndpointsOnCustomDomain(t *testing.T) {
 	}))
 	t.Cleanup(api.Close)
 	c, err := NewClient(testProject, testSecret, stytch.WithBaseURL(api.URL), stytch.WithCustomDomain(domain.URL))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	conf, err := c.IDP.OpenIDConfiguration(ctx, nil)
-	require.NoError(t, err)
-	require.Equal(t, "https://login.example.com", conf.Issuer)
-	require.Equal(t, []string{"openid", "read:docs"}, conf.ScopesSupported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conf.Issuer != "https://login.example.com" {
+		t.Fatalf("conf.Issuer = %q, want %q", conf.Issuer, "https://login.example.com")
+	}
+	if want := []string{"openid", "read:docs"}; !reflect.DeepEqual(conf.ScopesSupported, want) {
+		t.Fatalf("conf.ScopesSupported = %q, want %q", conf.ScopesSupported, want)
+	}
 
 	info, err := c.IDP.UserInfo(ctx, &IDPUserInfoParams{AccessToken: "eyJ.user.token"})
-	require.NoError(t, err)
-	require.Equal(t, "user-test-1", info.Sub)
-	require.Equal(t, "ada@example.com", *info.Email)
-	require.True(t, *info.EmailVerified)
-	require.Nil(t, info.PhoneNumber, "claims the scopes do not grant are absent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Sub != "user-test-1" {
+		t.Fatalf("info.Sub = %q, want %q", info.Sub, "user-test-1")
+	}
+	if *info.Email != "ada@example.com" {
+		t.Fatalf("*info.Email = %q, want %q", *info.Email, "ada@example.com")
+	}
+	if !*info.EmailVerified {
+		t.Fatal("got false, want *info.EmailVerified")
+	}
+	if info.PhoneNumber != nil {
+		t.Fatalf("claims the scopes do not grant are absent: info.PhoneNumber = %v, want nil", info.PhoneNumber)
+	}
 
 	_, err = c.IDP.RevokeToken(ctx, &IDPRevokeTokenParams{Token: "eyJ.user.token", ClientID: "connected-app-test-1", ClientSecret: stytch.Ptr("app-secret")})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	_, err = c.IDP.UserInfo(ctx, &IDPUserInfoParams{})
 	var pe *stytch.ParamError
-	require.ErrorAs(t, err, &pe, "no token, no request")
+	if !errors.As(err, &pe) {
+		t.Fatalf("no token, no request: err = %v, want a %T", err, pe)
+	}
 
-	require.Len(t, hits, 3)
-	require.Equal(t, seen{"GET", "/.well-known/openid-configuration", "", "", ""}, hits[0])
-	require.Equal(t, seen{"GET", "/v1/oauth2/userinfo", "Bearer eyJ.user.token", "", ""}, hits[1])
-	require.Equal(t, "POST", hits[2].method)
-	require.Equal(t, "/v1/oauth2/revoke", hits[2].path)
-	require.Empty(t, hits[2].auth, "the client's credentials travel in the form, the project's nowhere")
-	require.Equal(t, "application/x-www-form-urlencoded", hits[2].contentType)
+	if len(hits) != 3 {
+		t.Fatalf("len(hits) = %d, want %d: %v", len(hits), 3, hits)
+	}
+	if want := (seen{"GET", "/.well-known/openid-configuration", "", "", ""}); !reflect.DeepEqual(hits[0], want) {
+		t.Fatalf("hits[0] = %+v, want %+v", hits[0], want)
+	}
+	if want := (seen{"GET", "/v1/oauth2/userinfo", "Bearer eyJ.user.token", "", ""}); !reflect.DeepEqual(hits[1], want) {
+		t.Fatalf("hits[1] = %+v, want %+v", hits[1], want)
+	}
+	if hits[2].method != "POST" {
+		t.Fatalf("hits[2].method = %q, want %q", hits[2].method, "POST")
+	}
+	if hits[2].path != "/v1/oauth2/revoke" {
+		t.Fatalf("hits[2].path = %q, want %q", hits[2].path, "/v1/oauth2/revoke")
+	}
+	if hits[2].auth != "" {
+		t.Fatalf("the client's credentials travel in the form, the project's nowhere: hits[2].auth = %q, want empty", hits[2].auth)
+	}
+	if want := "application/x-www-form-urlencoded"; hits[2].contentType != want {
+		t.Fatalf("hits[2].contentType = %q, want %q", hits[2].contentType, want)
+	}
 	form, err := url.ParseQuery(hits[2].body)
-	require.NoError(t, err)
-	require.Equal(t, url.Values{"token": {"eyJ.user.token"}, "client_id": {"connected-app-test-1"}, "client_secret": {"app-secret"}}, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (url.Values{"token": {"eyJ.user.token"}, "client_id": {"connected-app-test-1"}, "client_secret": {"app-secret"}}); !reflect.DeepEqual(form, want) {
+		t.Fatalf("form = %v, want %v", form, want)
+	}
 	for _, h := range hits {
-		require.False(t, strings.Contains(h.auth+h.body, testSecret), "the project secret never goes to the project domain")
+		if strings.Contains(h.auth+h.body, testSecret) {
+			t.Fatal("the project secret never goes to the project domain")
+		}
 	}
 }

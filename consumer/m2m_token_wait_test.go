@@ -3,6 +3,7 @@ package consumer_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/consumer"
@@ -51,7 +50,9 @@ func newHeldTokenServer(t *testing.T) (*heldTokenServer, *consumer.Client) {
 	t.Cleanup(h.Release) // runs first: a failed test must not leave handlers blocked
 	c, err := consumer.NewClient("project-test-11111111-2222-4333-8444-555555555555", "secret-test-m2m-wait-0000",
 		stytch.WithBaseURL(srv.URL), stytch.WithMaxRetries(0))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = c.Close() })
 	return h, c
 }
@@ -96,16 +97,30 @@ func TestM2MTokenWaiterHonoursItsDeadline(t *testing.T) {
 	short, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	r := wait(t, fetchToken(short, c), "the waiter with a 200ms deadline")
-	require.ErrorIs(t, r.err, context.DeadlineExceeded)
-	require.True(t, strings.HasPrefix(r.err.Error(), "stytch:"), r.err.Error())
-	require.NotContains(t, r.err.Error(), tokenParams.ClientSecret)
-	require.Nil(t, r.resp)
+	if !errors.Is(r.err, context.DeadlineExceeded) {
+		t.Fatalf("r.err = %v, want %v", r.err, context.DeadlineExceeded)
+	}
+	if !strings.HasPrefix(r.err.Error(), "stytch:") {
+		t.Fatalf("%v", r.err.Error())
+	}
+	if strings.Contains(r.err.Error(), tokenParams.ClientSecret) {
+		t.Fatalf("r.err.Error() = %q, want it not to contain %q", r.err.Error(), tokenParams.ClientSecret)
+	}
+	if r.resp != nil {
+		t.Fatalf("r.resp = %+v, want nil", r.resp)
+	}
 
 	h.Release() // only now does the token request finish
 	r = wait(t, first, "the first caller")
-	require.NoError(t, r.err)
-	require.Equal(t, "access-token-test-1", r.resp.AccessToken)
-	require.EqualValues(t, 1, h.requests.Load())
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.resp.AccessToken != "access-token-test-1" {
+		t.Fatalf("r.resp.AccessToken = %q, want %q", r.resp.AccessToken, "access-token-test-1")
+	}
+	if got := h.requests.Load(); got != int32(1) {
+		t.Fatalf("h.requests.Load() = %v, want %v", got, 1)
+	}
 }
 
 // Callers that keep waiting share the one request.
@@ -121,10 +136,16 @@ func TestM2MTokenOneRequestServesAllWaiters(t *testing.T) {
 	h.Release()
 	for i, ch := range append(waiters, first) {
 		r := wait(t, ch, "caller")
-		require.NoError(t, r.err, "caller %d", i)
-		require.Equal(t, "access-token-test-1", r.resp.AccessToken)
+		if r.err != nil {
+			t.Fatalf("caller %d: %v", i, r.err)
+		}
+		if r.resp.AccessToken != "access-token-test-1" {
+			t.Fatalf("r.resp.AccessToken = %q, want %q", r.resp.AccessToken, "access-token-test-1")
+		}
 	}
-	require.EqualValues(t, 1, h.requests.Load())
+	if got := h.requests.Load(); got != int32(1) {
+		t.Fatalf("h.requests.Load() = %v, want %v", got, 1)
+	}
 }
 
 // When the first caller's ctx ends, its request ends with it; a caller
@@ -140,18 +161,32 @@ func TestM2MTokenWaiterRetriesWhenTheFirstCallerGivesUp(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // let it start waiting; if not, it fetches itself, which is fine too
 	cancel()
 	r := wait(t, first, "the cancelled caller")
-	require.ErrorIs(t, r.err, context.Canceled)
+	if !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("r.err = %v, want %v", r.err, context.Canceled)
+	}
 
 	<-h.arrived // the waiter's own request
 	h.Release()
 	r = wait(t, second, "the waiter")
-	require.NoError(t, r.err)
-	require.Equal(t, "access-token-test-2", r.resp.AccessToken)
-	require.EqualValues(t, 2, h.requests.Load())
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.resp.AccessToken != "access-token-test-2" {
+		t.Fatalf("r.resp.AccessToken = %q, want %q", r.resp.AccessToken, "access-token-test-2")
+	}
+	if got := h.requests.Load(); got != int32(2) {
+		t.Fatalf("h.requests.Load() = %v, want %v", got, 2)
+	}
 
 	// And it is cached.
 	again, err := c.M2M.Token(context.Background(), tokenParams)
-	require.NoError(t, err)
-	require.Equal(t, "access-token-test-2", again.AccessToken)
-	require.EqualValues(t, 2, h.requests.Load())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.AccessToken != "access-token-test-2" {
+		t.Fatalf("again.AccessToken = %q, want %q", again.AccessToken, "access-token-test-2")
+	}
+	if got := h.requests.Load(); got != int32(2) {
+		t.Fatalf("h.requests.Load() = %v, want %v", got, 2)
+	}
 }

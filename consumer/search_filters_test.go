@@ -9,11 +9,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 )
 
 // searchServer answers every call with body and hands each request's JSON
@@ -41,8 +40,12 @@ func operand(t *testing.T, raw []byte) string {
 			Operands []json.RawMessage `json:"operands"`
 		} `json:"query"`
 	}
-	require.NoError(t, json.Unmarshal(raw, &body))
-	require.Len(t, body.Query.Operands, 1)
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Query.Operands) != 1 {
+		t.Fatalf("len(body.Query.Operands) = %d, want %d: %v", len(body.Query.Operands), 1, body.Query.Operands)
+	}
 	return string(body.Query.Operands[0])
 }
 
@@ -85,8 +88,10 @@ func TestUserFiltersOnTheWire(t *testing.T) {
 		_, err := c.Users.Search(context.Background(), &UsersSearchParams{Query: &SearchUsersQuery{
 			Operator: SearchOperatorAnd, Operands: []UserSearchFilter{tc.filter},
 		}})
-		require.NoError(t, err, tc.want)
-		require.JSONEq(t, tc.want, operand(t, <-got))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.want, err)
+		}
+		jsonEqual(t, tc.want, operand(t, <-got))
 	}
 }
 
@@ -97,8 +102,10 @@ func TestUserSearchQueryOnTheWire(t *testing.T) {
 		Operator: SearchOperatorAnd,
 		Operands: []UserSearchFilter{UserFilterEmailAddressFuzzy("example.com"), UserFilterStatus(UserStatusPending)},
 	}})
-	require.NoError(t, err)
-	require.JSONEq(t, `{"query":{"operator":"AND","operands":[
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonEqual(t, `{"query":{"operator":"AND","operands":[
 		{"filter_name":"email_address_fuzzy","filter_value":"example.com"},
 		{"filter_name":"status","filter_value":"pending"}]}}`, string(<-got))
 }
@@ -110,7 +117,9 @@ func TestUserFilterCopiesItsList(t *testing.T) {
 	ids := []string{"user-test-1"}
 	f := UserFilterID(ids...)
 	ids[0] = "changed"
-	require.Equal(t, []string{"user-test-1"}, f.FilterValue)
+	if want := []string{"user-test-1"}; !reflect.DeepEqual(f.FilterValue, want) {
+		t.Fatalf("f.FilterValue = %q, want %q", f.FilterValue, want)
+	}
 }
 
 func TestM2MFiltersOnTheWire(t *testing.T) {
@@ -129,8 +138,10 @@ func TestM2MFiltersOnTheWire(t *testing.T) {
 		_, err := c.M2M.Clients.Search(context.Background(), &M2MClientsSearchParams{Query: &M2MSearchQuery{
 			Operator: SearchOperatorAnd, Operands: []M2MSearchFilter{tc.filter},
 		}})
-		require.NoError(t, err, tc.want)
-		require.JSONEq(t, tc.want, operand(t, <-got))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.want, err)
+		}
+		jsonEqual(t, tc.want, operand(t, <-got))
 	}
 }
 
@@ -140,13 +151,18 @@ func TestM2MSearchFiltersMatch(t *testing.T) {
 	t.Parallel()
 	read := func(path string) string {
 		raw, err := os.ReadFile(path)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		_, rest, ok := strings.Cut(string(raw), "\n")
-		require.True(t, ok)
+		if !ok {
+			t.Fatal("ok = false, want true")
+		}
 		return rest
 	}
-	require.Equal(t, read("m2m_search_filters.go"), read("../b2b/m2m_search_filters.go"),
-		"consumer/m2m_search_filters.go and b2b/m2m_search_filters.go differ beyond their package clause")
+	if got := read("../b2b/m2m_search_filters.go"); got != read("m2m_search_filters.go") {
+		t.Fatalf("consumer/m2m_search_filters.go and b2b/m2m_search_filters.go differ beyond their package clause: got %q, want %q", got, read("m2m_search_filters.go"))
+	}
 }
 
 // Every exported constructor of search_filters.go and m2m_search_filters.go is sent over the wire at least
@@ -154,14 +170,35 @@ func TestM2MSearchFiltersMatch(t *testing.T) {
 func TestEveryFilterConstructorIsTested(t *testing.T) {
 	t.Parallel()
 	test, err := os.ReadFile("search_filters_test.go")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, file := range []string{"search_filters.go", "m2m_search_filters.go"} {
 		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, d := range f.Decls {
 			if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.IsExported() {
-				require.Contains(t, string(test), fn.Name.Name+"(", "%s: %s has no wire test", file, fn.Name.Name)
+				if !strings.Contains(string(test), fn.Name.Name+"(") {
+					t.Fatalf("%s: %s has no wire test: string(test) = %q, want it to contain %q", file, fn.Name.Name, string(test), fn.Name.Name+"(")
+				}
 			}
 		}
+	}
+}
+
+// jsonEqual fails t unless got holds the same JSON value as want.
+func jsonEqual(t *testing.T, want, got string) {
+	t.Helper()
+	var w, g any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("want %s: %v", want, err)
+	}
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatalf("got %s, which is not JSON (%v), want %s", got, err, want)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Fatalf("got JSON %s, want %s", got, want)
 	}
 }

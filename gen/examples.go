@@ -13,11 +13,13 @@ import (
 	"strings"
 )
 
-// The README's code snippets come from the Example functions of the
-// packages, so that every snippet compiles and runs (go test checks its
-// Output). A snippet is written between an opening marker that names the
-// example, as <!-- example: consumer/Example_magicLinkSignIn -->, and
-// exampleEnd; the generator rewrites what is between them.
+// The README's code snippets come from Example functions, so that every
+// snippet compiles and runs (go test checks its Output). A snippet is
+// written between an opening marker that names the folder and the example,
+// as <!-- example: stytchtest/Example_consumerMagicLinkSignIn -->, and
+// exampleEnd; the generator rewrites what is between them. Examples that
+// run against the emulator live in stytchtest/, whose tests no user's
+// module reads.
 var exampleBegin = regexp.MustCompile(`<!-- example: ([\w./-]+)/(Example\w*) -->\n`)
 
 const exampleEnd = "<!-- example end -->"

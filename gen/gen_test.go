@@ -101,9 +101,10 @@ func TestRepositorySpec(t *testing.T) {
 		require.NoError(t, err)
 		all = append(all, s)
 		for name, got := range files {
-			want, err := os.ReadFile(filepath.Join("..", surface, name))
+			dir := outputDir(surface, name)
+			want, err := os.ReadFile(filepath.Join("..", dir, name))
 			require.NoError(t, err)
-			require.Equal(t, string(want), string(got), "%s/%s drifts from spec/; run make generate", surface, name)
+			require.Equal(t, string(want), string(got), "%s/%s drifts from spec/; run make generate", dir, name)
 		}
 	}
 	servers, err := servers(all)

@@ -76,7 +76,7 @@ func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte,
 	if files["doc.gen.go"], err = render("doc.tmpl", s); err != nil {
 		return nil, nil, err
 	}
-	if files["operations_gen_test.go"], err = render("operations_test.tmpl", s); err != nil {
+	if files[operationsTestFile], err = render("operations_test.tmpl", s); err != nil {
 		return nil, nil, err
 	}
 	for _, top := range s.Services {
@@ -104,6 +104,26 @@ func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte,
 		}
 	}
 	return files, s, nil
+}
+
+// operationsTestFile calls every operation of a surface once against an
+// httptest server. It is written outside the surface's package, in
+// operationsTestDir/<surface>, a folder of tests only that no package
+// imports: a user's `go mod tidy` reads the tests of the packages it
+// imports, and these need the spec (through internal/optest's coverage
+// check) and with it kin-openapi.
+const (
+	operationsTestFile = "operations_gen_test.go"
+	operationsTestDir  = "internal/optest"
+)
+
+// outputDir is the folder, relative to the output root, that file name of
+// generateSurface's output for surface goes to.
+func outputDir(surface, name string) string {
+	if name == operationsTestFile {
+		return filepath.Join(operationsTestDir, surface)
+	}
+	return surface
 }
 
 // permissionsFile is where the table of member-session permissions is

@@ -6,10 +6,13 @@
 // reaches the modules of the SDK's users.
 //
 // It loads each surface of the spec with kin-openapi, validates it, writes
-// the models with oapi-codegen and the client, services and operation tests
-// from its own templates, the table of services in README.md, and the B2B
-// member-session permissions the emulator enforces (stytchtest/permissions.gen.go). Output is deterministic: the same spec gives the
-// same bytes. Stale *.gen.go files in the output folders are removed.
+// the models with oapi-codegen and the client and services from its own
+// templates into <surface>/, the operation tests into
+// internal/optest/<surface>/, the table of services and the examples in
+// README.md, and the B2B member-session permissions the emulator enforces
+// (stytchtest/permissions.gen.go). Output is deterministic: the same spec
+// gives the same bytes. Stale generated files in the output folders are
+// removed.
 package main
 
 import (
@@ -48,8 +51,18 @@ func run(specDir, outDir string) error {
 		if err != nil {
 			return err
 		}
-		if err := write(filepath.Join(outDir, surface), files); err != nil {
-			return err
+		byDir := map[string]map[string][]byte{surface: {}}
+		for name, data := range files {
+			dir := outputDir(surface, name)
+			if byDir[dir] == nil {
+				byDir[dir] = map[string][]byte{}
+			}
+			byDir[dir][name] = data
+		}
+		for _, dir := range sortedKeys(byDir) {
+			if err := write(filepath.Join(outDir, dir), byDir[dir]); err != nil {
+				return err
+			}
 		}
 		all = append(all, s)
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/stretchr/testify/require"
 )
 
 // A Connected App access token is its own kind: the client_id claim makes
@@ -57,14 +56,26 @@ func TestAccessTokenKind(t *testing.T) {
 				requireReason(t, err, tt.want)
 				return
 			}
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tt.kind == KindAccessToken {
-				require.Equal(t, "connected-app-test-1", c.ClientID)
-				require.NotContains(t, c.Custom, "client_id")
-				require.NotContains(t, c.Custom, "scope")
-				require.NotEmpty(t, c.Scopes)
+				if c.ClientID != "connected-app-test-1" {
+					t.Fatalf("c.ClientID = %q, want %q", c.ClientID, "connected-app-test-1")
+				}
+				if _, ok := c.Custom["client_id"]; ok {
+					t.Fatalf("c.Custom = %v, want no key %q", c.Custom, "client_id")
+				}
+				if _, ok := c.Custom["scope"]; ok {
+					t.Fatalf("c.Custom = %v, want no key %q", c.Custom, "scope")
+				}
+				if len(c.Scopes) == 0 {
+					t.Fatal("c.Scopes is empty, want a value")
+				}
 			} else {
-				require.Contains(t, c.Custom, "client_id", "a session's client_id is its own custom claim")
+				if _, ok := c.Custom["client_id"]; !ok {
+					t.Fatalf("a session's client_id is its own custom claim: c.Custom = %v, want the key %q", c.Custom, "client_id")
+				}
 			}
 		})
 	}

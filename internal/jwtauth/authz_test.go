@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 )
 
 func TestScopesSatisfied(t *testing.T) {
@@ -44,7 +45,9 @@ func TestScopesSatisfied(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, ScopesSatisfied(tt.granted, tt.needed))
+			if got := ScopesSatisfied(tt.granted, tt.needed); got != tt.want {
+				t.Fatalf("ScopesSatisfied(tt.granted, tt.needed) = %v, want %v", got, tt.want)
+			}
 		})
 	}
 }
@@ -56,13 +59,23 @@ func TestScopesClaim(t *testing.T) {
 		return c, c.decode([]byte(payload))
 	}
 	c, err := decode(`{"scope":"read:users  write:*","sub":"m2m-client-test-1","tier":"gold"}`)
-	require.NoError(t, err)
-	require.Equal(t, []string{"read:users", "write:*"}, c.Scopes)
-	require.Equal(t, []string{"tier"}, keysOf(c.Custom), "an M2M token's scope is not a custom claim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"read:users", "write:*"}; !reflect.DeepEqual(c.Scopes, want) {
+		t.Fatalf("c.Scopes = %q, want %q", c.Scopes, want)
+	}
+	if got, want := keysOf(c.Custom), []string{"tier"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("an M2M token's scope is not a custom claim: keysOf(c.Custom) = %q, want %q", got, want)
+	}
 
 	c, err = decode(`{}`)
-	require.NoError(t, err)
-	require.Empty(t, c.Scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Scopes) != 0 {
+		t.Fatalf("c.Scopes = %q, want empty", c.Scopes)
+	}
 	_, err = decode(`{"scope":["read:users"]}`)
 	requireReason(t, err, ErrMalformed) // scope must be a string, as stytch-go holds
 }
@@ -75,24 +88,60 @@ func TestDecodeClaims(t *testing.T) {
 		"https://stytch.com/organization":{"organization_id":"o","slug":"acme"},"https://stytch.com/future":{"a":1},
 		"scope":["a session's scope is anything"],"tier":"gold","limits":{"rps":5},"https://example.com/claim":true}`)
 	c := &Claims{Kind: KindMemberSession}
-	require.NoError(t, c.decode(payload))
-	require.NoError(t, c.checkKind())
-	require.Equal(t, "stytch.com/p", c.Issuer)
-	require.Equal(t, "s", c.Subject)
-	require.Equal(t, []string{"p"}, c.Audience, "a single audience string")
-	require.Equal(t, time.Unix(1, 0).UTC(), c.ExpiresAt)
-	require.True(t, c.NotBefore.IsZero(), "null is absent")
-	require.Equal(t, time.Unix(1, 0).UTC(), c.IssuedAt, "to the second, as golang-jwt reads it")
-	require.Equal(t, "j", c.ID)
-	require.Equal(t, "x", c.Session.ID)
-	require.Equal(t, []string{"r"}, c.Session.Roles)
-	require.True(t, time.Date(2025, 6, 1, 12, 0, 0, 5e8, time.UTC).Equal(c.Session.LastAccessedAt))
-	require.True(t, time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC).Equal(c.Session.ExpiresAt))
-	require.JSONEq(t, `[{"type":"otp"}]`, string(c.Session.AuthenticationFactors))
-	require.Equal(t, OrganizationClaim{OrganizationID: "o", Slug: "acme"}, *c.Organization)
-	require.Nil(t, c.Scopes)
-	require.ElementsMatch(t, []string{"scope", "tier", "limits", "https://example.com/claim"}, keysOf(c.Custom))
-	require.JSONEq(t, `{"rps":5}`, string(c.Custom["limits"]))
+	if err := c.decode(payload); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.checkKind(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "stytch.com/p" {
+		t.Fatalf("c.Issuer = %q, want %q", c.Issuer, "stytch.com/p")
+	}
+	if c.Subject != "s" {
+		t.Fatalf("c.Subject = %q, want %q", c.Subject, "s")
+	}
+	if want := []string{"p"}; !reflect.DeepEqual(c.Audience, want) {
+		t.Fatalf("a single audience string: c.Audience = %q, want %q", c.Audience, want)
+	}
+	if !reflect.DeepEqual(c.ExpiresAt, time.Unix(1, 0).UTC()) {
+		t.Fatalf("c.ExpiresAt = %+v, want %+v", c.ExpiresAt, time.Unix(1, 0).UTC())
+	}
+	if !c.NotBefore.IsZero() {
+		t.Fatal("null is absent")
+	}
+	if !reflect.DeepEqual(c.IssuedAt, time.Unix(1, 0).UTC()) {
+		t.Fatalf("to the second, as golang-jwt reads it: c.IssuedAt = %+v, want %+v", c.IssuedAt, time.Unix(1, 0).UTC())
+	}
+	if c.ID != "j" {
+		t.Fatalf("c.ID = %q, want %q", c.ID, "j")
+	}
+	if c.Session.ID != "x" {
+		t.Fatalf("c.Session.ID = %q, want %q", c.Session.ID, "x")
+	}
+	if want := []string{"r"}; !reflect.DeepEqual(c.Session.Roles, want) {
+		t.Fatalf("c.Session.Roles = %q, want %q", c.Session.Roles, want)
+	}
+	if want := time.Date(2025, 6, 1, 12, 0, 0, 5e8, time.UTC); !want.Equal(c.Session.LastAccessedAt) {
+		t.Fatalf("c.Session.LastAccessedAt = %v, want %v", c.Session.LastAccessedAt, want)
+	}
+	if want := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC); !want.Equal(c.Session.ExpiresAt) {
+		t.Fatalf("c.Session.ExpiresAt = %v, want %v", c.Session.ExpiresAt, want)
+	}
+	if got := string(c.Session.AuthenticationFactors); got != `[{"type":"otp"}]` {
+		t.Fatalf("c.Session.AuthenticationFactors = %s, want the claim's JSON as sent", got)
+	}
+	if want := (OrganizationClaim{OrganizationID: "o", Slug: "acme"}); !reflect.DeepEqual(*c.Organization, want) {
+		t.Fatalf("*c.Organization = %+v, want %+v", *c.Organization, want)
+	}
+	if c.Scopes != nil {
+		t.Fatalf("c.Scopes = %q, want nil", c.Scopes)
+	}
+	if got, want := keysOf(c.Custom), []string{"https://example.com/claim", "limits", "scope", "tier"}; !slices.Equal(got, want) {
+		t.Fatalf("custom claims %q, want %q", got, want)
+	}
+	if got := string(c.Custom["limits"]); got != `{"rps":5}` {
+		t.Fatalf("c.Custom[\"limits\"] = %s, want the claim's JSON as sent", got)
+	}
 
 	for _, bad := range []string{`not json`, `[1]`, `{"exp":"tomorrow"}`, `{"exp":-1e999}`, `{"iss":7}`, `{"sub":"\x01"}`,
 		`{"aud":[1]}`, `{"aud":7}`, `{"https://stytch.com/session":"x"}`, `{"https://stytch.com/organization":[]}`,
@@ -103,14 +152,30 @@ func TestDecodeClaims(t *testing.T) {
 
 	// The fast paths read what encoding/json and golang-jwt would.
 	c = &Claims{Kind: KindM2M}
-	require.NoError(t, c.decode([]byte(`{"iss":"a\u00e9\"b","sub":"caf\u00e9","jti":"plain","aud":["x","y"],"exp":0,"nbf":1.9,"iat":"12"}`)))
-	require.Equal(t, "a\u00e9\"b", c.Issuer)
-	require.Equal(t, "caf\u00e9", c.Subject)
-	require.Equal(t, "plain", c.ID)
-	require.Equal(t, []string{"x", "y"}, c.Audience)
-	require.Equal(t, time.Unix(0, 0).UTC(), c.ExpiresAt)
-	require.Equal(t, time.Unix(1, 0).UTC(), c.NotBefore)
-	require.Equal(t, time.Unix(12, 0).UTC(), c.IssuedAt)
+	if err := c.decode([]byte(`{"iss":"a\u00e9\"b","sub":"caf\u00e9","jti":"plain","aud":["x","y"],"exp":0,"nbf":1.9,"iat":"12"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "a\u00e9\"b" {
+		t.Fatalf("c.Issuer = %q, want %q", c.Issuer, "a\u00e9\"b")
+	}
+	if c.Subject != "caf\u00e9" {
+		t.Fatalf("c.Subject = %q, want %q", c.Subject, "caf\u00e9")
+	}
+	if c.ID != "plain" {
+		t.Fatalf("c.ID = %q, want %q", c.ID, "plain")
+	}
+	if want := []string{"x", "y"}; !reflect.DeepEqual(c.Audience, want) {
+		t.Fatalf("c.Audience = %q, want %q", c.Audience, want)
+	}
+	if !reflect.DeepEqual(c.ExpiresAt, time.Unix(0, 0).UTC()) {
+		t.Fatalf("c.ExpiresAt = %+v, want %+v", c.ExpiresAt, time.Unix(0, 0).UTC())
+	}
+	if !reflect.DeepEqual(c.NotBefore, time.Unix(1, 0).UTC()) {
+		t.Fatalf("c.NotBefore = %+v, want %+v", c.NotBefore, time.Unix(1, 0).UTC())
+	}
+	if !reflect.DeepEqual(c.IssuedAt, time.Unix(12, 0).UTC()) {
+		t.Fatalf("c.IssuedAt = %+v, want %+v", c.IssuedAt, time.Unix(12, 0).UTC())
+	}
 }
 
 func TestCheckKind(t *testing.T) {
@@ -131,21 +196,22 @@ func TestCheckKind(t *testing.T) {
 		for _, kind := range []Kind{KindSession, KindMemberSession, KindM2M} {
 			err := (&Claims{Kind: kind, Session: tt.session, Organization: tt.org}).checkKind()
 			if kind == tt.ok {
-				require.NoError(t, err, "%s as %s", tt.name, kind)
+				if err != nil {
+					t.Fatalf("%s as %s: %v", tt.name, kind, err)
+				}
 				continue
 			}
 			requireReason(t, err, ErrWrongKind)
-			require.False(t, Fallbackable(err))
+			if Fallbackable(err) {
+				t.Fatal("Fallbackable(err) = true, want false")
+			}
 		}
 	}
 }
 
+// keysOf returns m's keys, sorted.
 func keysOf[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
+	return slices.Sorted(maps.Keys(m))
 }
 
 var testPolicy = &Policy{
@@ -181,35 +247,61 @@ func TestAuthorized(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, ok := Authorized(testPolicy, tt.roles, tt.resource, tt.action)
-			require.Equal(t, tt.want, got)
-			require.Equal(t, tt.want != nil, ok)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			if ok != (tt.want != nil) {
+				t.Fatalf("ok = %v, want %v", ok, tt.want != nil)
+			}
 		})
 	}
 	_, ok := Authorized(nil, []string{"admin"}, "documents", "read")
-	require.False(t, ok)
+	if ok {
+		t.Fatal("ok = true, want false")
+	}
 
 	got, ok := AuthorizedScopes(testPolicy, []string{"read:docs"}, "documents", "read")
-	require.True(t, ok)
-	require.Equal(t, []string{"read:docs"}, got)
+	if !ok {
+		t.Fatal("ok = false, want true")
+	}
+	if want := []string{"read:docs"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
 	_, ok = AuthorizedScopes(testPolicy, []string{"read:docs"}, "documents", "write")
-	require.False(t, ok)
+	if ok {
+		t.Fatal("ok = true, want false")
+	}
 
 	merged := testPolicy.WithRoles([]Role{{RoleID: "org-auditor", Permissions: []Permission{{ResourceID: "logs", Actions: []string{"read"}}}}})
 	_, ok = Authorized(merged, []string{"org-auditor"}, "logs", "read")
-	require.True(t, ok)
-	require.Len(t, testPolicy.Roles, 3, "WithRoles must not change its receiver")
+	if !ok {
+		t.Fatal("ok = false, want true")
+	}
+	if len(testPolicy.Roles) != 3 {
+		t.Fatalf("WithRoles must not change its receiver: len(testPolicy.Roles) = %d, want %d: %v", len(testPolicy.Roles), 3, testPolicy.Roles)
+	}
 }
 
 func TestCheckTenancy(t *testing.T) {
 	t.Parallel()
-	require.NoError(t, CheckTenancy("organization-test-a", "organization-test-a"))
+	if err := CheckTenancy("organization-test-a", "organization-test-a"); err != nil {
+		t.Fatal(err)
+	}
 	for _, pair := range [][2]string{{"organization-test-a", "organization-test-b"}, {"", ""}, {"organization-test-a", ""}} {
 		err := CheckTenancy(pair[0], pair[1])
-		require.ErrorIs(t, err, ErrTenancy)
+		if !errors.Is(err, ErrTenancy) {
+			t.Fatalf("err = %v, want %v", err, ErrTenancy)
+		}
 		var te *TenancyError
-		require.ErrorAs(t, err, &te)
-		require.Equal(t, pair[1], te.CheckOrganizationID)
-		require.False(t, Fallbackable(err))
+		if !errors.As(err, &te) {
+			t.Fatalf("err = %v, want a %T", err, te)
+		}
+		if te.CheckOrganizationID != pair[1] {
+			t.Fatalf("te.CheckOrganizationID = %q, want %q", te.CheckOrganizationID, pair[1])
+		}
+		if Fallbackable(err) {
+			t.Fatal("Fallbackable(err) = true, want false")
+		}
 	}
 }
 
@@ -240,18 +332,26 @@ func TestPolicyCache(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	close(release)
 	wg.Wait()
-	require.EqualValues(t, 1, calls.Load(), "concurrent callers share one fetch")
+	if got := calls.Load(); got != int32(1) {
+		t.Fatalf("concurrent callers share one fetch: calls.Load() = %v, want %v", got, 1)
+	}
 
 	clock.Advance(DefaultPolicyTTL - time.Second)
 	_, _ = pc.Get(context.Background())
-	require.EqualValues(t, 1, calls.Load())
+	if got := calls.Load(); got != int32(1) {
+		t.Fatalf("calls.Load() = %v, want %v", got, 1)
+	}
 	clock.Advance(time.Second)
 	_, _ = pc.Get(context.Background())
-	require.EqualValues(t, 2, calls.Load(), "refetched after the TTL")
+	if got := calls.Load(); got != int32(2) {
+		t.Fatalf("refetched after the TTL: calls.Load() = %v, want %v", got, 2)
+	}
 
 	pc.Invalidate()
 	_, _ = pc.Get(context.Background())
-	require.EqualValues(t, 3, calls.Load())
+	if got := calls.Load(); got != int32(3) {
+		t.Fatalf("calls.Load() = %v, want %v", got, 3)
+	}
 }
 
 func TestPolicyCacheErrors(t *testing.T) {
@@ -265,10 +365,16 @@ func TestPolicyCacheErrors(t *testing.T) {
 		return 7, nil
 	}, time.Minute, nil)
 	_, err := pc.Get(context.Background())
-	require.ErrorIs(t, err, boom)
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want %v", err, boom)
+	}
 	v, err := pc.Get(context.Background())
-	require.NoError(t, err, "a failure is not cached")
-	require.Equal(t, 7, v)
+	if err != nil {
+		t.Fatalf("a failure is not cached: %v", err)
+	}
+	if v != 7 {
+		t.Fatalf("v = %v, want %v", v, 7)
+	}
 }
 
 func TestPolicyCacheLeaderCancelled(t *testing.T) {
@@ -292,9 +398,15 @@ func TestPolicyCacheLeaderCancelled(t *testing.T) {
 	go func() { v, _ := pc.Get(context.Background()); waiter <- v }()
 	time.Sleep(10 * time.Millisecond)
 	cancel()
-	require.ErrorIs(t, <-leaderErr, context.Canceled)
-	require.Equal(t, "policy", <-waiter, "a waiter must not inherit the leader's cancellation")
-	require.EqualValues(t, 2, calls.Load())
+	if !errors.Is(<-leaderErr, context.Canceled) {
+		t.Fatalf("<-leaderErr = %v, want %v", <-leaderErr, context.Canceled)
+	}
+	if <-waiter != "policy" {
+		t.Fatalf("a waiter must not inherit the leader's cancellation: <-waiter = %q, want %q", <-waiter, "policy")
+	}
+	if got := calls.Load(); got != int32(2) {
+		t.Fatalf("calls.Load() = %v, want %v", got, 2)
+	}
 }
 
 func TestDecodeValueReadsAsEncodingJSON(t *testing.T) {
@@ -302,13 +414,21 @@ func TestDecodeValueReadsAsEncodingJSON(t *testing.T) {
 	for _, raw := range []string{`"pro"`, `"caf\u00e9"`, `"tab\t"`, `12`, `0`, `-3`, `1.5e3`, `123456789012345678901234`,
 		`true`, `false`, `null`, `[1,"a"]`, `{"a":{"b":null}}`} {
 		var want any
-		require.NoError(t, json.Unmarshal([]byte(raw), &want), raw)
+		if err := json.Unmarshal([]byte(raw), &want); err != nil {
+			t.Fatalf("%v: %v", raw, err)
+		}
 		got, err := DecodeValue(json.RawMessage(raw))
-		require.NoError(t, err, raw)
-		require.Equal(t, want, got, raw)
+		if err != nil {
+			t.Fatalf("%v: %v", raw, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%v: got %v, want %v", raw, got, want)
+		}
 	}
 	for _, bad := range []string{`"\x"`, `007`, `tru`} {
 		_, err := DecodeValue(json.RawMessage(bad))
-		require.Error(t, err, bad)
+		if err == nil {
+			t.Fatalf("%v: got no error, want one", bad)
+		}
 	}
 }

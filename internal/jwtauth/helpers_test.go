@@ -10,20 +10,40 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
+
+	"github.com/gostytch/stytch/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain fails the package if its tests leave goroutines behind.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if err := leakcheck.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// noLeaks fails t if a goroutine that is not a test's is still running.
+func noLeaks(t *testing.T) {
+	t.Helper()
+	if err := leakcheck.Find(); err != nil {
+		t.Error(err)
+	}
+}
 
 const testProject = "project-test-11111111-2222-4333-8444-555555555555"
 
@@ -185,7 +205,9 @@ func sign(tb testing.TB, k *testKey, claims jwt.MapClaims) string {
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = k.kid
 	s, err := t.SignedString(k.priv)
-	require.NoError(tb, err)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return s
 }
 
@@ -213,14 +235,30 @@ func (s *staticKeys) Key(_ context.Context, kid string) (*rsa.PublicKey, error) 
 
 func requireReason(tb testing.TB, err, reason error) {
 	tb.Helper()
-	require.Error(tb, err)
-	require.ErrorIs(tb, err, reason)
+	if err == nil {
+		tb.Fatal("got no error, want one")
+	}
+	if !errors.Is(err, reason) {
+		tb.Fatalf("err = %v, want %v", err, reason)
+	}
 	var ve *VerifyError
-	require.True(tb, errors.As(err, &ve), "want *VerifyError, got %T", err)
+	if !errors.As(err, &ve) {
+		tb.Fatalf("want *VerifyError, got %T", err)
+	}
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 func readAll(resp *http.Response) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+}
+
+// waitFor polls cond until it holds, failing t after timeout.
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still not true after %v: %s", timeout, what)
+		}
+	}
 }

@@ -12,36 +12,47 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 func TestKeySetIsLazy(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer noLeaks(t)
 	jwks := &fakeJWKS{}
 	ks := NewKeySet(jwks.fetch, KeySetOptions{})
 	_, err := NewVerifier(ks, VerifierOptions{ProjectID: testProject})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(10 * time.Millisecond)
-	require.Zero(t, jwks.calls.Load(), "constructing must not fetch")
-	require.NoError(t, ks.Close())
-	require.Zero(t, jwks.calls.Load())
+	if jwks.calls.Load() != 0 {
+		t.Fatalf("constructing must not fetch: jwks.calls.Load() = %v, want 0", jwks.calls.Load())
+	}
+	if err := ks.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if jwks.calls.Load() != 0 {
+		t.Fatalf("jwks.calls.Load() = %v, want 0", jwks.calls.Load())
+	}
 }
 
 func TestKeySetCloseStopsGoroutines(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer noLeaks(t)
 	keys := testKeys(t)
 	jwks := &fakeJWKS{}
 	jwks.set(keys[0])
 	ks := NewKeySet(jwks.fetch, KeySetOptions{TTL: 20 * time.Millisecond})
 	_, err := ks.Key(context.Background(), keys[0].kid)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return jwks.calls.Load() >= 3 }, 5*time.Second, 5*time.Millisecond,
-		"the background refresh should run every 18ms")
-	require.NoError(t, ks.Close())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, func() bool { return jwks.calls.Load() >= 3 }, "the background refresh should run every 18ms")
+	if err := ks.Close(); err != nil {
+		t.Fatal(err)
+	}
 	n := jwks.calls.Load()
 	time.Sleep(60 * time.Millisecond)
-	require.Equal(t, n, jwks.calls.Load(), "no fetch after Close")
+	if got := jwks.calls.Load(); got != n {
+		t.Fatalf("no fetch after Close: jwks.calls.Load() = %v, want %v", got, n)
+	}
 
 	// Close does not fail a caller waiting for a fetch in flight: it waits
 	// for that fetch, and the caller gets its key. The set stays usable.
@@ -50,7 +61,7 @@ func TestKeySetCloseStopsGoroutines(t *testing.T) {
 	ks = NewKeySet(gated.fetch, KeySetOptions{})
 	errc := make(chan error, 1)
 	go func() { _, err := ks.Key(context.Background(), keys[0].kid); errc <- err }()
-	require.Eventually(t, func() bool { return gated.calls.Load() == 1 }, time.Second, time.Millisecond)
+	waitFor(t, time.Second, func() bool { return gated.calls.Load() == 1 }, "a fetch is in flight")
 	closed := make(chan error, 1)
 	go func() { closed <- ks.Close() }()
 	select {
@@ -59,12 +70,20 @@ func TestKeySetCloseStopsGoroutines(t *testing.T) {
 	case <-time.After(20 * time.Millisecond):
 	}
 	close(gated.gate)
-	require.NoError(t, <-closed)
-	require.NoError(t, <-errc, "a caller waiting when Close was called gets its key")
+	if <-closed != nil {
+		t.Fatal(<-closed)
+	}
+	if <-errc != nil {
+		t.Fatalf("a caller waiting when Close was called gets its key: %v", <-errc)
+	}
 	_, err = ks.Key(context.Background(), keys[0].kid)
-	require.NoError(t, err, "keys already fetched still verify after Close")
+	if err != nil {
+		t.Fatalf("keys already fetched still verify after Close: %v", err)
+	}
 	time.Sleep(30 * time.Millisecond)
-	require.EqualValues(t, 1, gated.calls.Load(), "and nothing is refreshed in the background")
+	if got := gated.calls.Load(); got != int32(1) {
+		t.Fatalf("and nothing is refreshed in the background: gated.calls.Load() = %v, want %v", got, 1)
+	}
 }
 
 func TestKeySetSingleFlight(t *testing.T) {
@@ -86,12 +105,16 @@ func TestKeySetSingleFlight(t *testing.T) {
 			}
 		})
 	}
-	require.Eventually(t, func() bool { return jwks.calls.Load() == 1 }, time.Second, time.Millisecond)
+	waitFor(t, time.Second, func() bool { return jwks.calls.Load() == 1 }, "a fetch is in flight")
 	time.Sleep(20 * time.Millisecond) // let every caller reach the wait
 	close(jwks.gate)
 	wg.Wait()
-	require.Zero(t, failed.Load())
-	require.EqualValues(t, 1, jwks.calls.Load())
+	if failed.Load() != 0 {
+		t.Fatalf("failed.Load() = %v, want 0", failed.Load())
+	}
+	if got := jwks.calls.Load(); got != int32(1) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 1)
+	}
 }
 
 func TestKeySetWaiterContext(t *testing.T) {
@@ -104,17 +127,23 @@ func TestKeySetWaiterContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, err := ks.Key(ctx, keys[0].kid); errc <- err }()
-	require.Eventually(t, func() bool { return jwks.calls.Load() == 1 }, time.Second, time.Millisecond)
+	waitFor(t, time.Second, func() bool { return jwks.calls.Load() == 1 }, "a fetch is in flight")
 	cancel()
 	err := <-errc
 	requireReason(t, err, ErrKeysUnavailable)
-	require.ErrorIs(t, err, context.Canceled)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want %v", err, context.Canceled)
+	}
 
 	// The shared fetch was not cancelled with that caller.
 	close(jwks.gate)
 	_, err = ks.Key(context.Background(), keys[0].kid)
-	require.NoError(t, err)
-	require.EqualValues(t, 1, jwks.calls.Load())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jwks.calls.Load(); got != int32(1) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 1)
+	}
 }
 
 func TestUnknownKIDFlood(t *testing.T) {
@@ -126,8 +155,12 @@ func TestUnknownKIDFlood(t *testing.T) {
 	defer ks.Close()
 	v := newTestVerifier(t, ks, clock)
 	_, err := v.Verify(context.Background(), sign(t, keys[0], sessionClaims(clock.Now())), KindSession)
-	require.NoError(t, err)
-	require.EqualValues(t, 1, jwks.calls.Load())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jwks.calls.Load(); got != int32(1) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 1)
+	}
 
 	// One RSA signature serves every forged token: only the kid changes.
 	flood := func(n int) {
@@ -152,13 +185,19 @@ func TestUnknownKIDFlood(t *testing.T) {
 		wg.Wait()
 	}
 	flood(200)
-	require.EqualValues(t, 2, jwks.calls.Load(), "200 unknown kids must cost one fetch")
+	if got := jwks.calls.Load(); got != int32(2) {
+		t.Fatalf("200 unknown kids must cost one fetch: jwks.calls.Load() = %v, want %v", got, 2)
+	}
 	clock.Advance(4 * time.Minute)
 	flood(50)
-	require.EqualValues(t, 2, jwks.calls.Load(), "still inside the 5-minute interval")
+	if got := jwks.calls.Load(); got != int32(2) {
+		t.Fatalf("still inside the 5-minute interval: jwks.calls.Load() = %v, want %v", got, 2)
+	}
 	clock.Advance(time.Minute)
 	flood(50)
-	require.EqualValues(t, 3, jwks.calls.Load(), "one more fetch in the next interval")
+	if got := jwks.calls.Load(); got != int32(3) {
+		t.Fatalf("one more fetch in the next interval: jwks.calls.Load() = %v, want %v", got, 3)
+	}
 }
 
 // When the refresh an unknown kid asked for fails, the kid may be a new
@@ -173,13 +212,19 @@ func TestUnknownKIDWithFailingRefresh(t *testing.T) {
 	defer ks.Close()
 	ctx := context.Background()
 	_, err := ks.Key(ctx, keys[0].kid)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	jwks.fail(errors.New("JWKS endpoint down"))
 	_, err = ks.Key(ctx, keys[1].kid)
 	requireReason(t, err, ErrKeysUnavailable)
-	require.True(t, Fallbackable(err))
-	require.EqualValues(t, 2, jwks.calls.Load())
+	if !Fallbackable(err) {
+		t.Fatal("Fallbackable(err) = false, want true")
+	}
+	if got := jwks.calls.Load(); got != int32(2) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 2)
+	}
 
 	// Rate limited; the keys held are from before the failed refresh and
 	// older than the interval allows a verdict on.
@@ -189,8 +234,12 @@ func TestUnknownKIDWithFailingRefresh(t *testing.T) {
 	clock.Advance(time.Minute)
 	_, err = ks.Key(ctx, keys[1].kid) // rate limited, keys 11 minutes old
 	requireReason(t, err, ErrKeysUnavailable)
-	require.True(t, Fallbackable(err))
-	require.EqualValues(t, 3, jwks.calls.Load())
+	if !Fallbackable(err) {
+		t.Fatal("Fallbackable(err) = false, want true")
+	}
+	if got := jwks.calls.Load(); got != int32(3) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 3)
+	}
 
 	// The endpoint is back: after the interval the kid is looked up afresh,
 	// and still unknown, it is forged.
@@ -198,10 +247,14 @@ func TestUnknownKIDWithFailingRefresh(t *testing.T) {
 	clock.Advance(5 * time.Minute)
 	_, err = ks.Key(ctx, keys[1].kid)
 	requireReason(t, err, ErrUnknownKey)
-	require.False(t, Fallbackable(err))
+	if Fallbackable(err) {
+		t.Fatal("Fallbackable(err) = true, want false")
+	}
 	_, err = ks.Key(ctx, keys[2].kid) // rate limited, keys fresh: forged too
 	requireReason(t, err, ErrUnknownKey)
-	require.EqualValues(t, 4, jwks.calls.Load())
+	if got := jwks.calls.Load(); got != int32(4) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 4)
+	}
 }
 
 func TestKeyRotation(t *testing.T) {
@@ -217,7 +270,9 @@ func TestKeyRotation(t *testing.T) {
 
 	oldTok := sign(t, oldKey, sessionClaims(clock.Now()))
 	_, err := v.Verify(ctx, oldTok, KindSession)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Stytch publishes the new key and starts signing with it, serving the
 	// old key alongside for a month. Both kinds of token keep verifying,
@@ -240,13 +295,19 @@ func TestKeyRotation(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	require.EqualValues(t, 2, jwks.calls.Load())
+	if got := jwks.calls.Load(); got != int32(2) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 2)
+	}
 
 	// The old key is retired: the next scheduled refresh drops it.
 	jwks.set(newKey)
-	require.NoError(t, ks.Refresh(ctx))
+	if err := ks.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
 	_, err = v.Verify(ctx, newTok, KindSession)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	requireReason(t, mustErr(v.Verify(ctx, oldTok, KindSession)), ErrUnknownKey)
 }
 
@@ -262,22 +323,34 @@ func TestKeySetFetchFailure(t *testing.T) {
 
 	_, err := ks.Key(ctx, keys[0].kid)
 	requireReason(t, err, ErrKeysUnavailable)
-	require.True(t, Fallbackable(err))
+	if !Fallbackable(err) {
+		t.Fatal("Fallbackable(err) = false, want true")
+	}
 	_, err = ks.Key(ctx, keys[0].kid)
 	requireReason(t, err, ErrKeysUnavailable)
-	require.EqualValues(t, 1, jwks.calls.Load(), "no second fetch within the retry interval")
+	if got := jwks.calls.Load(); got != int32(1) {
+		t.Fatalf("no second fetch within the retry interval: jwks.calls.Load() = %v, want %v", got, 1)
+	}
 
 	jwks.fail(nil)
 	clock.Advance(10 * time.Second)
 	_, err = ks.Key(ctx, keys[0].kid)
-	require.NoError(t, err)
-	require.EqualValues(t, 2, jwks.calls.Load())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jwks.calls.Load(); got != int32(2) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 2)
+	}
 
 	// A failed refresh keeps the last good keys.
 	jwks.fail(errors.New("down again"))
-	require.Error(t, ks.Refresh(ctx))
+	if ks.Refresh(ctx) == nil {
+		t.Fatal("got no error, want one")
+	}
 	_, err = ks.Key(ctx, keys[0].kid)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestParseJWKS(t *testing.T) {
@@ -298,19 +371,35 @@ func TestParseJWKS(t *testing.T) {
 		"not an object",
 	}}
 	raw, err := jsonMarshal(doc)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := parseJWKS(raw)
-	require.NoError(t, err)
-	require.Len(t, got, 2)
-	require.True(t, got[keys[0].kid].Equal(&keys[0].priv.PublicKey))
-	require.NotNil(t, got["bare"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("len(got) = %d, want %d: %v", len(got), 2, got)
+	}
+	if !got[keys[0].kid].Equal(&keys[0].priv.PublicKey) {
+		t.Fatal("got[keys[0].kid].Equal(&keys[0].priv.PublicKey) = false, want true")
+	}
+	if got["bare"] == nil {
+		t.Fatal("got nil, want non-nil")
+	}
 
 	empty, err := parseJWKS([]byte(`{"keys":[]}`))
-	require.NoError(t, err)
-	require.Empty(t, empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(empty) != 0 {
+		t.Fatalf("empty = %v, want empty", empty)
+	}
 	for _, bad := range []string{``, `null`, `{}`, `{"keys":{}}`, `<html>502</html>`} {
 		_, err := parseJWKS([]byte(bad))
-		require.Error(t, err, bad)
+		if err == nil {
+			t.Fatalf("%v: got no error, want one", bad)
+		}
 	}
 }
 
@@ -320,7 +409,9 @@ func TestKeySetOverHTTP(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		require.Equal(t, "/v1/sessions/jwks/"+testProject, r.URL.Path)
+		if r.URL.Path != ("/v1/sessions/jwks/" + testProject) {
+			t.Fatalf("r.URL.Path = %q, want %q", r.URL.Path, "/v1/sessions/jwks/"+testProject)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(jwksJSON(keys[0], keys[1]))
 	}))
@@ -343,11 +434,17 @@ func TestKeySetOverHTTP(t *testing.T) {
 	ks := NewKeySet(fetch, KeySetOptions{})
 	defer ks.Close()
 	v, err := NewVerifier(ks, VerifierOptions{ProjectID: testProject})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range keys[:2] {
 		_, err := v.Verify(context.Background(), sign(t, k, sessionClaims(time.Now())), KindSession)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	require.EqualValues(t, 1, hits.Load())
+	if got := hits.Load(); got != int32(1) {
+		t.Fatalf("hits.Load() = %v, want %v", got, 1)
+	}
 	srv.CloseClientConnections()
 }

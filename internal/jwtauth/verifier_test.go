@@ -8,13 +8,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/stretchr/testify/require"
 )
 
 func newTestVerifier(t *testing.T, keys KeySource, clock *fakeClock, mod ...func(*VerifierOptions)) *Verifier {
@@ -24,7 +25,9 @@ func newTestVerifier(t *testing.T, keys KeySource, clock *fakeClock, mod ...func
 		m(&opts)
 	}
 	v, err := NewVerifier(keys, opts)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return v
 }
 
@@ -36,25 +39,57 @@ func TestVerifyValidSessionJWT(t *testing.T) {
 	token := sign(t, keys[0], sessionClaims(clock.Now()))
 
 	c, err := v.Verify(context.Background(), token, KindSession)
-	require.NoError(t, err)
-	require.Equal(t, "stytch.com/"+testProject, c.Issuer)
-	require.Equal(t, []string{testProject}, c.Audience)
-	require.Equal(t, "user-test-e3bd9b9e-1f3c-4d6e-9b1a-1234567890ab", c.Subject)
-	require.Equal(t, clock.Now().Add(5*time.Minute), c.ExpiresAt)
-	require.Equal(t, clock.Now(), c.IssuedAt)
-	require.Equal(t, clock.Now(), c.NotBefore)
-	require.Equal(t, keys[0].kid, c.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != ("stytch.com/" + testProject) {
+		t.Fatalf("c.Issuer = %q, want %q", c.Issuer, "stytch.com/"+testProject)
+	}
+	if want := []string{testProject}; !reflect.DeepEqual(c.Audience, want) {
+		t.Fatalf("c.Audience = %q, want %q", c.Audience, want)
+	}
+	if want := "user-test-e3bd9b9e-1f3c-4d6e-9b1a-1234567890ab"; c.Subject != want {
+		t.Fatalf("c.Subject = %q, want %q", c.Subject, want)
+	}
+	if want := clock.Now().Add(5 * time.Minute); !reflect.DeepEqual(c.ExpiresAt, want) {
+		t.Fatalf("c.ExpiresAt = %+v, want %+v", c.ExpiresAt, want)
+	}
+	if !reflect.DeepEqual(c.IssuedAt, clock.Now()) {
+		t.Fatalf("c.IssuedAt = %+v, want %+v", c.IssuedAt, clock.Now())
+	}
+	if !reflect.DeepEqual(c.NotBefore, clock.Now()) {
+		t.Fatalf("c.NotBefore = %+v, want %+v", c.NotBefore, clock.Now())
+	}
+	if c.KeyID != keys[0].kid {
+		t.Fatalf("c.KeyID = %q, want %q", c.KeyID, keys[0].kid)
+	}
 
 	s := c.Session
-	require.NotNil(t, s)
-	require.Equal(t, "session-test-fe6c042b-6286-479f-8a4f-b046a6c46509", s.ID)
-	require.Equal(t, []string{"stytch_user", "editor"}, s.Roles)
-	require.Equal(t, "203.0.113.7", s.Attributes.IPAddress)
+	if s == nil {
+		t.Fatal("s = nil, want non-nil")
+	}
+	if want := "session-test-fe6c042b-6286-479f-8a4f-b046a6c46509"; s.ID != want {
+		t.Fatalf("s.ID = %q, want %q", s.ID, want)
+	}
+	if want := []string{"stytch_user", "editor"}; !reflect.DeepEqual(s.Roles, want) {
+		t.Fatalf("s.Roles = %q, want %q", s.Roles, want)
+	}
+	if s.Attributes.IPAddress != "203.0.113.7" {
+		t.Fatalf("s.Attributes.IPAddress = %q, want %q", s.Attributes.IPAddress, "203.0.113.7")
+	}
 	var factors []map[string]any
-	require.NoError(t, json.Unmarshal(s.AuthenticationFactors, &factors))
-	require.Len(t, factors, 1)
-	require.ElementsMatch(t, []string{"plan", "seats"}, keysOf(c.Custom), "registered and Stytch claims are not custom")
-	require.Nil(t, c.Organization)
+	if err := json.Unmarshal(s.AuthenticationFactors, &factors); err != nil {
+		t.Fatal(err)
+	}
+	if len(factors) != 1 {
+		t.Fatalf("len(factors) = %d, want %d: %v", len(factors), 1, factors)
+	}
+	if got, want := keysOf(c.Custom), []string{"plan", "seats"}; !slices.Equal(got, want) {
+		t.Fatalf("registered and Stytch claims are not custom: custom claims %q, want %q", got, want)
+	}
+	if c.Organization != nil {
+		t.Fatalf("c.Organization = %+v, want nil", c.Organization)
+	}
 }
 
 func TestVerifyAcceptsConfiguredIssuer(t *testing.T) {
@@ -65,7 +100,9 @@ func TestVerifyAcceptsConfiguredIssuer(t *testing.T) {
 	claims := sessionClaims(clock.Now())
 	claims["iss"] = "https://auth.example.com" // configured with a trailing slash
 	_, err := v.Verify(context.Background(), sign(t, keys[0], claims), KindSession)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	claims["iss"] = "https://auth.example.com/"
 	requireReason(t, mustErr(v.Verify(context.Background(), sign(t, keys[0], claims), KindSession)), ErrWrongIssuer)
@@ -94,7 +131,9 @@ func TestVerifyRejects(t *testing.T) {
 	parts := strings.Split(valid, ".")
 
 	pubDER, err := x509.MarshalPKIXPublicKey(&own.priv.PublicKey)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 
 	tests := []struct {
@@ -123,7 +162,9 @@ func TestVerifyRejects(t *testing.T) {
 			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, sessionClaims(now))
 			tok.Header["kid"] = "jwk-test-nobody"
 			s, err := tok.SignedString(foreign.priv)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}, 0, ErrUnknownKey, false},
 		{"wrong issuer", func(t *testing.T) string {
@@ -139,21 +180,27 @@ func TestVerifyRejects(t *testing.T) {
 			tok := jwt.NewWithClaims(jwt.SigningMethodNone, sessionClaims(now))
 			tok.Header["kid"] = own.kid
 			s, err := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}, 0, ErrUnsupportedAlg, false},
 		{"HS256 keyed with the public key", func(t *testing.T) string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodHS256, sessionClaims(now))
 			tok.Header["kid"] = own.kid
 			s, err := tok.SignedString(pubPEM)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}, 0, ErrUnsupportedAlg, false},
 		{"RS512", func(t *testing.T) string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodRS512, sessionClaims(now))
 			tok.Header["kid"] = own.kid
 			s, err := tok.SignedString(own.priv)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}, 0, ErrUnsupportedAlg, false},
 		{"unknown alg", func(*testing.T) string {
@@ -166,21 +213,27 @@ func TestVerifyRejects(t *testing.T) {
 			c := sessionClaims(now)
 			c["sub"] = "user-test-attacker"
 			b, err := json.Marshal(c)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return parts[0] + "." + base64.RawURLEncoding.EncodeToString(b) + "." + parts[2]
 		}, 0, ErrBadSignature, false},
 		{"tampered and expired", func(t *testing.T) string {
 			c := sessionClaims(now)
 			c["exp"] = now.Add(-time.Hour).Unix()
 			b, err := json.Marshal(c)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return parts[0] + "." + base64.RawURLEncoding.EncodeToString(b) + "." + parts[2]
 		}, 0, ErrBadSignature, false},
 		{"foreign key under a known kid", func(t *testing.T) string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, sessionClaims(now))
 			tok.Header["kid"] = own.kid
 			s, err := tok.SignedString(foreign.priv)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}, 0, ErrBadSignature, false},
 		{"signature truncated", func(*testing.T) string {
@@ -189,7 +242,9 @@ func TestVerifyRejects(t *testing.T) {
 		{"no kid", func(t *testing.T) string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, sessionClaims(now))
 			s, err := tok.SignedString(own.priv)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}, 0, ErrMalformed, false},
 		{"no exp", func(t *testing.T) string {
@@ -237,16 +292,24 @@ func TestVerifyRejects(t *testing.T) {
 			v := newTestVerifier(t, keys, clock)
 			token := tt.token(t)
 			c, err := v.Verify(context.Background(), token, KindSession, WithMaxTokenAge(tt.maxAge))
-			require.Nil(t, c)
+			if c != nil {
+				t.Fatalf("c = %+v, want nil", c)
+			}
 			requireReason(t, err, tt.reason)
-			require.Equal(t, tt.fallback, Fallbackable(err), "Fallbackable(%v)", err)
+			if got := Fallbackable(err); got != tt.fallback {
+				t.Fatalf("Fallbackable(%v): Fallbackable(err) = %v, want %v", err, got, tt.fallback)
+			}
 			for _, seg := range strings.Split(token, ".") {
 				if len(seg) >= 8 {
-					require.NotContains(t, err.Error(), seg, "the error quotes the token")
+					if strings.Contains(err.Error(), seg) {
+						t.Fatalf("the error quotes the token: err.Error() = %q, want it not to contain %q", err.Error(), seg)
+					}
 				}
 			}
 			if tt.reason == ErrTooLarge {
-				require.Zero(t, keys.lookups.Load(), "an oversized token reached the key lookup")
+				if keys.lookups.Load() != 0 {
+					t.Fatalf("an oversized token reached the key lookup: keys.lookups.Load() = %v, want 0", keys.lookups.Load())
+				}
 			}
 		})
 	}
@@ -262,7 +325,9 @@ func TestVerifyLeeway(t *testing.T) {
 
 	clock.Advance(5*time.Minute + DefaultLeeway - time.Second)
 	_, err := v.Verify(ctx, token, KindSession)
-	require.NoError(t, err, "within the leeway after exp")
+	if err != nil {
+		t.Fatalf("within the leeway after exp: %v", err)
+	}
 	clock.Advance(time.Second)
 	requireReason(t, mustErr(v.Verify(ctx, token, KindSession)), ErrExpired)
 
@@ -270,7 +335,9 @@ func TestVerifyLeeway(t *testing.T) {
 	early := sessionClaims(clock.Now().Add(time.Second))
 	requireReason(t, mustErr(strict.Verify(ctx, sign(t, keys[0], early), KindSession)), ErrNotYetValid)
 	_, err = v.Verify(ctx, sign(t, keys[0], early), KindSession)
-	require.NoError(t, err, "nbf one second ahead is within the default leeway")
+	if err != nil {
+		t.Fatalf("nbf one second ahead is within the default leeway: %v", err)
+	}
 }
 
 func TestVerifyCache(t *testing.T) {
@@ -283,27 +350,45 @@ func TestVerifyCache(t *testing.T) {
 	token := sign(t, keys[0], sessionClaims(clock.Now()))
 
 	first, err := v.Verify(ctx, token, KindSession)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 100 {
 		c, err := v.Verify(ctx, token, KindSession)
-		require.NoError(t, err)
-		require.Same(t, first, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != first {
+			t.Fatalf("c = %p, want the same pointer as %p", c, first)
+		}
 	}
-	require.EqualValues(t, 1, src.lookups.Load(), "a repeated token must be verified once")
+	if got := src.lookups.Load(); got != int32(1) {
+		t.Fatalf("a repeated token must be verified once: src.lookups.Load() = %v, want %v", got, 1)
+	}
 
 	// Max age is a per-call policy, checked on hits too.
 	clock.Advance(2 * time.Minute)
 	requireReason(t, mustErr(v.Verify(ctx, token, KindSession, WithMaxTokenAge(time.Minute))), ErrTokenTooOld)
 	_, err = v.Verify(ctx, token, KindSession, WithMaxTokenAge(3*time.Minute))
-	require.NoError(t, err)
-	require.EqualValues(t, 1, src.lookups.Load())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.lookups.Load(); got != int32(1) {
+		t.Fatalf("src.lookups.Load() = %v, want %v", got, 1)
+	}
 
 	// The entry dies at exp; the token is then verified afresh (and passes in the leeway).
 	clock.Advance(3 * time.Minute)
 	_, err = v.Verify(ctx, token, KindSession)
-	require.NoError(t, err)
-	require.EqualValues(t, 2, src.lookups.Load())
-	require.Zero(t, v.cache.len(), "a token past exp must not be cached")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.lookups.Load(); got != int32(2) {
+		t.Fatalf("src.lookups.Load() = %v, want %v", got, 2)
+	}
+	if v.cache.len() != 0 {
+		t.Fatalf("a token past exp must not be cached: v.cache.len() = %v, want 0", v.cache.len())
+	}
 	clock.Advance(DefaultLeeway)
 	requireReason(t, mustErr(v.Verify(ctx, token, KindSession)), ErrExpired)
 }
@@ -323,21 +408,39 @@ func TestVerifyCacheIsBounded(t *testing.T) {
 	}
 	for _, tok := range tokens[:2] {
 		_, err := v.Verify(ctx, tok, KindSession)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	_, err := v.Verify(ctx, tokens[0], KindSession) // tokens[1] is now least recently used
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = v.Verify(ctx, tokens[2], KindSession)
-	require.NoError(t, err)
-	require.Equal(t, 2, v.cache.len())
-	require.EqualValues(t, 3, src.lookups.Load())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.cache.len(); got != 2 {
+		t.Fatalf("v.cache.len() = %v, want %v", got, 2)
+	}
+	if got := src.lookups.Load(); got != int32(3) {
+		t.Fatalf("src.lookups.Load() = %v, want %v", got, 3)
+	}
 
 	_, err = v.Verify(ctx, tokens[0], KindSession)
-	require.NoError(t, err)
-	require.EqualValues(t, 3, src.lookups.Load(), "tokens[0] should have stayed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.lookups.Load(); got != int32(3) {
+		t.Fatalf("tokens[0] should have stayed: src.lookups.Load() = %v, want %v", got, 3)
+	}
 	_, err = v.Verify(ctx, tokens[1], KindSession)
-	require.NoError(t, err)
-	require.EqualValues(t, 4, src.lookups.Load(), "tokens[1] should have been evicted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.lookups.Load(); got != int32(4) {
+		t.Fatalf("tokens[1] should have been evicted: src.lookups.Load() = %v, want %v", got, 4)
+	}
 }
 
 func TestVerifyConcurrent(t *testing.T) {
@@ -380,40 +483,68 @@ func TestVerifyConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	require.EqualValues(t, 1, jwks.calls.Load())
+	if got := jwks.calls.Load(); got != int32(1) {
+		t.Fatalf("jwks.calls.Load() = %v, want %v", got, 1)
+	}
 }
 
 func TestNewVerifierNeedsProjectAndKeys(t *testing.T) {
 	t.Parallel()
 	_, err := NewVerifier(newStaticKeys(), VerifierOptions{})
-	require.ErrorContains(t, err, "project ID")
-	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
+	if err == nil || !strings.Contains(err.Error(), "project ID") {
+		t.Fatalf("err = %v, want an error containing %q", err, "project ID")
+	}
+	if !strings.HasPrefix(err.Error(), "stytch: ") {
+		t.Fatalf("err = %q, want it to start with %q", err, "stytch: ")
+	}
 	_, err = NewVerifier(nil, VerifierOptions{ProjectID: testProject})
-	require.ErrorContains(t, err, "KeySource")
-	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
+	if err == nil || !strings.Contains(err.Error(), "KeySource") {
+		t.Fatalf("err = %v, want an error containing %q", err, "KeySource")
+	}
+	if !strings.HasPrefix(err.Error(), "stytch: ") {
+		t.Fatalf("err = %q, want it to start with %q", err, "stytch: ")
+	}
 	v, err := NewVerifier(newStaticKeys(), VerifierOptions{ProjectID: testProject})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = v.Verify(context.Background(), "x", Kind(0))
 	requireReason(t, err, ErrWrongKind)
-	require.True(t, strings.HasPrefix(err.Error(), "stytch: "), err.Error())
-	require.True(t, strings.HasPrefix(CheckTenancy("org-a", "org-b").Error(), "stytch: "))
+	if !strings.HasPrefix(err.Error(), "stytch: ") {
+		t.Fatalf("err = %q, want it to start with %q", err, "stytch: ")
+	}
+	if err := CheckTenancy("org-a", "org-b"); !strings.HasPrefix(err.Error(), "stytch: ") {
+		t.Fatalf("CheckTenancy = %q, want it to start with %q", err, "stytch: ")
+	}
 }
 
 func TestFallbackableOnForeignErrors(t *testing.T) {
 	t.Parallel()
-	require.False(t, Fallbackable(nil))
-	require.False(t, Fallbackable(errors.New("other")))
-	require.True(t, Fallbackable(fmt.Errorf("wrapped: %w", fail(ErrExpired, nil))))
+	if Fallbackable(nil) {
+		t.Fatal("Fallbackable(nil) = true, want false")
+	}
+	if Fallbackable(errors.New("other")) {
+		t.Fatal("Fallbackable(errors.New(\"other\")) = true, want false")
+	}
+	if !Fallbackable(fmt.Errorf("wrapped: %w", fail(ErrExpired, nil))) {
+		t.Fatal("Fallbackable of a wrapped ErrExpired = false, want true")
+	}
 	var ve *VerifyError
-	require.ErrorAs(t, fmt.Errorf("wrapped: %w", fail(ErrBadSignature, nil)), &ve)
-	require.Equal(t, ErrBadSignature, ve.Reason)
+	if err := fmt.Errorf("wrapped: %w", fail(ErrBadSignature, nil)); !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a %T", err, ve)
+	}
+	if ve.Reason != ErrBadSignature {
+		t.Fatalf("ve.Reason = %v, want %v", ve.Reason, ErrBadSignature)
+	}
 }
 
 // signRaw signs signingString (header.payload, base64url) with RS256.
 func signRaw(tb testing.TB, k *testKey, signingString string) string {
 	tb.Helper()
 	sig, err := jwt.SigningMethodRS256.Sign(signingString, k.priv)
-	require.NoError(tb, err)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return signingString + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
@@ -434,22 +565,38 @@ func TestVerifyCacheIsPerKind(t *testing.T) {
 
 	for range 2 {
 		c, err := v.Verify(ctx, session, KindSession)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		n, err := Derive(c, func(*Claims) (int, error) { return 42, nil })
-		require.NoError(t, err)
-		require.Equal(t, 42, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 42 {
+			t.Fatalf("n = %v, want %v", n, 42)
+		}
 		requireReason(t, mustErr(v.Verify(ctx, session, KindM2M)), ErrWrongKind)
 		requireReason(t, mustErr(v.Verify(ctx, session, KindMemberSession)), ErrWrongKind)
 		requireReason(t, mustErr(v.Verify(ctx, m2m, KindSession)), ErrWrongKind)
 		c, err = v.Verify(ctx, m2m, KindM2M)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		_, err = Derive(c, func(*Claims) (string, error) { return "m2m", nil })
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	require.Equal(t, 2, v.cache.len(), "one entry per token and kind that verified")
+	if got := v.cache.len(); got != 2 {
+		t.Fatalf("one entry per token and kind that verified: v.cache.len() = %v, want %v", got, 2)
+	}
 
 	c, err := v.Verify(ctx, session, KindSession)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = Derive(c, func(*Claims) (string, error) { return "wrong", nil })
-	require.ErrorContains(t, err, "stytch: internal error")
+	if err == nil || !strings.Contains(err.Error(), "stytch: internal error") {
+		t.Fatalf("err = %v, want an error containing %q", err, "stytch: internal error")
+	}
 }

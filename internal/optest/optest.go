@@ -1,6 +1,9 @@
 // Package optest runs the generated per-operation tests of the consumer and
 // b2b packages: each operation is called once against an httptest server
-// that records what arrived on the wire.
+// that records what arrived on the wire. The tests live in optest/consumer
+// and optest/b2b, folders of tests only that no package imports, so that
+// neither they nor the spec loader they check coverage with reach a user's
+// `go mod tidy`, which reads the tests of every package it imports.
 package optest
 
 import (

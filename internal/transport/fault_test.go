@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,8 +17,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 	"github.com/gostytch/stytch/internal/config"
@@ -34,7 +33,9 @@ func faulty(t *testing.T, h http.HandlerFunc, opts ...stytch.Option) (*Client, *
 	t.Cleanup(srv.Close)
 	attempts := new(atomic.Int64)
 	c, err := New(testProject, testSecret, append([]stytch.Option{stytch.WithBaseURL(srv.URL), stytch.WithMiddleware(counting(attempts))}, opts...)...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c, attempts
 }
 
@@ -53,11 +54,19 @@ func hijack(t *testing.T, w http.ResponseWriter, r *http.Request) net.Conn {
 func requireResponseError(t *testing.T, err error, status int, requestID string) {
 	t.Helper()
 	var re *stytch.ResponseError
-	require.True(t, errors.As(err, &re), "want *stytch.ResponseError, got %v", err)
-	require.Equal(t, status, re.StatusCode)
-	require.Equal(t, requestID, re.RequestID)
+	if !errors.As(err, &re) {
+		t.Fatalf("want *stytch.ResponseError, got %v", err)
+	}
+	if re.StatusCode != status {
+		t.Fatalf("re.StatusCode = %v, want %v", re.StatusCode, status)
+	}
+	if re.RequestID != requestID {
+		t.Fatalf("re.RequestID = %q, want %q", re.RequestID, requestID)
+	}
 	var apiErr *stytch.Error
-	require.False(t, errors.As(err, &apiErr), "a body that could not be read is not an API error")
+	if errors.As(err, &apiErr) {
+		t.Fatal("a body that could not be read is not an API error")
+	}
 }
 
 // The longest the default backoff can wait before the second and third
@@ -98,11 +107,19 @@ func TestConnectionResetMidBody(t *testing.T) {
 			})
 			start := time.Now()
 			err := tc.call(c, context.Background())
-			require.Less(t, time.Since(start), retryWaits)
-			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
+			if time.Since(start) >= retryWaits {
+				t.Fatalf("time.Since(start) = %v, want < %v", time.Since(start), retryWaits)
+			}
+			if got := attempts.Load(); got != tc.attempts {
+				t.Fatalf("attempts: attempts.Load() = %v, want %v", got, tc.attempts)
+			}
 			requireResponseError(t, err, 200, "request-id-test-reset")
-			require.ErrorIs(t, err, syscall.ECONNRESET, "the read failure is wrapped")
-			require.ErrorContains(t, err, "stytch: "+tc.op+": reading 200 response (request_id request-id-test-reset): ")
+			if !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("the read failure is wrapped: err = %v, want %v", err, syscall.ECONNRESET)
+			}
+			if want := "stytch: " + tc.op + ": reading 200 response (request_id request-id-test-reset): "; err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want an error containing %q", err, want)
+			}
 		})
 	}
 }
@@ -134,13 +151,25 @@ func TestSlowHeaders(t *testing.T) {
 			start := time.Now()
 			err := tc.call(c, context.Background())
 			elapsed := time.Since(start)
-			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
-			require.ErrorIs(t, err, context.DeadlineExceeded)
-			require.ErrorContains(t, err, "attempt timed out after 100ms")
+			if got := attempts.Load(); got != tc.attempts {
+				t.Fatalf("attempts: attempts.Load() = %v, want %v", got, tc.attempts)
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want %v", err, context.DeadlineExceeded)
+			}
+			if want := "attempt timed out after 100ms"; err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want an error containing %q", err, want)
+			}
 			var re *stytch.ResponseError
-			require.False(t, errors.As(err, &re), "no response arrived")
-			require.GreaterOrEqual(t, elapsed, time.Duration(tc.attempts)*timeout, "each attempt waited out its timeout")
-			require.Less(t, elapsed, time.Duration(tc.attempts)*timeout+retryWaits, "and no longer")
+			if errors.As(err, &re) {
+				t.Fatal("no response arrived")
+			}
+			if elapsed < (time.Duration(tc.attempts) * timeout) {
+				t.Fatalf("each attempt waited out its timeout: elapsed = %v, want >= %v", elapsed, time.Duration(tc.attempts)*timeout)
+			}
+			if elapsed >= (time.Duration(tc.attempts)*timeout + retryWaits) {
+				t.Fatalf("and no longer: elapsed = %v, want < %v", elapsed, time.Duration(tc.attempts)*timeout+retryWaits)
+			}
 		})
 	}
 }
@@ -158,10 +187,18 @@ func TestInvalidUTF8(t *testing.T) {
 			RequestID string `json:"request_id"`
 			Name      string `json:"name"`
 		}
-		require.NoError(t, c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &out))
-		require.EqualValues(t, 1, attempts.Load())
-		require.Equal(t, "a\uFFFDb\uFFFD", out.Name)
-		require.Equal(t, "request-id-test-utf8", out.RequestID)
+		if err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &out); err != nil {
+			t.Fatal(err)
+		}
+		if got := attempts.Load(); got != int64(1) {
+			t.Fatalf("attempts.Load() = %v, want %v", got, 1)
+		}
+		if out.Name != "a\uFFFDb\uFFFD" {
+			t.Fatalf("out.Name = %q, want %q", out.Name, "a\uFFFDb\uFFFD")
+		}
+		if out.RequestID != "request-id-test-utf8" {
+			t.Fatalf("out.RequestID = %q, want %q", out.RequestID, "request-id-test-utf8")
+		}
 	})
 	t.Run("in a JSON error message: decoded with U+FFFD", func(t *testing.T) {
 		t.Parallel()
@@ -170,13 +207,23 @@ func TestInvalidUTF8(t *testing.T) {
 			_, _ = io.WriteString(w, "{\"request_id\":\"request-id-test-utf8\",\"error_type\":\"invalid_email\",\"error_message\":\"bad \xff\"}")
 		})
 		err := post(c, context.Background())
-		require.EqualValues(t, 1, attempts.Load())
+		if got := attempts.Load(); got != int64(1) {
+			t.Fatalf("attempts.Load() = %v, want %v", got, 1)
+		}
 		requireStatus(t, err, 400)
 		var apiErr *stytch.Error
-		require.True(t, errors.As(err, &apiErr))
-		require.Equal(t, "bad \uFFFD", apiErr.ErrorMessage)
-		require.Equal(t, "request-id-test-utf8", apiErr.RequestID)
-		require.True(t, utf8.ValidString(err.Error()))
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("err = %v, want a %T", err, apiErr)
+		}
+		if apiErr.ErrorMessage != "bad \uFFFD" {
+			t.Fatalf("apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, "bad \uFFFD")
+		}
+		if apiErr.RequestID != "request-id-test-utf8" {
+			t.Fatalf("apiErr.RequestID = %q, want %q", apiErr.RequestID, "request-id-test-utf8")
+		}
+		if !utf8.ValidString(err.Error()) {
+			t.Fatal("utf8.ValidString(err.Error()) = false, want true")
+		}
 	})
 	t.Run("in a non-JSON error body: a valid UTF-8 snippet", func(t *testing.T) {
 		t.Parallel()
@@ -186,13 +233,21 @@ func TestInvalidUTF8(t *testing.T) {
 			_, _ = io.WriteString(w, "<html>\xff\xfe bad gateway</html>")
 		})
 		err := post(c, context.Background())
-		require.EqualValues(t, 1, attempts.Load(), "a 502 on a POST is not retried")
+		if got := attempts.Load(); got != int64(1) {
+			t.Fatalf("a 502 on a POST is not retried: attempts.Load() = %v, want %v", got, 1)
+		}
 		requireStatus(t, err, 502)
 		var apiErr *stytch.Error
-		require.True(t, errors.As(err, &apiErr))
+		if !errors.As(err, &apiErr) {
+			t.Fatalf("err = %v, want a %T", err, apiErr)
+		}
 		// strings.ToValidUTF8 turns each run of invalid bytes into one U+FFFD.
-		require.Equal(t, "<html>\uFFFD bad gateway</html>", apiErr.Body)
-		require.True(t, utf8.ValidString(err.Error()))
+		if want := "<html>\uFFFD bad gateway</html>"; apiErr.Body != want {
+			t.Fatalf("apiErr.Body = %q, want %q", apiErr.Body, want)
+		}
+		if !utf8.ValidString(err.Error()) {
+			t.Fatal("utf8.ValidString(err.Error()) = false, want true")
+		}
 	})
 }
 
@@ -234,11 +289,19 @@ func TestTruncatedBody(t *testing.T) {
 			})
 			start := time.Now()
 			err := tc.call(c, context.Background())
-			require.Less(t, time.Since(start), retryWaits)
-			require.Equal(t, tc.attempts, attempts.Load(), "attempts")
+			if time.Since(start) >= retryWaits {
+				t.Fatalf("time.Since(start) = %v, want < %v", time.Since(start), retryWaits)
+			}
+			if got := attempts.Load(); got != tc.attempts {
+				t.Fatalf("attempts: attempts.Load() = %v, want %v", got, tc.attempts)
+			}
 			requireResponseError(t, err, tc.status, tc.requestID)
-			require.ErrorIs(t, err, io.ErrUnexpectedEOF)
-			require.EqualError(t, err, tc.want)
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("err = %v, want %v", err, io.ErrUnexpectedEOF)
+			}
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
 		})
 	}
 }
@@ -261,10 +324,16 @@ func TestOversizedBody(t *testing.T) {
 		}
 	})
 	err := get(c, context.Background())
-	require.EqualValues(t, 1, attempts.Load(), "too large is final, even for a GET")
+	if got := attempts.Load(); got != int64(1) {
+		t.Fatalf("too large is final, even for a GET: attempts.Load() = %v, want %v", got, 1)
+	}
 	requireResponseError(t, err, 200, "request-id-test-big")
-	require.ErrorIs(t, err, stytch.ErrBodyTooLarge)
-	require.EqualError(t, err, fmt.Sprintf("stytch: Users.Get: 200 response (request_id request-id-test-big) body exceeds %d bytes", stytch.MaxResponseBytes))
+	if !errors.Is(err, stytch.ErrBodyTooLarge) {
+		t.Fatalf("err = %v, want %v", err, stytch.ErrBodyTooLarge)
+	}
+	if want := fmt.Sprintf("stytch: Users.Get: 200 response (request_id request-id-test-big) body exceeds %d bytes", stytch.MaxResponseBytes); err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
 }
 
 func TestRequestIDOfAnUnreadableBody(t *testing.T) {
@@ -289,7 +358,9 @@ func TestRequestIDOfAnUnreadableBody(t *testing.T) {
 		{"an over-long ID is refused", nil, `{"request_id":"` + strings.Repeat("a", 129) + `"}`, ""},
 		{"nothing", nil, "", ""},
 	} {
-		require.Equal(t, tc.want, requestID(tc.header, []byte(tc.body)), tc.name)
+		if got := requestID(tc.header, []byte(tc.body)); got != tc.want {
+			t.Fatalf("%v: requestID(tc.header, []byte(tc.body)) = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -313,23 +384,33 @@ func TestDefaultTransportNegotiatesHTTP2(t *testing.T) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: roots}
 		defer tr.CloseIdleConnections()
 		c, err := New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(&http.Client{Transport: tr}))
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		mu.Lock()
 		protos = nil
 		mu.Unlock()
-		require.NoError(t, get(c, context.Background()))
-		require.NoError(t, post(c, context.Background()))
+		if err := get(c, context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := post(c, context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		return protos
 	}
 
 	// The SDK's own transport, changed only to trust the test certificate.
-	require.Equal(t, []string{"HTTP/2.0", "HTTP/2.0"}, call(newDefaultTransport()))
+	if got, want := call(newDefaultTransport()), []string{"HTTP/2.0", "HTTP/2.0"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("call(newDefaultTransport()) = %q, want %q", got, want)
+	}
 
 	// Control: without ForceAttemptHTTP2, a transport with its own TLS
 	// config falls back to HTTP/1.1, so the check above is not vacuous.
 	plain := newDefaultTransport()
 	plain.ForceAttemptHTTP2 = false
-	require.Equal(t, []string{"HTTP/1.1", "HTTP/1.1"}, call(plain))
+	if got, want := call(plain), []string{"HTTP/1.1", "HTTP/1.1"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("call(plain) = %q, want %q", got, want)
+	}
 }

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/gostytch/stytch"
 )
 
@@ -48,7 +46,9 @@ func TestRedirectsAreErrors(t *testing.T) {
 					w.WriteHeader(status)
 				}))
 				c, err := New(testProject, testSecret, append([]stytch.Option{stytch.WithBaseURL(api.URL)}, hc.opts...)...)
-				require.NoError(t, err)
+				if err != nil {
+					t.Fatal(err)
+				}
 				var out struct {
 					UserID string `json:"user_id"`
 				}
@@ -60,13 +60,17 @@ func TestRedirectsAreErrors(t *testing.T) {
 				}, &out)
 				api.Close()
 				requireStatus(t, err, status)
-				require.Empty(t, out.UserID, "%s %d: the target's answer is not the API's", hc.name, status)
+				if out.UserID != "" {
+					t.Fatalf("%s %d: the target's answer is not the API's: out.UserID = %q, want empty", hc.name, status, out.UserID)
+				}
 			}
 		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	require.Empty(t, leaked, "no request reaches a redirect's target")
+	if len(leaked) != 0 {
+		t.Fatalf("no request reaches a redirect's target: leaked = %q, want empty", leaked)
+	}
 }
 
 // TestPublicEndpointsCarryNoCredentials: the OAuth 2.0 endpoints and the
@@ -75,10 +79,18 @@ func TestRedirectsAreErrors(t *testing.T) {
 func TestPublicEndpointsCarryNoCredentials(t *testing.T) {
 	t.Parallel()
 	c, last := setup(t, reply{status: 200, body: `{}`})
-	require.NoError(t, c.Do(context.Background(), &Request{Operation: "M2M.Token", Method: http.MethodPost, Path: "/v1/public/p/oauth2/token", Public: true}, &struct{}{}))
-	require.Empty(t, last().Header.Values("Authorization"))
-	require.NoError(t, c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &struct{}{}))
-	require.NotEmpty(t, last().Header.Get("Authorization"), "other endpoints keep it")
+	if err := c.Do(context.Background(), &Request{Operation: "M2M.Token", Method: http.MethodPost, Path: "/v1/public/p/oauth2/token", Public: true}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := last().Header.Values("Authorization"); len(got) != 0 {
+		t.Fatalf("Authorization = %q, want none", got)
+	}
+	if err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if last().Header.Get("Authorization") == "" {
+		t.Fatal("other endpoints keep it: no Authorization header")
+	}
 }
 
 // TestUnsendableHeadersAreRefusedUpFront: a header value net/http would
@@ -94,10 +106,18 @@ func TestUnsendableHeadersAreRefusedUpFront(t *testing.T) {
 		c, s := newScripted(t, []reply{ok200})
 		err := c.Do(context.Background(), &Request{Operation: "Organizations.Get", Method: http.MethodGet, Path: "/v1/b2b/organizations/o", MemberSession: true, Options: []stytch.Option{opt}}, &struct{}{})
 		var pe *stytch.ParamError
-		require.True(t, errors.As(err, &pe), "want a *stytch.ParamError, got %v", err)
-		require.Contains(t, pe.Param, "WithMemberSession")
-		require.Contains(t, err.Error(), "cannot be in an HTTP header")
-		require.EqualValues(t, 0, s.attempts.Load(), "no request is made")
+		if !errors.As(err, &pe) {
+			t.Fatalf("want a *stytch.ParamError, got %v", err)
+		}
+		if !strings.Contains(pe.Param, "WithMemberSession") {
+			t.Fatalf("pe.Param = %q, want it to contain %q", pe.Param, "WithMemberSession")
+		}
+		if !strings.Contains(err.Error(), "cannot be in an HTTP header") {
+			t.Fatalf("err.Error() = %q, want it to contain %q", err.Error(), "cannot be in an HTTP header")
+		}
+		if got := s.attempts.Load(); got != int64(0) {
+			t.Fatalf("no request is made: s.attempts.Load() = %v, want %v", got, 0)
+		}
 	}
 }
 
@@ -107,9 +127,15 @@ func TestNilContextIsAnError(t *testing.T) {
 	var nilCtx context.Context
 	err := c.Do(nilCtx, &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &struct{}{})
 	var pe *stytch.ParamError
-	require.True(t, errors.As(err, &pe), "want a *stytch.ParamError, got %v", err)
-	require.Equal(t, "ctx", pe.Param)
-	require.EqualValues(t, 0, s.attempts.Load())
+	if !errors.As(err, &pe) {
+		t.Fatalf("want a *stytch.ParamError, got %v", err)
+	}
+	if pe.Param != "ctx" {
+		t.Fatalf("pe.Param = %q, want %q", pe.Param, "ctx")
+	}
+	if got := s.attempts.Load(); got != int64(0) {
+		t.Fatalf("s.attempts.Load() = %v, want %v", got, 0)
+	}
 }
 
 // TestServerTextCannotInjectLines: error_type, error_message and request_id
@@ -119,11 +145,23 @@ func TestServerTextCannotInjectLines(t *testing.T) {
 	c, _ := setup(t, reply{status: 400, body: `{"status_code":400,"error_type":"bad\nINFO forged","error_message":"line one\r\nWARN forged entry","request_id":"id\u001b[31m"}`})
 	err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u"}, &struct{}{})
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr))
-	require.Equal(t, "line one\r\nWARN forged entry", apiErr.ErrorMessage, "the field keeps what the server said")
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a %T", err, apiErr)
+	}
+	if want := "line one\r\nWARN forged entry"; apiErr.ErrorMessage != want {
+		t.Fatalf("the field keeps what the server said: apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, want)
+	}
 	msg := err.Error()
-	require.NotContains(t, msg, "\n")
-	require.NotContains(t, msg, "\r")
-	require.NotContains(t, msg, "\x1b")
-	require.Contains(t, msg, `"line one\r\nWARN forged entry"`)
+	if strings.Contains(msg, "\n") {
+		t.Fatalf("msg = %q, want it not to contain %q", msg, "\n")
+	}
+	if strings.Contains(msg, "\r") {
+		t.Fatalf("msg = %q, want it not to contain %q", msg, "\r")
+	}
+	if strings.Contains(msg, "\x1b") {
+		t.Fatalf("msg = %q, want it not to contain %q", msg, "\x1b")
+	}
+	if want := `"line one\r\nWARN forged entry"`; !strings.Contains(msg, want) {
+		t.Fatalf("msg = %q, want it to contain %q", msg, want)
+	}
 }

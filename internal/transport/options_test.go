@@ -5,11 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -17,9 +16,15 @@ import (
 func requireParamError(t *testing.T, err error, param, reason string) {
 	t.Helper()
 	var pe *stytch.ParamError
-	require.True(t, errors.As(err, &pe), "want a *stytch.ParamError, got %v", err)
-	require.Equal(t, param, pe.Param)
-	require.Contains(t, pe.Reason, reason)
+	if !errors.As(err, &pe) {
+		t.Fatalf("want a *stytch.ParamError, got %v", err)
+	}
+	if pe.Param != param {
+		t.Fatalf("pe.Param = %q, want %q", pe.Param, param)
+	}
+	if !strings.Contains(pe.Reason, reason) {
+		t.Fatalf("pe.Reason = %q, want it to contain %q", pe.Reason, reason)
+	}
 }
 
 // TestPerCallOptionsWinOverTheClient: a call's timeout, retries and headers
@@ -32,15 +37,27 @@ func TestPerCallOptionsWinOverTheClient(t *testing.T) {
 	err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
 		Options: []stytch.Option{stytch.WithMaxRetries(2), stytch.WithResponseInto(&meta)}}, &struct{}{})
 	requireStatus(t, err, 503)
-	require.EqualValues(t, 3, s.attempts.Load(), "the call's two retries")
-	require.Equal(t, 3, meta.Attempts)
-	require.Equal(t, 503, meta.StatusCode)
-	require.Equal(t, "request-id-test-r", meta.RequestID)
-	require.Less(t, time.Since(start), 15*time.Second)
+	if got := s.attempts.Load(); got != int64(3) {
+		t.Fatalf("the call's two retries: s.attempts.Load() = %v, want %v", got, 3)
+	}
+	if meta.Attempts != 3 {
+		t.Fatalf("meta.Attempts = %v, want %v", meta.Attempts, 3)
+	}
+	if meta.StatusCode != 503 {
+		t.Fatalf("meta.StatusCode = %v, want %v", meta.StatusCode, 503)
+	}
+	if meta.RequestID != "request-id-test-r" {
+		t.Fatalf("meta.RequestID = %q, want %q", meta.RequestID, "request-id-test-r")
+	}
+	if time.Since(start) >= (15 * time.Second) {
+		t.Fatalf("time.Since(start) = %v, want < %v", time.Since(start), 15*time.Second)
+	}
 
 	s.attempts.Store(0)
 	requireStatus(t, get(c, context.Background()), 503)
-	require.EqualValues(t, 1, s.attempts.Load(), "the client's setting again")
+	if got := s.attempts.Load(); got != int64(1) {
+		t.Fatalf("the client's setting again: s.attempts.Load() = %v, want %v", got, 1)
+	}
 
 	var mu sync.Mutex
 	var seen []http.Header
@@ -53,23 +70,43 @@ func TestPerCallOptionsWinOverTheClient(t *testing.T) {
 	}))
 	t.Cleanup(hs.Close)
 	c, err = New(testProject, testSecret, stytch.WithBaseURL(hs.URL), stytch.WithHeader("X-Team", "billing"), stytch.WithMaxRetries(0))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	err = c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
 		Options: []stytch.Option{stytch.WithTimeout(5 * time.Millisecond)}}, &struct{}{})
-	require.ErrorContains(t, err, "attempt timed out after 5ms")
-	require.NoError(t, c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
-		Options: []stytch.Option{stytch.WithHeader("x-trace", "t-1"), stytch.WithUserAgent("cron/2")}}, &struct{}{}))
-	require.NoError(t, get(c, context.Background()))
+	if err == nil || !strings.Contains(err.Error(), "attempt timed out after 5ms") {
+		t.Fatalf("err = %v, want an error containing %q", err, "attempt timed out after 5ms")
+	}
+	if err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u",
+		Options: []stytch.Option{stytch.WithHeader("x-trace", "t-1"), stytch.WithUserAgent("cron/2")}}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(c, context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	// The timed-out attempt may or may not have reached the server.
-	require.GreaterOrEqual(t, len(seen), 2)
+	if len(seen) < 2 {
+		t.Fatalf("len(seen) = %v, want >= %v", len(seen), 2)
+	}
 	call, next := seen[len(seen)-2], seen[len(seen)-1]
-	require.Equal(t, "billing", call.Get("X-Team"), "the client's header stays")
-	require.Equal(t, "t-1", call.Get("X-Trace"))
-	require.Equal(t, "gostytch/"+stytch.Version+" cron/2", call.Get("User-Agent"))
-	require.Empty(t, next.Get("X-Trace"), "a call's header does not leak into the next call")
-	require.Equal(t, "gostytch/"+stytch.Version, next.Get("User-Agent"))
+	if got := call.Get("X-Team"); got != "billing" {
+		t.Fatalf("the client's header stays: got %q, want %q", got, "billing")
+	}
+	if got := call.Get("X-Trace"); got != "t-1" {
+		t.Fatalf("got %q, want %q", got, "t-1")
+	}
+	if got := call.Get("User-Agent"); got != ("gostytch/" + stytch.Version + " cron/2") {
+		t.Fatalf("got %q, want %q", got, "gostytch/"+stytch.Version+" cron/2")
+	}
+	if next.Get("X-Trace") != "" {
+		t.Fatalf("a call's header does not leak into the next call: got %q, want empty", next.Get("X-Trace"))
+	}
+	if got := next.Get("User-Agent"); got != ("gostytch/" + stytch.Version) {
+		t.Fatalf("got %q, want %q", got, "gostytch/"+stytch.Version)
+	}
 }
 
 // TestOptionsAreCheckedWhereTheyAreGiven: an option that cannot apply, or
@@ -104,8 +141,12 @@ func TestOptionsAreCheckedWhereTheyAreGiven(t *testing.T) {
 			c, s := newScripted(t, []reply{ok200})
 			err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: http.MethodGet, Path: "/v1/users/u", Options: []stytch.Option{tc.opt}}, &struct{}{})
 			requireParamError(t, err, tc.param, tc.why)
-			require.Contains(t, err.Error(), "stytch: Users.Get: "+tc.param)
-			require.EqualValues(t, 0, s.attempts.Load(), "no request is made")
+			if want := "stytch: Users.Get: " + tc.param; !strings.Contains(err.Error(), want) {
+				t.Fatalf("err.Error() = %q, want it to contain %q", err.Error(), want)
+			}
+			if got := s.attempts.Load(); got != int64(0) {
+				t.Fatalf("no request is made: s.attempts.Load() = %v, want %v", got, 0)
+			}
 		})
 	}
 	for _, tc := range []struct {
@@ -124,8 +165,12 @@ func TestOptionsAreCheckedWhereTheyAreGiven(t *testing.T) {
 	} {
 		t.Run("client "+tc.name, func(t *testing.T) {
 			c, err := New(testProject, testSecret, tc.opt)
-			require.Nil(t, c)
-			require.ErrorContains(t, err, tc.want)
+			if c != nil {
+				t.Fatalf("c = %+v, want nil", c)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want an error containing %q", err, tc.want)
+			}
 		})
 	}
 }
@@ -135,10 +180,20 @@ func TestResponseIntoOnSuccess(t *testing.T) {
 	t.Parallel()
 	c, _ := setup(t, reply{status: 201, header: map[string]string{"X-Request-Id": "header-id"}, body: `{"request_id":"request-id-test-body","status_code":201}`})
 	var meta stytch.Response
-	require.NoError(t, c.Do(context.Background(), &Request{Operation: "M2M.Clients.Create", Method: http.MethodPost, Path: "/v1/m2m/clients",
-		Options: []stytch.Option{nil, stytch.WithResponseInto(&meta)}}, &struct{}{}))
-	require.Equal(t, 201, meta.StatusCode)
-	require.Equal(t, "request-id-test-body", meta.RequestID, "the body's request_id comes first")
-	require.Equal(t, "header-id", meta.Header.Get("X-Request-Id"))
-	require.Equal(t, 1, meta.Attempts)
+	if err := c.Do(context.Background(), &Request{Operation: "M2M.Clients.Create", Method: http.MethodPost, Path: "/v1/m2m/clients",
+		Options: []stytch.Option{nil, stytch.WithResponseInto(&meta)}}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if meta.StatusCode != 201 {
+		t.Fatalf("meta.StatusCode = %v, want %v", meta.StatusCode, 201)
+	}
+	if meta.RequestID != "request-id-test-body" {
+		t.Fatalf("the body's request_id comes first: meta.RequestID = %q, want %q", meta.RequestID, "request-id-test-body")
+	}
+	if got := meta.Header.Get("X-Request-Id"); got != "header-id" {
+		t.Fatalf("got %q, want %q", got, "header-id")
+	}
+	if meta.Attempts != 1 {
+		t.Fatalf("meta.Attempts = %v, want %v", meta.Attempts, 1)
+	}
 }

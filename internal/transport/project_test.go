@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/gostytch/stytch"
 )
 
@@ -21,7 +19,9 @@ func TestProjectPublicPath(t *testing.T) {
 		"/v1/oauth2/revoke":                 "/v1/public/p%2F1/oauth2/revoke",
 		"/.well-known/openid-configuration": "/v1/public/p%2F1/.well-known/openid-configuration",
 	} {
-		require.Equal(t, want, ProjectPublicPath("p/1", path), path)
+		if got := ProjectPublicPath("p/1", path); got != want {
+			t.Fatalf("%v: got %q, want %q", path, got, want)
+		}
 	}
 }
 
@@ -44,34 +44,58 @@ func TestBaseProjectRouting(t *testing.T) {
 	domain, domainHits := serve(t)
 	ctx := context.Background()
 	get := func(c *Client, base Base, path string) {
-		require.NoError(t, c.Do(ctx, &Request{Operation: "X", Method: http.MethodGet, Path: path, Base: base, Public: true}, nil))
+		if err := c.Do(ctx, &Request{Operation: "X", Method: http.MethodGet, Path: path, Base: base, Public: true}, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	plain, err := New(testProject, testSecret, stytch.WithBaseURL(api.URL))
-	require.NoError(t, err)
-	require.Empty(t, plain.ProjectDomain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.ProjectDomain() != "" {
+		t.Fatalf("plain.ProjectDomain() = %q, want empty", plain.ProjectDomain())
+	}
 	get(plain, BaseProject, "/v1/oauth2/userinfo")
-	require.Equal(t, "/v1/public/"+testProject+"/oauth2/userinfo", apiHits.Load().path)
+	if apiHits.Load().path != ("/v1/public/" + testProject + "/oauth2/userinfo") {
+		t.Fatalf("apiHits.Load().path = %q, want %q", apiHits.Load().path, "/v1/public/"+testProject+"/oauth2/userinfo")
+	}
 
 	custom, err := New(testProject, testSecret, stytch.WithBaseURL(api.URL), stytch.WithCustomDomain(domain.URL+"/"))
-	require.NoError(t, err)
-	require.Equal(t, domain.URL, custom.ProjectDomain(), "trailing slash trimmed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := custom.ProjectDomain(); got != domain.URL {
+		t.Fatalf("trailing slash trimmed: custom.ProjectDomain() = %q, want %q", got, domain.URL)
+	}
 	get(custom, BaseProject, "/.well-known/openid-configuration")
-	require.Equal(t, "/.well-known/openid-configuration", domainHits.Load().path)
+	if want := "/.well-known/openid-configuration"; domainHits.Load().path != want {
+		t.Fatalf("domainHits.Load().path = %q, want %q", domainHits.Load().path, want)
+	}
 	apiHits.Store(nil)
 	get(custom, BaseAPI, "/v1/users")
-	require.Equal(t, "/v1/users", apiHits.Load().path, "the custom domain is for the project domain's endpoints only")
+	if apiHits.Load().path != "/v1/users" {
+		t.Fatalf("the custom domain is for the project domain's endpoints only: apiHits.Load().path = %q, want %q", apiHits.Load().path, "/v1/users")
+	}
 
 	for _, bad := range []string{"login.example.com", "https://user:pw@login.example.com", "https://login.example.com?x=1"} {
 		_, err := New(testProject, testSecret, stytch.WithCustomDomain(bad))
-		require.Error(t, err, bad)
-		require.NotContains(t, err.Error(), "pw")
+		if err == nil {
+			t.Fatalf("%v: got no error, want one", bad)
+		}
+		if strings.Contains(err.Error(), "pw") {
+			t.Fatalf("err.Error() = %q, want it not to contain %q", err.Error(), "pw")
+		}
 	}
 	_, err = New(testProject, testSecret, stytch.WithCustomDomain(""))
-	require.ErrorContains(t, err, "WithCustomDomain")
+	if err == nil || !strings.Contains(err.Error(), "WithCustomDomain") {
+		t.Fatalf("err = %v, want an error containing %q", err, "WithCustomDomain")
+	}
 	err = plain.Do(ctx, &Request{Operation: "X", Method: http.MethodGet, Path: "/", Options: []stytch.Option{stytch.WithCustomDomain(domain.URL)}}, nil)
 	var pe *stytch.ParamError
-	require.True(t, errors.As(err, &pe), "client only: %v", err)
+	if !errors.As(err, &pe) {
+		t.Fatalf("client only: %v", err)
+	}
 }
 
 // A bearer request carries the caller's token and never the project's
@@ -80,9 +104,15 @@ func TestBearer(t *testing.T) {
 	t.Parallel()
 	c, last := setup(t, reply{status: 200, body: `{}`})
 	ctx := context.Background()
-	require.NoError(t, c.Do(ctx, &Request{Operation: "IDP.UserInfo", Method: http.MethodGet, Path: "/u", Public: true, Bearer: "eyJ.abc.def"}, nil))
-	require.Equal(t, "Bearer eyJ.abc.def", last().Header.Get("Authorization"))
-	require.NotContains(t, strings.Join(last().Header.Values("Authorization"), ","), "Basic")
+	if err := c.Do(ctx, &Request{Operation: "IDP.UserInfo", Method: http.MethodGet, Path: "/u", Public: true, Bearer: "eyJ.abc.def"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := last().Header.Get("Authorization"); got != "Bearer eyJ.abc.def" {
+		t.Fatalf("got %q, want %q", got, "Bearer eyJ.abc.def")
+	}
+	if strings.Contains(strings.Join(last().Header.Values("Authorization"), ","), "Basic") {
+		t.Fatalf("got %q, want it not to contain %q", strings.Join(last().Header.Values("Authorization"), ","), "Basic")
+	}
 
 	for _, r := range []*Request{
 		{Operation: "IDP.UserInfo", Method: http.MethodGet, Path: "/u", Public: true, Bearer: "tok en"},
@@ -93,8 +123,14 @@ func TestBearer(t *testing.T) {
 		before := last()
 		err := c.Do(ctx, r, nil)
 		var pe *stytch.ParamError
-		require.True(t, errors.As(err, &pe), "%q: %v", r.Bearer, err)
-		require.NotContains(t, err.Error(), r.Bearer)
-		require.Same(t, before, last(), "nothing was sent")
+		if !errors.As(err, &pe) {
+			t.Fatalf("%q: %v", r.Bearer, err)
+		}
+		if strings.Contains(err.Error(), r.Bearer) {
+			t.Fatalf("err.Error() = %q, want it not to contain %q", err.Error(), r.Bearer)
+		}
+		if last() != before {
+			t.Fatalf("nothing was sent: last() = %p, want the same pointer as %p", last(), before)
+		}
 	}
 }

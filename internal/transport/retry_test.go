@@ -12,16 +12,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
 	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/internal/leakcheck"
 )
 
 // TestMain fails the package if a test leaves goroutines behind. Idle
@@ -31,8 +30,8 @@ func TestMain(m *testing.M) {
 	defaultHTTPClient.CloseIdleConnections()
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	if code == 0 {
-		if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
-			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+		if err := leakcheck.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
@@ -62,7 +61,9 @@ func newScripted(t *testing.T, replies []reply, opts ...stytch.Option) (*Client,
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	c, err := New(testProject, testSecret, append([]stytch.Option{stytch.WithBaseURL(srv.URL)}, opts...)...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c, s
 }
 
@@ -85,8 +86,12 @@ func post(c *Client, ctx context.Context) error {
 func requireStatus(t *testing.T, err error, status int) {
 	t.Helper()
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr), "want *stytch.Error, got %v", err)
-	require.Equal(t, status, apiErr.StatusCode)
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("want *stytch.Error, got %v", err)
+	}
+	if apiErr.StatusCode != status {
+		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, status)
+	}
 }
 
 func TestRetries(t *testing.T) {
@@ -115,9 +120,13 @@ func TestRetries(t *testing.T) {
 			t.Parallel()
 			c, s := newScripted(t, tc.replies, tc.opts...)
 			err := tc.call(c, context.Background())
-			require.Equal(t, tc.attempts, s.attempts.Load(), "attempts")
+			if got := s.attempts.Load(); got != tc.attempts {
+				t.Fatalf("attempts: s.attempts.Load() = %v, want %v", got, tc.attempts)
+			}
 			if tc.status == 0 {
-				require.NoError(t, err)
+				if err != nil {
+					t.Fatal(err)
+				}
 			} else {
 				requireStatus(t, err, tc.status)
 			}
@@ -129,9 +138,15 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
 	c, s := newScripted(t, []reply{{status: 429, header: map[string]string{"Retry-After": "1"}, body: fmt.Sprintf(stytchErr, 429, "too_many_requests")}, ok200})
 	start := time.Now()
-	require.NoError(t, post(c, context.Background()))
-	require.EqualValues(t, 2, s.attempts.Load())
-	require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "waited as Retry-After asked")
+	if err := post(c, context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.attempts.Load(); got != int64(2) {
+		t.Fatalf("s.attempts.Load() = %v, want %v", got, 2)
+	}
+	if time.Since(start) < (900 * time.Millisecond) {
+		t.Fatalf("waited as Retry-After asked: time.Since(start) = %v, want >= %v", time.Since(start), 900*time.Millisecond)
+	}
 }
 
 func TestRetryAfterParsing(t *testing.T) {
@@ -146,12 +161,18 @@ func TestRetryAfterParsing(t *testing.T) {
 		"Sat, 21 Nov 2026 11:00:00 GMT": 0,
 	} {
 		got, ok := retryAfter(in, now)
-		require.True(t, ok, in)
-		require.Equal(t, want, got, in)
+		if !ok {
+			t.Fatalf("%v", in)
+		}
+		if got != want {
+			t.Fatalf("%v: got %v, want %v", in, got, want)
+		}
 	}
 	for _, bad := range []string{"", "soon", "1.5"} {
 		_, ok := retryAfter(bad, now)
-		require.False(t, ok, bad)
+		if ok {
+			t.Fatalf("%v", bad)
+		}
 	}
 }
 
@@ -160,12 +181,20 @@ func TestBackoffHasFullJitterAndACeiling(t *testing.T) {
 	seen := map[time.Duration]bool{}
 	for range 200 {
 		d := backoff(0, http.Header{})
-		require.Greater(t, d, time.Duration(0))
-		require.LessOrEqual(t, d, baseBackoff)
+		if d <= time.Duration(0) {
+			t.Fatalf("d = %v, want > %v", d, time.Duration(0))
+		}
+		if d > baseBackoff {
+			t.Fatalf("d = %v, want <= %v", d, baseBackoff)
+		}
 		seen[d] = true
-		require.LessOrEqual(t, backoff(30, http.Header{}), maxBackoff)
+		if backoff(30, http.Header{}) > maxBackoff {
+			t.Fatalf("backoff(30, http.Header{}) = %v, want <= %v", backoff(30, http.Header{}), maxBackoff)
+		}
 	}
-	require.Greater(t, len(seen), 100, "waits are spread, not fixed")
+	if len(seen) <= 100 {
+		t.Fatalf("waits are spread, not fixed: len(seen) = %v, want > %v", len(seen), 100)
+	}
 }
 
 func TestConnectionRefusedIsRetriedForEveryMethod(t *testing.T) {
@@ -175,14 +204,24 @@ func TestConnectionRefusedIsRetriedForEveryMethod(t *testing.T) {
 	srv.Close()
 	var attempts atomic.Int64
 	c, err := New(testProject, testSecret, stytch.WithBaseURL(addr), stytch.WithMiddleware(counting(&attempts)))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	err = post(c, context.Background())
-	require.EqualValues(t, 3, attempts.Load(), "a request that never left is safe to repeat, even a POST")
-	require.ErrorContains(t, err, "stytch: MagicLinks.Email.Send:")
+	if got := attempts.Load(); got != int64(3) {
+		t.Fatalf("a request that never left is safe to repeat, even a POST: attempts.Load() = %v, want %v", got, 3)
+	}
+	if want := "stytch: MagicLinks.Email.Send:"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want an error containing %q", err, want)
+	}
 	var urlErr *url.Error
-	require.True(t, errors.As(err, &urlErr), "the transport error is wrapped with %%w")
+	if !errors.As(err, &urlErr) {
+		t.Fatal("the transport error is wrapped with %%w")
+	}
 	var apiErr *stytch.Error
-	require.False(t, errors.As(err, &apiErr), "no status was invented")
+	if errors.As(err, &apiErr) {
+		t.Fatal("no status was invented")
+	}
 }
 
 func TestHungServer(t *testing.T) {
@@ -198,26 +237,44 @@ func TestHungServer(t *testing.T) {
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
 	c, err := New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithTimeout(50*time.Millisecond))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	err = post(c, context.Background())
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.ErrorContains(t, err, "attempt timed out")
-	require.EqualValues(t, 1, attempts.Load(), "a POST that may have been received is not repeated")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want %v", err, context.DeadlineExceeded)
+	}
+	if err == nil || !strings.Contains(err.Error(), "attempt timed out") {
+		t.Fatalf("err = %v, want an error containing %q", err, "attempt timed out")
+	}
+	if got := attempts.Load(); got != int64(1) {
+		t.Fatalf("a POST that may have been received is not repeated: attempts.Load() = %v, want %v", got, 1)
+	}
 
 	attempts.Store(0)
 	start := time.Now()
 	err = get(c, context.Background())
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.EqualValues(t, 3, attempts.Load(), "a GET is retried after a timeout")
-	require.Less(t, time.Since(start), 3*50*time.Millisecond+baseBackoff+2*baseBackoff+time.Second)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want %v", err, context.DeadlineExceeded)
+	}
+	if got := attempts.Load(); got != int64(3) {
+		t.Fatalf("a GET is retried after a timeout: attempts.Load() = %v, want %v", got, 3)
+	}
+	if time.Since(start) >= (3*50*time.Millisecond + baseBackoff + 2*baseBackoff + time.Second) {
+		t.Fatalf("time.Since(start) = %v, want < %v", time.Since(start), 3*50*time.Millisecond+baseBackoff+2*baseBackoff+time.Second)
+	}
 
 	// The caller's own deadline applies too, with the SDK's timeout off.
 	c, err = New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithTimeout(0))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	require.ErrorIs(t, get(c, ctx), context.DeadlineExceeded)
+	if !errors.Is(get(c, ctx), context.DeadlineExceeded) {
+		t.Fatalf("get(c, ctx) = %v, want %v", get(c, ctx), context.DeadlineExceeded)
+	}
 }
 
 func TestCancelledMidBackoff(t *testing.T) {
@@ -227,10 +284,16 @@ func TestCancelledMidBackoff(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
 	err := get(c, ctx)
-	require.Less(t, time.Since(start), 2*time.Second, "the wait ends with the context")
-	require.ErrorIs(t, err, context.Canceled)
+	if time.Since(start) >= (2 * time.Second) {
+		t.Fatalf("the wait ends with the context: time.Since(start) = %v, want < %v", time.Since(start), 2*time.Second)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want %v", err, context.Canceled)
+	}
 	requireStatus(t, err, 503) // the last failure is kept in the chain
-	require.EqualValues(t, 1, s.attempts.Load())
+	if got := s.attempts.Load(); got != int64(1) {
+		t.Fatalf("s.attempts.Load() = %v, want %v", got, 1)
+	}
 }
 
 func TestDeadlineShorterThanBackoff(t *testing.T) {
@@ -240,9 +303,13 @@ func TestDeadlineShorterThanBackoff(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := get(c, ctx)
-	require.Less(t, time.Since(start), 400*time.Millisecond, "no wait that cannot finish before the deadline")
+	if time.Since(start) >= (400 * time.Millisecond) {
+		t.Fatalf("no wait that cannot finish before the deadline: time.Since(start) = %v, want < %v", time.Since(start), 400*time.Millisecond)
+	}
 	requireStatus(t, err, 503)
-	require.EqualValues(t, 1, s.attempts.Load())
+	if got := s.attempts.Load(); got != int64(1) {
+		t.Fatalf("s.attempts.Load() = %v, want %v", got, 1)
+	}
 }
 
 func TestLoggerRecordsAttemptsWithoutSecrets(t *testing.T) {
@@ -252,15 +319,29 @@ func TestLoggerRecordsAttemptsWithoutSecrets(t *testing.T) {
 	c, _ := newScripted(t, []reply{r503, ok200}, stytch.WithLogger(logger))
 	err := c.Do(context.Background(), &Request{Operation: "Passwords.Authenticate", Method: http.MethodPut, Path: "/v1/x",
 		Body: map[string]string{"password": "hunter2-pass", "token": "magic-token-value", "code": "123456"}}, &struct{}{})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := buf.String()
-	require.Equal(t, 2, strings.Count(out, "stytch attempt"))
-	require.Contains(t, out, "retry=1")
-	require.Contains(t, out, "status=503")
-	require.Contains(t, out, "request_id=request-id-test-ok")
-	require.Contains(t, out, "path=/v1/x")
+	if got := strings.Count(out, "stytch attempt"); got != 2 {
+		t.Fatalf("got %v, want %v", got, 2)
+	}
+	if !strings.Contains(out, "retry=1") {
+		t.Fatalf("out = %q, want it to contain %q", out, "retry=1")
+	}
+	if !strings.Contains(out, "status=503") {
+		t.Fatalf("out = %q, want it to contain %q", out, "status=503")
+	}
+	if want := "request_id=request-id-test-ok"; !strings.Contains(out, want) {
+		t.Fatalf("out = %q, want it to contain %q", out, want)
+	}
+	if !strings.Contains(out, "path=/v1/x") {
+		t.Fatalf("out = %q, want it to contain %q", out, "path=/v1/x")
+	}
 	for _, secret := range []string{testSecret, base64.StdEncoding.EncodeToString([]byte(testProject + ":" + testSecret)), "hunter2-pass", "magic-token-value", "123456", "Authorization"} {
-		require.NotContains(t, out, secret)
+		if strings.Contains(out, secret) {
+			t.Fatalf("out = %q, want it not to contain %q", out, secret)
+		}
 	}
 }
 
@@ -276,9 +357,15 @@ func TestMiddlewareSeesEachAttemptOutermostFirst(t *testing.T) {
 		}
 	}
 	c, s := newScripted(t, []reply{r503, ok200}, stytch.WithMiddleware(mw("outer")), stytch.WithMiddleware(mw("inner")))
-	require.NoError(t, get(c, context.Background()))
-	require.EqualValues(t, 2, s.attempts.Load())
-	require.Equal(t, []string{"outer", "inner", "outer", "inner"}, order)
+	if err := get(c, context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.attempts.Load(); got != int64(2) {
+		t.Fatalf("s.attempts.Load() = %v, want %v", got, 2)
+	}
+	if want := []string{"outer", "inner", "outer", "inner"}; !reflect.DeepEqual(order, want) {
+		t.Fatalf("order = %q, want %q", order, want)
+	}
 }
 
 func counting(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {

@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
 )
@@ -47,7 +46,9 @@ func setup(t *testing.T, r reply, opts ...stytch.Option) (*Client, func() *http.
 	}))
 	t.Cleanup(srv.Close)
 	c, err := New(testProject, testSecret, append([]stytch.Option{stytch.WithBaseURL(srv.URL)}, opts...)...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c, func() *http.Request { return last }
 }
 
@@ -69,8 +70,12 @@ func TestRouting(t *testing.T) {
 				opts = append(opts, stytch.WithBaseURL(tc.base))
 			}
 			c, err := New(tc.project, "secret", opts...)
-			require.NoError(t, err)
-			require.Equal(t, tc.want, c.baseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.baseURL != tc.want {
+				t.Fatalf("c.baseURL = %q, want %q", c.baseURL, tc.want)
+			}
 		})
 	}
 }
@@ -96,15 +101,25 @@ func TestNewRejectsBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := New(tc.project, tc.secret, stytch.WithBaseURL(tc.base))
-			require.Nil(t, c)
-			require.ErrorContains(t, err, tc.want)
-			require.NotContains(t, err.Error(), "hunter2", "a password in a base URL is never printed")
+			if c != nil {
+				t.Fatalf("c = %+v, want nil", c)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want an error containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("a password in a base URL is never printed: err.Error() = %q, want it not to contain %q", err.Error(), "hunter2")
+			}
 		})
 	}
 	for _, ua := range []string{"billing\r\nX-Evil: 1", "billing\x00", "billing\n"} {
 		c, err := New(testProject, testSecret, stytch.WithUserAgent(ua))
-		require.Nil(t, c)
-		require.ErrorContains(t, err, "stytch: WithUserAgent holds a byte that cannot be in an HTTP header")
+		if c != nil {
+			t.Fatalf("c = %+v, want nil", c)
+		}
+		if want := "stytch: WithUserAgent holds a byte that cannot be in an HTTP header"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want an error containing %q", err, want)
+		}
 	}
 }
 
@@ -116,24 +131,47 @@ func TestRequestHeadersAndBody(t *testing.T) {
 		Operation: "Test.Post", Method: http.MethodPost, Path: "/v1/things/" + PathEscape("a/b"),
 		Query: url.Values{"q": {"x y"}}, Body: map[string]any{"flag": false},
 	}, &out)
-	require.NoError(t, err)
-	require.True(t, out.OK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.OK {
+		t.Fatal("out.OK = false, want true")
+	}
 	req := last()
-	require.Equal(t, "/v1/things/a%2Fb", req.URL.EscapedPath())
-	require.Equal(t, "x y", req.URL.Query().Get("q"))
-	require.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte(testProject+":"+testSecret)), req.Header.Get("Authorization"))
-	require.Equal(t, "application/json", req.Header.Get("Content-Type"))
-	require.Equal(t, "gostytch/"+stytch.Version+" billing/1.4", req.Header.Get("User-Agent"))
+	if got := req.URL.EscapedPath(); got != "/v1/things/a%2Fb" {
+		t.Fatalf("req.URL.EscapedPath() = %q, want %q", got, "/v1/things/a%2Fb")
+	}
+	if got := req.URL.Query().Get("q"); got != "x y" {
+		t.Fatalf("got %q, want %q", got, "x y")
+	}
+	if got := req.Header.Get("Authorization"); got != ("Basic " + base64.StdEncoding.EncodeToString([]byte(testProject+":"+testSecret))) {
+		t.Fatalf("got %q, want %q", got, "Basic "+base64.StdEncoding.EncodeToString([]byte(testProject+":"+testSecret)))
+	}
+	if got := req.Header.Get("Content-Type"); got != "application/json" {
+		t.Fatalf("got %q, want %q", got, "application/json")
+	}
+	if got := req.Header.Get("User-Agent"); got != ("gostytch/" + stytch.Version + " billing/1.4") {
+		t.Fatalf("got %q, want %q", got, "gostytch/"+stytch.Version+" billing/1.4")
+	}
 	body, _ := io.ReadAll(req.Body)
-	require.JSONEq(t, `{"flag":false}`, string(body))
+	var got map[string]any
+	if err := json.Unmarshal(body, &got); err != nil || !reflect.DeepEqual(got, map[string]any{"flag": false}) {
+		t.Fatalf("body %s, want {\"flag\":false}", body)
+	}
 }
 
 func TestNoBodyNoContentType(t *testing.T) {
 	t.Parallel()
 	c, last := setup(t, reply{status: 200, body: `{}`})
-	require.NoError(t, c.Do(context.Background(), &Request{Operation: "T.Get", Method: http.MethodGet, Path: "/v1/x"}, &struct{}{}))
-	require.Empty(t, last().Header.Get("Content-Type"))
-	require.True(t, strings.HasPrefix(last().Header.Get("User-Agent"), "gostytch/"))
+	if err := c.Do(context.Background(), &Request{Operation: "T.Get", Method: http.MethodGet, Path: "/v1/x"}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := last().Header.Get("Content-Type"); got != "" {
+		t.Fatalf("Content-Type = %q, want none", got)
+	}
+	if ua := last().Header.Get("User-Agent"); !strings.HasPrefix(ua, "gostytch/") {
+		t.Fatalf("User-Agent %q, want it to start with %q", ua, "gostytch/")
+	}
 }
 
 func TestEvery2xxIsSuccess(t *testing.T) {
@@ -143,8 +181,12 @@ func TestEvery2xxIsSuccess(t *testing.T) {
 		var out struct {
 			RequestID string `json:"request_id"`
 		}
-		require.NoError(t, c.Do(context.Background(), &Request{Operation: "T", Method: "GET", Path: "/"}, &out), "status %d", status)
-		require.Equal(t, "r", out.RequestID)
+		if err := c.Do(context.Background(), &Request{Operation: "T", Method: "GET", Path: "/"}, &out); err != nil {
+			t.Fatalf("status %d: %v", status, err)
+		}
+		if out.RequestID != "r" {
+			t.Fatalf("out.RequestID = %q, want %q", out.RequestID, "r")
+		}
 	}
 }
 
@@ -156,15 +198,33 @@ func TestAPIErrorDecoded(t *testing.T) {
 		"error_details": {"hint": "x"}}`})
 	err := c.Do(context.Background(), &Request{Operation: "Sessions.Authenticate", Method: "POST", Path: "/"}, &struct{}{})
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr))
-	require.Equal(t, 404, apiErr.StatusCode, "the HTTP status wins over the body's status_code")
-	require.Equal(t, stytch.ErrorTypeSessionNotFound, apiErr.ErrorType)
-	require.Equal(t, "request-id-test-1", apiErr.RequestID)
-	require.Equal(t, "Session could not be found.", apiErr.ErrorMessage)
-	require.Equal(t, "https://stytch.com/docs/api/errors/404", apiErr.ErrorURL)
-	require.Equal(t, map[string]any{"hint": "x"}, apiErr.ErrorDetails)
-	require.Empty(t, apiErr.Body)
-	require.Equal(t, "stytch: 404 session_not_found: Session could not be found. (request_id request-id-test-1)", err.Error())
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a %T", err, apiErr)
+	}
+	if apiErr.StatusCode != 404 {
+		t.Fatalf("the HTTP status wins over the body's status_code: apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 404)
+	}
+	if want := stytch.ErrorTypeSessionNotFound; apiErr.ErrorType != want {
+		t.Fatalf("apiErr.ErrorType = %q, want %q", apiErr.ErrorType, want)
+	}
+	if apiErr.RequestID != "request-id-test-1" {
+		t.Fatalf("apiErr.RequestID = %q, want %q", apiErr.RequestID, "request-id-test-1")
+	}
+	if apiErr.ErrorMessage != "Session could not be found." {
+		t.Fatalf("apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, "Session could not be found.")
+	}
+	if want := "https://stytch.com/docs/api/errors/404"; apiErr.ErrorURL != want {
+		t.Fatalf("apiErr.ErrorURL = %q, want %q", apiErr.ErrorURL, want)
+	}
+	if want := map[string]any{"hint": "x"}; !reflect.DeepEqual(apiErr.ErrorDetails, want) {
+		t.Fatalf("apiErr.ErrorDetails = %v, want %v", apiErr.ErrorDetails, want)
+	}
+	if apiErr.Body != "" {
+		t.Fatalf("apiErr.Body = %q, want empty", apiErr.Body)
+	}
+	if got, want := err.Error(), "stytch: 404 session_not_found: Session could not be found. (request_id request-id-test-1)"; got != want {
+		t.Fatalf("err.Error() = %q, want %q", got, want)
+	}
 }
 
 func TestOAuth2ErrorDecoded(t *testing.T) {
@@ -172,11 +232,21 @@ func TestOAuth2ErrorDecoded(t *testing.T) {
 	c, _ := setup(t, reply{status: 400, body: `{"error":"invalid_client","error_description":"Client authentication failed.","error_uri":"https://stytch.com/docs"}`})
 	err := c.Do(context.Background(), &Request{Operation: "M2M.Token", Method: "POST", Path: "/"}, &struct{}{})
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr))
-	require.Equal(t, 400, apiErr.StatusCode)
-	require.Equal(t, stytch.ErrorType("invalid_client"), apiErr.ErrorType)
-	require.Equal(t, "Client authentication failed.", apiErr.ErrorMessage)
-	require.Equal(t, "https://stytch.com/docs", apiErr.ErrorURL)
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a %T", err, apiErr)
+	}
+	if apiErr.StatusCode != 400 {
+		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 400)
+	}
+	if want := stytch.ErrorType("invalid_client"); apiErr.ErrorType != want {
+		t.Fatalf("apiErr.ErrorType = %q, want %q", apiErr.ErrorType, want)
+	}
+	if want := "Client authentication failed."; apiErr.ErrorMessage != want {
+		t.Fatalf("apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, want)
+	}
+	if apiErr.ErrorURL != "https://stytch.com/docs" {
+		t.Fatalf("apiErr.ErrorURL = %q, want %q", apiErr.ErrorURL, "https://stytch.com/docs")
+	}
 }
 
 func TestNonJSONErrorKeepsStatusAndSnippet(t *testing.T) {
@@ -185,30 +255,56 @@ func TestNonJSONErrorKeepsStatusAndSnippet(t *testing.T) {
 	c, _ := setup(t, reply{status: 502, header: map[string]string{"Content-Type": "text/html"}, body: page})
 	err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: "GET", Path: "/"}, &struct{}{})
 	var apiErr *stytch.Error
-	require.True(t, errors.As(err, &apiErr))
-	require.Equal(t, 502, apiErr.StatusCode)
-	require.Empty(t, apiErr.ErrorType)
-	require.Equal(t, "Bad Gateway", apiErr.ErrorMessage)
-	require.True(t, strings.HasPrefix(apiErr.Body, "<html><body><h1>502 Bad Gateway</h1>"))
-	require.LessOrEqual(t, len(apiErr.Body), snippetBytes+len("…"))
-	require.Contains(t, err.Error(), "stytch: 502: Bad Gateway: unexpected response body")
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a %T", err, apiErr)
+	}
+	if apiErr.StatusCode != 502 {
+		t.Fatalf("apiErr.StatusCode = %v, want %v", apiErr.StatusCode, 502)
+	}
+	if apiErr.ErrorType != "" {
+		t.Fatalf("apiErr.ErrorType = %q, want empty", apiErr.ErrorType)
+	}
+	if apiErr.ErrorMessage != "Bad Gateway" {
+		t.Fatalf("apiErr.ErrorMessage = %q, want %q", apiErr.ErrorMessage, "Bad Gateway")
+	}
+	if !strings.HasPrefix(apiErr.Body, "<html><body><h1>502 Bad Gateway</h1>") {
+		t.Fatalf("apiErr.Body = %q, want it to start with the proxy's page", apiErr.Body)
+	}
+	if len(apiErr.Body) > (snippetBytes + len("…")) {
+		t.Fatalf("len(apiErr.Body) = %v, want <= %v", len(apiErr.Body), snippetBytes+len("…"))
+	}
+	if want := "stytch: 502: Bad Gateway: unexpected response body"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("err.Error() = %q, want it to contain %q", err.Error(), want)
+	}
 }
 
 func TestErrorSnippetIsValidUTF8(t *testing.T) {
 	t.Parallel()
 	// Invalid bytes first, then two-byte runes so that the cut lands inside one.
 	e := DecodeError(500, []byte("\xff\xfe"+strings.Repeat("é", snippetBytes)))
-	require.True(t, utf8.ValidString(e.Body))
-	require.True(t, strings.HasPrefix(e.Body, "\uFFFD"))
-	require.LessOrEqual(t, len(e.Body), snippetBytes+len("\uFFFD")+len("…"))
+	if !utf8.ValidString(e.Body) {
+		t.Fatal("utf8.ValidString(e.Body) = false, want true")
+	}
+	if !strings.HasPrefix(e.Body, "\uFFFD") {
+		t.Fatalf("e.Body = %q, want it to start with U+FFFD", e.Body)
+	}
+	if len(e.Body) > (snippetBytes + len("\uFFFD") + len("…")) {
+		t.Fatalf("len(e.Body) = %v, want <= %v", len(e.Body), snippetBytes+len("\uFFFD")+len("…"))
+	}
 }
 
 func TestJSONWithoutErrorTypeIsNotAnAPIError(t *testing.T) {
 	t.Parallel()
 	e := DecodeError(503, []byte(`{"message":"upstream unavailable"}`))
-	require.Equal(t, 503, e.StatusCode)
-	require.Empty(t, e.ErrorType)
-	require.Equal(t, `{"message":"upstream unavailable"}`, e.Body)
+	if e.StatusCode != 503 {
+		t.Fatalf("e.StatusCode = %v, want %v", e.StatusCode, 503)
+	}
+	if e.ErrorType != "" {
+		t.Fatalf("e.ErrorType = %q, want empty", e.ErrorType)
+	}
+	if want := `{"message":"upstream unavailable"}`; e.Body != want {
+		t.Fatalf("e.Body = %q, want %q", e.Body, want)
+	}
 }
 
 func TestSuccessDecodingFailures(t *testing.T) {
@@ -228,16 +324,24 @@ func TestSuccessDecodingFailures(t *testing.T) {
 			c, _ := setup(t, reply{status: 200, body: tc.body})
 			var out struct{ N int }
 			err := c.Do(context.Background(), &Request{Operation: "Users.Get", Method: "GET", Path: "/"}, &out)
-			require.ErrorContains(t, err, tc.want)
-			require.ErrorContains(t, err, "Users.Get")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want an error containing %q", err, tc.want)
+			}
+			if err == nil || !strings.Contains(err.Error(), "Users.Get") {
+				t.Fatalf("err = %v, want an error containing %q", err, "Users.Get")
+			}
 			var apiErr *stytch.Error
-			require.False(t, errors.As(err, &apiErr), "a decoding failure is not an API error")
+			if errors.As(err, &apiErr) {
+				t.Fatal("a decoding failure is not an API error")
+			}
 		})
 	}
 	c, _ := setup(t, reply{status: 200, body: `{"n":"x"}`})
 	err := c.Do(context.Background(), &Request{Operation: "T", Method: "GET", Path: "/"}, &struct{ N int }{})
 	var typeErr *json.UnmarshalTypeError
-	require.True(t, errors.As(err, &typeErr), "the decoding error is wrapped with %%w")
+	if !errors.As(err, &typeErr) {
+		t.Fatal("the decoding error is wrapped with %%w")
+	}
 }
 
 func TestWithHTTPClientIsUsed(t *testing.T) {
@@ -248,19 +352,31 @@ func TestWithHTTPClientIsUsed(t *testing.T) {
 		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{}`)), Header: http.Header{}, Request: r}, nil
 	})}
 	c, err := New(testProject, testSecret, stytch.WithHTTPClient(hc))
-	require.NoError(t, err)
-	require.NoError(t, c.Do(context.Background(), &Request{Operation: "T", Method: "GET", Path: "/"}, &struct{}{}))
-	require.True(t, used)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(context.Background(), &Request{Operation: "T", Method: "GET", Path: "/"}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if !used {
+		t.Fatal("used = false, want true")
+	}
 }
 
 func TestSecretNeverPrinted(t *testing.T) {
 	t.Parallel()
 	c, err := New(testProject, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	encoded := base64.StdEncoding.EncodeToString([]byte(testProject + ":" + testSecret))
 	for _, out := range []string{fmt.Sprintf("%v %+v %#v", c, c, c), fmt.Sprintf("%v %+v %#v", *c, *c, *c), fmt.Sprint(c.auth), fmt.Sprintf("%#v", c.auth)} {
-		require.NotContains(t, out, testSecret)
-		require.NotContains(t, out, encoded)
+		if strings.Contains(out, testSecret) {
+			t.Fatalf("out = %q, want it not to contain %q", out, testSecret)
+		}
+		if strings.Contains(out, encoded) {
+			t.Fatalf("out = %q, want it not to contain %q", out, encoded)
+		}
 	}
 }
 
@@ -276,17 +392,25 @@ func TestPathEscapeKeepsOneSegment(t *testing.T) {
 		"a b":           "a%20b",
 		"../../admin":   "..%2F..%2Fadmin",
 	} {
-		require.Equal(t, want, PathEscape(in), in)
+		if got := PathEscape(in); got != want {
+			t.Fatalf("%v: PathEscape(in) = %q, want %q", in, got, want)
+		}
 	}
 }
 
 func TestRequired(t *testing.T) {
 	t.Parallel()
-	require.NoError(t, Required("Users.Get", "user_id", "u"))
+	if err := Required("Users.Get", "user_id", "u"); err != nil {
+		t.Fatal(err)
+	}
 	err := Required("Users.Get", "user_id", "")
 	var pe *stytch.ParamError
-	require.True(t, errors.As(err, &pe))
-	require.Equal(t, "stytch: Users.Get: user_id is required and must not be empty", err.Error())
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a %T", err, pe)
+	}
+	if got, want := err.Error(), "stytch: Users.Get: user_id is required and must not be empty"; got != want {
+		t.Fatalf("err.Error() = %q, want %q", got, want)
+	}
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -1,4 +1,4 @@
-package b2b_test
+package stytchtest_test
 
 import (
 	"context"
@@ -10,9 +10,12 @@ import (
 	"github.com/gostytch/stytch/stytchtest"
 )
 
+// The B2B client's main flows, run against the emulator; README.md shows
+// them.
+
 // An organization, a member, and the member's magic-link login, tested
 // against the in-memory Stytch.
-func Example_organizationLogin() {
+func Example_b2bOrganizationLogin() {
 	ctx := context.Background()
 	srv := stytchtest.NewServer()
 	defer srv.Close()
@@ -48,7 +51,7 @@ func Example_organizationLogin() {
 
 // Discovery: a person signs in with their email before choosing an
 // organization, sees the ones they can join, and creates a new one.
-func Example_discovery() {
+func Example_b2bDiscovery() {
 	ctx := context.Background()
 	srv := stytchtest.NewServer()
 	defer srv.Close()

@@ -1,4 +1,4 @@
-package stytch_test
+package stytchtest_test
 
 import (
 	"context"
