@@ -247,6 +247,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if e.serveTOTPHook(w, hr, fail) { // see totps.go
 		return
 	}
+	if e.serveWebAuthnHook(w, hr, fail) { // see webauthn.go
+		return
+	}
 	if hr.URL.Path == "/__emulator/messages" {
 		if !e.authorized(hr) {
 			fail(errUnauthorized)
