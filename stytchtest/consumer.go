@@ -356,6 +356,9 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 	for _, t := range u.TOTPs {
 		delete(c.totps, t.TOTPID)
 	}
+	for _, w := range u.WebAuthnRegistrations {
+		delete(c.webauthn.regs, w.WebAuthnRegistrationID)
+	}
 	delete(c.locks, u.UserID)
 	for id, s := range c.sessions {
 		if s.s.UserID == u.UserID {

@@ -18,23 +18,6 @@ import (
 
 const passkeyDomain = "example.com"
 
-// registerPasskey runs register start, the authenticator and register for
-// userID, and returns the register response.
-func registerPasskey(t *testing.T, c *consumer.Client, passkey *Authenticator, userID string, start *consumer.WebAuthnRegisterStartParams) *consumer.WebAuthnRegisterResponse {
-	t.Helper()
-	if start == nil {
-		start = &consumer.WebAuthnRegisterStartParams{}
-	}
-	start.UserID, start.Domain = userID, passkeyDomain
-	started, err := c.WebAuthn.RegisterStart(ctx, start)
-	require.NoError(t, err)
-	credential, err := passkey.Create(started.PublicKeyCredentialCreationOptions)
-	require.NoError(t, err)
-	reg, err := c.WebAuthn.Register(ctx, &consumer.WebAuthnRegisterParams{UserID: userID, PublicKeyCredential: credential})
-	require.NoError(t, err)
-	return reg
-}
-
 // assertion runs authenticate start (for userID, or a passkey sign-in when
 // it is "") and the authenticator, and returns the assertion to pass to
 // Authenticate.
@@ -448,4 +431,24 @@ func TestWebAuthnEmulatorHook(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+// Deleting a user deletes its registrations: its passkey is unknown after.
+func TestWebAuthnUserDeleted(t *testing.T) {
+	t.Parallel()
+	_, c := newConsumer(t)
+	user, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("gone@example.com")})
+	require.NoError(t, err)
+	passkey := NewAuthenticator("https://example.com")
+	started, err := c.WebAuthn.RegisterStart(ctx, &consumer.WebAuthnRegisterStartParams{UserID: user.UserID, Domain: passkeyDomain})
+	require.NoError(t, err)
+	credential, err := passkey.Create(started.PublicKeyCredentialCreationOptions)
+	require.NoError(t, err)
+	_, err = c.WebAuthn.Register(ctx, &consumer.WebAuthnRegisterParams{UserID: user.UserID, PublicKeyCredential: credential})
+	require.NoError(t, err)
+	signIn := assertion(t, c, passkey, "")
+	_, err = c.Users.Delete(ctx, &consumer.UsersDeleteParams{UserID: user.UserID})
+	require.NoError(t, err)
+	_, err = c.WebAuthn.Authenticate(ctx, &consumer.WebAuthnAuthenticateParams{PublicKeyCredential: signIn})
+	requireAPIError(t, err, 404, "webauthn_registration_not_found")
 }
