@@ -74,6 +74,19 @@ type webauthnCeremony struct {
 	expires time.Time
 }
 
+// openCeremony records a started ceremony under its challenge, dropping
+// those that expired unanswered.
+func (e *Emulator) openCeremony(c *webauthnCeremony) {
+	s := e.consumer.webauthn
+	for challenge, old := range s.ceremonies {
+		if !e.now().Before(old.expires) {
+			delete(s.ceremonies, challenge)
+		}
+	}
+	c.expires = e.now().Add(webauthnTimeout)
+	s.ceremonies[c.session.Challenge] = c
+}
+
 // ceremony takes the live ceremony of the kind create opened with
 // challenge, if it is for whom the caller wants (mine), or returns nil. A
 // challenge is verified once, whatever the outcome (unconfirmed: that
@@ -239,13 +252,7 @@ func (e consumerAPI) WebAuthnRegisterStart(_ context.Context, p *consumer.WebAut
 	if err := checkWebAuthnDomain(p.Domain); err != nil {
 		return nil, err
 	}
-	var attachment consumer.WebAuthnAuthenticatorType
-	if p.AuthenticatorType != nil {
-		if attachment = *p.AuthenticatorType; !attachment.Valid() {
-			// Unconfirmed status; the type is in Stytch's catalog.
-			return nil, errorf(400, "invalid_authenticator_type", "authenticator_type must be platform or cross-platform.")
-		}
-	}
+	attachment := deref(p.AuthenticatorType) // the generated validation refused other values
 	user := &webauthnUser{handle: []byte(u.UserID), name: webauthnDisplayName(u)}
 	user.displayName = user.name
 	if id := deref(p.OverrideID); id != "" {
@@ -287,9 +294,10 @@ func (e consumerAPI) WebAuthnRegisterStart(_ context.Context, p *consumer.WebAut
 		return nil, errorf(400, errorTypeBadRequest, "The registration could not be started: %v", err)
 	}
 
-	// The registration exists, unverified, from now on; a new start on the
-	// same domain replaces a pending one (unconfirmed: whether Stytch keeps
-	// every abandoned start on the user).
+	// The registration exists, unverified, from now on (unconfirmed, though
+	// the registration's verified flag and the no_pending_webauthn_registration
+	// error say so); a new start on the same domain replaces a pending one
+	// (unconfirmed: whether Stytch keeps every abandoned start on the user).
 	s := e.consumer.webauthn
 	removeWhere(&u.WebAuthnRegistrations, func(w *consumer.WebAuthnRegistration) bool {
 		if !w.Verified && w.Domain == p.Domain {
@@ -304,9 +312,7 @@ func (e consumerAPI) WebAuthnRegisterStart(_ context.Context, p *consumer.WebAut
 	u.WebAuthnRegistrations = append(u.WebAuthnRegistrations, consumer.WebAuthnRegistration{
 		WebAuthnRegistrationID: reg.id, Domain: p.Domain, UserAgent: deref(p.UserAgent), AuthenticatorType: attachment,
 	})
-	s.ceremonies[session.Challenge] = &webauthnCeremony{
-		create: true, userID: u.UserID, regID: reg.id, domain: p.Domain, session: *session, expires: e.now().Add(webauthnTimeout),
-	}
+	e.openCeremony(&webauthnCeremony{create: true, userID: u.UserID, regID: reg.id, domain: p.Domain, session: *session})
 	e.emit("user", "UPDATE", u.UserID, u)
 
 	enc := webauthnEncoding(p.UseBase64URLEncoding)
@@ -417,9 +423,7 @@ func (e consumerAPI) WebAuthnAuthenticateStart(_ context.Context, p *consumer.We
 	} else if assertion, session, err = rp.BeginDiscoverableLogin(webauthn.WithUserVerification(verification)); err != nil {
 		return nil, errorf(400, errorTypeBadRequest, "The authentication could not be started: %v", err)
 	}
-	e.consumer.webauthn.ceremonies[session.Challenge] = &webauthnCeremony{
-		userID: userID, domain: p.Domain, session: *session, expires: e.now().Add(webauthnTimeout),
-	}
+	e.openCeremony(&webauthnCeremony{userID: userID, domain: p.Domain, session: *session})
 	o := assertion.Response
 	options, err := json.Marshal(map[string]any{
 		"allowCredentials": descriptorsJSON(o.AllowedCredentials, webauthnEncoding(p.UseBase64URLEncoding)),
