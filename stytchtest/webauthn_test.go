@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
@@ -248,6 +250,12 @@ func TestWebAuthnFlow(t *testing.T) {
 	requireAPIError(t, err, 400, "invalid_domain")
 	_, err = c.WebAuthn.AuthenticateStart(ctx, &consumer.WebAuthnAuthenticateStartParams{Domain: passkeyDomain, UserID: &other.UserID})
 	requireAPIError(t, err, 400, "no_active_webauthn_registrations")
+	pendingUser, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("pending@example.com"), CreateUserAsPending: stytch.Ptr(true)})
+	require.NoError(t, err)
+	_, err = c.WebAuthn.RegisterStart(ctx, &consumer.WebAuthnRegisterStartParams{UserID: pendingUser.UserID, Domain: passkeyDomain})
+	requireAPIError(t, err, 400, "cannot_use_webauthn_with_pending_user")
+	_, err = c.WebAuthn.Authenticate(ctx, &consumer.WebAuthnAuthenticateParams{PublicKeyCredential: assertion(t, c, passkey, userID), SessionDurationMinutes: stytch.Ptr(1)})
+	requireAPIError(t, err, 400, "invalid_session_duration_minutes")
 
 	// Deleting the registration ends its sign-ins.
 	pendingAfterDelete := assertion(t, c, passkey, "")
@@ -451,4 +459,44 @@ func TestWebAuthnUserDeleted(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.WebAuthn.Authenticate(ctx, &consumer.WebAuthnAuthenticateParams{PublicKeyCredential: signIn})
 	requireAPIError(t, err, 404, "webauthn_registration_not_found")
+}
+
+// The authenticator answers another relying party's options too: those of
+// go-webauthn itself, wrapped in {"publicKey": ...} and in base64url.
+func TestAuthenticatorWithGoWebAuthn(t *testing.T) {
+	t.Parallel()
+	rp, err := webauthn.New(&webauthn.Config{RPID: "localhost", RPDisplayName: "Test", RPOrigins: []string{"http://localhost:3000"}})
+	require.NoError(t, err)
+	user := &webauthnUser{handle: []byte("user-1"), name: "ada", displayName: "Ada"}
+	passkey := NewAuthenticator("http://localhost:3000")
+
+	creation, session, err := rp.BeginRegistration(user)
+	require.NoError(t, err)
+	options, err := json.Marshal(creation)
+	require.NoError(t, err)
+	require.Contains(t, string(options), `"publicKey"`)
+	created, err := passkey.Create(string(options))
+	require.NoError(t, err)
+	parsed, err := protocol.ParseCredentialCreationResponseBytes([]byte(created))
+	require.NoError(t, err)
+	cred, err := rp.CreateCredential(user, *session, parsed)
+	require.NoError(t, err)
+	require.Equal(t, "none", cred.AttestationFormat)
+	user.creds = []webauthn.Credential{*cred}
+
+	for want := uint32(1); want <= 2; want++ {
+		login, session, err := rp.BeginLogin(user)
+		require.NoError(t, err)
+		options, err = json.Marshal(login)
+		require.NoError(t, err)
+		signed, err := passkey.Get(string(options))
+		require.NoError(t, err)
+		parsedLogin, err := protocol.ParseCredentialRequestResponseBytes([]byte(signed))
+		require.NoError(t, err)
+		got, err := rp.ValidateLogin(user, *session, parsedLogin)
+		require.NoError(t, err)
+		require.Equal(t, want, got.Authenticator.SignCount)
+		require.False(t, got.Authenticator.CloneWarning)
+		user.creds = []webauthn.Credential{*got}
+	}
 }
