@@ -39,6 +39,7 @@ type consumerState struct {
 	// passwords.go: user ID -> the password, and the reset links' tokens.
 	passwords map[string]*storedPassword
 	resets    map[string]*magicLink
+	webauthn  *webauthnState // webauthn.go
 }
 
 func newConsumerState() *consumerState {
@@ -47,6 +48,7 @@ func newConsumerState() *consumerState {
 		links: map[string]*magicLink{}, otps: map[string]*otpCode{},
 		sessions: map[string]*userSession{}, byToken: map[string]string{}, totps: map[string]*totpReg{},
 		locks: map[string]*userLock{}, passwords: map[string]*storedPassword{}, resets: map[string]*magicLink{},
+		webauthn: newWebAuthnState(),
 	}
 }
 
@@ -353,6 +355,9 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 	}
 	for _, t := range u.TOTPs {
 		delete(c.totps, t.TOTPID)
+	}
+	for _, w := range u.WebAuthnRegistrations {
+		delete(c.webauthn.regs, w.WebAuthnRegistrationID)
 	}
 	delete(c.locks, u.UserID)
 	for id, s := range c.sessions {

@@ -255,6 +255,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if e.serveWebhookHook(w, hr, fail) { // see webhooks.go
 		return
 	}
+	if e.serveWebAuthnHook(w, hr, fail) { // see webauthn.go
+		return
+	}
 	if e.serveSCIM(w, hr) { // the SCIM 2.0 service, on its bearer token; see scim_provisioning.go
 		return
 	}

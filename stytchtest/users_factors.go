@@ -14,10 +14,11 @@ import (
 //
 // Factors kept on the user itself (webauthn registrations, biometric
 // registrations, crypto wallets, the password) are removed from it; a
-// family that keeps more state for them (as totps.go keeps secrets) must
-// drop it here too. The emulator creates none of those yet, so today their
-// deletes answer the not-found error for every ID, which is what Stytch
-// answers for an ID it does not hold.
+// family that keeps more state for them (as totps.go keeps secrets and
+// webauthn.go credentials) must drop it here too. The emulator creates no
+// biometric registrations or crypto wallets yet, so today their deletes
+// answer the not-found error for every ID, which is what Stytch answers for
+// an ID it does not hold.
 //
 // Unconfirmed: whether Stytch refuses to delete a user's last email or
 // phone number (the catalog has cannot_delete_last_primary_factor, without
@@ -149,6 +150,7 @@ func (e consumerAPI) UsersDeleteWebAuthnRegistration(_ context.Context, p *consu
 		// Unconfirmed status; the type is in Stytch's catalog.
 		return nil, errorf(404, "webauthn_registration_not_found", "WebAuthn registration could not be found.")
 	}
+	delete(e.consumer.webauthn.regs, p.WebAuthnRegistrationID)
 	e.emit("user", "UPDATE", u.UserID, u)
 	return &consumer.UsersDeleteWebAuthnRegistrationResponse{UserID: u.UserID, User: *u}, nil
 }
