@@ -79,6 +79,7 @@ type Emulator struct {
 	m2m      *m2mState
 	fraud    *fraudState // fraud.go
 	idp      *idpState   // Connected App tokens and OAuth logins; see idp.go
+	extra    *extraState // wallet challenges, impersonation and attach tokens, trusted token profiles; see sessions_extra.go
 
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
@@ -245,6 +246,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	if e.serveTOTPHook(w, hr, fail) { // see totps.go
+		return
+	}
+	if e.serveSessionHooks(w, hr, fail) { // see sessions_extra.go
 		return
 	}
 	if hr.URL.Path == "/__emulator/messages" {

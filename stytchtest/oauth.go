@@ -68,8 +68,9 @@ var b2bOAuthStartProviders = []string{"google", "microsoft", "hubspot", "slack",
 // OAuth.Authenticate accepts (with the PKCE verifier, when the start URL
 // had a challenge). A user with that email signs in; anyone else is signed
 // up (in B2B, a member of the organization the URL names, if its JIT
-// provisioning and allowed domains let them). The start URL's public token
-// must be PublicToken.
+// provisioning and allowed domains let them). A consumer start URL with an
+// oauth_attach_token from OAuth.Attach signs in the user the token names
+// instead, once. The start URL's public token must be PublicToken.
 func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) {
 	u, err := url.Parse(startURL)
 	if err != nil {
@@ -96,8 +97,8 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 		return OAuthRedirect{}, fmt.Errorf("stytchtest: %q is not an OAuth provider of this Stytch API", provider)
 	case q.Get("public_token") != e.PublicToken():
 		return OAuthRedirect{}, errors.New("stytchtest: the start URL's public_token is not the emulator's PublicToken()")
-	case q.Get("oauth_attach_token") != "":
-		return OAuthRedirect{}, errors.New("stytchtest: oauth_attach_token is not implemented yet")
+	case b2bFlow && q.Get("oauth_attach_token") != "":
+		return OAuthRedirect{}, errors.New("stytchtest: B2B OAuth start URLs take no oauth_attach_token")
 	}
 	if err := checkEmail(email); err != nil {
 		return OAuthRedirect{}, err
@@ -109,6 +110,11 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 	var id string
 	if b2bFlow {
 		if id, out.UserCreated, err = e.b2bOAuthMember(q, email); err != nil {
+			return OAuthRedirect{}, err
+		}
+	} else if attach := q.Get("oauth_attach_token"); attach != "" {
+		// OAuth.Attach named the user: a login for them, whatever the email (users_extra.go).
+		if id, err = e.consumeAttach(attach, provider); err != nil {
 			return OAuthRedirect{}, err
 		}
 	} else if id, ok = e.consumer.byEmail[strings.ToLower(email)]; !ok {
