@@ -21,10 +21,11 @@ var runtimeModules = []string{"github.com/MicahParks/jwkset", "github.com/golang
 
 // emulatorModules are what the emulator (stytchtest) links besides the
 // runtime modules: TOTP codes and their QR images (pquerna/otp, barcode),
-// real password hashing (x/crypto, which brings x/sys) and zxcvbn strength
-// scoring (with regexp2). A program that imports only consumer and b2b
-// links none of them.
-var emulatorModules = []string{"github.com/boombuler/barcode", "github.com/dlclark/regexp2", "github.com/pquerna/otp", "github.com/trustelem/zxcvbn", "golang.org/x/crypto", "golang.org/x/sys"}
+// real password hashing (x/crypto, which brings x/sys, and whose legacy
+// Keccak hashes Ethereum messages), zxcvbn strength scoring (with regexp2)
+// and secp256k1 signature recovery for Ethereum wallets (decred's). A
+// program that imports only consumer and b2b links none of them.
+var emulatorModules = []string{"github.com/boombuler/barcode", "github.com/decred/dcrd/dcrec/secp256k1/v4", "github.com/dlclark/regexp2", "github.com/pquerna/otp", "github.com/trustelem/zxcvbn", "golang.org/x/crypto", "golang.org/x/sys"}
 
 // TestUserModuleFootprint tidies a scratch module that uses the SDK, the way
 // a user's module would, and checks what it ends up requiring and
