@@ -201,7 +201,7 @@ func TestCryptoWalletsSIWE(t *testing.T) {
 
 	_, err = c.CryptoWallets.AuthenticateStart(ctx, &consumer.CryptoWalletsAuthenticateStartParams{
 		CryptoWalletType: "ethereum", CryptoWalletAddress: w.Address(),
-		SiweParams:       &consumer.SIWEParams{Domain: "app.example.com", URI: "https://app.example.com", Statement: stytch.Ptr("two\nlines")},
+		SiweParams: &consumer.SIWEParams{Domain: "app.example.com", URI: "https://app.example.com", Statement: stytch.Ptr("two\nlines")},
 	})
 	requireAPIError(t, err, 400, "bad_request")
 }
