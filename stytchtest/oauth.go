@@ -25,6 +25,7 @@ const oauthTokenLifetime = 10 * time.Minute
 // callback: the token on the redirect, for OAuth.Authenticate.
 type oauthLogin struct {
 	userID, provider, subject, challenge string
+	email                                string // as the provider reported it
 	b2b                                  bool // userID is a member ID
 	expires                              time.Time
 	used                                 bool
@@ -128,7 +129,7 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 	}
 	sum := sha256.Sum256([]byte(provider + "\x00" + strings.ToLower(email)))
 	e.idpState().oauth[out.Token] = &oauthLogin{
-		userID: id, provider: provider, subject: hex.EncodeToString(sum[:12]), challenge: q.Get("code_challenge"),
+		userID: id, provider: provider, subject: hex.EncodeToString(sum[:12]), challenge: q.Get("code_challenge"), email: email,
 		b2b: b2bFlow, expires: e.now().Add(oauthTokenLifetime),
 	}
 	if b2bFlow {
@@ -276,8 +277,8 @@ func (e consumerAPI) OAuthAuthenticate(_ context.Context, p *consumer.OAuthAuthe
 		reg = consumer.OAuthProvider{ProviderType: name, ProviderSubject: l.subject, OAuthUserRegistrationID: newID("oauth-user-registration")}
 		u.Providers = append(u.Providers, reg)
 	}
-	if len(u.Emails) > 0 {
-		u.Emails[0].Verified = true // the provider vouched for it
+	if em := emailOf(u, l.email); em != nil {
+		em.Verified = true // the provider vouched for it (not for another email of an attached user)
 	}
 	factor := consumer.AuthenticationFactor{
 		Type: consumer.AuthenticationFactorTypeOAuth, DeliveryMethod: consumer.AuthenticationFactorDeliveryMethod("oauth_" + l.provider),

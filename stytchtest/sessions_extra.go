@@ -267,30 +267,35 @@ func (e b2bAPI) SessionsAttest(_ context.Context, p *b2b.SessionsAttestParams) (
 
 // exchangeableAccessToken checks a Connected App access token for an
 // exchange: valid (accessToken in idp.go) and granted full_access.
-func (e *Emulator) exchangeableAccessToken(token string) (sub, clientID string, claims jwt.MapClaims, _ error) {
+// It returns the subject, the client and, for a B2B token, the
+// organization.
+func (e *Emulator) exchangeableAccessToken(token string) (sub, clientID, orgID string, _ error) {
 	claims, ok := e.accessToken(token)
 	if !ok {
-		return "", "", nil, errorf(404, "idp_access_token_not_found", "The access token is invalid, expired or revoked.")
+		return "", "", "", errorf(404, "idp_access_token_not_found", "The access token is invalid, expired or revoked.")
 	}
 	scope, _ := claims["scope"].(string)
 	if !contains(strings.Fields(scope), "full_access") {
-		return "", "", nil, errorf(404, "idp_access_token_could_not_be_exchanged", "The access token was not granted the full_access scope.")
+		return "", "", "", errorf(404, "idp_access_token_could_not_be_exchanged", "The access token was not granted the full_access scope.")
 	}
 	sub, _ = claims["sub"].(string)
 	clientID, _ = claims["client_id"].(string)
-	return sub, clientID, claims, nil
+	if org, ok := claims[organizationClaim].(map[string]any); ok {
+		orgID, _ = org["organization_id"].(string)
+	}
+	return sub, clientID, orgID, nil
 }
 
 func (e consumerAPI) SessionsExchangeAccessToken(_ context.Context, p *consumer.SessionsExchangeAccessTokenParams) (*consumer.SessionsExchangeAccessTokenResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	sub, clientID, _, err := e.exchangeableAccessToken(p.AccessToken)
+	sub, clientID, orgID, err := e.exchangeableAccessToken(p.AccessToken)
 	if err != nil {
 		return nil, err
 	}
 	u, ok := e.consumer.users[sub]
-	if !ok {
+	if !ok || orgID != "" {
 		return nil, errorf(404, "idp_access_token_could_not_be_exchanged", "The access token is not a user's.")
 	}
 	factor := consumer.AuthenticationFactor{
@@ -308,12 +313,12 @@ func (e b2bAPI) SessionsExchangeAccessToken(_ context.Context, p *b2b.SessionsEx
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	sub, clientID, _, err := e.exchangeableAccessToken(p.AccessToken)
+	sub, clientID, orgID, err := e.exchangeableAccessToken(p.AccessToken)
 	if err != nil {
 		return nil, err
 	}
 	bm, ok := e.b2b.members[sub]
-	if !ok || bm.m.Status == b2bDeleted {
+	if !ok || bm.m.Status == b2bDeleted || orgID != bm.m.OrganizationID {
 		return nil, errorf(404, "idp_access_token_could_not_be_exchanged", "The access token is not a member's.")
 	}
 	o := e.b2b.orgs[bm.m.OrganizationID]

@@ -187,6 +187,9 @@ func TestSessionsExchangeAccessToken(t *testing.T) {
 	require.Equal(t, b2b.AuthenticationFactorDeliveryMethodOAuthAccessTokenExchange, bresp.MemberSession.AuthenticationFactors[0].DeliveryMethod)
 	_, err = api.Sessions.ExchangeAccessToken(ctx, &b2b.SessionsExchangeAccessTokenParams{AccessToken: full})
 	requireAPIError(t, err, 404, "idp_access_token_could_not_be_exchanged")
+	noOrg := srv.IssueAccessToken(AccessTokenParams{Subject: m.MemberID, Scopes: []string{"full_access"}})
+	_, err = api.Sessions.ExchangeAccessToken(ctx, &b2b.SessionsExchangeAccessTokenParams{AccessToken: noOrg})
+	requireAPIError(t, err, 404, "idp_access_token_could_not_be_exchanged")
 	_, err = c.Sessions.ExchangeAccessToken(ctx, &consumer.SessionsExchangeAccessTokenParams{AccessToken: mt})
 	requireAPIError(t, err, 404, "idp_access_token_could_not_be_exchanged")
 }

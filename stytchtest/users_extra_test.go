@@ -97,6 +97,21 @@ func TestOAuthAttach(t *testing.T) {
 	_, err = srv.OAuthCallback(unknown.URL, "ada@example.com")
 	require.ErrorContains(t, err, "not issued")
 
+	// By user ID: the provider's other email does not verify the user's.
+	grace, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("grace@example.com")})
+	require.NoError(t, err)
+	byGrace, err := c.OAuth.Attach(ctx, &consumer.OAuthAttachParams{Provider: "google", UserID: &grace.UserID})
+	require.NoError(t, err)
+	gstart, err := c.OAuth.StartURL(&consumer.OAuthStartParams{Provider: consumer.OAuthStartGoogle, PublicToken: srv.PublicToken(), OAuthAttachToken: byGrace.OAuthAttachToken})
+	require.NoError(t, err)
+	gred, err := srv.OAuthCallback(gstart.URL, "grace.h@gmail.example")
+	require.NoError(t, err)
+	gauth, err := c.OAuth.Authenticate(ctx, &consumer.OAuthAuthenticateParams{Token: gred.Token, SessionDurationMinutes: stytch.Ptr(60)})
+	require.NoError(t, err)
+	require.Equal(t, grace.UserID, gauth.UserID)
+	require.False(t, gauth.User.Emails[0].Verified)
+	require.Equal(t, "Google", gauth.User.Providers[0].ProviderType)
+
 	// Exactly one of user_id, session_token and session_jwt; a known provider.
 	_, err = c.OAuth.Attach(ctx, &consumer.OAuthAttachParams{Provider: "google"})
 	requireAPIError(t, err, 400, "bad_request")
