@@ -26,7 +26,7 @@ const oauthTokenLifetime = 10 * time.Minute
 type oauthLogin struct {
 	userID, provider, subject, challenge string
 	email                                string // as the provider reported it
-	b2b                                  bool // userID is a member ID
+	b2b                                  bool   // userID is a member ID
 	expires                              time.Time
 	used                                 bool
 }
