@@ -155,6 +155,7 @@ func TestRequestValidation(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	srv, _ := newConsumer(t)
+	method, path := unimplementedRoute(srv.Emulator)
 	for _, tc := range []struct {
 		method, path string
 		status       int
@@ -162,7 +163,7 @@ func TestRoutes(t *testing.T) {
 	}{
 		{"GET", "/v1/nowhere", 404, "route_not_found"},
 		{"DELETE", "/v1/magic_links/email/send", 405, "method_not_allowed"},
-		{"POST", "/v1/crypto_wallets/authenticate/start", 501, "not_implemented"},
+		{method, path, 501, "not_implemented"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(`{}`))
 		req.SetBasicAuth(srv.ProjectID(), srv.Secret())

@@ -27,7 +27,7 @@ const oauthTokenLifetime = 10 * time.Minute
 type oauthLogin struct {
 	userID, provider, subject, challenge string
 	flow                                 oauthFlow
-	email                                string   // the address the person signed in with
+	email                                string   // the address the provider reported, the one person signed in with
 	scopes                               []string // the start URL's custom_scopes
 	expires                              time.Time
 	used                                 bool
@@ -83,7 +83,9 @@ var b2bOAuthStartProviders = []string{"google", "microsoft", "hubspot", "slack",
 // provisioning and allowed domains let them). A B2B discovery start URL
 // names no organization: its redirect is to the discovery redirect URL,
 // with a token for OAuth.Discovery.Authenticate, and nobody is signed up.
-// The start URL's public token must be PublicToken.
+// A consumer start URL with an oauth_attach_token from OAuth.Attach signs
+// in the user the token names instead, once. The start URL's public token
+// must be PublicToken.
 func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) {
 	u, err := url.Parse(startURL)
 	if err != nil {
@@ -117,8 +119,8 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 		return OAuthRedirect{}, fmt.Errorf("stytchtest: %q is not an OAuth provider of this Stytch API", provider)
 	case q.Get("public_token") != e.PublicToken():
 		return OAuthRedirect{}, errors.New("stytchtest: the start URL's public_token is not the emulator's PublicToken()")
-	case q.Get("oauth_attach_token") != "":
-		return OAuthRedirect{}, errors.New("stytchtest: oauth_attach_token is not implemented yet")
+	case b2bFlow && q.Get("oauth_attach_token") != "":
+		return OAuthRedirect{}, errors.New("stytchtest: B2B OAuth start URLs take no oauth_attach_token")
 	}
 	if err := checkEmail(email); err != nil {
 		return OAuthRedirect{}, err
@@ -133,6 +135,11 @@ func (e *Emulator) OAuthCallback(startURL, email string) (OAuthRedirect, error) 
 		redirect = q.Get("discovery_redirect_url")
 	case b2bFlow:
 		if id, out.UserCreated, err = e.b2bOAuthMember(q, email); err != nil {
+			return OAuthRedirect{}, err
+		}
+	case q.Get("oauth_attach_token") != "":
+		// OAuth.Attach named the user: a login for them, whatever the email (users_extra.go).
+		if id, err = e.consumeAttach(q.Get("oauth_attach_token"), provider); err != nil {
 			return OAuthRedirect{}, err
 		}
 	default:
@@ -292,8 +299,8 @@ func (e consumerAPI) OAuthAuthenticate(_ context.Context, p *consumer.OAuthAuthe
 		reg = consumer.OAuthProvider{ProviderType: name, ProviderSubject: l.subject, OAuthUserRegistrationID: newID("oauth-user-registration")}
 		u.Providers = append(u.Providers, reg)
 	}
-	if len(u.Emails) > 0 {
-		u.Emails[0].Verified = true // the provider vouched for it
+	if em := emailOf(u, l.email); em != nil {
+		em.Verified = true // the provider vouched for it (not for another email of an attached user)
 	}
 	factor := consumer.AuthenticationFactor{
 		Type: consumer.AuthenticationFactorTypeOAuth, DeliveryMethod: consumer.AuthenticationFactorDeliveryMethod("oauth_" + l.provider),
