@@ -21,10 +21,15 @@ var runtimeModules = []string{"github.com/MicahParks/jwkset", "github.com/golang
 
 // emulatorModules are what the emulator (stytchtest) links besides the
 // runtime modules: TOTP codes and their QR images (pquerna/otp, barcode),
-// real password hashing (x/crypto, which brings x/sys) and zxcvbn strength
-// scoring (with regexp2). A program that imports only consumer and b2b
-// links none of them.
-var emulatorModules = []string{"github.com/boombuler/barcode", "github.com/dlclark/regexp2", "github.com/pquerna/otp", "github.com/trustelem/zxcvbn", "golang.org/x/crypto", "golang.org/x/sys"}
+// real password hashing (x/crypto, which brings x/sys), zxcvbn strength
+// scoring (with regexp2), and signed SAML responses for SSO (gosaml2 and
+// goxmldsig, with etree, clockwork and xml-roundtrip-validator). A program
+// that imports only consumer and b2b links none of them.
+var emulatorModules = []string{
+	"github.com/beevik/etree", "github.com/boombuler/barcode", "github.com/dlclark/regexp2", "github.com/jonboulle/clockwork",
+	"github.com/mattermost/xml-roundtrip-validator", "github.com/pquerna/otp", "github.com/russellhaering/gosaml2",
+	"github.com/russellhaering/goxmldsig", "github.com/trustelem/zxcvbn", "golang.org/x/crypto", "golang.org/x/sys",
+}
 
 // TestUserModuleFootprint tidies a scratch module that uses the SDK, the way
 // a user's module would, and checks what it ends up requiring and

@@ -80,6 +80,8 @@ type b2bMember struct {
 	// says it must be reset before it is used again (b2b_passwords.go).
 	password      *storedPassword
 	passwordReset bool
+	// ssoRoles are the implicit roles of the member's SSO logins (sso.go).
+	ssoRoles map[string]ssoRole
 }
 
 type b2bSession struct {
@@ -494,6 +496,7 @@ func (e b2bAPI) OrganizationsDelete(ctx context.Context, p *b2b.OrganizationsDel
 			delete(st.ists, tok)
 		}
 	}
+	e.ssoRemoveOrg(o.OrganizationID)
 	delete(st.orgs, o.OrganizationID)
 	delete(st.order, o.OrganizationID)
 	e.emit("organization", "DELETE", o.OrganizationID, nil)
@@ -730,6 +733,9 @@ func (st *b2bState) memberRoles(bm *b2bMember) []b2b.MemberRole {
 		if id != b2bMemberRole {
 			add(id, b2b.MemberRoleSource{Type: "direct_assignment", Details: map[string]any{}})
 		}
+	}
+	for _, r := range ssoRoleSources(bm) {
+		add(r.roleID, r.src)
 	}
 	if o := st.orgs[bm.m.OrganizationID]; o != nil {
 		domain := b2bEmailDomain(bm.m.EmailAddress)

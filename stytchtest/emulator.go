@@ -79,6 +79,7 @@ type Emulator struct {
 	m2m      *m2mState
 	fraud    *fraudState // fraud.go
 	idp      *idpState   // Connected App tokens and OAuth logins; see idp.go
+	sso      *ssoState   // SSO connections and logins; see sso.go
 
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
@@ -245,6 +246,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	if e.serveTOTPHook(w, hr, fail) { // see totps.go
+		return
+	}
+	if e.serveSSOHook(w, hr, fail) { // see sso.go
 		return
 	}
 	if hr.URL.Path == "/__emulator/messages" {
