@@ -33,13 +33,13 @@ const (
 )
 
 type ssoState struct {
-	saml     map[string]*samlConn          // connection ID -> SAML connection
-	oidc     map[string]*oidcConn          // connection ID -> OIDC connection
-	external map[string]*b2b.Connection    // connection ID -> external connection
-	order    map[string]int                // connection ID -> creation order
-	flows    map[string]*ssoFlow           // RelayState or OIDC state -> flow under way
-	tokens   map[string]*ssoLogin          // sso_token -> login waiting for SSO.Authenticate
-	seen     map[string]bool               // SAML assertion IDs already authenticated
+	saml     map[string]*samlConn       // connection ID -> SAML connection
+	oidc     map[string]*oidcConn       // connection ID -> OIDC connection
+	external map[string]*b2b.Connection // connection ID -> external connection
+	order    map[string]int             // connection ID -> creation order
+	flows    map[string]*ssoFlow        // RelayState or OIDC state -> flow under way
+	tokens   map[string]*ssoLogin       // sso_token -> login waiting for SSO.Authenticate
+	seen     map[string]bool            // SAML assertion IDs already authenticated
 	oidcTok  map[string][]b2b.OIDCProviderInfo
 	next     int
 
@@ -496,7 +496,11 @@ func (e *Emulator) ssoCallback(connID, relayState string, l *ssoLogin, email str
 	if relayState != "" {
 		f, ok := st.flows[relayState]
 		if !ok || f.connID != connID || !e.now().Before(f.expires) {
-			return SSORedirect{}, errorf(400, "invalid_saml_response", "The RelayState does not name an SSO flow under way for this connection.") // unconfirmed type
+			typ := "invalid_saml_response" // unconfirmed types
+			if st.oidc[connID] != nil {
+				typ = "oidc_invalid_callback_request"
+			}
+			return SSORedirect{}, errorf(400, typ, "The RelayState or state does not name an SSO flow under way for this connection.")
 		}
 		delete(st.flows, relayState)
 		l.flow, l.viaID = f, f.viaID
@@ -770,6 +774,9 @@ func (e *Emulator) OIDCSignIn(start, email string, claims map[string]any) (SSORe
 		return SSORedirect{}, err
 	}
 	f.nonce = newUUID()
+	if f.expires.IsZero() {
+		f.expires = e.now().Add(ssoTokenLifetime) // OIDC sign-ins always start at Stytch
+	}
 	state, err := e.ssoResolve(f)
 	if err != nil {
 		return SSORedirect{}, err

@@ -320,7 +320,9 @@ func TestSSOSAMLConnectionManagement(t *testing.T) {
 		{func(p *b2b.SSOSAMLUpdateConnectionParams) {
 			p.SAMLGroupImplicitRoleAssignments = []b2b.SAMLGroupImplicitRoleAssignment{{RoleID: "stytch_admin", Group: "eng"}}
 		}, "saml_connection_attribute_mapping_missing_groups_key"},
-		{func(p *b2b.SSOSAMLUpdateConnectionParams) { p.SigningPrivateKey = stytch.Ptr("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----") }, "saml_signing_private_key_invalid"},
+		{func(p *b2b.SSOSAMLUpdateConnectionParams) {
+			p.SigningPrivateKey = stytch.Ptr("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----")
+		}, "saml_signing_private_key_invalid"},
 		{func(p *b2b.SSOSAMLUpdateConnectionParams) {
 			p.SAMLConnectionImplicitRoleAssignments = []b2b.SAMLConnectionImplicitRoleAssignment{{RoleID: "no-such-role"}}
 		}, "invalid_rbac_role_id"},
@@ -356,7 +358,10 @@ func TestSSOSAMLConnectionManagement(t *testing.T) {
 	require.NoError(t, err)
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	keyBody := strings.Split(keyPEM, "\n")[1]
-	withKeys, err := update(func(p *b2b.SSOSAMLUpdateConnectionParams) { p.SAMLEncryptionPrivateKey = &keyPEM; p.SigningPrivateKey = &keyPEM })
+	withKeys, err := update(func(p *b2b.SSOSAMLUpdateConnectionParams) {
+		p.SAMLEncryptionPrivateKey = &keyPEM
+		p.SigningPrivateKey = &keyPEM
+	})
 	require.NoError(t, err)
 	require.Len(t, withKeys.Connection.EncryptionPrivateKeys, 1)
 	require.Len(t, withKeys.Connection.SigningCertificates, 2)
@@ -366,7 +371,9 @@ func TestSSOSAMLConnectionManagement(t *testing.T) {
 		b, _ := json.Marshal(v)
 		require.NotContains(t, string(b), keyBody, "the private key is never returned")
 	}
-	_, err = update(func(p *b2b.SSOSAMLUpdateConnectionParams) { p.SAMLEncryptionPrivateKey = stytch.Ptr("secret-ish-garbage") })
+	_, err = update(func(p *b2b.SSOSAMLUpdateConnectionParams) {
+		p.SAMLEncryptionPrivateKey = stytch.Ptr("secret-ish-garbage")
+	})
 	requireAPIError(t, err, 400, "bad_request")
 	require.NotContains(t, err.Error(), "secret-ish-garbage")
 	keyID := withKeys.Connection.EncryptionPrivateKeys[0].PrivateKeyID
