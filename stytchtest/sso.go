@@ -100,7 +100,7 @@ type ssoIdentity struct {
 	oidc                 *b2b.OIDCProviderInfo
 }
 
-// ssoConnections are the connection kinds' common face.
+// ssoBase is what the connection kinds share.
 type ssoBase interface {
 	id() string
 	orgID() string
@@ -327,7 +327,7 @@ func (e b2bAPI) SSOExternalCreateConnection(_ context.Context, p *b2b.SSOExterna
 		ExternalGroupImplicitRoleAssignments:      []b2b.GroupImplicitRoleAssignment{},
 	}
 	for _, a := range p.ConnectionImplicitRoleAssignments {
-		x.ExternalConnectionImplicitRoleAssignments = append(x.ExternalConnectionImplicitRoleAssignments, b2b.ConnectionImplicitRoleAssignment{RoleID: a.RoleID})
+		x.ExternalConnectionImplicitRoleAssignments = append(x.ExternalConnectionImplicitRoleAssignments, b2b.ConnectionImplicitRoleAssignment(a))
 	}
 	for _, a := range p.GroupImplicitRoleAssignments {
 		x.ExternalGroupImplicitRoleAssignments = append(x.ExternalGroupImplicitRoleAssignments, b2b.GroupImplicitRoleAssignment(a))
@@ -574,7 +574,8 @@ func (e b2bAPI) SSOAuthenticate(_ context.Context, p *b2b.SSOAuthenticateParams)
 	if err := checkPKCE(challenge, deref(p.PKCECodeVerifier)); err != nil {
 		return nil, err
 	}
-	l.used = true
+	l.used = true // a response that fails verification uses its token up too
+
 	var id *ssoIdentity
 	var err error
 	switch {

@@ -116,6 +116,10 @@ func TestSSOSAMLSignIn(t *testing.T) {
 	require.Equal(t, conn.ConnectionID, f[0].SAMLSSOFactor.ProviderID)
 	require.Equal(t, m.SSORegistrations[0].RegistrationID, f[0].SAMLSSOFactor.ID)
 
+	// The implicit role is what RBAC checks.
+	_, err = c.SSO.GetConnections(ctx, &b2b.SSOGetConnectionsParams{OrganizationID: o.OrganizationID}, stytch.WithMemberSession(auth.SessionToken))
+	require.NoError(t, err)
+
 	// The token is single use.
 	_, err = ssoTestAuth(t, c, red.Token, func(p *b2b.SSOAuthenticateParams) { p.PKCECodeVerifier = &start.CodeVerifier })
 	requireAPIError(t, err, 404, "sso_token_not_found")
@@ -131,6 +135,10 @@ func TestSSOSAMLSignIn(t *testing.T) {
 	require.Equal(t, m.MemberID, auth2.MemberID)
 	require.False(t, auth2.Member.IsAdmin)
 	require.Len(t, auth2.Member.SSORegistrations, 1)
+
+	// Without it the member may no longer list the connections.
+	_, err = c.SSO.GetConnections(ctx, &b2b.SSOGetConnectionsParams{OrganizationID: o.OrganizationID}, stytch.WithMemberSession(auth2.SessionToken))
+	requireAPIError(t, err, 403, "session_authorization_error")
 }
 
 // What Stytch refuses: a tampered assertion, a replayed one, an expired
