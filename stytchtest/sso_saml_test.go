@@ -165,18 +165,16 @@ func TestSSOSAMLRejects(t *testing.T) {
 	_, err = ssoTestAuth(t, c, red.Token, nil)
 	requireAPIError(t, err, 400, "invalid_signature_saml_response")
 
+	// The flow's RelayState is used up.
+	_, err = srv.PostSAMLResponse(post)
+	require.ErrorContains(t, err, "invalid_saml_response")
+
 	// Unsigned: the signature removed.
-	stripped := post
-	doc := string(raw)
-	i, j := strings.Index(doc, "<ds:Signature"), strings.Index(doc, "</ds:Signature>")
-	stripped.SAMLResponse = base64.StdEncoding.EncodeToString([]byte(doc[:i] + doc[j+len("</ds:Signature>"):]))
-	_, err = srv.PostSAMLResponse(stripped)
-	require.Error(t, err, "the flow's RelayState was used by the tampered post")
 	unsigned, err := srv.SAMLResponse(conn.ConnectionID, "ada@acme.com")
 	require.NoError(t, err)
 	raw, _ = base64.StdEncoding.DecodeString(unsigned.SAMLResponse)
-	doc = string(raw)
-	i, j = strings.Index(doc, "<ds:Signature"), strings.Index(doc, "</ds:Signature>")
+	doc := string(raw)
+	i, j := strings.Index(doc, "<ds:Signature"), strings.Index(doc, "</ds:Signature>")
 	unsigned.SAMLResponse = base64.StdEncoding.EncodeToString([]byte(doc[:i] + doc[j+len("</ds:Signature>"):]))
 	red, err = srv.PostSAMLResponse(unsigned)
 	require.NoError(t, err)
@@ -202,6 +200,35 @@ func TestSSOSAMLRejects(t *testing.T) {
 	clk.Add(samlAssertionLifetime + time.Minute)
 	_, err = ssoTestAuth(t, c, late.Token, nil)
 	requireAPIError(t, err, 400, "expired_saml_response")
+
+	// The audience must be the connection's, or its alternative audience;
+	// the assertion must be valid already.
+	forged := func(audience string, at time.Time) SSORedirect {
+		resp, err := idp.sign(samlAssertion{
+			destination: conn.AcsURL, audience: audience, nameID: "ada@acme.com", now: at,
+			attributes: []SAMLAttribute{{Name: "email", Values: []string{"ada@acme.com"}}},
+		})
+		require.NoError(t, err)
+		red, err := srv.PostSAMLResponse(SAMLPost{ACSURL: conn.AcsURL, SAMLResponse: resp})
+		require.NoError(t, err)
+		return red
+	}
+	_, err = ssoTestAuth(t, c, forged("https://legacy.example/sp", clk.Now()).Token, nil)
+	requireAPIError(t, err, 400, "invalid_audience_saml_response")
+	_, err = c.SSO.SAML.UpdateConnection(ctx, &b2b.SSOSAMLUpdateConnectionParams{
+		OrganizationID: o.OrganizationID, ConnectionID: conn.ConnectionID, AlternativeAudienceURI: stytch.Ptr("https://legacy.example/sp"),
+	})
+	require.NoError(t, err)
+	_, err = ssoTestAuth(t, c, forged("https://legacy.example/sp", clk.Now()).Token, nil)
+	require.NoError(t, err)
+	_, err = ssoTestAuth(t, c, forged(conn.AudienceURI, clk.Now().Add(3*time.Minute)).Token, nil)
+	requireAPIError(t, err, 400, "not_yet_valid_saml_response")
+
+	// The mapped email attribute must be there.
+	noEmail, err := srv.SAMLSignIn(conn.ConnectionID, "ada@acme.com", SAMLAttribute{Name: "email"})
+	require.NoError(t, err)
+	_, err = ssoTestAuth(t, c, noEmail.Token, nil)
+	requireAPIError(t, err, 400, "invalid_saml_response_email")
 
 	// Another connection trusting the same IdP: a response for the first
 	// connection's ACS fails at the second's.
