@@ -33,14 +33,14 @@ const (
 )
 
 type ssoState struct {
-	saml     map[string]*samlConn       // connection ID -> SAML connection
-	oidc     map[string]*oidcConn       // connection ID -> OIDC connection
-	external map[string]*b2b.Connection // connection ID -> external connection
-	order    map[string]int             // connection ID -> creation order
-	flows    map[string]*ssoFlow        // RelayState or OIDC state -> flow under way
-	tokens   map[string]*ssoLogin       // sso_token -> login waiting for SSO.Authenticate
-	seen     map[string]bool            // SAML assertion IDs already authenticated
-	oidcTok  map[string][]b2b.OIDCProviderInfo
+	saml     map[string]*samlConn              // connection ID -> SAML connection
+	oidc     map[string]*oidcConn              // connection ID -> OIDC connection
+	external map[string]*b2b.Connection        // connection ID -> external connection
+	order    map[string]int                    // connection ID -> creation order
+	flows    map[string]*ssoFlow               // RelayState or OIDC state -> flow under way
+	tokens   map[string]*ssoLogin              // sso_token -> login waiting for SSO.Authenticate
+	seen     map[string]bool                   // SAML assertion IDs already authenticated
+	oidcTok  map[string][]b2b.OIDCProviderInfo // member ID -> the provider tokens of its OIDC sign-ins
 	next     int
 
 	samlIdPs      map[string]*SAMLIdP      // entity ID -> test IdP (sso_idp.go)

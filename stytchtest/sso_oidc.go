@@ -66,7 +66,7 @@ func (e b2bAPI) SSOOIDCCreateConnection(ctx context.Context, p *b2b.SSOOIDCCreat
 		RedirectURL: e.ssoCallbackURL(ctx, id), IdentityProvider: string(deref(p.IdentityProvider)), AttributeMapping: map[string]any{},
 	}}
 	if c.c.IdentityProvider == "" {
-		c.c.IdentityProvider = "generic"
+		c.c.IdentityProvider = "generic" // unconfirmed default
 	}
 	e.ssoState().oidc[id] = c
 	e.ssoAdded(o, id)

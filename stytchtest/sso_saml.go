@@ -30,6 +30,8 @@ import (
 // audience (with the alternative audience), InResponseTo and single use.
 // Stytch checks a response when the IdP posts it; the emulator checks it
 // at SSO.Authenticate, so that a test sees the error through the SDK.
+// Encryption private keys are stored, masked and deletable, but encrypted
+// assertions are not decrypted: the test IdP signs, it does not encrypt.
 
 type samlConn struct {
 	c       b2b.SAMLConnection
@@ -86,7 +88,7 @@ func (e b2bAPI) SSOSAMLCreateConnection(ctx context.Context, p *b2b.SSOSAMLCreat
 		SAMLGroupImplicitRoleAssignments: []b2b.SAMLGroupImplicitRoleAssignment{}, AttributeMapping: map[string]any{},
 	}}
 	if c.c.IdentityProvider == "" {
-		c.c.IdentityProvider = "generic"
+		c.c.IdentityProvider = "generic" // unconfirmed default
 	}
 	e.ssoState().saml[id] = c
 	e.ssoAdded(o, id)
@@ -244,7 +246,8 @@ func (c *samlConn) addCertificate(cert *x509.Certificate, now time.Time) {
 }
 
 // samlSettle makes a connection active once it has what a login needs:
-// the IdP's entity ID, SSO URL and a verification certificate.
+// the IdP's entity ID, SSO URL and a verification certificate
+// (unconfirmed: which fields Stytch requires).
 func (e *Emulator) samlSettle(o *b2b.Organization, c *samlConn) {
 	if c.c.IDPEntityID != "" && c.c.IDPSSOURL != "" && len(c.certs) > 0 {
 		c.c.Status = ssoActive
