@@ -21,14 +21,16 @@ var runtimeModules = []string{"github.com/MicahParks/jwkset", "github.com/golang
 // runtime modules: TOTP codes and their QR images (pquerna/otp, barcode),
 // real password hashing (x/crypto, which brings x/sys, and whose legacy
 // Keccak hashes Ethereum messages), zxcvbn strength scoring (with regexp2),
-// secp256k1 signature recovery for Ethereum wallets (decred's) and WebAuthn
+// secp256k1 signature recovery for Ethereum wallets (decred's), WebAuthn
 // ceremonies (go-webauthn, which brings its CBOR, TPM, msgp, mapstructure
-// and UUID modules). A program that imports only consumer and b2b links
-// none of them.
+// and UUID modules) and signed SAML responses for SSO (gosaml2 and
+// goxmldsig, with etree, clockwork and xml-roundtrip-validator). A program
+// that imports only consumer and b2b links none of them.
 var emulatorModules = []string{
 	"github.com/boombuler/barcode", "github.com/decred/dcrd/dcrec/secp256k1/v4", "github.com/dlclark/regexp2", "github.com/pquerna/otp", "github.com/trustelem/zxcvbn", "golang.org/x/crypto", "golang.org/x/sys",
 	"github.com/fxamacker/cbor/v2", "github.com/go-viper/mapstructure/v2", "github.com/go-webauthn/webauthn", "github.com/go-webauthn/x",
 	"github.com/google/go-tpm", "github.com/google/uuid", "github.com/philhofer/fwd", "github.com/tinylib/msgp", "github.com/x448/float16",
+	"github.com/beevik/etree", "github.com/jonboulle/clockwork", "github.com/mattermost/xml-roundtrip-validator", "github.com/russellhaering/gosaml2", "github.com/russellhaering/goxmldsig",
 }
 
 // TestUserModuleFootprint tidies a scratch module that uses the SDK, the way

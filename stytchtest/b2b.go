@@ -84,6 +84,8 @@ type b2bMember struct {
 	// oauthTokens are the provider tokens saved at the member's OAuth
 	// sign-ins, one entry per provider and subject (b2b_members_extra.go).
 	oauthTokens []*memberOAuthTokens
+	// ssoRoles are the implicit roles of the member's SSO logins (sso.go).
+	ssoRoles map[string]ssoRole
 }
 
 type b2bSession struct {
@@ -499,6 +501,7 @@ func (e b2bAPI) OrganizationsDelete(ctx context.Context, p *b2b.OrganizationsDel
 			delete(st.ists, tok)
 		}
 	}
+	e.ssoRemoveOrg(o.OrganizationID)
 	delete(st.orgs, o.OrganizationID)
 	delete(st.order, o.OrganizationID)
 	e.emit("organization", "DELETE", o.OrganizationID, nil)
@@ -735,6 +738,9 @@ func (st *b2bState) memberRoles(bm *b2bMember) []b2b.MemberRole {
 		if id != b2bMemberRole {
 			add(id, b2b.MemberRoleSource{Type: "direct_assignment", Details: map[string]any{}})
 		}
+	}
+	for _, r := range ssoRoleSources(bm) {
+		add(r.roleID, r.src)
 	}
 	if o := st.orgs[bm.m.OrganizationID]; o != nil {
 		domain := b2bEmailDomain(bm.m.EmailAddress)

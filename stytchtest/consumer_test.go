@@ -155,7 +155,7 @@ func TestRequestValidation(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	srv, _ := newConsumer(t)
-	method, path := unimplementedRoute(srv.Emulator)
+	method, path := pretendUnimplemented(srv.Emulator)
 	for _, tc := range []struct {
 		method, path string
 		status       int

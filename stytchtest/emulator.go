@@ -81,6 +81,7 @@ type Emulator struct {
 	idp      *idpState           // Connected App tokens and OAuth logins; see idp.go
 	apps     *connectedAppsState // Connected Apps and their grants; see connected_apps.go
 	extra    *extraState         // wallet challenges, impersonation and attach tokens, trusted token profiles; see sessions_extra.go
+	sso      *ssoState           // SSO connections and logins; see sso.go
 
 	consumerPolicy consumer.Policy
 	b2bPolicy      b2b.Policy
@@ -260,6 +261,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	if e.serveSessionHooks(w, hr, fail) { // see sessions_extra.go
+		return
+	}
+	if e.serveSSOHook(w, hr, fail) { // see sso.go
 		return
 	}
 	if e.serveSCIM(w, hr) { // the SCIM 2.0 service, on its bearer token; see scim_provisioning.go

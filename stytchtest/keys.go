@@ -69,7 +69,13 @@ func (k *keySet) generate() *signingKey {
 	if err != nil {
 		panic("stytchtest: generating an RSA key: " + err.Error())
 	}
-	now := k.now()
+	// Stytch's real key IDs have an unconfirmed format; this one is recognisable.
+	return &signingKey{kid: "jwk-test-" + newUUID(), priv: priv, cert: selfSign(priv, k.now())}
+}
+
+// selfSign makes a self-signed certificate (DER) for priv, valid for 180
+// days from now.
+func selfSign(priv *rsa.PrivateKey, now time.Time) []byte {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(now.UnixNano()),
 		Subject:      pkix.Name{CommonName: "stytchtest"},
@@ -80,8 +86,7 @@ func (k *keySet) generate() *signingKey {
 	if err != nil {
 		panic("stytchtest: self-signing a certificate: " + err.Error())
 	}
-	// Stytch's real key IDs have an unconfirmed format; this one is recognisable.
-	return &signingKey{kid: "jwk-test-" + newUUID(), priv: priv, cert: cert}
+	return cert
 }
 
 // jwks returns the public keys as the JWKS endpoints serve them; both

@@ -221,15 +221,26 @@ func (e *Emulator) consumeOAuth(token, verifier string, flow oauthFlow) (*oauthL
 		return nil, errorf(404, "oauth_token_not_found", "OAuth token could not be found.")
 	case l.used || !e.now().Before(l.expires):
 		return nil, errorf(401, "unable_to_auth_oauth_token", "OAuth token could not be authenticated because it was already used or has expired.")
-	case l.challenge != "" && verifier == "":
-		return nil, errorf(400, "pkce_expected_code_verifier", "This OAuth flow was started with a code_challenge; pass its code_verifier.")
-	case l.challenge == "" && verifier != "":
-		return nil, errorf(400, "pkce_did_not_expect_code_verifier", "This OAuth flow was started without a code_challenge.")
-	case l.challenge != "" && !pkceMatches(l.challenge, verifier):
-		return nil, errorf(400, "pkce_mismatch", "The code_verifier does not match the code_challenge.")
+	}
+	if err := checkPKCE(l.challenge, verifier); err != nil {
+		return nil, err
 	}
 	l.used = true
 	return l, nil
+}
+
+// checkPKCE checks the verifier an authenticate call sends against the
+// challenge its flow started with (OAuth and SSO).
+func checkPKCE(challenge, verifier string) error {
+	switch {
+	case challenge != "" && verifier == "":
+		return errorf(400, "pkce_expected_code_verifier", "This flow was started with a code_challenge; pass its code_verifier.")
+	case challenge == "" && verifier != "":
+		return errorf(400, "pkce_did_not_expect_code_verifier", "This flow was started without a code_challenge.")
+	case challenge != "" && !pkceMatches(challenge, verifier):
+		return errorf(400, "pkce_mismatch", "The code_verifier does not match the code_challenge.")
+	}
+	return nil
 }
 
 func oauthProviderName(provider string) string {

@@ -3,7 +3,6 @@ package stytchtest
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -146,7 +145,7 @@ func TestEveryEndpointAnswers(t *testing.T) {
 	}
 	require.Len(t, routed, n)
 	t.Logf("%d implemented, %d answered 501", implemented, missing)
-	require.Positive(t, implemented)
+	require.Zero(t, missing, "every operation of the spec is implemented")
 }
 
 // TestHandlersAreOperations checks that every exported method of the API
@@ -173,35 +172,20 @@ func TestHandlersAreOperations(t *testing.T) {
 	}
 }
 
-func ExampleEmulator_notImplemented() {
-	srv := NewServer()
-	defer srv.Close()
-	method, path := unimplementedRoute(srv.Emulator) // such as one the next release implements
-	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(`{}`))
-	req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-	resp, _ := http.DefaultClient.Do(req)
-	var body struct {
-		ErrorType string `json:"error_type"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	fmt.Println(resp.StatusCode, body.ErrorType)
-	// Output: 501 not_implemented
-}
-
-// unimplementedRoute returns the method and a concrete path of an operation
-// the emulator answers 501, the first by pattern, for the tests of that
-// answer: which operations are left changes as the emulator grows.
-func unimplementedRoute(e *Emulator) (method, path string) {
-	var best *route
+// pretendUnimplemented marks one operation of e (the first by pattern
+// that takes no member session) as one the emulator does not implement,
+// as a spec newer than the emulator's handlers would leave it, and returns
+// its method and a concrete path: every operation of today's spec is
+// implemented, and the 501 answer is for those of tomorrow's.
+func pretendUnimplemented(e *Emulator) (method, path string) {
+	var first *route
 	for _, rts := range e.router.bySegments {
 		for _, r := range rts {
-			if !r.implemented && !r.memberSession && (best == nil || r.pattern+r.method < best.pattern+best.method) {
-				best = r
+			if !r.memberSession && (first == nil || r.pattern+r.method < first.pattern+first.method) {
+				first = r
 			}
 		}
 	}
-	if best == nil {
-		panic("stytchtest: every operation is implemented; drop the tests of the 501 answer")
-	}
-	return best.method, regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(best.pattern, "x-1")
+	first.implemented = false
+	return first.method, regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(first.pattern, "x-1")
 }
