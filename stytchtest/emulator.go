@@ -8,12 +8,20 @@
 //	_, _ = client.MagicLinks.Email.LoginOrCreate(ctx, &consumer.MagicLinksEmailLoginOrCreateParams{Email: "ada@example.com"})
 //	msg, _ := srv.LastMessage("ada@example.com") // the email Stytch would have sent, with its token
 //
-// It follows the real API's rules for the endpoints it implements: users,
-// magic links, OTPs, TOTPs, passwords and sessions; B2B organizations, members, magic links,
-// OTPs, discovery and sessions. Requests are validated against the SDK's own spec,
-// by code generated from it.
-// Endpoints of the spec it does not implement answer 501, naming the
-// endpoint; unknown routes answer 404 route_not_found.
+// Every endpoint of the SDK's spec answers, with state, as Stytch's API
+// reference describes it: users, magic links, OTPs, passwords, TOTPs,
+// WebAuthn, OAuth, crypto wallets and sessions; B2B organizations, members,
+// discovery, SSO (SAML, OIDC, external), SCIM and member sessions; M2M,
+// Connected Apps and the IDP, fraud, debug and project. Requests are
+// validated against the spec by code generated from it. An operation that
+// a newer spec adds answers 501 not_implemented, naming itself, until the
+// emulator implements it; unknown routes answer 404 route_not_found.
+//
+// What a browser, an identity provider, a phone or Stytch's dashboard would
+// do, a test asks of the emulator through its hooks: LastMessage,
+// TOTPCode, NewAuthenticator, OAuthCallback, SAMLSignIn, OIDCSignIn,
+// IssueAccessToken, ImpersonateUser and the others, each mirrored under
+// /__emulator/ for programs in other languages.
 package stytchtest
 
 import (
