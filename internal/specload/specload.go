@@ -543,12 +543,19 @@ func (a *assembly) withContent(n *yaml.Node, ref json.Unmarshaler, content func(
 // shape, is left whole.
 func (a *assembly) schema(n *yaml.Node) *openapi3.SchemaRef {
 	ref := &openapi3.SchemaRef{}
-	split := splitSchema(n)
-	if split == nil {
+	if n.Kind != yaml.MappingNode || lookup(n, "$ref") != nil {
 		a.piece(n, ref)
 		return ref
 	}
-	a.piece(without(n, split...), ref)
+	// Not a reference: SchemaRef would decode it once to find none, and
+	// then into its Value.
+	ref.Value = &openapi3.Schema{}
+	split := splitSchema(n)
+	if split == nil {
+		a.piece(n, ref.Value)
+		return ref
+	}
+	a.piece(without(n, split...), ref.Value)
 	var sets []func(*openapi3.Schema)
 	for _, k := range split {
 		v := lookup(n, k)
