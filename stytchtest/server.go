@@ -50,10 +50,12 @@ func (s *Server) Options() []stytch.Option {
 	return opts
 }
 
-// Close shuts the server down and closes the clients it made, so that no
-// key refresh of theirs outlives it.
+// Close shuts the server down, closes the clients it made, so that no key
+// refresh of theirs outlives it, and stops the test identity providers it
+// started.
 func (s *Server) Close() {
 	s.srv.Close()
+	s.Emulator.Close()
 	s.mu.Lock()
 	clients := s.clients
 	s.clients = nil

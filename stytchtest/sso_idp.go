@@ -375,3 +375,25 @@ func ssoGet(rawURL string, v any) ([]byte, error) {
 	}
 	return ssoFetch(req, v)
 }
+
+// Close stops the test identity providers e started (NewSAMLIdP,
+// NewOIDCProvider, and their /__emulator/ mirrors); a connection that
+// trusts one then fails to reach it, as it would a provider gone down.
+// Server.Close calls it. The emulator itself goes on serving.
+func (e *Emulator) Close() {
+	e.mu.Lock()
+	var closers []func()
+	if st := e.sso; st != nil {
+		for _, idp := range st.samlIdPs {
+			closers = append(closers, idp.Close)
+		}
+		for _, p := range st.oidcProviders {
+			closers = append(closers, p.Close)
+		}
+	}
+	e.mu.Unlock()
+	// Outside the lock: a provider's handler may be waiting on it.
+	for _, c := range closers {
+		c()
+	}
+}

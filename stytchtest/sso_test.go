@@ -89,3 +89,36 @@ func TestSSOHooksOverHTTP(t *testing.T) {
 	require.Equal(t, 400, cb.StatusCode)
 	require.Equal(t, "oidc_invalid_callback_request", cbErr["error_type"])
 }
+
+// TestServerCloseStopsProviders checks that the test identity providers a
+// server started stop with it, those made in Go and over HTTP alike.
+func TestServerCloseStopsProviders(t *testing.T) {
+	t.Parallel()
+	srv := NewServer()
+	idp := srv.NewSAMLIdP()
+	oidc := srv.NewOIDCProvider()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/__emulator/sso/saml/idps", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	req.SetBasicAuth(srv.ProjectID(), srv.Secret())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var mirrored struct {
+		MetadataURL string `json:"metadata_url"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&mirrored))
+	_ = resp.Body.Close()
+	urls := []string{idp.MetadataURL, oidc.Issuer + "/.well-known/openid-configuration", mirrored.MetadataURL}
+	for _, u := range urls {
+		resp, err := http.Get(u)
+		require.NoError(t, err, u)
+		_ = resp.Body.Close()
+	}
+	srv.Close()
+	for _, u := range urls {
+		resp, err := http.Get(u)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		require.Error(t, err, "%s still answers after Close", u)
+	}
+}
