@@ -190,6 +190,18 @@ const (
 	ErrorTypeOrganizationSettingsDomainTooCommon ErrorType = "organization_settings_domain_too_common"
 	ErrorTypeEmailJITProvisioningNotAllowed      ErrorType = "email_jit_provisioning_not_allowed"
 	ErrorTypeInvalidEmailForJITProvisioning      ErrorType = "invalid_email_for_jit_provisioning"
+
+	// Other factors, clients and connections.
+	ErrorTypeTOTPNotFound                 ErrorType = "totp_not_found"
+	ErrorTypeActiveTOTPExists             ErrorType = "active_totp_exists"
+	ErrorTypeWebAuthnRegistrationNotFound ErrorType = "webauthn_registration_not_found"
+	ErrorTypeCryptoWalletNotFound         ErrorType = "crypto_wallet_not_found"
+	ErrorTypeUnableToParseSessionJWT      ErrorType = "unable_to_parse_session_jwt"
+	ErrorTypeM2MClientNotFound            ErrorType = "m2m_client_not_found"
+	ErrorTypeConnectedAppNotFound         ErrorType = "connected_app_not_found"
+	ErrorTypeIDPAccessTokenNotFound       ErrorType = "idp_access_token_not_found"
+	ErrorTypeActiveSCIMConnectionExists   ErrorType = "active_scim_connection_exists"
+	ErrorTypeTelemetryIDNotFound          ErrorType = "telemetry_id_not_found"
 )
 
 // ErrPaginationStuck ends a SearchAll iteration whose pages would never
