@@ -1226,19 +1226,9 @@ func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAut
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	var existing *b2bSession
-	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
-		var err error
-		if existing, err = e.b2bFindSession(p.SessionToken, p.SessionJWT); err != nil {
-			return nil, err
-		}
-	}
-	var ist *b2bIST
-	if tok := deref(p.IntermediateSessionToken); tok != "" {
-		var err error
-		if ist, err = e.b2bFindIST(tok); err != nil {
-			return nil, err
-		}
+	existing, ist, err := e.b2bPriorSessions(nil, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken)
+	if err != nil {
+		return nil, err
 	}
 	l, err := e.b2bConsumeLink(p.MagicLinksToken, deref(p.PKCECodeVerifier), false)
 	if err != nil {
@@ -1301,6 +1291,35 @@ func (e *Emulator) b2bIssueIST(email, orgID, memberID string, factors []b2b.Auth
 }
 
 // b2bFindIST resolves a live intermediate session token without consuming it.
+// b2bPriorSessions reads what a primary authentication may carry besides
+// its own token: the member session it would extend (token or jwtStr) and
+// the intermediate session it would complete (istToken). Each is nil when
+// not given; one given but not found is an error, and with o, so is an
+// intermediate session of another organization.
+func (e *Emulator) b2bPriorSessions(o *b2b.Organization, token, jwtStr, istToken *string) (*b2bSession, *b2bIST, error) {
+	var existing *b2bSession
+	if deref(token) != "" || deref(jwtStr) != "" {
+		bs, err := e.b2bFindSession(token, jwtStr)
+		if err != nil {
+			return nil, nil, err
+		}
+		existing = bs
+	}
+	var ist *b2bIST
+	if tok := deref(istToken); tok != "" {
+		is, err := e.b2bFindIST(tok)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o != nil && is.orgID != "" && is.orgID != o.OrganizationID {
+			// Unconfirmed status; the type is from Stytch's catalog.
+			return nil, nil, errorf(400, "invalid_intermediate_session_token_for_organization", "The intermediate session token was not issued for this organization.")
+		}
+		ist = is
+	}
+	return existing, ist, nil
+}
+
 func (e *Emulator) b2bFindIST(token string) (*b2bIST, error) {
 	if len(token) != 44 {
 		return nil, errorf(400, "invalid_session_token", "Session token format is invalid.")

@@ -323,21 +323,9 @@ func (e b2bAPI) OTPsEmailAuthenticate(ctx context.Context, p *b2b.OTPsEmailAuthe
 	if err != nil {
 		return nil, err
 	}
-	var existing *b2bSession
-	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
-		if existing, err = e.b2bFindSession(p.SessionToken, p.SessionJWT); err != nil {
-			return nil, err
-		}
-	}
-	var ist *b2bIST
-	if tok := deref(p.IntermediateSessionToken); tok != "" {
-		if ist, err = e.b2bFindIST(tok); err != nil {
-			return nil, err
-		}
-		if ist.orgID != "" && ist.orgID != o.OrganizationID {
-			// Unconfirmed status; the type is from Stytch's catalog.
-			return nil, errorf(400, "invalid_intermediate_session_token_for_organization", "The intermediate session token was not issued for this organization.")
-		}
+	existing, ist, err := e.b2bPriorSessions(o, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken)
+	if err != nil {
+		return nil, err
 	}
 	c, err := e.b2bCheckOTP(b2bOTPKey("email", o.OrganizationID, p.EmailAddress), p.Code)
 	if err != nil {

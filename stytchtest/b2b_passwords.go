@@ -74,33 +74,6 @@ func (e *Emulator) b2bPasswordMember(o *b2b.Organization, email string) (*b2bMem
 	return bm, nil
 }
 
-// b2bPasswordSessions reads the optional session and IST of a primary
-// authentication: a session of another member is ignored, as in the email
-// OTP authenticate; an IST must not be for another organization.
-func (e *Emulator) b2bPasswordSessions(o *b2b.Organization, token, jwtStr, istToken *string) (*b2bSession, *b2bIST, error) {
-	var existing *b2bSession
-	if deref(token) != "" || deref(jwtStr) != "" {
-		bs, err := e.b2bFindSession(token, jwtStr)
-		if err != nil {
-			return nil, nil, err
-		}
-		existing = bs
-	}
-	var ist *b2bIST
-	if tok := deref(istToken); tok != "" {
-		is, err := e.b2bFindIST(tok)
-		if err != nil {
-			return nil, nil, err
-		}
-		if is.orgID != "" && is.orgID != o.OrganizationID {
-			// Unconfirmed status; the type is from Stytch's catalog.
-			return nil, nil, errorf(400, "invalid_intermediate_session_token_for_organization", "The intermediate session token was not issued for this organization.")
-		}
-		ist = is
-	}
-	return existing, ist, nil
-}
-
 // b2bPasswordLogin finishes a password authentication of bm: the IST's
 // factors carry over, then a session or an MFA step (b2bLogin).
 func (e *Emulator) b2bPasswordLogin(bm *b2bMember, existing *b2bSession, ist *b2bIST, duration *int, claims map[string]any) b2bOutcome {
@@ -136,7 +109,7 @@ func (e b2bAPI) PasswordsAuthenticate(ctx context.Context, p *b2b.PasswordsAuthe
 	if err != nil {
 		return nil, err
 	}
-	existing, ist, err := e.b2bPasswordSessions(o, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken)
+	existing, ist, err := e.b2bPriorSessions(o, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +287,7 @@ func (e b2bAPI) PasswordsEmailReset(ctx context.Context, p *b2b.PasswordsEmailRe
 		err      error
 	)
 	if o != nil {
-		if existing, ist, err = e.b2bPasswordSessions(o, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken); err != nil {
+		if existing, ist, err = e.b2bPriorSessions(o, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken); err != nil {
 			return nil, err
 		}
 	}
@@ -406,7 +379,7 @@ func (e b2bAPI) PasswordsExistingPasswordReset(ctx context.Context, p *b2b.Passw
 	if err != nil {
 		return nil, err
 	}
-	existing, _, err := e.b2bPasswordSessions(o, p.SessionToken, p.SessionJWT, nil)
+	existing, _, err := e.b2bPriorSessions(o, p.SessionToken, p.SessionJWT, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -254,12 +254,9 @@ func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticatePar
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	var existing *b2bSession
-	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
-		var err error
-		if existing, err = e.b2bFindSession(p.SessionToken, p.SessionJWT); err != nil {
-			return nil, err
-		}
+	existing, _, err := e.b2bPriorSessions(nil, p.SessionToken, p.SessionJWT, nil)
+	if err != nil {
+		return nil, err
 	}
 	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), oauthB2B)
 	if err != nil {

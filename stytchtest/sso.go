@@ -547,19 +547,9 @@ func (e b2bAPI) SSOAuthenticate(_ context.Context, p *b2b.SSOAuthenticateParams)
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	var existing *b2bSession
-	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
-		var err error
-		if existing, err = e.b2bFindSession(p.SessionToken, p.SessionJWT); err != nil {
-			return nil, err
-		}
-	}
-	var ist *b2bIST
-	if tok := deref(p.IntermediateSessionToken); tok != "" {
-		var err error
-		if ist, err = e.b2bFindIST(tok); err != nil {
-			return nil, err
-		}
+	existing, ist, err := e.b2bPriorSessions(nil, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken)
+	if err != nil {
+		return nil, err
 	}
 	st := e.ssoState()
 	l, ok := st.tokens[p.SSOToken]
@@ -577,7 +567,6 @@ func (e b2bAPI) SSOAuthenticate(_ context.Context, p *b2b.SSOAuthenticateParams)
 	l.used = true // a response that fails verification uses its token up too
 
 	var id *ssoIdentity
-	var err error
 	switch {
 	case st.saml[l.connID] != nil:
 		id, err = e.samlVerify(st.saml[l.connID], l)
