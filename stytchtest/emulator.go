@@ -95,7 +95,8 @@ type Emulator struct {
 	b2bPolicy      b2b.Policy
 	b2bOrgPolicies map[string]b2b.OrgPolicy // organization ID -> custom roles
 
-	hooks webhookHub // webhooks.go
+	hooks     webhookHub // webhooks.go
+	testHooks hookTable  // hooks.go
 }
 
 // NewEmulator returns an emulator with empty state.
@@ -121,6 +122,8 @@ func NewEmulator(opts ...Option) *Emulator {
 	}
 	e.keys = newKeySet(e.now)
 	e.router = newRouter(consumerRoutes(consumerAPI{e}), b2bRoutes(b2bAPI{e}))
+	e.testHooks = newHookTable(e.messageHooks(), e.totpHooks(), e.webauthnHooks(), e.idpHooks(), e.ssoHooks(),
+		e.sessionHooks(), e.fraudHooks(), e.webhookHooks())
 	return e
 }
 
@@ -256,33 +259,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	fail := func(err *apiError) { writeError(w, reqID, err) }
 
 	hr = e.projectDomainRoute(hr) // see idp.go
-	if e.serveIDPHook(w, hr, fail) || e.serveFraudHook(w, hr, fail) || e.serveTokenGrant(w, hr, fail) {
-		return
-	}
-	if e.serveTOTPHook(w, hr, fail) { // see totps.go
-		return
-	}
-	if e.serveWebhookHook(w, hr, fail) { // see webhooks.go
-		return
-	}
-	if e.serveWebAuthnHook(w, hr, fail) { // see webauthn.go
-		return
-	}
-	if e.serveSessionHooks(w, hr, fail) { // see sessions_extra.go
-		return
-	}
-	if e.serveSSOHook(w, hr, fail) { // see sso.go
-		return
-	}
-	if e.serveSCIM(w, hr) { // the SCIM 2.0 service, on its bearer token; see scim_provisioning.go
-		return
-	}
-	if hr.URL.Path == "/__emulator/messages" {
-		if !e.authorized(hr) {
-			fail(errUnauthorized)
-			return
-		}
-		e.serveMessages(w, hr)
+	// The test hooks (hooks.go), then what identity providers call: the
+	// token endpoint's Connected App grants, the SSO callbacks and the SCIM
+	// service.
+	if e.serveTestHook(w, hr, fail) || e.serveTokenGrant(w, hr, fail) || e.serveSSOCallbackRoute(w, hr, fail) || e.serveSCIM(w, hr) {
 		return
 	}
 	rt, path, methodNotAllowed := e.router.find(hr.Method, hr.URL.EscapedPath())
@@ -348,15 +328,6 @@ var errUnauthorized = &apiError{status: 401, typ: "unauthorized_credentials", me
 
 func (e *Emulator) authorized(r *http.Request) bool {
 	return r.Header.Get("Authorization") == e.auth
-}
-
-func (e *Emulator) serveMessages(w http.ResponseWriter, r *http.Request) {
-	to := r.URL.Query().Get("to")
-	msgs := e.Messages(to)
-	if msgs == nil {
-		msgs = []Message{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
 }
 
 // withEnvelope encodes a response and sets the request_id and status_code

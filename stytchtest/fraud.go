@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/mail"
 	"sort"
@@ -410,17 +409,14 @@ func (e consumerAPI) FraudEmailRisk(ctx context.Context, p *consumer.FraudEmailR
 	return resp, nil
 }
 
-// serveFraudHook serves the fraud test hooks to programs in other
-// languages, authenticated as the project; every field but the telemetry
-// ID or address is optional, and each given one calls its hook:
+// fraudHooks mirror the fraud test hooks; every field but the telemetry ID
+// or address is optional, and each given one calls its hook:
 //
 //	POST /__emulator/fraud/fingerprint {"telemetry_id", "action", "reasons", "fingerprints", "not_found"} -> {}
 //	POST /__emulator/fraud/email_risk  {"email_address", "action", "risk_score"}                         -> {}
-func (e *Emulator) serveFraudHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	var serve func() error
-	switch r.URL.Path {
-	case "/__emulator/fraud/fingerprint":
-		serve = func() error {
+func (e *Emulator) fraudHooks() []testHook {
+	return []testHook{
+		{method: http.MethodPost, path: "/__emulator/fraud/fingerprint", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in struct {
 				TelemetryID  string                 `json:"telemetry_id"`
 				Action       consumer.VerdictAction `json:"action"`
@@ -428,8 +424,8 @@ func (e *Emulator) serveFraudHook(w http.ResponseWriter, r *http.Request, fail f
 				Fingerprints *consumer.Fingerprints `json:"fingerprints"`
 				NotFound     bool                   `json:"not_found"`
 			}
-			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-				return err
+			if err := decode(&in); err != nil {
+				return nil, err
 			}
 			if in.Action != "" || in.Reasons != nil {
 				e.SetFingerprintVerdict(in.TelemetryID, in.Action, in.Reasons...)
@@ -440,36 +436,19 @@ func (e *Emulator) serveFraudHook(w http.ResponseWriter, r *http.Request, fail f
 			if in.NotFound {
 				e.SetTelemetryIDNotFound(in.TelemetryID)
 			}
-			return nil
-		}
-	case "/__emulator/fraud/email_risk":
-		serve = func() error {
+			return struct{}{}, nil
+		}},
+		{method: http.MethodPost, path: "/__emulator/fraud/email_risk", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in struct {
 				EmailAddress string                 `json:"email_address"`
 				Action       consumer.VerdictAction `json:"action"`
 				RiskScore    int                    `json:"risk_score"`
 			}
-			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-				return err
+			if err := decode(&in); err != nil {
+				return nil, err
 			}
 			e.SetEmailRisk(in.EmailAddress, in.Action, in.RiskScore)
-			return nil
-		}
-	default:
-		return false
+			return struct{}{}, nil
+		}},
 	}
-	if !e.authorized(r) {
-		fail(errUnauthorized)
-		return true
-	}
-	if r.Method != http.MethodPost {
-		fail(errorf(405, "method_not_allowed", "Use POST."))
-		return true
-	}
-	if err := serve(); err != nil {
-		fail(errorf(400, errorTypeBadRequest, "%v", err))
-		return true
-	}
-	writeJSON(w, http.StatusOK, map[string]any{})
-	return true
 }

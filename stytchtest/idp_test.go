@@ -1,8 +1,6 @@
 package stytchtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -216,18 +214,7 @@ func TestIDPHooksOverHTTP(t *testing.T) {
 	t.Parallel()
 	srv, c := newConsumer(t)
 	post := func(path string, body any, auth bool) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
-		require.NoError(t, err)
-		if auth {
-			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return resp.StatusCode, out
+		return callHook(t, srv, http.MethodPost, path, body, auth)
 	}
 	start, err := c.OAuth.StartURL(&consumer.OAuthStartParams{Provider: consumer.OAuthStartSlack, PublicToken: srv.PublicToken()})
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -324,53 +323,36 @@ func (e consumerAPI) OAuthAuthenticate(_ context.Context, p *consumer.OAuthAuthe
 	}, nil
 }
 
-// serveIDPHook serves the test hooks of idp.go and oauth.go to programs in
-// other languages, authenticated as the project:
+// idpHooks mirror the test hooks of idp.go and oauth.go:
 //
 //	POST /__emulator/oauth/callback  {"start_url": "...", "email": "..."} -> {"url", "token", "user_created"}
 //	POST /__emulator/access_tokens   AccessTokenParams as JSON            -> {"access_token"}
 //	GET  /__emulator/public_token                                         -> {"public_token"}
-func (e *Emulator) serveIDPHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	var serve func() (any, error)
-	switch r.URL.Path {
-	case "/__emulator/oauth/callback":
-		serve = func() (any, error) {
+func (e *Emulator) idpHooks() []testHook {
+	return []testHook{
+		{method: http.MethodPost, path: "/__emulator/oauth/callback", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in struct {
 				StartURL string `json:"start_url"`
 				Email    string `json:"email"`
 			}
-			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			if err := decode(&in); err != nil {
 				return nil, err
 			}
 			red, err := e.OAuthCallback(in.StartURL, in.Email)
-			return map[string]any{"url": red.URL, "token": red.Token, "user_created": red.UserCreated}, err
-		}
-	case "/__emulator/access_tokens":
-		serve = func() (any, error) {
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"url": red.URL, "token": red.Token, "user_created": red.UserCreated}, nil
+		}},
+		{method: http.MethodPost, path: "/__emulator/access_tokens", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in AccessTokenParams
-			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			if err := decode(&in); err != nil {
 				return nil, err
 			}
 			return map[string]any{"access_token": e.IssueAccessToken(in)}, nil
-		}
-	case "/__emulator/public_token":
-		serve = func() (any, error) { return map[string]any{"public_token": e.PublicToken()}, nil }
-	default:
-		return false
+		}},
+		{method: http.MethodGet, path: "/__emulator/public_token", serve: func(*http.Request, func(any) error) (any, error) {
+			return map[string]any{"public_token": e.PublicToken()}, nil
+		}},
 	}
-	if !e.authorized(r) {
-		fail(errUnauthorized)
-		return true
-	}
-	if r.Method != http.MethodPost && r.URL.Path != "/__emulator/public_token" {
-		fail(errorf(405, "method_not_allowed", "Use POST."))
-		return true
-	}
-	v, err := serve()
-	if err != nil {
-		fail(errorf(400, errorTypeBadRequest, "%v", err))
-		return true
-	}
-	writeJSON(w, http.StatusOK, v)
-	return true
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"net/http"
@@ -415,43 +414,41 @@ func (e b2bAPI) SessionsMigrate(_ context.Context, p *b2b.SessionsMigrateParams)
 
 // ---- The hooks, over HTTP ----
 
-// serveSessionHooks serves the test hooks of this file and impersonation.go
-// to programs in other languages, authenticated as the project:
+// sessionHooks mirror the test hooks of this file and impersonation.go:
 //
 //	POST /__emulator/trusted_auth_token_profiles  TrustedAuthTokenProfile as JSON -> {"profile_id"}
 //	POST /__emulator/external_sessions            {"session_token", "email"}      -> {}
 //	POST /__emulator/impersonation_tokens         {"user_id" or "member_id", "impersonator_id", "impersonator_email_address"} -> {"impersonation_token"}
-func (e *Emulator) serveSessionHooks(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	var serve func(dec *json.Decoder) (any, error)
-	switch r.URL.Path {
-	case "/__emulator/trusted_auth_token_profiles":
-		serve = func(dec *json.Decoder) (any, error) {
+func (e *Emulator) sessionHooks() []testHook {
+	return []testHook{
+		{method: http.MethodPost, path: "/__emulator/trusted_auth_token_profiles", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in TrustedAuthTokenProfile
-			if err := dec.Decode(&in); err != nil {
+			if err := decode(&in); err != nil {
 				return nil, err
 			}
 			id, err := e.RegisterTrustedAuthTokenProfile(in)
-			return map[string]any{"profile_id": id}, err
-		}
-	case "/__emulator/external_sessions":
-		serve = func(dec *json.Decoder) (any, error) {
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"profile_id": id}, nil
+		}},
+		{method: http.MethodPost, path: "/__emulator/external_sessions", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in struct {
 				SessionToken string `json:"session_token"`
 				Email        string `json:"email"`
 			}
-			if err := dec.Decode(&in); err != nil {
+			if err := decode(&in); err != nil {
 				return nil, err
 			}
-			return map[string]any{}, e.RegisterExternalSession(in.SessionToken, in.Email)
-		}
-	case "/__emulator/impersonation_tokens":
-		serve = func(dec *json.Decoder) (any, error) {
+			return struct{}{}, e.RegisterExternalSession(in.SessionToken, in.Email)
+		}},
+		{method: http.MethodPost, path: "/__emulator/impersonation_tokens", serve: func(_ *http.Request, decode func(any) error) (any, error) {
 			var in struct {
 				UserID   string `json:"user_id"`
 				MemberID string `json:"member_id"`
 				Impersonator
 			}
-			if err := dec.Decode(&in); err != nil {
+			if err := decode(&in); err != nil {
 				return nil, err
 			}
 			var token string
@@ -464,23 +461,10 @@ func (e *Emulator) serveSessionHooks(w http.ResponseWriter, r *http.Request, fai
 			default:
 				token, err = e.ImpersonateMember(in.MemberID, in.Impersonator)
 			}
-			return map[string]any{"impersonation_token": token}, err
-		}
-	default:
-		return false
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"impersonation_token": token}, nil
+		}},
 	}
-	switch {
-	case !e.authorized(r):
-		fail(errUnauthorized)
-	case r.Method != http.MethodPost:
-		fail(errorf(405, "method_not_allowed", "Use POST."))
-	default:
-		v, err := serve(json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBytes)))
-		if err != nil {
-			fail(errorf(400, errorTypeBadRequest, "%v", err))
-			return true
-		}
-		writeJSON(w, http.StatusOK, v)
-	}
-	return true
 }

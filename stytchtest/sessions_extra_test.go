@@ -1,12 +1,10 @@
 package stytchtest
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"net/http"
 	"testing"
@@ -234,18 +232,7 @@ func TestSessionHooksOverHTTP(t *testing.T) {
 	t.Parallel()
 	srv, c := newConsumer(t)
 	post := func(path string, body any, auth bool) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
-		require.NoError(t, err)
-		if auth {
-			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return resp.StatusCode, out
+		return callHook(t, srv, http.MethodPost, path, body, auth)
 	}
 	u, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("ada@example.com")})
 	require.NoError(t, err)

@@ -2,10 +2,8 @@ package stytchtest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -786,79 +784,79 @@ func (e *Emulator) OIDCSignIn(start, email string, claims map[string]any) (SSORe
 	return e.ssoCallback(f.connID, state, &ssoLogin{oidcCode: code}, email)
 }
 
-// serveSSOHook serves the connections' callbacks, which identity providers
-// send browsers to, and the SSO test hooks for programs in other
-// languages, authenticated as the project:
+// serveSSOCallbackRoute serves the connections' callbacks, which identity
+// providers send browsers to, and reports whether hr was one:
 //
 //	POST /v1/b2b/sso/callback/{connection_id}  form SAMLResponse, RelayState    -> 302 to the redirect
 //	GET  /v1/b2b/sso/callback/{connection_id}  ?code=&state= (OIDC)             -> 302 to the redirect
+func (e *Emulator) serveSSOCallbackRoute(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
+	id, ok := strings.CutPrefix(r.URL.Path, "/v1/b2b/sso/callback/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return false
+	}
+	e.serveSSOCallback(w, r, id, fail)
+	return true
+}
+
+// ssoHooks mirror the SSO test hooks:
+//
 //	POST /__emulator/sso/saml/sign_in     {"start", "email", "attributes"}       -> {"url", "token"}
 //	POST /__emulator/sso/saml/response    {"start", "email", "attributes"}       -> SAMLPost
 //	POST /__emulator/sso/saml/post        SAMLPost                               -> {"url", "token"}
 //	POST /__emulator/sso/oidc/sign_in     {"start", "email", "claims"}           -> {"url", "token"}
 //	POST /__emulator/sso/saml/idps        {}  -> {"entity_id", "sso_url", "metadata_url", "certificate"}
 //	POST /__emulator/sso/oidc/providers   {}  -> the provider's URLs and client
-func (e *Emulator) serveSSOHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	if id, ok := strings.CutPrefix(r.URL.Path, "/v1/b2b/sso/callback/"); ok && id != "" && !strings.Contains(id, "/") {
-		e.serveSSOCallback(w, r, id, fail)
-		return true
-	}
-	var in struct {
+func (e *Emulator) ssoHooks() []testHook {
+	type signIn struct {
 		Start      string          `json:"start"`
 		Email      string          `json:"email"`
 		Attributes []SAMLAttribute `json:"attributes"`
 		Claims     map[string]any  `json:"claims"`
-		SAMLPost
 	}
-	var serve func() (any, error)
-	switch r.URL.Path {
-	case "/__emulator/sso/saml/sign_in":
-		serve = func() (any, error) { return e.SAMLSignIn(in.Start, in.Email, in.Attributes...) }
-	case "/__emulator/sso/saml/response":
-		serve = func() (any, error) { return e.SAMLResponse(in.Start, in.Email, in.Attributes...) }
-	case "/__emulator/sso/saml/post":
-		serve = func() (any, error) { return e.PostSAMLResponse(in.SAMLPost) }
-	case "/__emulator/sso/oidc/sign_in":
-		serve = func() (any, error) { return e.OIDCSignIn(in.Start, in.Email, in.Claims) }
-	case "/__emulator/sso/saml/idps":
-		serve = func() (any, error) {
+	withSignIn := func(f func(signIn) (any, error)) func(*http.Request, func(any) error) (any, error) {
+		return func(_ *http.Request, decode func(any) error) (any, error) {
+			var in signIn
+			if err := decode(&in); err != nil {
+				return nil, err
+			}
+			return f(in)
+		}
+	}
+	return []testHook{
+		{method: http.MethodPost, path: "/__emulator/sso/saml/sign_in", serve: withSignIn(func(in signIn) (any, error) {
+			return e.SAMLSignIn(in.Start, in.Email, in.Attributes...)
+		})},
+		{method: http.MethodPost, path: "/__emulator/sso/saml/response", serve: withSignIn(func(in signIn) (any, error) {
+			return e.SAMLResponse(in.Start, in.Email, in.Attributes...)
+		})},
+		{method: http.MethodPost, path: "/__emulator/sso/oidc/sign_in", serve: withSignIn(func(in signIn) (any, error) {
+			return e.OIDCSignIn(in.Start, in.Email, in.Claims)
+		})},
+		{method: http.MethodPost, path: "/__emulator/sso/saml/post", serve: func(_ *http.Request, decode func(any) error) (any, error) {
+			var in SAMLPost
+			if err := decode(&in); err != nil {
+				return nil, err
+			}
+			return e.PostSAMLResponse(in)
+		}},
+		{method: http.MethodPost, path: "/__emulator/sso/saml/idps", serve: func(_ *http.Request, decode func(any) error) (any, error) {
+			if err := decode(&struct{}{}); err != nil {
+				return nil, err
+			}
 			idp := e.NewSAMLIdP()
 			return map[string]any{"entity_id": idp.EntityID, "sso_url": idp.SSOURL, "metadata_url": idp.MetadataURL, "certificate": idp.CertificatePEM}, nil
-		}
-	case "/__emulator/sso/oidc/providers":
-		serve = func() (any, error) {
+		}},
+		{method: http.MethodPost, path: "/__emulator/sso/oidc/providers", serve: func(_ *http.Request, decode func(any) error) (any, error) {
+			if err := decode(&struct{}{}); err != nil {
+				return nil, err
+			}
 			p := e.NewOIDCProvider()
 			return map[string]any{
 				"issuer": p.Issuer, "authorization_url": p.AuthorizationURL, "token_url": p.TokenURL, "userinfo_url": p.UserinfoURL,
 				"jwks_url": p.JWKSURL, "client_id": p.ClientID, "client_secret": p.ClientSecret,
 			}, nil
-		}
-	default:
-		return false
+		}},
 	}
-	if !e.authorized(r) {
-		fail(errUnauthorized)
-		return true
-	}
-	if r.Method != http.MethodPost {
-		fail(errorf(405, "method_not_allowed", "Use POST."))
-		return true
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBytes)).Decode(&in); err != nil && !errors.Is(err, io.EOF) {
-		fail(errorf(400, errorTypeBadRequest, "The request body could not be decoded: %v", err))
-		return true
-	}
-	v, err := serve()
-	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			ae = errorf(400, errorTypeBadRequest, "%v", err)
-		}
-		fail(ae)
-		return true
-	}
-	writeJSON(w, http.StatusOK, v)
-	return true
 }
 
 // serveSSOCallback is a connection's ACS (SAML, HTTP-POST binding) or

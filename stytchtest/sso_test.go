@@ -1,7 +1,6 @@
 package stytchtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -20,18 +19,7 @@ func TestSSOHooksOverHTTP(t *testing.T) {
 	srv, c := b2bTestServer(t)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	post := func(path string, body any, auth bool) (int, map[string]any) {
-		b, _ := json.Marshal(body)
-		req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
-		require.NoError(t, err)
-		if auth {
-			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return resp.StatusCode, out
+		return callHook(t, srv, http.MethodPost, path, body, auth)
 	}
 	status, _ := post("/__emulator/sso/saml/idps", map[string]any{}, false)
 	require.Equal(t, 401, status)

@@ -369,28 +369,17 @@ func (e *Emulator) TOTPCode(totpID string) (string, bool) {
 	return code, err == nil
 }
 
-// serveTOTPHook mirrors TOTPCode for programs in other languages, with the
-// project's credentials:
+// totpHooks mirror TOTPCode:
 //
 //	GET /__emulator/totps/code?totp_id=ID -> {"code": "123456"}
 //
 // An unknown registration answers 404 totp_not_found.
-func (e *Emulator) serveTOTPHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	if r.URL.Path != "/__emulator/totps/code" {
-		return false
-	}
-	switch {
-	case !e.authorized(r):
-		fail(errUnauthorized)
-	case r.Method != http.MethodGet:
-		fail(errorf(405, "method_not_allowed", "Use GET."))
-	default:
+func (e *Emulator) totpHooks() []testHook {
+	return []testHook{{method: http.MethodGet, path: "/__emulator/totps/code", serve: func(r *http.Request, _ func(any) error) (any, error) {
 		code, ok := e.TOTPCode(r.URL.Query().Get("totp_id"))
 		if !ok {
-			fail(errorf(404, "totp_not_found", "TOTP could not be found."))
-			break
+			return nil, errorf(404, "totp_not_found", "TOTP could not be found.")
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"code": code})
-	}
-	return true
+		return map[string]string{"code": code}, nil
+	}}}
 }

@@ -1,7 +1,6 @@
 package stytchtest
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -212,17 +211,7 @@ func TestTOTPCodeHook(t *testing.T) {
 	require.NoError(t, err)
 
 	get := func(id string, auth bool) (int, map[string]any) {
-		req, err := http.NewRequest(http.MethodGet, srv.URL+"/__emulator/totps/code?totp_id="+url.QueryEscape(id), nil)
-		require.NoError(t, err)
-		if auth {
-			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var body map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
-		return resp.StatusCode, body
+		return callHook(t, srv, http.MethodGet, "/__emulator/totps/code?totp_id="+url.QueryEscape(id), "", auth)
 	}
 	status, body := get(created.TOTPID, true)
 	require.Equal(t, http.StatusOK, status)

@@ -548,8 +548,7 @@ func (e *Emulator) WebAuthnAuthenticator(origin string) *Authenticator {
 	return a
 }
 
-// serveWebAuthnHook mirrors the emulator's authenticators for programs in
-// other languages, with the project's credentials:
+// webauthnHooks mirror the emulator's authenticators:
 //
 //	POST /__emulator/webauthn/create {"origin": "https://example.com",
 //	  "public_key_credential_creation_options": "<from register start>"}
@@ -559,43 +558,36 @@ func (e *Emulator) WebAuthnAuthenticator(origin string) *Authenticator {
 //
 // Options the authenticator refuses answer 400 bad_request; a get for which
 // it holds no credential answers 404 credential_not_found.
-func (e *Emulator) serveWebAuthnHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	create := r.URL.Path == "/__emulator/webauthn/create"
-	if !create && r.URL.Path != "/__emulator/webauthn/get" {
-		return false
+func (e *Emulator) webauthnHooks() []testHook {
+	hook := func(create bool) func(*http.Request, func(any) error) (any, error) {
+		return func(_ *http.Request, decode func(any) error) (any, error) {
+			var body struct {
+				Origin          string `json:"origin"`
+				CreationOptions string `json:"public_key_credential_creation_options"`
+				RequestOptions  string `json:"public_key_credential_request_options"`
+			}
+			if err := decode(&body); err != nil || body.Origin == "" {
+				return nil, errors.New("send a JSON object with origin and the options")
+			}
+			a := e.WebAuthnAuthenticator(body.Origin)
+			var credential string
+			var err error
+			if create {
+				credential, err = a.Create(body.CreationOptions)
+			} else {
+				credential, err = a.Get(body.RequestOptions)
+			}
+			switch {
+			case errors.Is(err, ErrNoCredential):
+				return nil, errorf(404, "credential_not_found", "%v", err)
+			case err != nil:
+				return nil, err
+			}
+			return map[string]string{"public_key_credential": credential}, nil
+		}
 	}
-	if !e.authorized(r) {
-		fail(errUnauthorized)
-		return true
+	return []testHook{
+		{method: http.MethodPost, path: "/__emulator/webauthn/create", serve: hook(true)},
+		{method: http.MethodPost, path: "/__emulator/webauthn/get", serve: hook(false)},
 	}
-	if r.Method != http.MethodPost {
-		fail(errorf(405, "method_not_allowed", "Use POST."))
-		return true
-	}
-	var body struct {
-		Origin          string `json:"origin"`
-		CreationOptions string `json:"public_key_credential_creation_options"`
-		RequestOptions  string `json:"public_key_credential_request_options"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBytes)).Decode(&body); err != nil || body.Origin == "" {
-		fail(errorf(400, errorTypeBadRequest, "Send a JSON object with origin and the options."))
-		return true
-	}
-	a := e.WebAuthnAuthenticator(body.Origin)
-	var credential string
-	var err error
-	if create {
-		credential, err = a.Create(body.CreationOptions)
-	} else {
-		credential, err = a.Get(body.RequestOptions)
-	}
-	switch {
-	case errors.Is(err, ErrNoCredential):
-		fail(errorf(404, "credential_not_found", "%v", err))
-	case err != nil:
-		fail(errorf(400, errorTypeBadRequest, "%v", err))
-	default:
-		writeJSON(w, http.StatusOK, map[string]string{"public_key_credential": credential})
-	}
-	return true
 }

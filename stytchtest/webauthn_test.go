@@ -383,19 +383,7 @@ func TestWebAuthnEmulatorHook(t *testing.T) {
 	const origin = "https://example.com"
 
 	post := func(path string, body any, auth bool) (int, map[string]any) {
-		raw, err := json.Marshal(body)
-		require.NoError(t, err)
-		req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(raw))
-		require.NoError(t, err)
-		if auth {
-			req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return resp.StatusCode, out
+		return callHook(t, srv, http.MethodPost, path, body, auth)
 	}
 
 	started, err := c.WebAuthn.RegisterStart(ctx, &consumer.WebAuthnRegisterStartParams{UserID: user.UserID, Domain: passkeyDomain})

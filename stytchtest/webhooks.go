@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -51,9 +50,7 @@ func (e *Emulator) addWebhook(endpoint, secret string) error {
 	return nil
 }
 
-// serveWebhookHook mirrors SendWebhooks, WaitWebhooks and
-// WebhookDeliveries for programs in other languages, with the project's
-// credentials:
+// webhookHooks mirror SendWebhooks, WaitWebhooks and WebhookDeliveries:
 //
 //	POST /__emulator/webhooks {"url": "...", "secret": "whsec_..."} -> {}
 //	GET  /__emulator/webhooks                                      -> {"deliveries": [...]}
@@ -61,53 +58,40 @@ func (e *Emulator) addWebhook(endpoint, secret string) error {
 // GET waits for the webhooks of the changes made so far, as WaitWebhooks
 // does, and lists every delivery, oldest first, as {"url", "event_type",
 // "event_id", "message_id", "status_code", "error"}.
-func (e *Emulator) serveWebhookHook(w http.ResponseWriter, r *http.Request, fail func(*apiError)) bool {
-	if r.URL.Path != "/__emulator/webhooks" {
-		return false
-	}
-	if !e.authorized(r) {
-		fail(errUnauthorized)
-		return true
-	}
-	switch r.Method {
-	case http.MethodPost:
-		var in struct {
-			URL    string `json:"url"`
-			Secret string `json:"secret"`
-		}
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxRequestBytes)).Decode(&in); err != nil {
-			fail(errorf(400, errorTypeBadRequest, "The body must be {\"url\": ..., \"secret\": ...}: %v", err))
-			return true
-		}
-		// The error names the URL, never the secret.
-		if err := e.addWebhook(in.URL, in.Secret); err != nil {
-			fail(errorf(400, errorTypeBadRequest, "%v", err))
-			return true
-		}
-		writeJSON(w, http.StatusOK, struct{}{})
-	case http.MethodGet:
-		e.WaitWebhooks()
-		type delivery struct {
-			URL        string             `json:"url"`
-			EventType  webhooks.EventType `json:"event_type"`
-			EventID    string             `json:"event_id"`
-			MessageID  string             `json:"message_id"`
-			StatusCode int                `json:"status_code"`
-			Error      string             `json:"error,omitempty"`
-		}
-		out := []delivery{}
-		for _, d := range e.WebhookDeliveries() {
-			v := delivery{URL: d.URL, EventType: d.EventType, EventID: d.EventID, MessageID: d.MessageID, StatusCode: d.StatusCode}
-			if d.Err != nil {
-				v.Error = d.Err.Error()
+func (e *Emulator) webhookHooks() []testHook {
+	return []testHook{
+		{method: http.MethodPost, path: "/__emulator/webhooks", serve: func(_ *http.Request, decode func(any) error) (any, error) {
+			var in struct {
+				URL    string `json:"url"`
+				Secret string `json:"secret"`
 			}
-			out = append(out, v)
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
-	default:
-		fail(errorf(405, "method_not_allowed", "Use GET or POST."))
+			if err := decode(&in); err != nil {
+				return nil, fmt.Errorf("the body must be {\"url\": ..., \"secret\": ...}: %w", err)
+			}
+			// The error names the URL, never the secret.
+			return struct{}{}, e.addWebhook(in.URL, in.Secret)
+		}},
+		{method: http.MethodGet, path: "/__emulator/webhooks", serve: func(*http.Request, func(any) error) (any, error) {
+			e.WaitWebhooks()
+			type delivery struct {
+				URL        string             `json:"url"`
+				EventType  webhooks.EventType `json:"event_type"`
+				EventID    string             `json:"event_id"`
+				MessageID  string             `json:"message_id"`
+				StatusCode int                `json:"status_code"`
+				Error      string             `json:"error,omitempty"`
+			}
+			out := []delivery{}
+			for _, d := range e.WebhookDeliveries() {
+				v := delivery{URL: d.URL, EventType: d.EventType, EventID: d.EventID, MessageID: d.MessageID, StatusCode: d.StatusCode}
+				if d.Err != nil {
+					v.Error = d.Err.Error()
+				}
+				out = append(out, v)
+			}
+			return map[string]any{"deliveries": out}, nil
+		}},
 	}
-	return true
 }
 
 // WebhookDelivery is one webhook the emulator sent.

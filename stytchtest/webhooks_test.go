@@ -2,7 +2,6 @@ package stytchtest
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -156,15 +155,7 @@ func TestWebhookHookOverHTTP(t *testing.T) {
 	srv, c := newConsumer(t)
 	rc, url := newReceiver(t, hookSecret, nil)
 	hook := func(method, body string) (int, map[string]any) {
-		req, err := http.NewRequest(method, srv.URL+"/__emulator/webhooks", strings.NewReader(body))
-		require.NoError(t, err)
-		req.SetBasicAuth(srv.ProjectID(), srv.Secret())
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		return resp.StatusCode, out
+		return callHook(t, srv, method, "/__emulator/webhooks", body, true)
 	}
 	status, out := hook(http.MethodPost, `{"url": "`+url+`", "secret": "`+hookSecret+`"}`)
 	require.Equal(t, http.StatusOK, status, out)
