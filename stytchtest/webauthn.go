@@ -168,12 +168,18 @@ func relyingParty(domain, origin string) (*webauthn.WebAuthn, error) {
 		origin = webauthnDefaultScheme + domain
 	}
 	timeouts := webauthn.TimeoutConfig{Timeout: webauthnTimeout, TimeoutUVD: webauthnTimeout}
-	return webauthn.New(&webauthn.Config{
+	rp, err := webauthn.New(&webauthn.Config{
 		RPID: domain, RPOrigins: []string{origin},
 		// Unconfirmed: Stytch probably names the relying party after the project.
 		RPDisplayName: domain,
 		Timeouts:      webauthn.TimeoutsConfig{Login: timeouts, Registration: timeouts},
 	})
+	if err != nil {
+		// A domain checkWebAuthnDomain lets by that go-webauthn refuses,
+		// such as a single label other than localhost.
+		return nil, errorf(400, "invalid_domain", "The domain %q is not a valid WebAuthn relying party ID: %v", domain, err)
+	}
+	return rp, nil
 }
 
 // webauthnDomain is a DNS name, as an RP ID must be (no scheme, port or path).
