@@ -16,8 +16,10 @@ import (
 )
 
 // nodeScript calls the emulator through the official Node SDK: a consumer
-// user, a B2B organization and an M2M token (an OAuth 2.0 endpoint, sent
-// without the project's secret), printing what came back as one JSON line.
+// user, a B2B organization, an M2M token (an OAuth 2.0 endpoint, sent
+// without the project's secret), and a TOTP sign-in whose code comes from
+// the emulator's test hook over HTTP, printing what came back as one JSON
+// line.
 const nodeScript = `
 const stytch = require("stytch");
 const [base, projectID, secret] = process.argv.slice(2);
@@ -32,10 +34,17 @@ const [base, projectID, secret] = process.argv.slice(2);
     client_secret: client.m2m_client.client_secret,
     scopes: ["read:users"],
   });
+  const totp = await consumer.totps.create({ user_id: user.user_id });
+  const hook = await fetch(base + "/__emulator/totps/code?totp_id=" + encodeURIComponent(totp.totp_id), {
+    headers: { Authorization: "Basic " + Buffer.from(projectID + ":" + secret).toString("base64") },
+  });
+  const { code } = await hook.json();
+  const signedIn = await consumer.totps.authenticate({ user_id: user.user_id, totp_code: code, session_duration_minutes: 60 });
   console.log(JSON.stringify({
     user_status: user.status_code,
     organization_name: org.organization.organization_name,
     token_type: token.token_type,
+    totp_factor: signedIn.session.authentication_factors[0].type,
   }));
 })().catch((err) => { console.error(err); process.exit(1); });
 `
@@ -82,5 +91,5 @@ func TestNodeSDKOverTLS(t *testing.T) {
 	t.Logf("node printed: %s", out)
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(out, &got), "%s", out)
-	require.Equal(t, map[string]any{"user_status": 200.0, "organization_name": "From Node", "token_type": "bearer"}, got)
+	require.Equal(t, map[string]any{"user_status": 200.0, "organization_name": "From Node", "token_type": "bearer", "totp_factor": "totp"}, got)
 }
