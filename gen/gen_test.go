@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch/internal/optest"
+	"github.com/gostytch/stytch/internal/specload"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/*/want")
@@ -97,7 +98,7 @@ func TestNegative(t *testing.T) {
 func TestRepositorySpec(t *testing.T) {
 	var all []*Surface
 	for _, surface := range surfaces {
-		files, s, err := generateSurface(os.DirFS("../spec"), "spec", surface)
+		files, s, err := generateSurface(specload.NewLoader(os.DirFS("../spec"), "spec"), surface)
 		require.NoError(t, err)
 		all = append(all, s)
 		for name, got := range files {
@@ -179,7 +180,7 @@ func TestSpelling(t *testing.T) {
 	require.NoError(t, err)
 	outputs := map[string]map[string][]byte{"golden mini": golden}
 	for _, surface := range surfaces {
-		files, _, err := generateSurface(os.DirFS("../spec"), "spec", surface)
+		files, _, err := generateSurface(specload.NewLoader(os.DirFS("../spec"), "spec"), surface)
 		require.NoError(t, err)
 		outputs[surface] = files
 	}

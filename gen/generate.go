@@ -47,7 +47,7 @@ var templates = template.Must(template.New("").Funcs(serverFuncs).Funcs(template
 // generate renders one surface of the spec in fsys into Go files, keyed by
 // file name. root names fsys in error messages.
 func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
-	files, s, err := generateSurface(fsys, root, surface)
+	files, s, err := generateSurface(specload.NewLoader(fsys, root), surface)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +57,10 @@ func generate(fsys fs.FS, root, surface string) (map[string][]byte, error) {
 	return files, nil
 }
 
-// generateSurface is generate that also returns the surface it rendered.
-func generateSurface(fsys fs.FS, root, surface string) (files map[string][]byte, s *Surface, err error) {
-	doc, err := specload.Load(fsys, root, surface)
+// generateSurface is generate, with a Loader that may load other surfaces
+// too, that also returns the surface it rendered.
+func generateSurface(l *specload.Loader, surface string) (files map[string][]byte, s *Surface, err error) {
+	doc, err := l.Load(surface)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gostytch/stytch/internal/specload"
 )
 
 // surfaces maps each spec surface to the package folder generated from it.
@@ -46,8 +48,9 @@ func main() {
 
 func run(specDir, outDir string) error {
 	var all []*Surface
+	l := specload.NewLoader(os.DirFS(specDir), specDir) // the shared fragments are parsed once
 	for _, surface := range surfaces {
-		files, s, err := generateSurface(os.DirFS(specDir), specDir, surface)
+		files, s, err := generateSurface(l, surface)
 		if err != nil {
 			return err
 		}

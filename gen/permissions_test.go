@@ -15,7 +15,7 @@ import (
 // permissions table (-update rewrites it).
 func TestPermissionsGolden(t *testing.T) {
 	dir := "testdata/golden/mini"
-	_, s, err := generateSurface(os.DirFS(dir+"/spec"), dir+"/spec", "mini")
+	_, s, err := generateSurface(specload.NewLoader(os.DirFS(dir+"/spec"), dir+"/spec"), "mini")
 	require.NoError(t, err)
 	got, err := generatePermissions(s)
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func TestPermissionsGolden(t *testing.T) {
 // what spec/b2b generates, and what the model holds for the operations
 // Stytch documents per field.
 func TestRepositoryPermissions(t *testing.T) {
-	_, s, err := generateSurface(os.DirFS("../spec"), "spec", "b2b")
+	_, s, err := generateSurface(specload.NewLoader(os.DirFS("../spec"), "spec"), "b2b")
 	require.NoError(t, err)
 	got, err := generatePermissions(s)
 	require.NoError(t, err)

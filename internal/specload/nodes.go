@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -54,7 +55,9 @@ func checkNodes(file string, n *yaml.Node, at []string) Errors {
 	case yaml.ScalarNode:
 		switch tag := n.ShortTag(); tag {
 		case "!!str", "!!null", "!!bool", "!!int", "!!timestamp":
-			if tag != "!!str" && tag != "!!null" {
+			// yaml.v3 tagged a plain true or 12 so when it parsed them; only
+			// the rarer forms (0x1F, a date) are decoded to be sure.
+			if tag != "!!str" && tag != "!!null" && !plainBoolOrNumber(n.Value) {
 				var v any
 				if err := n.Decode(&v); err != nil {
 					errs = append(errs, errAt(n, at, "%v", err))
@@ -74,6 +77,16 @@ func checkNodes(file string, n *yaml.Node, at []string) Errors {
 	return errs
 }
 
+// plainBoolOrNumber reports whether s is written as JSON writes a boolean
+// or a number (yaml.v3 also reads True and TRUE as booleans).
+func plainBoolOrNumber(s string) bool {
+	switch s {
+	case "true", "false", "True", "False", "TRUE", "FALSE":
+		return true
+	}
+	return isJSONNumber(s)
+}
+
 // keyString is a mapping key as JSON writes it: an unquoted 200 is "200".
 func keyString(k *yaml.Node) string {
 	if k.ShortTag() == "!!str" || isJSONNumber(k.Value) {
@@ -84,6 +97,62 @@ func keyString(k *yaml.Node) string {
 		return k.Value
 	}
 	return fmt.Sprint(v)
+}
+
+// pathDepth is the capacity of the token stacks that checkNodes and
+// checkRefs descend with: deep enough for the spec, so that the walk
+// appends to the stack in place rather than allocating at every level.
+const pathDepth = 32
+
+// encodeJSON encodes n, which checkNodes accepted, as JSON, in a buffer
+// sized for it at once.
+func encodeJSON(n *yaml.Node) []byte { return appendJSON(make([]byte, 0, jsonSize(n)), n) }
+
+// jsonSize is about how long n is as JSON (escapes aside).
+func jsonSize(n *yaml.Node) int {
+	size := len(n.Value) + 2
+	for _, c := range n.Content {
+		size += jsonSize(c) + 2
+	}
+	return size
+}
+
+// jsonSizeWithout is jsonSize of n without the keys in skip of its mapping.
+func jsonSizeWithout(n *yaml.Node, skip []string) int {
+	if n.Kind != yaml.MappingNode || len(skip) == 0 {
+		return jsonSize(n)
+	}
+	size := 2
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !slices.Contains(skip, n.Content[i].Value) {
+			size += jsonSize(n.Content[i]) + jsonSize(n.Content[i+1]) + 4
+		}
+	}
+	return size
+}
+
+// appendMappingWithout appends n as appendJSON does, but without the keys
+// in skip if n is a mapping.
+func appendMappingWithout(b []byte, n *yaml.Node, skip []string) []byte {
+	if n.Kind != yaml.MappingNode || len(skip) == 0 {
+		return appendJSON(b, n)
+	}
+	b = append(b, '{')
+	first := true
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := keyString(n.Content[i])
+		if slices.Contains(skip, key) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, key)
+		b = append(b, ':')
+		b = appendJSON(b, n.Content[i+1])
+	}
+	return append(b, '}')
 }
 
 // appendJSON appends n, which checkNodes accepted, encoded as JSON.

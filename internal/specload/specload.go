@@ -169,13 +169,54 @@ func unescape(tok string) string {
 }
 
 // Load reads the surface from fsys. root is how the folder fsys stands for is
-// named in error messages (for example "spec").
+// named in error messages (for example "spec"). To load several surfaces,
+// a Loader parses the shared fragments once.
 func Load(fsys fs.FS, root, surface string) (*Doc, error) {
-	d := &Doc{Surface: surface, root: root, files: map[*yaml.Node]string{}}
+	return NewLoader(fsys, root).Load(surface)
+}
+
+// A Loader loads the surfaces of one spec, parsing each fragment once
+// however many surfaces include it (those in shared/ are in every one). It
+// is safe for concurrent use; loading never changes a parsed fragment.
+type Loader struct {
+	fsys fs.FS
+	root string
+
+	mu        sync.Mutex
+	fragments map[string]*parsedFile
+}
+
+type parsedFile struct {
+	once sync.Once
+	node *yaml.Node
+	err  error
+}
+
+// NewLoader returns a Loader of the spec in fsys, named root in errors.
+func NewLoader(fsys fs.FS, root string) *Loader {
+	return &Loader{fsys: fsys, root: root, fragments: map[string]*parsedFile{}}
+}
+
+// fragment parses the fragment name, once.
+func (l *Loader) fragment(name string) (*yaml.Node, error) {
+	l.mu.Lock()
+	f := l.fragments[name]
+	if f == nil {
+		f = &parsedFile{}
+		l.fragments[name] = f
+	}
+	l.mu.Unlock()
+	f.once.Do(func() { f.node, f.err = l.parse(name) })
+	return f.node, f.err
+}
+
+// Load reads one surface.
+func (l *Loader) Load(surface string) (*Doc, error) {
+	d := &Doc{Surface: surface, root: l.root, files: map[*yaml.Node]string{}}
 	rootPath := path.Join(surface, RootFile)
 	names := []string{rootPath}
 	for _, dir := range []string{surface, SharedDir} {
-		matches, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+		matches, err := fs.Glob(l.fsys, path.Join(dir, "*.yaml"))
 		if err != nil {
 			return nil, err
 		}
@@ -187,10 +228,15 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 		}
 	}
 	// Parsing is most of the YAML work and each file stands alone; merging,
-	// which reports clashes in file order, is done in order afterwards.
+	// which reports clashes in file order, is done in order afterwards. The
+	// root is parsed for each load, since the fragments are merged into it.
 	nodes := make([]*yaml.Node, len(names))
 	err := parallel(len(names), func(i int) (err error) {
-		nodes[i], err = d.parse(fsys, names[i])
+		if i == 0 {
+			nodes[i], err = l.parse(names[i])
+		} else {
+			nodes[i], err = l.fragment(names[i])
+		}
 		return err
 	})
 	if err != nil {
@@ -211,7 +257,7 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 	// Checking the $refs runs beside the decoding; a $ref that does not
 	// resolve is the error to report.
 	var refErrs Errors
-	d.T, err = decode(merged, func() error { refErrs = d.checkRefs(merged, nil); return nil })
+	d.T, err = decode(merged, func() error { refErrs = d.checkRefs(merged, make([]string, 0, pathDepth)); return nil })
 	if len(refErrs) > 0 {
 		return nil, refErrs
 	}
@@ -230,19 +276,19 @@ func Load(fsys fs.FS, root, surface string) (*Doc, error) {
 func (d *Doc) display(name string) string { return path.Join(d.root, name) }
 
 // parse reads one YAML file.
-func (d *Doc) parse(fsys fs.FS, name string) (*yaml.Node, error) {
-	data, err := fs.ReadFile(fsys, name)
+func (l *Loader) parse(name string) (*yaml.Node, error) {
+	data, err := fs.ReadFile(l.fsys, name)
 	if err != nil {
 		return nil, err
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", d.display(name), err)
+		return nil, fmt.Errorf("%s: %w", path.Join(l.root, name), err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: the document must be a YAML mapping", d.display(name))
+		return nil, fmt.Errorf("%s: the document must be a YAML mapping", path.Join(l.root, name))
 	}
-	if errs := checkNodes(d.display(name), doc.Content[0], nil); len(errs) > 0 {
+	if errs := checkNodes(path.Join(l.root, name), doc.Content[0], make([]string, 0, pathDepth)); len(errs) > 0 {
 		return nil, errs
 	}
 	return doc.Content[0], nil
@@ -327,6 +373,14 @@ func (d *Doc) mergeMaps(root, src *yaml.Node, file string, at []string, depth in
 		existing := lookup(dst, k.Value)
 		switch {
 		case existing == nil:
+			if depth > 1 {
+				// Later fragments merge into what is added here: into a
+				// copy, so that the fragment, which other surfaces share,
+				// stays as it was parsed.
+				cp := *v
+				cp.Content = slices.Clone(v.Content)
+				v = &cp
+			}
 			dst.Content = append(dst.Content, k, v)
 			d.files[k] = file
 		case depth > 1:
@@ -384,9 +438,9 @@ func decode(tree *yaml.Node, extra ...func() error) (*openapi3.T, error) {
 	}
 	a := &assembly{jobs: extra}
 	doc, comps := &openapi3.T{}, &openapi3.Components{}
-	a.piece(without(tree, "paths", "components"), doc)
+	a.pieceWithout(tree, doc, skipPathsAndComponents)
 	if components != nil {
-		a.piece(without(components, "schemas"), comps)
+		a.pieceWithout(components, comps, skipSchemas)
 	}
 	var docPaths *openapi3.Paths
 	if paths != nil {
@@ -407,14 +461,17 @@ func decode(tree *yaml.Node, extra ...func() error) (*openapi3.T, error) {
 			docSchemas[k] = a.schema(v)
 		}
 	}
-	if err := parallel(len(a.jobs), func(i int) error { return a.jobs[i]() }); err != nil {
+	err = parallel(len(a.jobs)+len(a.pieces), func(i int) error {
+		if i < len(a.jobs) {
+			return a.jobs[i]()
+		}
+		p := a.pieces[i-len(a.jobs)]
+		return remarshal(p.n, p.skip, p.into)
+	})
+	if err != nil {
 		return nil, err
 	}
-	// Decoding into a kin-openapi type replaces the whole of it, so the
-	// pieces are put together only now.
-	for _, f := range a.assemble {
-		f()
-	}
+	a.put()
 	doc.Paths = docPaths
 	if components != nil {
 		comps.Schemas = docSchemas
@@ -427,29 +484,150 @@ func decode(tree *yaml.Node, extra ...func() error) (*openapi3.T, error) {
 // puts them together afterwards.
 type assembly struct {
 	jobs     []func() error
+	pieces   []piece
 	assemble []func()
+	// What the pieces are put back together with, in the order below.
+	operations   []operationParts
+	bodies       []bodyParts
+	contents     []contentParts
+	mediaSchemas []mediaSchema
+	subschemas   []subschemas
+}
+
+// operationParts is an operation of a path item.
+type operationParts struct {
+	item   *openapi3.PathItem
+	method string
+	op     *openapi3.Operation
+}
+
+// bodyParts is an operation's request body and responses.
+type bodyParts struct {
+	op        *openapi3.Operation
+	body      *openapi3.RequestBodyRef
+	responses *openapi3.Responses
+}
+
+// contentParts is the content of a request body or of a response.
+type contentParts struct {
+	body     *openapi3.RequestBodyRef
+	response *openapi3.ResponseRef
+	content  openapi3.Content
+}
+
+// mediaSchema is a media type's schema.
+type mediaSchema struct {
+	mt     *openapi3.MediaType
+	schema *openapi3.SchemaRef
+}
+
+// put puts the pieces together: decoding into a kin-openapi type replaces
+// the whole of it, so this comes after every piece is decoded.
+func (a *assembly) put() {
+	for _, f := range a.assemble {
+		f()
+	}
+	for _, o := range a.operations {
+		o.item.SetOperation(o.method, o.op)
+	}
+	for _, b := range a.bodies {
+		b.op.RequestBody, b.op.Responses = b.body, b.responses
+	}
+	for _, c := range a.contents {
+		if c.body != nil {
+			c.body.Value.Content = c.content
+		} else {
+			c.response.Value.Content = c.content
+		}
+	}
+	for _, m := range a.mediaSchemas {
+		m.mt.Schema = m.schema
+	}
+	for _, sub := range a.subschemas {
+		sub.put()
+	}
+}
+
+// piece is a node to decode into a kin-openapi value, without the keys of
+// its mapping in skip (those decoded on their own).
+type piece struct {
+	n    *yaml.Node
+	into json.Unmarshaler
+	skip []string
 }
 
 func (a *assembly) piece(n *yaml.Node, into json.Unmarshaler) {
-	a.jobs = append(a.jobs, func() error { return remarshal(n, into) })
+	a.pieces = append(a.pieces, piece{n: n, into: into})
+}
+
+func (a *assembly) pieceWithout(n *yaml.Node, into json.Unmarshaler, skip []string) {
+	a.pieces = append(a.pieces, piece{n: n, into: into, skip: skip})
+}
+
+// The keys that decode splits off, where they are always the same.
+var (
+	skipPathsAndComponents = []string{"paths", "components"}
+	skipSchemas            = []string{"schemas"}
+	skipBodyAndResponses   = []string{"requestBody", "responses"}
+	skipContent            = []string{"content"}
+	skipSchema             = []string{"schema"}
+)
+
+// subschemas are the schemas a schema is made of, decoded on their own, for
+// put to give back to it; nil ones were not split off.
+type subschemas struct {
+	into                *openapi3.Schema
+	properties          openapi3.Schemas
+	items, not          *openapi3.SchemaRef
+	allOf, anyOf, oneOf openapi3.SchemaRefs
+}
+
+func (sub *subschemas) put() {
+	s := sub.into
+	if sub.properties != nil {
+		s.Properties = sub.properties
+	}
+	if sub.items != nil {
+		s.Items = sub.items
+	}
+	if sub.not != nil {
+		s.Not = sub.not
+	}
+	if sub.allOf != nil {
+		s.AllOf = sub.allOf
+	}
+	if sub.anyOf != nil {
+		s.AnyOf = sub.anyOf
+	}
+	if sub.oneOf != nil {
+		s.OneOf = sub.oneOf
+	}
 }
 
 // value decodes n as encoding/json decodes into an any, and hands it to set
 // once every piece is decoded.
 func (a *assembly) value(n *yaml.Node, set func(any)) {
 	var v any
-	a.jobs = append(a.jobs, func() error { return json.Unmarshal(appendJSON(nil, n), &v) })
+	a.jobs = append(a.jobs, func() error { return json.Unmarshal(encodeJSON(n), &v) })
 	a.assemble = append(a.assemble, func() { set(v) })
 }
 
 func (a *assembly) pathItem(n *yaml.Node) *openapi3.PathItem {
 	item := &openapi3.PathItem{}
 	ok := n.Kind == yaml.MappingNode
+	// The usual path item has one method, which then takes no allocation.
+	var first string
 	var methods []string
-	var ops []*yaml.Node
 	for m, op := range entries(n) {
-		if httpMethods[m] {
-			methods, ops = append(methods, m), append(ops, op)
+		if _, isMethod := httpMethods[m]; isMethod {
+			switch {
+			case first == "":
+				first, methods = m, methodAlone[m]
+			case len(methods) == 1:
+				methods = []string{first, m}
+			default:
+				methods = append(methods, m)
+			}
 			if op.Kind != yaml.MappingNode {
 				ok = false
 			}
@@ -459,16 +637,12 @@ func (a *assembly) pathItem(n *yaml.Node) *openapi3.PathItem {
 		a.piece(n, item)
 		return item
 	}
-	a.piece(without(n, methods...), item)
-	decoded := make([]*openapi3.Operation, len(methods))
-	for i, op := range ops {
-		decoded[i] = a.operation(op)
-	}
-	a.assemble = append(a.assemble, func() {
-		for i, m := range methods {
-			item.SetOperation(strings.ToUpper(m), decoded[i])
+	a.pieceWithout(n, item, methods)
+	for m, op := range entries(n) {
+		if upper, isMethod := httpMethods[m]; isMethod {
+			a.operations = append(a.operations, operationParts{item: item, method: upper, op: a.operation(op)})
 		}
-	})
+	}
 	return item
 }
 
@@ -485,55 +659,54 @@ func (a *assembly) operation(raw *yaml.Node) *openapi3.Operation {
 		a.piece(raw, op)
 		return op
 	}
-	a.piece(without(raw, "requestBody", "responses"), op)
-	var rb *openapi3.RequestBodyRef
+	a.pieceWithout(raw, op, skipBodyAndResponses)
+	parts := bodyParts{op: op}
 	if body != nil {
-		rb = &openapi3.RequestBodyRef{}
-		a.withContent(body, rb, func() *openapi3.Content { return &rb.Value.Content })
+		parts.body = &openapi3.RequestBodyRef{}
+		a.withContent(body, parts.body, contentParts{body: parts.body})
 	}
-	var rs *openapi3.Responses
 	if responses != nil {
-		rs = openapi3.NewResponsesWithCapacity(len(responses.Content) / 2)
-		rs.Extensions = map[string]any{}
+		parts.responses = openapi3.NewResponsesWithCapacity(len(responses.Content) / 2)
+		parts.responses.Extensions = map[string]any{}
 		for code, r := range entries(responses) {
 			if strings.HasPrefix(code, "x-") {
+				rs := parts.responses
 				a.value(r, func(v any) { rs.Extensions[code] = v })
 				continue
 			}
 			ref := &openapi3.ResponseRef{}
-			rs.Set(code, ref)
-			a.withContent(r, ref, func() *openapi3.Content { return &ref.Value.Content })
+			parts.responses.Set(code, ref)
+			a.withContent(r, ref, contentParts{response: ref})
 		}
 	}
-	a.assemble = append(a.assemble, func() { op.RequestBody, op.Responses = rb, rs })
+	a.bodies = append(a.bodies, parts)
 	return op
 }
 
 // withContent decodes a request body or response n into ref, and the
 // schema of each of its media types on its own: kin-openapi would decode a
-// media type's schema once for each level above it. content returns where
-// the decoded ref keeps its content. A reference, or content of an unusual
-// shape, is left whole.
-func (a *assembly) withContent(n *yaml.Node, ref json.Unmarshaler, content func() *openapi3.Content) {
+// media type's schema once for each level above it. parts names ref again,
+// for the content to be given back to it. A reference, or content of an
+// unusual shape, is left whole.
+func (a *assembly) withContent(n *yaml.Node, ref json.Unmarshaler, parts contentParts) {
 	c := lookup(n, "content")
 	if c == nil || c.Kind != yaml.MappingNode || lookup(n, "$ref") != nil || !allMappings(c) {
 		a.piece(n, ref)
 		return
 	}
-	a.piece(without(n, "content"), ref)
-	decoded := make(openapi3.Content, len(c.Content)/2)
+	a.pieceWithout(n, ref, skipContent)
+	parts.content = make(openapi3.Content, len(c.Content)/2)
 	for name, m := range entries(c) {
 		mt := &openapi3.MediaType{}
-		decoded[name] = mt
+		parts.content[name] = mt
 		if sch := lookup(m, "schema"); sch != nil && sch.Kind == yaml.MappingNode {
-			a.piece(without(m, "schema"), mt)
-			ref := a.schema(sch)
-			a.assemble = append(a.assemble, func() { mt.Schema = ref })
+			a.pieceWithout(m, mt, skipSchema)
+			a.mediaSchemas = append(a.mediaSchemas, mediaSchema{mt, a.schema(sch)})
 			continue
 		}
 		a.piece(m, mt)
 	}
-	a.assemble = append(a.assemble, func() { *content() = decoded })
+	a.contents = append(a.contents, parts)
 }
 
 // schema decodes a schema, and each schema it is made of (properties,
@@ -555,45 +728,36 @@ func (a *assembly) schema(n *yaml.Node) *openapi3.SchemaRef {
 		a.piece(n, ref.Value)
 		return ref
 	}
-	a.piece(without(n, split...), ref.Value)
-	var sets []func(*openapi3.Schema)
+	a.pieceWithout(n, ref.Value, split)
+	sub := subschemas{into: ref.Value}
 	for _, k := range split {
 		v := lookup(n, k)
 		switch k {
 		case "properties":
-			props := make(openapi3.Schemas, len(v.Content)/2)
+			sub.properties = make(openapi3.Schemas, len(v.Content)/2)
 			for name, p := range entries(v) {
-				props[name] = a.schema(p)
+				sub.properties[name] = a.schema(p)
 			}
-			sets = append(sets, func(s *openapi3.Schema) { s.Properties = props })
 		case "items":
-			child := a.schema(v)
-			sets = append(sets, func(s *openapi3.Schema) { s.Items = child })
+			sub.items = a.schema(v)
 		case "not":
-			child := a.schema(v)
-			sets = append(sets, func(s *openapi3.Schema) { s.Not = child })
+			sub.not = a.schema(v)
 		default:
 			list := make(openapi3.SchemaRefs, len(v.Content))
 			for i, c := range v.Content {
 				list[i] = a.schema(c)
 			}
-			sets = append(sets, func(s *openapi3.Schema) {
-				switch k {
-				case "allOf":
-					s.AllOf = list
-				case "anyOf":
-					s.AnyOf = list
-				default:
-					s.OneOf = list
-				}
-			})
+			switch k {
+			case "allOf":
+				sub.allOf = list
+			case "anyOf":
+				sub.anyOf = list
+			default:
+				sub.oneOf = list
+			}
 		}
 	}
-	a.assemble = append(a.assemble, func() {
-		for _, set := range sets {
-			set(ref.Value)
-		}
-	})
+	a.subschemas = append(a.subschemas, sub)
 	return ref
 }
 
@@ -604,6 +768,8 @@ func splitSchema(n *yaml.Node) []string {
 	if n.Kind != yaml.MappingNode || lookup(n, "$ref") != nil {
 		return nil
 	}
+	// The usual schema splits off one key, which then takes no allocation.
+	var first string
 	var split []string
 	for k, v := range entries(n) {
 		var ok bool
@@ -620,9 +786,25 @@ func splitSchema(n *yaml.Node) []string {
 		if !ok {
 			return nil
 		}
-		split = append(split, k)
+		switch {
+		case first == "":
+			first = k
+		case split == nil:
+			split = []string{first, k}
+		default:
+			split = append(split, k)
+		}
+	}
+	if first != "" && split == nil {
+		return splitAlone[first]
 	}
 	return split
+}
+
+// splitAlone are the keys splitSchema returns, each on its own.
+var splitAlone = map[string][]string{
+	"properties": {"properties"}, "items": {"items"}, "not": {"not"},
+	"allOf": {"allOf"}, "anyOf": {"anyOf"}, "oneOf": {"oneOf"},
 }
 
 // allMappings reports whether every value of mapping or sequence n is a
@@ -636,8 +818,21 @@ func allMappings(n *yaml.Node) bool {
 	return true
 }
 
-// httpMethods are the keys of a path item that hold an operation.
-var httpMethods = map[string]bool{"connect": true, "delete": true, "get": true, "head": true, "options": true, "patch": true, "post": true, "put": true, "trace": true}
+// methodAlone are the keys of httpMethods, each in a slice of its own.
+var methodAlone = func() map[string][]string {
+	m := map[string][]string{}
+	for k := range httpMethods {
+		m[k] = []string{k}
+	}
+	return m
+}()
+
+// httpMethods are the keys of a path item that hold an operation, and the
+// method each names.
+var httpMethods = map[string]string{
+	"connect": "CONNECT", "delete": "DELETE", "get": "GET", "head": "HEAD", "options": "OPTIONS",
+	"patch": "PATCH", "post": "POST", "put": "PUT", "trace": "TRACE",
+}
 
 // entries yields the keys, as JSON writes them, and values of mapping m; none
 // if m is not a mapping.
@@ -666,18 +861,6 @@ func object(m *yaml.Node, key string) (*yaml.Node, error) {
 	return v, nil
 }
 
-// without returns a copy of mapping m without the keys given; the values
-// are shared.
-func without(m *yaml.Node, keys ...string) *yaml.Node {
-	out := &yaml.Node{Kind: m.Kind, Tag: m.Tag, Line: m.Line, Column: m.Column, Content: make([]*yaml.Node, 0, len(m.Content))}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if !slices.Contains(keys, keyString(m.Content[i])) {
-			out.Content = append(out.Content, m.Content[i], m.Content[i+1])
-		}
-	}
-	return out
-}
-
 // parallel runs job(0) to job(n-1) on every CPU and returns the error of the
 // lowest-numbered job that failed.
 func parallel(n int, job func(int) error) error {
@@ -700,13 +883,14 @@ func parallel(n int, job func(int) error) error {
 	return nil
 }
 
-// remarshal decodes n into a kin-openapi type through JSON, as deepCast
-// does. The JSON is valid, having just been encoded, so it goes straight to
-// the type's decoder rather than through json.Unmarshal, which would check
-// it once more; a null goes through json.Unmarshal, which knows what a null
-// does to each type.
-func remarshal(n *yaml.Node, into json.Unmarshaler) error {
-	data := appendJSON(nil, n)
+// remarshal decodes n, without the keys of its mapping in skip, into a
+// kin-openapi type through JSON, as deepCast does. The JSON is valid,
+// having just been encoded, so it goes straight to the type's decoder
+// rather than through json.Unmarshal, which would check it once more; a
+// null goes through json.Unmarshal, which knows what a null does to each
+// type.
+func remarshal(n *yaml.Node, skip []string, into json.Unmarshaler) error {
+	data := appendMappingWithout(make([]byte, 0, jsonSizeWithout(n, skip)), n, skip)
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return json.Unmarshal(data, into)
 	}
@@ -714,7 +898,7 @@ func remarshal(n *yaml.Node, into json.Unmarshaler) error {
 }
 
 // JSON encodes the assembled document, for tools that load it themselves.
-func (d *Doc) JSON() []byte { return appendJSON(nil, d.tree) }
+func (d *Doc) JSON() []byte { return encodeJSON(d.tree) }
 
 // checkRefs reports every $ref under n that is not local or does not
 // resolve, in file order. at holds the tokens of n's pointer; the pointer is

@@ -100,3 +100,19 @@ func TestJSONEncoding(t *testing.T) {
 	}, got)
 	require.Equal(t, `"\ufffd"`, string(appendString(nil, "\xff")))
 }
+
+// TestLoaderSharesFragmentsUnchanged checks that one Loader, which parses
+// each fragment once, loads every surface as a fresh Load does, however
+// often and in whatever order: merging never changes a parsed fragment.
+func TestLoaderSharesFragmentsUnchanged(t *testing.T) {
+	l := NewLoader(spec.FS, "spec")
+	for _, surface := range []string{"consumer", "b2b", "consumer", "b2b"} {
+		got, err := l.Load(surface)
+		require.NoError(t, err, surface)
+		want, err := Load(spec.FS, "spec", surface)
+		require.NoError(t, err)
+		require.Equal(t, want.T, got.T, surface)
+		require.Equal(t, string(want.JSON()), string(got.JSON()), surface)
+		require.Equal(t, want.Origin("/paths"), got.Origin("/paths"))
+	}
+}
