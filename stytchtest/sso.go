@@ -569,7 +569,22 @@ func (e b2bAPI) SSOAuthenticate(_ context.Context, p *b2b.SSOAuthenticateParams)
 	case st.saml[l.connID] != nil:
 		id, err = e.samlVerify(st.saml[l.connID], l)
 	case st.oidc[l.connID] != nil:
-		id, err = e.oidcVerify(st.oidc[l.connID], l)
+		var tr *oidcTokenResponse
+		var keys []oidcJWK
+		conn := st.oidc[l.connID].c
+		e.ssoUnlocked(func() { tr, keys, err = oidcExchange(conn, l.oidcCode) })
+		if err != nil {
+			return nil, err
+		}
+		// Look up again what the lock guarded: the sessions, and the
+		// connections, which may have been deleted meanwhile.
+		if existing, ist, err = e.b2bPriorSessions(nil, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken); err != nil {
+			return nil, err
+		}
+		if st.oidc[l.connID] == nil || l.viaID != "" && st.external[l.viaID] == nil {
+			return nil, errSSOConnectionNotFound
+		}
+		id, err = e.oidcVerify(st.oidc[l.connID], l, tr, keys)
 	default:
 		err = errSSOConnectionNotFound
 	}

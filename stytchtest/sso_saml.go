@@ -288,17 +288,24 @@ func (e b2bAPI) SSOSAMLUpdateByURL(_ context.Context, p *b2b.SSOSAMLUpdateByURLP
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.samlConnOf(o, p.ConnectionID)
-	if err != nil {
+	if _, err := e.samlConnOf(o, p.ConnectionID); err != nil {
 		return nil, err
 	}
 	badURL := errorf(400, "invalid_saml_metadata_url", "The metadata_url could not be fetched.")
 	if ok, secure := ssoURLOK(p.MetadataURL); !ok || !secure {
 		return nil, badURL
 	}
-	body, err := ssoGet(p.MetadataURL, nil)
+	var body []byte
+	e.ssoUnlocked(func() { body, err = ssoGet(p.MetadataURL, nil) })
 	if err != nil {
 		return nil, badURL
+	}
+	if o, err = e.b2b.org(p.OrganizationID); err != nil {
+		return nil, err
+	}
+	c, err := e.samlConnOf(o, p.ConnectionID)
+	if err != nil {
+		return nil, err
 	}
 	badXML := errorf(400, "invalid_xml_from_saml_metadata_url", "The metadata at metadata_url is not SAML IdP metadata.")
 	var md samltypes.EntityDescriptor
