@@ -309,11 +309,7 @@ func (e *Emulator) ssoRecordOIDC(memberID string, info b2b.OIDCProviderInfo) {
 }
 
 func (e b2bAPI) OrganizationsMembersOIDCProviders(_ context.Context, p *b2b.OrganizationsMembersOIDCProvidersParams) (*b2b.OrganizationsMembersOIDCProvidersResponse, error) {
-	o, err := e.b2b.org(p.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	bm, err := e.b2b.member(o, p.MemberID)
+	_, bm, err := e.b2bOrgMember(p.OrganizationID, p.MemberID)
 	if err != nil {
 		return nil, err
 	}
