@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,30 @@ func TestSSOFetchesWithoutTheLock(t *testing.T) {
 	auth, err := ssoTestAuth(t, c, red.Token, nil)
 	require.NoError(t, err)
 	require.Equal(t, "grace@acme.com", auth.Member.EmailAddress)
+}
+
+// The ACS takes posts from anyone and keeps them for SSO.Authenticate:
+// junk posts are bounded per connection, and expired ones forgotten.
+func TestSSOCallbackBoundsPendingLogins(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	srv, c := b2bTestServer(t, WithClock(clk.Now))
+	o := b2bTestOrg(t, c, "Acme", nil)
+	conn, _ := ssoTestSAML(t, srv, c, o.OrganizationID, nil)
+	junk := SAMLPost{ACSURL: conn.AcsURL, SAMLResponse: strings.Repeat("A", 1<<10)}
+	for i := 0; i < ssoMaxPending; i++ {
+		_, err := srv.PostSAMLResponse(junk)
+		require.NoError(t, err)
+	}
+	_, err := srv.PostSAMLResponse(junk)
+	require.ErrorContains(t, err, "too_many_requests")
+	red, err := srv.SAMLSignIn(conn.ConnectionID, "ada@acme.com")
+	require.ErrorContains(t, err, "too_many_requests")
+	require.Empty(t, red.Token)
+
+	clk.Add(ssoTokenLifetime)
+	red, err = srv.SAMLSignIn(conn.ConnectionID, "ada@acme.com")
+	require.NoError(t, err, "the expired junk is forgotten")
+	_, err = ssoTestAuth(t, c, red.Token, nil)
+	require.NoError(t, err)
 }
