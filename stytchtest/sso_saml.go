@@ -505,6 +505,11 @@ func (e *Emulator) samlVerify(c *samlConn, l *ssoLogin) (*ssoIdentity, error) {
 	if err != nil || etree.NewDocument().ReadFromBytes(raw) != nil {
 		return nil, invalid("invalid_xml_saml_response", "The SAML response is not base64-encoded XML.")
 	}
+	if c.c.IDPEntityID == "" {
+		// gosaml2 skips the issuer check for an empty issuer; an update
+		// can clear idp_entity_id on an active connection.
+		return nil, invalid("invalid_saml_response", "The SAML connection has no idp_entity_id to check the response's issuer against.")
+	}
 	now := e.now()
 	sp := &saml2.SAMLServiceProvider{
 		IdentityProviderIssuer: c.c.IDPEntityID, AssertionConsumerServiceURL: c.c.AcsURL, AudienceURI: c.c.AudienceURI,

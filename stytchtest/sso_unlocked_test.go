@@ -117,3 +117,22 @@ func TestSSOCallbackBoundsPendingLogins(t *testing.T) {
 	_, err = ssoTestAuth(t, c, red.Token, nil)
 	require.NoError(t, err)
 }
+
+// A connection whose idp_entity_id was cleared accepts no response: the
+// issuer check is not skipped.
+func TestSSOSAMLNeedsAnIssuer(t *testing.T) {
+	t.Parallel()
+	srv, c := b2bTestServer(t)
+	o := b2bTestOrg(t, c, "Acme", nil)
+	conn, _ := ssoTestSAML(t, srv, c, o.OrganizationID, nil)
+	post, err := srv.SAMLResponse(conn.ConnectionID, "ada@acme.com")
+	require.NoError(t, err)
+	_, err = c.SSO.SAML.UpdateConnection(ctx, &b2b.SSOSAMLUpdateConnectionParams{
+		OrganizationID: o.OrganizationID, ConnectionID: conn.ConnectionID, IDPEntityID: stytch.Ptr(""),
+	})
+	require.NoError(t, err)
+	red, err := srv.PostSAMLResponse(post)
+	require.NoError(t, err)
+	_, err = ssoTestAuth(t, c, red.Token, nil)
+	requireAPIError(t, err, 400, "invalid_saml_response")
+}
