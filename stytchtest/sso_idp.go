@@ -301,7 +301,7 @@ func (p *OIDCProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != p.ClientID || secret != p.ClientSecret {
+	if id != p.ClientID || !equalBytes([]byte(secret), []byte(p.ClientSecret)) {
 		fail(http.StatusUnauthorized, "invalid_client")
 		return
 	}
