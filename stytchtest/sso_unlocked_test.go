@@ -2,7 +2,11 @@ package stytchtest
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -135,4 +139,41 @@ func TestSSOSAMLNeedsAnIssuer(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ssoTestAuth(t, c, red.Token, nil)
 	requireAPIError(t, err, 400, "invalid_saml_response")
+}
+
+// A SAML connection holds at most five verification certificates and five
+// encryption private keys, as Stytch's reference says.
+func TestSSOSAMLKeyLimits(t *testing.T) {
+	t.Parallel()
+	srv, c := b2bTestServer(t)
+	o := b2bTestOrg(t, c, "Acme", nil)
+	conn, _ := ssoTestSAML(t, srv, c, o.OrganizationID, nil)
+	update := func(p b2b.SSOSAMLUpdateConnectionParams) (*b2b.SSOSAMLUpdateConnectionResponse, error) {
+		p.OrganizationID, p.ConnectionID = o.OrganizationID, conn.ConnectionID
+		return c.SSO.SAML.UpdateConnection(ctx, &p)
+	}
+	newKey := func() (*rsa.PrivateKey, string) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		require.NoError(t, err)
+		return key, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	}
+	for i := 1; i <= samlMaxKeys; i++ {
+		key, keyPEM := newKey()
+		certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: selfSign(key, time.Now().Add(time.Duration(i)))}))
+		resp, err := update(b2b.SSOSAMLUpdateConnectionParams{X509Certificate: &certPEM, SAMLEncryptionPrivateKey: &keyPEM})
+		if i == samlMaxKeys {
+			requireAPIError(t, err, 400, "bad_request")
+			break
+		}
+		require.NoError(t, err)
+		require.Len(t, resp.Connection.VerificationCertificates, i+1)
+		require.Len(t, resp.Connection.EncryptionPrivateKeys, i)
+	}
+	_, keyPEM := newKey()
+	resp, err := update(b2b.SSOSAMLUpdateConnectionParams{SAMLEncryptionPrivateKey: &keyPEM})
+	require.NoError(t, err, "a fifth key")
+	require.Len(t, resp.Connection.EncryptionPrivateKeys, samlMaxKeys)
+	_, keyPEM = newKey()
+	_, err = update(b2b.SSOSAMLUpdateConnectionParams{SAMLEncryptionPrivateKey: &keyPEM})
+	requireAPIError(t, err, 400, "bad_request")
 }
