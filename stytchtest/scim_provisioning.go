@@ -620,13 +620,14 @@ func (q *scimRequest) writeGroup(g *scimGroupRec) (int, any, error) {
 			return 0, nil, scimErr(409, "uniqueness", "A group with displayName %q already exists.", doc.DisplayName)
 		}
 	}
-	members := []string{}
+	members, seen := []string{}, map[string]bool{}
 	for _, v := range doc.Members {
 		if u := st.scim.users[v.Value]; u == nil || u.connID != q.conn.c.ConnectionID {
 			// Unconfirmed: Stytch's answer to a member it does not know.
 			return 0, nil, scimErr(400, "invalidValue", "The group member %q is not a user of this connection.", v.Value)
 		}
-		if !contains(members, v.Value) {
+		if !seen[v.Value] {
+			seen[v.Value] = true
 			members = append(members, v.Value)
 		}
 	}
@@ -1151,9 +1152,10 @@ func scimPatchAttr(m map[string]any, kind, attr string, value any) error {
 			delete(m, key)
 			return nil
 		}
+		dropped := scimValueSet(drop)
 		var kept []any
 		for _, x := range list {
-			if !scimListHas(drop, x) {
+			if !dropped[scimValueKey(x)] {
 				kept = append(kept, x)
 			}
 		}
@@ -1165,8 +1167,10 @@ func scimPatchAttr(m map[string]any, kind, attr string, value any) error {
 			add = []any{value}
 		}
 		if isList || (!exists && valueIsList) {
+			has := scimValueSet(list)
 			for _, x := range add {
-				if !scimListHas(list, x) {
+				if k := scimValueKey(x); !has[k] {
+					has[k] = true
 					list = append(list, x)
 				}
 			}
@@ -1197,23 +1201,24 @@ func scimMerge(m map[string]any, value any) error {
 	return nil
 }
 
-// scimListHas reports whether list holds x, matching complex values by
-// their value sub-attribute.
-func scimListHas(list []any, x any) bool {
-	xv := scimValueOf(x)
-	for _, y := range list {
-		if fmt.Sprint(scimValueOf(y)) == fmt.Sprint(xv) {
-			return true
-		}
+// scimValueSet is the set of list's values, complex values standing for
+// their value sub-attribute (scimValueKey), so that adding or removing
+// many values is not quadratic in them.
+func scimValueSet(list []any) map[string]bool {
+	set := make(map[string]bool, len(list))
+	for _, x := range list {
+		set[scimValueKey(x)] = true
 	}
-	return false
+	return set
 }
 
-func scimValueOf(x any) any {
+// scimValueKey is what compares x with the other values of its list: a
+// complex value's value sub-attribute, or x.
+func scimValueKey(x any) string {
 	if m, ok := x.(map[string]any); ok {
 		if k := scimKey(m, "value"); k != "" {
-			return m[k]
+			x = m[k]
 		}
 	}
-	return x
+	return fmt.Sprint(x)
 }

@@ -491,6 +491,9 @@ func (e *Emulator) ssoResolve(f *ssoFlow) (string, error) {
 // started at Stytch.
 func (e *Emulator) ssoCallback(connID, relayState string, l *ssoLogin, email string) (SSORedirect, error) {
 	st := e.ssoState()
+	if e.ssoSweep(connID) >= ssoMaxPending {
+		return SSORedirect{}, errorf(429, "too_many_requests", "Too many SSO logins to this connection wait for SSO.Authenticate.")
+	}
 	if relayState != "" {
 		f, ok := st.flows[relayState]
 		if !ok || f.connID != connID || !e.now().Before(f.expires) {
@@ -525,6 +528,35 @@ func (e *Emulator) ssoCallback(connID, relayState string, l *ssoLogin, email str
 	rq.Set("token", token)
 	ru.RawQuery = rq.Encode()
 	return SSORedirect{URL: ru.String(), Token: token}, nil
+}
+
+// ssoMaxPending bounds the logins a connection's callback keeps for
+// SSO.Authenticate. The callback takes posts from anyone and the emulator
+// verifies a SAML response only at SSO.Authenticate, so without a bound
+// junk posts would grow it without end. Unconfirmed: Stytch verifies at
+// the callback and keeps nothing of a bad response; the bound and its 429
+// are the emulator's.
+const ssoMaxPending = 1000
+
+// ssoSweep forgets the used and expired logins and flows, and returns how
+// many logins to connID still wait for SSO.Authenticate.
+func (e *Emulator) ssoSweep(connID string) int {
+	st, now := e.ssoState(), e.now()
+	n := 0
+	for k, l := range st.tokens {
+		switch {
+		case l.used || !now.Before(l.expires):
+			delete(st.tokens, k)
+		case l.connID == connID:
+			n++
+		}
+	}
+	for k, f := range st.flows {
+		if !now.Before(f.expires) {
+			delete(st.flows, k)
+		}
+	}
+	return n
 }
 
 // ssoTargetOrg is the organization a login signs into: the external
@@ -569,7 +601,22 @@ func (e b2bAPI) SSOAuthenticate(_ context.Context, p *b2b.SSOAuthenticateParams)
 	case st.saml[l.connID] != nil:
 		id, err = e.samlVerify(st.saml[l.connID], l)
 	case st.oidc[l.connID] != nil:
-		id, err = e.oidcVerify(st.oidc[l.connID], l)
+		var tr *oidcTokenResponse
+		var keys []oidcJWK
+		conn := st.oidc[l.connID].c
+		e.ssoUnlocked(func() { tr, keys, err = oidcExchange(conn, l.oidcCode) })
+		if err != nil {
+			return nil, err
+		}
+		// Look up again what the lock guarded: the sessions, and the
+		// connections, which may have been deleted meanwhile.
+		if existing, ist, err = e.b2bPriorSessions(nil, p.SessionToken, p.SessionJWT, p.IntermediateSessionToken); err != nil {
+			return nil, err
+		}
+		if st.oidc[l.connID] == nil || l.viaID != "" && st.external[l.viaID] == nil {
+			return nil, errSSOConnectionNotFound
+		}
+		id, err = e.oidcVerify(st.oidc[l.connID], l, tr, keys)
 	default:
 		err = errSSOConnectionNotFound
 	}

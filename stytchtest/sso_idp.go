@@ -301,7 +301,7 @@ func (p *OIDCProvider) serveToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != p.ClientID || secret != p.ClientSecret {
+	if id != p.ClientID || !equalBytes([]byte(secret), []byte(p.ClientSecret)) {
 		fail(http.StatusUnauthorized, "invalid_client")
 		return
 	}
@@ -361,6 +361,17 @@ func ssoFetch(req *http.Request, v any) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// ssoUnlocked runs fetch, a call to an identity provider, with e.mu
+// released: a provider may be the emulator itself or call it back, and
+// would otherwise wait for the lock until ssoHTTP gives up. e.mu is held
+// before and after; the caller must look up again what it read under the
+// lock before, as another request may have changed it meanwhile.
+func (e *Emulator) ssoUnlocked(fetch func()) {
+	e.mu.Unlock()
+	defer e.mu.Lock()
+	fetch()
 }
 
 // ssoGet fetches rawURL, which must be an http or https URL.

@@ -18,8 +18,8 @@ import (
 // OIDC connections: create and update (filling the endpoints from the
 // issuer's discovery document), and the authorization-code exchange and ID
 // token verification of SSO.Authenticate, over HTTP to the provider.
-// Authenticate calls the provider with the emulator locked; the calls are
-// bounded in time and size (ssoHTTP, ssoFetchLimit).
+// The emulator calls providers with its lock released (ssoUnlocked); the
+// calls are bounded in time and size (ssoHTTP, ssoFetchLimit).
 
 type oidcConn struct {
 	c b2b.OIDCConnection
@@ -74,6 +74,15 @@ func (e b2bAPI) SSOOIDCCreateConnection(ctx context.Context, p *b2b.SSOOIDCCreat
 	return &b2b.SSOOIDCCreateConnectionResponse{Connection: &v}, nil
 }
 
+// oidcConnOf finds an OIDC connection of org.
+func (e *Emulator) oidcConnOf(o *b2b.Organization, id string) (*oidcConn, error) {
+	c, ok := e.ssoState().oidc[id]
+	if !ok || c.c.OrganizationID != o.OrganizationID {
+		return nil, errorf(404, "oidc_connection_not_found", "OIDC connection could not be found.")
+	}
+	return c, nil
+}
+
 // oidcDiscovery is the part of a discovery document a connection uses.
 type oidcDiscovery struct {
 	Issuer   string `json:"issuer"`
@@ -88,9 +97,27 @@ func (e b2bAPI) SSOOIDCUpdateConnection(_ context.Context, p *b2b.SSOOIDCUpdateC
 	if err != nil {
 		return nil, err
 	}
-	c, ok := e.ssoState().oidc[p.ConnectionID]
-	if !ok || c.c.OrganizationID != o.OrganizationID {
-		return nil, errorf(404, "oidc_connection_not_found", "OIDC connection could not be found.")
+	c, err := e.oidcConnOf(o, p.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	// Stytch fills the endpoints the request leaves out from a new issuer's
+	// discovery document, and warns when it cannot. It is read first, with
+	// the lock released (ssoUnlocked).
+	newIssuer := p.Issuer != nil && *p.Issuer != c.c.Issuer && *p.Issuer != ""
+	var disc *oidcDiscovery
+	if ok, secure := ssoURLOK(deref(p.Issuer)); newIssuer && ok && secure {
+		var d oidcDiscovery
+		e.ssoUnlocked(func() { _, err = ssoGet(strings.TrimSuffix(*p.Issuer, "/")+"/.well-known/openid-configuration", &d) })
+		if err == nil && d.Issuer == *p.Issuer {
+			disc = &d
+		}
+		if o, err = e.b2b.org(p.OrganizationID); err != nil {
+			return nil, err
+		}
+		if c, err = e.oidcConnOf(o, p.ConnectionID); err != nil {
+			return nil, err
+		}
 	}
 	next := c.c
 	for _, f := range []struct {
@@ -121,24 +148,20 @@ func (e b2bAPI) SSOOIDCUpdateConnection(_ context.Context, p *b2b.SSOOIDCUpdateC
 		next.AttributeMapping = b2bCopyMap(p.AttributeMapping)
 	}
 	warning := ""
-	if p.Issuer != nil && *p.Issuer != c.c.Issuer && *p.Issuer != "" {
-		// Stytch fills the endpoints the request leaves out from the new
-		// issuer's discovery document, and warns when it cannot.
-		var d oidcDiscovery
-		if _, err := ssoGet(strings.TrimSuffix(*p.Issuer, "/")+"/.well-known/openid-configuration", &d); err != nil || d.Issuer != *p.Issuer {
-			warning = "The issuer's discovery document could not be read; set the endpoint URLs yourself."
-		} else {
-			for _, f := range []struct {
-				sent *string
-				dst  *string
-				v    string
-			}{
-				{p.AuthorizationURL, &next.AuthorizationURL, d.Auth}, {p.TokenURL, &next.TokenURL, d.Token},
-				{p.UserinfoURL, &next.UserinfoURL, d.Userinfo}, {p.JWKSURL, &next.JWKSURL, d.JWKS},
-			} {
-				if f.sent == nil {
-					*f.dst = f.v
-				}
+	switch {
+	case newIssuer && disc == nil:
+		warning = "The issuer's discovery document could not be read; set the endpoint URLs yourself."
+	case newIssuer:
+		for _, f := range []struct {
+			sent *string
+			dst  *string
+			v    string
+		}{
+			{p.AuthorizationURL, &next.AuthorizationURL, disc.Auth}, {p.TokenURL, &next.TokenURL, disc.Token},
+			{p.UserinfoURL, &next.UserinfoURL, disc.Userinfo}, {p.JWKSURL, &next.JWKSURL, disc.JWKS},
+		} {
+			if f.sent == nil {
+				*f.dst = f.v
 			}
 		}
 	}
@@ -177,37 +200,47 @@ type oidcTokenResponse struct {
 	Scope        string `json:"scope"`
 }
 
-// oidcVerify exchanges the login's code at the connection's token URL and
-// verifies the ID token against its key set, issuer, client ID, expiry
-// and the flow's nonce. Status codes are unconfirmed (400); the types are
-// Stytch's.
-func (e *Emulator) oidcVerify(c *oidcConn, l *ssoLogin) (*ssoIdentity, error) {
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {l.oidcCode}, "redirect_uri": {c.c.RedirectURL}}
-	req, err := http.NewRequest(http.MethodPost, c.c.TokenURL, strings.NewReader(form.Encode()))
+// oidcJWK is an RSA key of a provider's key set.
+type oidcJWK struct {
+	KID string `json:"kid"`
+	KTY string `json:"kty"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// oidcExchange exchanges the login's code at c's token URL and reads c's
+// key set. It reads no emulator state, so that it can run with the lock
+// released (ssoUnlocked); c is a copy.
+func oidcExchange(c b2b.OIDCConnection, code string) (*oidcTokenResponse, []oidcJWK, error) {
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {c.RedirectURL}}
+	req, err := http.NewRequest(http.MethodPost, c.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, errorf(400, "oidc_auth_code_error", "The connection's token_url cannot be called.")
+		return nil, nil, errorf(400, "oidc_auth_code_error", "The connection's token_url cannot be called.")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(c.c.ClientID), url.QueryEscape(c.c.ClientSecret))
+	req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
 	var tr oidcTokenResponse
 	if _, err := ssoFetch(req, &tr); err != nil || tr.IDToken == "" {
-		return nil, errorf(400, "oidc_auth_code_error", "The identity provider did not exchange the authorization code.")
+		return nil, nil, errorf(400, "oidc_auth_code_error", "The identity provider did not exchange the authorization code.")
 	}
 	var set struct {
-		Keys []struct {
-			KID string `json:"kid"`
-			KTY string `json:"kty"`
-			N   string `json:"n"`
-			E   string `json:"e"`
-		} `json:"keys"`
+		Keys []oidcJWK `json:"keys"`
 	}
-	if _, err := ssoGet(c.c.JWKSURL, &set); err != nil {
-		return nil, errorf(400, "id_token_invalid", "The identity provider's key set could not be read.")
+	if _, err := ssoGet(c.JWKSURL, &set); err != nil {
+		return nil, nil, errorf(400, "id_token_invalid", "The identity provider's key set could not be read.")
 	}
+	return &tr, set.Keys, nil
+}
+
+// oidcVerify verifies the ID token that oidcExchange got for the login
+// against the key set, c's issuer and client ID, the expiry and the
+// flow's nonce. Status codes are unconfirmed (400); the types are
+// Stytch's.
+func (e *Emulator) oidcVerify(c *oidcConn, l *ssoLogin, tr *oidcTokenResponse, keys []oidcJWK) (*ssoIdentity, error) {
 	claims := jwt.MapClaims{}
-	_, err = jwt.ParseWithClaims(tr.IDToken, claims, func(t *jwt.Token) (any, error) {
+	_, err := jwt.ParseWithClaims(tr.IDToken, claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		for _, k := range set.Keys {
+		for _, k := range keys {
 			if k.KTY == "RSA" && (k.KID == kid || kid == "") {
 				n, err1 := base64.RawURLEncoding.DecodeString(k.N)
 				ex, err2 := base64.RawURLEncoding.DecodeString(k.E)
@@ -276,11 +309,7 @@ func (e *Emulator) ssoRecordOIDC(memberID string, info b2b.OIDCProviderInfo) {
 }
 
 func (e b2bAPI) OrganizationsMembersOIDCProviders(_ context.Context, p *b2b.OrganizationsMembersOIDCProvidersParams) (*b2b.OrganizationsMembersOIDCProvidersResponse, error) {
-	o, err := e.b2b.org(p.OrganizationID)
-	if err != nil {
-		return nil, err
-	}
-	bm, err := e.b2b.member(o, p.MemberID)
+	_, bm, err := e.b2bOrgMember(p.OrganizationID, p.MemberID)
 	if err != nil {
 		return nil, err
 	}

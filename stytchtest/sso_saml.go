@@ -190,7 +190,9 @@ func (e b2bAPI) SSOSAMLUpdateConnection(ctx context.Context, p *b2b.SSOSAMLUpdat
 		if err != nil {
 			return nil, err
 		}
-		next.addCertificate(cert, now)
+		if err := next.addCertificate(cert, now); err != nil {
+			return nil, err
+		}
 	}
 	if p.SigningPrivateKey != nil {
 		key, err := parsePKCS1Key(*p.SigningPrivateKey, "saml_signing_private_key_invalid", "signing_private_key")
@@ -204,6 +206,9 @@ func (e b2bAPI) SSOSAMLUpdateConnection(ctx context.Context, p *b2b.SSOSAMLUpdat
 		key, err := parsePKCS1Key(*p.SAMLEncryptionPrivateKey, errorTypeBadRequest, "saml_encryption_private_key") // unconfirmed type
 		if err != nil {
 			return nil, err
+		}
+		if len(next.encKeys) >= samlMaxKeys {
+			return nil, errSAMLMaxKeys
 		}
 		next.encKeys = append(append([]*rsa.PrivateKey{}, next.encKeys...), key)
 		n.EncryptionPrivateKeys = append(append([]b2b.EncryptionPrivateKey{}, n.EncryptionPrivateKeys...), b2b.EncryptionPrivateKey{
@@ -233,16 +238,29 @@ func checkSAMLAttributeMapping(m map[string]any) error {
 	return nil
 }
 
+// samlMaxKeys is how many verification certificates, and how many
+// encryption private keys, a connection holds at most (Stytch's
+// reference: 5 each).
+const samlMaxKeys = 5
+
+// errSAMLMaxKeys refuses a sixth certificate or key. Unconfirmed type and
+// status: the reference states the limit, not its error.
+var errSAMLMaxKeys = errorf(400, errorTypeBadRequest, "A SAML connection holds at most %d verification certificates and %d encryption private keys; delete one first.", samlMaxKeys, samlMaxKeys)
+
 // addCertificate adds a verification certificate unless the connection
 // already holds it.
-func (c *samlConn) addCertificate(cert *x509.Certificate, now time.Time) {
+func (c *samlConn) addCertificate(cert *x509.Certificate, now time.Time) error {
 	for _, have := range c.certs {
 		if have.Equal(cert) {
-			return
+			return nil
 		}
+	}
+	if len(c.certs) >= samlMaxKeys {
+		return errSAMLMaxKeys
 	}
 	c.certs = append(append([]*x509.Certificate{}, c.certs...), cert)
 	c.c.VerificationCertificates = append(append([]b2b.X509Certificate{}, c.c.VerificationCertificates...), samlCertificate(cert.Raw, now))
+	return nil
 }
 
 // samlSettle makes a connection active once it has what a login needs:
@@ -288,17 +306,24 @@ func (e b2bAPI) SSOSAMLUpdateByURL(_ context.Context, p *b2b.SSOSAMLUpdateByURLP
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.samlConnOf(o, p.ConnectionID)
-	if err != nil {
+	if _, err := e.samlConnOf(o, p.ConnectionID); err != nil {
 		return nil, err
 	}
 	badURL := errorf(400, "invalid_saml_metadata_url", "The metadata_url could not be fetched.")
 	if ok, secure := ssoURLOK(p.MetadataURL); !ok || !secure {
 		return nil, badURL
 	}
-	body, err := ssoGet(p.MetadataURL, nil)
+	var body []byte
+	e.ssoUnlocked(func() { body, err = ssoGet(p.MetadataURL, nil) })
 	if err != nil {
 		return nil, badURL
+	}
+	if o, err = e.b2b.org(p.OrganizationID); err != nil {
+		return nil, err
+	}
+	c, err := e.samlConnOf(o, p.ConnectionID)
+	if err != nil {
+		return nil, err
 	}
 	badXML := errorf(400, "invalid_xml_from_saml_metadata_url", "The metadata at metadata_url is not SAML IdP metadata.")
 	var md samltypes.EntityDescriptor
@@ -335,7 +360,9 @@ func (e b2bAPI) SSOSAMLUpdateByURL(_ context.Context, p *b2b.SSOSAMLUpdateByURLP
 	next := *c
 	next.c.IDPEntityID, next.c.IDPSSOURL = md.EntityID, sso
 	for _, cert := range certs {
-		next.addCertificate(cert, now)
+		if err := next.addCertificate(cert, now); err != nil {
+			return nil, err
+		}
 	}
 	*c = next
 	e.samlSettle(o, c)
@@ -497,6 +524,11 @@ func (e *Emulator) samlVerify(c *samlConn, l *ssoLogin) (*ssoIdentity, error) {
 	raw, err := base64.StdEncoding.DecodeString(l.samlResponse)
 	if err != nil || etree.NewDocument().ReadFromBytes(raw) != nil {
 		return nil, invalid("invalid_xml_saml_response", "The SAML response is not base64-encoded XML.")
+	}
+	if c.c.IDPEntityID == "" {
+		// gosaml2 skips the issuer check for an empty issuer; an update
+		// can clear idp_entity_id on an active connection.
+		return nil, invalid("invalid_saml_response", "The SAML connection has no idp_entity_id to check the response's issuer against.")
 	}
 	now := e.now()
 	sp := &saml2.SAMLServiceProvider{
