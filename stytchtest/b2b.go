@@ -502,6 +502,7 @@ func (e b2bAPI) OrganizationsDelete(ctx context.Context, p *b2b.OrganizationsDel
 		}
 	}
 	e.ssoRemoveOrg(o.OrganizationID)
+	st.scim.forgetOrg(o.OrganizationID)
 	delete(st.orgs, o.OrganizationID)
 	delete(st.order, o.OrganizationID)
 	e.emit("organization", "DELETE", o.OrganizationID, nil)

@@ -31,6 +31,31 @@ type scimState struct {
 	seq    int                      // creation order of users and groups
 }
 
+// forget drops a connection with the users and groups it provisioned (the
+// members stay, as Stytch keeps them; unconfirmed).
+func (st *scimState) forget(connID string) {
+	delete(st.conns, connID)
+	for id, g := range st.groups {
+		if g.connID == connID {
+			delete(st.groups, id)
+		}
+	}
+	for id, u := range st.users {
+		if u.connID == connID {
+			delete(st.users, id)
+		}
+	}
+}
+
+// forgetOrg drops the connections of an organization being deleted.
+func (st *scimState) forgetOrg(orgID string) {
+	for id, c := range st.conns {
+		if c.c.OrganizationID == orgID {
+			st.forget(id)
+		}
+	}
+}
+
 func newSCIMState() *scimState {
 	return &scimState{conns: map[string]*scimConn{}, users: map[string]*scimUserRec{}, groups: map[string]*scimGroupRec{}}
 }
@@ -210,17 +235,7 @@ func (e b2bAPI) SCIMConnectionDelete(ctx context.Context, p *b2b.SCIMConnectionD
 	if err != nil {
 		return nil, err
 	}
-	delete(e.b2b.scim.conns, c.c.ConnectionID)
-	for id, g := range e.b2b.scim.groups {
-		if g.connID == c.c.ConnectionID {
-			delete(e.b2b.scim.groups, id)
-		}
-	}
-	for id, u := range e.b2b.scim.users {
-		if u.connID == c.c.ConnectionID {
-			delete(e.b2b.scim.users, id)
-		}
-	}
+	e.b2b.scim.forget(c.c.ConnectionID)
 	e.scimSummarize(o, nil)
 	return &b2b.SCIMConnectionDeleteResponse{ConnectionID: c.c.ConnectionID}, nil
 }

@@ -217,3 +217,27 @@ func TestSCIMConnectionMemberSession(t *testing.T) {
 	_, err = c.SCIM.Connection.Create(ctx, &b2b.SCIMConnectionCreateParams{OrganizationID: o.OrganizationID}, stytch.WithMemberSession(login.SessionToken))
 	require.NoError(t, err)
 }
+
+// TestSCIMGoesWithItsOrganization checks that deleting an organization
+// drops its SCIM connection, with what it provisioned, and that the
+// connection's token then opens nothing.
+func TestSCIMGoesWithItsOrganization(t *testing.T) {
+	t.Parallel()
+	srv, c := b2bTestServer(t)
+	o := b2bTestOrg(t, c, "Acme", nil)
+	_, idp := scimTestConnection(t, c, o.OrganizationID)
+	status, _, _ := idp.do(http.MethodPost, "/Users", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "ada@acme.example",
+		"emails": []map[string]any{{"value": "ada@acme.example", "primary": true}},
+	})
+	require.Equal(t, http.StatusCreated, status)
+	_, err := c.Organizations.Delete(ctx, &b2b.OrganizationsDeleteParams{OrganizationID: o.OrganizationID})
+	require.NoError(t, err)
+	srv.mu.Lock()
+	conns, users := len(srv.b2b.scim.conns), len(srv.b2b.scim.users)
+	srv.mu.Unlock()
+	require.Zero(t, conns)
+	require.Zero(t, users)
+	status, _, _ = idp.do(http.MethodGet, "/Users", nil)
+	require.Equal(t, http.StatusUnauthorized, status)
+}
