@@ -81,6 +81,14 @@ var oidcScopes = map[string]string{
 	"offline_access": "Stay signed in when you are not using the app.",
 }
 
+// fullAccessScope is Stytch's platform scope that lets an access token be
+// exchanged for a session (Sessions.ExchangeAccessToken); its description
+// is the emulator's wording (unconfirmed).
+const (
+	fullAccessScope       = "full_access"
+	fullAccessDescription = "Act as you, with full access to your account."
+)
+
 // scopeDef is a custom scope of a project's RBAC policy.
 type scopeDef struct {
 	description string
@@ -126,6 +134,13 @@ func (e *Emulator) checkAuthorize(r authorizeCall) (*connectedApp, []scopeResult
 	for _, s := range r.scopes {
 		if d, ok := oidcScopes[s]; ok {
 			results = append(results, scopeResult{s, d, true})
+			continue
+		}
+		if s == fullAccessScope {
+			// Stytch's OAuth scopes guide: first-party apps can request it.
+			// Unconfirmed: that other apps see it as not grantable rather
+			// than refused.
+			results = append(results, scopeResult{s, fullAccessDescription, a.firstParty() && a.a.FullAccessAllowed})
 			continue
 		}
 		def, ok := r.custom[s]

@@ -271,7 +271,7 @@ func (e *Emulator) exchangeableAccessToken(token string) (sub, clientID, orgID s
 		return "", "", "", errorf(404, "idp_access_token_not_found", "The access token is invalid, expired or revoked.")
 	}
 	scope, _ := claims["scope"].(string)
-	if !contains(strings.Fields(scope), "full_access") {
+	if !contains(strings.Fields(scope), fullAccessScope) {
 		return "", "", "", errorf(404, "idp_access_token_could_not_be_exchanged", "The access token was not granted the full_access scope.")
 	}
 	sub, _ = claims["sub"].(string)
