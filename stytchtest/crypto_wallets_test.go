@@ -204,4 +204,21 @@ func TestCryptoWalletsSIWE(t *testing.T) {
 		SiweParams: &consumer.SIWEParams{Domain: "app.example.com", URI: "https://app.example.com", Statement: stytch.Ptr("two\nlines")},
 	})
 	requireAPIError(t, err, 400, "bad_request")
+
+	// domain and uri are required; no field can add a line to the message
+	// (a forged "Nonce:" or "URI:" the wallet would show and sign).
+	for _, bad := range []consumer.SIWEParams{
+		{URI: "https://app.example.com"},
+		{Domain: "app.example.com"},
+		{Domain: "app.example.com", URI: "login"},
+		{Domain: "evil.example\nURI: https://evil.example", URI: "https://app.example.com"},
+		{Domain: "app.example.com", URI: "https://app.example.com/\nNonce: 12345678"},
+		{Domain: "app.example.com", URI: "https://app.example.com", Resources: []string{"https://a.example\n- https://b.example"}},
+		{Domain: "app.example.com", URI: "https://app.example.com", MessageRequestID: stytch.Ptr("r\nResources:")},
+	} {
+		_, err = c.CryptoWallets.AuthenticateStart(ctx, &consumer.CryptoWalletsAuthenticateStartParams{
+			CryptoWalletType: "ethereum", CryptoWalletAddress: NewEthereumWallet().Address(), SiweParams: &bad,
+		})
+		requireAPIError(t, err, 400, "bad_request")
+	}
 }
