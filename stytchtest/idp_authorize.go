@@ -244,8 +244,8 @@ func (e *Emulator) submitAuthorize(r authorizeCall, consentGranted bool, state, 
 
 // ---- Consumer ----
 
-// authorizingUser is the user an authorization is for: exactly one of a
-// user ID and a session.
+// authorizingUser is the user a call is for: exactly one of a user ID (or
+// external ID) and a session. IDP authorization and OAuth.Attach use it.
 func (e *Emulator) authorizingUser(userID, token, jwtStr *string) (*consumer.User, error) {
 	n := 0
 	for _, v := range []*string{userID, token, jwtStr} {
@@ -257,7 +257,7 @@ func (e *Emulator) authorizingUser(userID, token, jwtStr *string) (*consumer.Use
 		return nil, errorf(400, errorTypeBadRequest, "Pass exactly one of user_id, session_token and session_jwt.")
 	}
 	if deref(userID) != "" {
-		return e.consumer.user(*userID)
+		return e.consumer.userByIDOrExternal(*userID)
 	}
 	s, err := e.findSession(token, jwtStr)
 	if err != nil {

@@ -543,3 +543,27 @@ func TestIDPFullAccessScope(t *testing.T) {
 	require.Equal(t, 200, status, tokens)
 	require.Equal(t, "openid", tokens["scope"], "an ungrantable scope is left out")
 }
+
+// user_id may be the user's external ID, as the reference says.
+func TestIDPAuthorizeByExternalID(t *testing.T) {
+	t.Parallel()
+	_, c := newConsumer(t)
+	u, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("ada@example.com"), ExternalID: stytch.Ptr("ext-ada")})
+	require.NoError(t, err)
+	const redirect = "https://app.example/cb"
+	created, err := c.ConnectedApp.Clients.Create(ctx, &consumer.ConnectedAppClientsCreateParams{
+		ClientType: consumer.ConnectedAppClientTypeFirstParty, RedirectURLs: []string{redirect},
+	})
+	require.NoError(t, err)
+	start, err := c.IDP.OAuth.AuthorizeStart(ctx, &consumer.IDPOAuthAuthorizeStartParams{
+		ClientID: created.ConnectedApp.ClientID, RedirectURI: redirect, ResponseType: "code", Scopes: []string{"openid"}, UserID: stytch.Ptr("ext-ada"),
+	})
+	require.NoError(t, err)
+	require.Equal(t, u.UserID, start.UserID)
+	auth, err := c.IDP.OAuth.Authorize(ctx, &consumer.IDPOAuthAuthorizeParams{
+		ClientID: created.ConnectedApp.ClientID, RedirectURI: redirect, ResponseType: "code", Scopes: []string{"openid"},
+		UserID: stytch.Ptr("ext-ada"), ConsentGranted: true,
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, auth.AuthorizationCode)
+}
