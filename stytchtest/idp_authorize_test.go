@@ -533,6 +533,19 @@ func TestIDPFullAccessScope(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, user.UserID, resp.UserID)
 
+	// The exchange needs an authorization that named a session, not a user ID.
+	byID, err := c.IDP.OAuth.Authorize(ctx, &consumer.IDPOAuthAuthorizeParams{
+		ConsentGranted: true, Scopes: scopes, ClientID: app.ClientID, RedirectURI: redirect, ResponseType: "code", UserID: &user.UserID,
+	})
+	require.NoError(t, err)
+	status, tokens = tokenRequest(t, srv, map[string]string{
+		"grant_type": "authorization_code", "client_id": app.ClientID, "client_secret": app.ClientSecret, "code": byID.AuthorizationCode, "redirect_uri": redirect,
+	})
+	require.Equal(t, 200, status, tokens)
+	require.Equal(t, "openid full_access", tokens["scope"])
+	_, err = c.Sessions.ExchangeAccessToken(ctx, &consumer.SessionsExchangeAccessTokenParams{AccessToken: tokens["access_token"].(string)})
+	requireAPIError(t, err, 404, "idp_access_token_could_not_be_exchanged")
+
 	require.False(t, grantable(newApp(consumer.ConnectedAppClientTypeFirstParty, false).ClientID))
 	third := newApp(consumer.ConnectedAppClientTypeThirdParty, false)
 	require.False(t, grantable(third.ClientID))

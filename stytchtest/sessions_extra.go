@@ -274,6 +274,13 @@ func (e *Emulator) exchangeableAccessToken(token string) (sub, clientID, orgID s
 	if !contains(strings.Fields(scope), fullAccessScope) {
 		return "", "", "", errorf(404, "idp_access_token_could_not_be_exchanged", "The access token was not granted the full_access scope.")
 	}
+	if jti, _ := claims["jti"].(string); e.connectedApps().unlinked[jti] {
+		// Unconfirmed: the error Stytch answers; its reference says only
+		// that the authorization must name a session for the exchange.
+		return "", "", "", errorf(404, "idp_access_token_could_not_be_exchanged", "The access token's authorization named no session; pass session_token or session_jwt to IDP.OAuth.Authorize.")
+	}
+	// Unconfirmed: that a token can be exchanged more than once, until it
+	// expires (Stytch's reference does not say it is single-use).
 	sub, _ = claims["sub"].(string)
 	clientID, _ = claims["client_id"].(string)
 	if org, ok := claims[organizationClaim].(map[string]any); ok {
