@@ -94,6 +94,19 @@ type b2bSession struct {
 	revoked bool
 }
 
+// extend is userSession.extend for a member session.
+func (bs *b2bSession) extend(now time.Time, duration *int) {
+	if duration == nil {
+		return
+	}
+	for _, f := range bs.s.AuthenticationFactors {
+		if f.Type == b2b.AuthenticationFactorTypeImpersonated {
+			return
+		}
+	}
+	bs.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
+}
+
 // b2bIST is an intermediate session: a verified email, and the factors
 // proven so far, waiting to become a member session.
 type b2bIST struct {
@@ -1383,9 +1396,7 @@ func (e *Emulator) b2bSession(bm *b2bMember, factors []b2b.AuthenticationFactor,
 	case existing != nil:
 		bs = existing
 		bs.s.AuthenticationFactors = append(append([]b2b.AuthenticationFactor{}, bs.s.AuthenticationFactors...), factors...)
-		if duration != nil {
-			bs.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
-		}
+		bs.extend(now, duration)
 	default:
 		d := time.Duration(b2bSessionMinutes) * time.Minute
 		if duration != nil {
@@ -1534,9 +1545,7 @@ func (e b2bAPI) SessionsAuthenticate(ctx context.Context, p *b2b.SessionsAuthent
 	}
 	now := e.now()
 	bs.s.LastAccessedAt = now
-	if p.SessionDurationMinutes != nil {
-		bs.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
-	}
+	bs.extend(now, p.SessionDurationMinutes)
 	bs.s.CustomClaims = mergeClaims(b2bCopyMap(bs.s.CustomClaims), p.SessionCustomClaims)
 	s := bs.s
 	return &b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o, Verdict: verdict}, nil

@@ -74,6 +74,22 @@ type userSession struct {
 	revoked bool
 }
 
+// extend makes the session expire duration minutes from now, when a
+// duration is given, unless it is impersonated: Stytch's reference says
+// impersonated sessions cannot be extended (unconfirmed: that the call
+// still succeeds, keeping the expiry, rather than failing).
+func (us *userSession) extend(now time.Time, duration *int) {
+	if duration == nil {
+		return
+	}
+	for _, f := range us.s.AuthenticationFactors {
+		if f.Type == consumer.AuthenticationFactorTypeImpersonated {
+			return
+		}
+	}
+	us.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
+}
+
 // consumerAPI is the emulator's consumer surface: the methods of
 // consumerServer it implements (consumer_server.gen.go answers the others
 // 501), one family per file, and the shared services' (M2M, in m2m.go).
@@ -724,7 +740,7 @@ func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.Authenticat
 		us = &userSession{token: newSessionToken(), s: consumer.Session{
 			SessionID: newID("session"), UserID: u.UserID, StartedAt: now,
 			AuthenticationFactors: []consumer.AuthenticationFactor{f}, Roles: u.Roles, CustomClaims: map[string]any{},
-			Attributes: &consumer.Attributes{},
+			Attributes: &consumer.Attributes{}, ExpiresAt: now.Add(time.Duration(*duration) * time.Minute),
 		}}
 		if attrs != nil {
 			us.s.Attributes = attrs
@@ -735,9 +751,7 @@ func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.Authenticat
 		return nil, "", "", nil
 	}
 	us.s.LastAccessedAt = now
-	if duration != nil {
-		us.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
-	}
+	us.extend(now, duration)
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, claims)
 	s := us.s
 	return &s, us.token, e.sessionJWT(&s), nil
@@ -857,9 +871,7 @@ func (e consumerAPI) SessionsAuthenticate(ctx context.Context, p *consumer.Sessi
 	}
 	now := e.now()
 	us.s.LastAccessedAt = now
-	if p.SessionDurationMinutes != nil {
-		us.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
-	}
+	us.extend(now, p.SessionDurationMinutes)
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, p.SessionCustomClaims)
 	s := us.s
 	return &consumer.SessionsAuthenticateResponse{Session: s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s), User: *u, Verdict: verdict}, nil
