@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,17 +95,12 @@ type b2bSession struct {
 	revoked bool
 }
 
-// extend is userSession.extend for a member session.
+// extend makes the session expire duration minutes from now (extendedExpiry).
 func (bs *b2bSession) extend(now time.Time, duration *int) {
-	if duration == nil {
-		return
-	}
-	for _, f := range bs.s.AuthenticationFactors {
-		if f.Type == b2b.AuthenticationFactorTypeImpersonated {
-			return
-		}
-	}
-	bs.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
+	impersonated := slices.ContainsFunc(bs.s.AuthenticationFactors, func(f b2b.AuthenticationFactor) bool {
+		return f.Type == b2b.AuthenticationFactorTypeImpersonated
+	})
+	bs.s.ExpiresAt = extendedExpiry(bs.s.ExpiresAt, now, duration, impersonated)
 }
 
 // b2bIST is an intermediate session: a verified email, and the factors

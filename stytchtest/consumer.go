@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,20 +75,23 @@ type userSession struct {
 	revoked bool
 }
 
-// extend makes the session expire duration minutes from now, when a
-// duration is given, unless it is impersonated: Stytch's reference says
-// impersonated sessions cannot be extended (unconfirmed: that the call
-// still succeeds, keeping the expiry, rather than failing).
+// extend makes the session expire duration minutes from now (extendedExpiry).
 func (us *userSession) extend(now time.Time, duration *int) {
-	if duration == nil {
-		return
+	impersonated := slices.ContainsFunc(us.s.AuthenticationFactors, func(f consumer.AuthenticationFactor) bool {
+		return f.Type == consumer.AuthenticationFactorTypeImpersonated
+	})
+	us.s.ExpiresAt = extendedExpiry(us.s.ExpiresAt, now, duration, impersonated)
+}
+
+// extendedExpiry is when a session expires once a call asks for duration
+// minutes (none: unchanged). An impersonated session keeps its expiry:
+// Stytch's reference says impersonated sessions cannot be extended
+// (unconfirmed: that the call still succeeds rather than failing).
+func extendedExpiry(expires, now time.Time, duration *int, impersonated bool) time.Time {
+	if duration == nil || impersonated {
+		return expires
 	}
-	for _, f := range us.s.AuthenticationFactors {
-		if f.Type == consumer.AuthenticationFactorTypeImpersonated {
-			return
-		}
-	}
-	us.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
+	return now.Add(time.Duration(*duration) * time.Minute)
 }
 
 // consumerAPI is the emulator's consumer surface: the methods of
