@@ -48,12 +48,10 @@ func (e consumerAPI) UsersExchangePrimaryFactor(_ context.Context, p *consumer.U
 		}
 	}
 	for _, em := range u.Emails {
-		delete(c.byEmail, strings.ToLower(em.Email))
-		delete(c.otps, em.EmailID)
+		c.forgetEmail(em.EmailID, em.Email)
 	}
 	for _, ph := range u.PhoneNumbers {
-		delete(c.byPhone, ph.PhoneNumber)
-		delete(c.otps, ph.PhoneID)
+		c.forgetPhone(ph.PhoneID, ph.PhoneNumber)
 	}
 	u.Emails, u.PhoneNumbers = []consumer.Email{}, []consumer.PhoneNumber{}
 	if email != "" {
