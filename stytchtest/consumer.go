@@ -368,10 +368,10 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 		return nil, err
 	}
 	for _, em := range u.Emails {
-		delete(c.byEmail, strings.ToLower(em.Email))
+		c.forgetEmail(em.EmailID, em.Email)
 	}
 	for _, ph := range u.PhoneNumbers {
-		delete(c.byPhone, ph.PhoneNumber)
+		c.forgetPhone(ph.PhoneID, ph.PhoneNumber)
 	}
 	for _, t := range u.TOTPs {
 		delete(c.totps, t.TOTPID)
