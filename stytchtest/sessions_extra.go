@@ -236,6 +236,9 @@ func (e b2bAPI) SessionsAttest(_ context.Context, p *b2b.SessionsAttestParams) (
 	}
 	bm := e.b2b.memberByEmail(o.OrganizationID, at.email)
 	switch {
+	case existing != nil && (bm == nil || existing.s.MemberID != bm.m.MemberID):
+		// Checked before JIT provisioning, so that a refused call creates no member.
+		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
 	case bm == nil && at.profile.AllowJITProvisioning:
 		if err := checkEmail(at.email); err != nil {
 			return nil, err
@@ -243,9 +246,6 @@ func (e b2bAPI) SessionsAttest(_ context.Context, p *b2b.SessionsAttestParams) (
 		bm = e.newMember(o, at.email, b2bActive)
 	case bm == nil || bm.m.Status == b2bDeleted:
 		return nil, errorf(404, "member_not_found", "No member of the organization has the email address of the token.")
-	}
-	if existing != nil && existing.s.MemberID != bm.m.MemberID {
-		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
 	}
 	bm.m.Status = b2bActive
 	factor := b2b.AuthenticationFactor{

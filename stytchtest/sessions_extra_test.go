@@ -143,6 +143,11 @@ func TestSessionsAttestB2B(t *testing.T) {
 	// Another member's session cannot take the factor.
 	_, err = c.Sessions.Attest(ctx, &b2b.SessionsAttestParams{ProfileID: profile, Token: ti.token(t, now, jwt.MapClaims{"email": "ada@acme.example"}), OrganizationID: &o.OrganizationID, SessionToken: &jit.SessionToken})
 	requireAPIError(t, err, 400, "session_member_mismatch")
+	// Nor does a refused call provision the member its token names.
+	_, err = c.Sessions.Attest(ctx, &b2b.SessionsAttestParams{ProfileID: profile, Token: ti.token(t, now, jwt.MapClaims{"email": "eve@acme.example"}), OrganizationID: &o.OrganizationID, SessionToken: &jit.SessionToken})
+	requireAPIError(t, err, 400, "session_member_mismatch")
+	_, err = c.Organizations.Members.Get(ctx, &b2b.OrganizationsMembersGetParams{OrganizationID: o.OrganizationID, EmailAddress: stytch.Ptr("eve@acme.example")})
+	requireAPIError(t, err, 404, "member_not_found")
 }
 
 func TestSessionsExchangeAccessToken(t *testing.T) {
