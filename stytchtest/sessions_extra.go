@@ -174,8 +174,10 @@ func (e consumerAPI) SessionsAttest(_ context.Context, p *consumer.SessionsAttes
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
+	var prior *userSession
 	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
-		if _, err := e.findSession(p.SessionToken, p.SessionJWT); err != nil {
+		var err error
+		if prior, err = e.findSession(p.SessionToken, p.SessionJWT); err != nil {
 			return nil, err
 		}
 	}
@@ -184,7 +186,12 @@ func (e consumerAPI) SessionsAttest(_ context.Context, p *consumer.SessionsAttes
 		return nil, err
 	}
 	var u *consumer.User
-	if id, ok := e.consumer.byEmail[strings.ToLower(at.email)]; ok {
+	id, known := e.consumer.byEmail[strings.ToLower(at.email)]
+	if prior != nil && (!known || prior.s.UserID != id) {
+		// Checked before JIT provisioning, so that a refused call creates no user.
+		return nil, errorf(400, "session_user_mismatch", "The session belongs to another user.")
+	}
+	if known {
 		u = e.consumer.users[id]
 	} else if at.profile.AllowJITProvisioning {
 		if err := checkEmail(at.email); err != nil {
