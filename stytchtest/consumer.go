@@ -737,7 +737,7 @@ func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.Authenticat
 			return nil, "", "", err
 		}
 		if us.s.UserID != u.UserID {
-			return nil, "", "", errorf(400, "session_user_mismatch", "The session belongs to another user.")
+			return nil, "", "", errSessionUserMismatch
 		}
 		us.s.AuthenticationFactors = append(us.s.AuthenticationFactors, f)
 	} else if duration != nil {
@@ -759,6 +759,25 @@ func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.Authenticat
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, claims)
 	s := us.s
 	return &s, us.token, e.sessionJWT(&s), nil
+}
+
+var errSessionUserMismatch = &apiError{status: 400, typ: "session_user_mismatch", message: "The session belongs to another user."}
+
+// checkPriorSession refuses, before a handler changes anything, what
+// startOrExtendSession would refuse after it: a session named by token or
+// JWT that is not live or is not u's.
+func (e *Emulator) checkPriorSession(u *consumer.User, token, jwtStr *string) error {
+	if deref(token) == "" && deref(jwtStr) == "" {
+		return nil
+	}
+	us, err := e.findSession(token, jwtStr)
+	if err != nil {
+		return err
+	}
+	if us.s.UserID != u.UserID {
+		return errSessionUserMismatch
+	}
+	return nil
 }
 
 // reservedClaims are the registered claims Stytch ignores in custom claims.

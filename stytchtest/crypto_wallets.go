@@ -239,6 +239,9 @@ func (e consumerAPI) CryptoWalletsAuthenticate(_ context.Context, p *consumer.Cr
 	if u == nil {
 		return nil, errorf(404, "crypto_wallet_not_found", "Crypto wallet could not be found.")
 	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
+	}
 	ch := e.extras().challenges[walletKey(p.CryptoWalletType, p.CryptoWalletAddress)]
 	if ch == nil || ch.used || !e.now().Before(ch.expires) {
 		return nil, errorf(401, "unable_to_auth_crypto_wallet", "No live challenge for this wallet: it was already used or has expired; call AuthenticateStart.")

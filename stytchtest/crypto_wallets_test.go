@@ -142,6 +142,12 @@ func TestCryptoWalletsSolanaFlow(t *testing.T) {
 	_, err = c.CryptoWallets.AuthenticateStart(ctx, &consumer.CryptoWalletsAuthenticateStartParams{CryptoWalletType: "solana", CryptoWalletAddress: "0OIl"})
 	requireAPIError(t, err, 400, "invalid_crypto_wallet_address")
 	// Refused starts leave the first challenge standing.
+	// So does an authenticate that names another user's session.
+	intruder := signIn(t, srv, c, "intruder@example.com", nil)
+	_, err = c.CryptoWallets.Authenticate(ctx, &consumer.CryptoWalletsAuthenticateParams{
+		CryptoWalletType: "solana", CryptoWalletAddress: w.Address(), Signature: w.Sign(started.Challenge), SessionToken: &intruder.SessionToken,
+	})
+	requireAPIError(t, err, 400, "session_user_mismatch")
 
 	auth := func(address, signature string) (*consumer.CryptoWalletsAuthenticateResponse, error) {
 		return c.CryptoWallets.Authenticate(ctx, &consumer.CryptoWalletsAuthenticateParams{

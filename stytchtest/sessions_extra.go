@@ -189,7 +189,7 @@ func (e consumerAPI) SessionsAttest(_ context.Context, p *consumer.SessionsAttes
 	id, known := e.consumer.byEmail[strings.ToLower(at.email)]
 	if prior != nil && (!known || prior.s.UserID != id) {
 		// Checked before JIT provisioning, so that a refused call creates no user.
-		return nil, errorf(400, "session_user_mismatch", "The session belongs to another user.")
+		return nil, errSessionUserMismatch
 	}
 	if known {
 		u = e.consumer.users[id]
