@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,6 +93,14 @@ type b2bSession struct {
 	s       b2b.MemberSession
 	token   string
 	revoked bool
+}
+
+// extend makes the session expire duration minutes from now (extendedExpiry).
+func (bs *b2bSession) extend(now time.Time, duration *int) {
+	impersonated := slices.ContainsFunc(bs.s.AuthenticationFactors, func(f b2b.AuthenticationFactor) bool {
+		return f.Type == b2b.AuthenticationFactorTypeImpersonated
+	})
+	bs.s.ExpiresAt = extendedExpiry(bs.s.ExpiresAt, now, duration, impersonated)
 }
 
 // b2bIST is an intermediate session: a verified email, and the factors
@@ -1384,9 +1393,7 @@ func (e *Emulator) b2bSession(bm *b2bMember, factors []b2b.AuthenticationFactor,
 	case existing != nil:
 		bs = existing
 		bs.s.AuthenticationFactors = append(append([]b2b.AuthenticationFactor{}, bs.s.AuthenticationFactors...), factors...)
-		if duration != nil {
-			bs.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
-		}
+		bs.extend(now, duration)
 	default:
 		d := time.Duration(b2bSessionMinutes) * time.Minute
 		if duration != nil {
@@ -1535,9 +1542,7 @@ func (e b2bAPI) SessionsAuthenticate(ctx context.Context, p *b2b.SessionsAuthent
 	}
 	now := e.now()
 	bs.s.LastAccessedAt = now
-	if p.SessionDurationMinutes != nil {
-		bs.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
-	}
+	bs.extend(now, p.SessionDurationMinutes)
 	bs.s.CustomClaims = mergeClaims(b2bCopyMap(bs.s.CustomClaims), p.SessionCustomClaims)
 	s := bs.s
 	return &b2b.SessionsAuthenticateResponse{MemberSession: s, SessionToken: bs.token, SessionJWT: e.b2bSessionJWT(&s), Member: e.b2b.view(bm), Organization: *o, Verdict: verdict}, nil

@@ -44,6 +44,9 @@ type connectedAppsState struct {
 	grants  map[grantKey]*grant
 	codes   map[string]*authCode     // authorization code -> what it grants
 	refresh map[string]*refreshToken // refresh token -> what it grants
+	// unlinked are the jtis of access tokens whose authorization named no
+	// session: Sessions.ExchangeAccessToken refuses them.
+	unlinked map[string]bool
 }
 
 // connectedApps returns e's, made on first use; e.mu is held.
@@ -51,7 +54,7 @@ func (e *Emulator) connectedApps() *connectedAppsState {
 	if e.apps == nil {
 		e.apps = &connectedAppsState{
 			apps: map[string]*connectedApp{}, grants: map[grantKey]*grant{},
-			codes: map[string]*authCode{}, refresh: map[string]*refreshToken{},
+			codes: map[string]*authCode{}, refresh: map[string]*refreshToken{}, unlinked: map[string]bool{},
 		}
 	}
 	return e.apps

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -72,6 +73,25 @@ type userSession struct {
 	s       consumer.Session
 	token   string
 	revoked bool
+}
+
+// extend makes the session expire duration minutes from now (extendedExpiry).
+func (us *userSession) extend(now time.Time, duration *int) {
+	impersonated := slices.ContainsFunc(us.s.AuthenticationFactors, func(f consumer.AuthenticationFactor) bool {
+		return f.Type == consumer.AuthenticationFactorTypeImpersonated
+	})
+	us.s.ExpiresAt = extendedExpiry(us.s.ExpiresAt, now, duration, impersonated)
+}
+
+// extendedExpiry is when a session expires once a call asks for duration
+// minutes (none: unchanged). An impersonated session keeps its expiry:
+// Stytch's reference says impersonated sessions cannot be extended
+// (unconfirmed: that the call still succeeds rather than failing).
+func extendedExpiry(expires, now time.Time, duration *int, impersonated bool) time.Time {
+	if duration == nil || impersonated {
+		return expires
+	}
+	return now.Add(time.Duration(*duration) * time.Minute)
 }
 
 // consumerAPI is the emulator's consumer surface: the methods of
@@ -348,10 +368,10 @@ func (e consumerAPI) UsersDelete(ctx context.Context, p *consumer.UsersDeletePar
 		return nil, err
 	}
 	for _, em := range u.Emails {
-		delete(c.byEmail, strings.ToLower(em.Email))
+		c.forgetEmail(em.EmailID, em.Email)
 	}
 	for _, ph := range u.PhoneNumbers {
-		delete(c.byPhone, ph.PhoneNumber)
+		c.forgetPhone(ph.PhoneID, ph.PhoneNumber)
 	}
 	for _, t := range u.TOTPs {
 		delete(c.totps, t.TOTPID)
@@ -717,14 +737,14 @@ func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.Authenticat
 			return nil, "", "", err
 		}
 		if us.s.UserID != u.UserID {
-			return nil, "", "", errorf(400, "session_user_mismatch", "The session belongs to another user.")
+			return nil, "", "", errSessionUserMismatch
 		}
 		us.s.AuthenticationFactors = append(us.s.AuthenticationFactors, f)
 	} else if duration != nil {
 		us = &userSession{token: newSessionToken(), s: consumer.Session{
 			SessionID: newID("session"), UserID: u.UserID, StartedAt: now,
 			AuthenticationFactors: []consumer.AuthenticationFactor{f}, Roles: u.Roles, CustomClaims: map[string]any{},
-			Attributes: &consumer.Attributes{},
+			Attributes: &consumer.Attributes{}, ExpiresAt: now.Add(time.Duration(*duration) * time.Minute),
 		}}
 		if attrs != nil {
 			us.s.Attributes = attrs
@@ -735,12 +755,29 @@ func (e *Emulator) startOrExtendSession(u *consumer.User, f consumer.Authenticat
 		return nil, "", "", nil
 	}
 	us.s.LastAccessedAt = now
-	if duration != nil {
-		us.s.ExpiresAt = now.Add(time.Duration(*duration) * time.Minute)
-	}
+	us.extend(now, duration)
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, claims)
 	s := us.s
 	return &s, us.token, e.sessionJWT(&s), nil
+}
+
+var errSessionUserMismatch = &apiError{status: 400, typ: "session_user_mismatch", message: "The session belongs to another user."}
+
+// checkPriorSession refuses, before a handler changes anything, what
+// startOrExtendSession would refuse after it: a session named by token or
+// JWT that is not live or is not u's.
+func (e *Emulator) checkPriorSession(u *consumer.User, token, jwtStr *string) error {
+	if deref(token) == "" && deref(jwtStr) == "" {
+		return nil
+	}
+	us, err := e.findSession(token, jwtStr)
+	if err != nil {
+		return err
+	}
+	if us.s.UserID != u.UserID {
+		return errSessionUserMismatch
+	}
+	return nil
 }
 
 // reservedClaims are the registered claims Stytch ignores in custom claims.
@@ -857,9 +894,7 @@ func (e consumerAPI) SessionsAuthenticate(ctx context.Context, p *consumer.Sessi
 	}
 	now := e.now()
 	us.s.LastAccessedAt = now
-	if p.SessionDurationMinutes != nil {
-		us.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
-	}
+	us.extend(now, p.SessionDurationMinutes)
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, p.SessionCustomClaims)
 	s := us.s
 	return &consumer.SessionsAuthenticateResponse{Session: s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s), User: *u, Verdict: verdict}, nil

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	secpecdsa "github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
@@ -163,6 +165,9 @@ func (e *Emulator) walletChallengeMessage(address string, siwe *consumer.SIWEPar
 	if strings.ContainsAny(statement, "\n\r\t") {
 		return "", nil, errorf(400, errorTypeBadRequest, "siwe_params.statement may not contain newlines or tabs.")
 	}
+	if err := checkSIWEFields(siwe); err != nil {
+		return "", nil, err
+	}
 	chainID := deref(siwe.ChainID)
 	if chainID == "" {
 		chainID = "1"
@@ -199,6 +204,30 @@ func (e *Emulator) walletChallengeMessage(address string, siwe *consumer.SIWEPar
 	}, nil
 }
 
+// checkSIWEFields refuses what would not make an EIP-4361 message: domain
+// and uri are required (Stytch's reference), uri and each resource are
+// absolute URIs, and no value holds whitespace that could add a line to
+// the message. Unconfirmed: Stytch's error type for these.
+func checkSIWEFields(siwe *consumer.SIWEParams) error {
+	if siwe.Domain == "" || strings.ContainsFunc(siwe.Domain, unicode.IsSpace) {
+		return errorf(400, errorTypeBadRequest, "siwe_params.domain is required: the host (RFC 3986 authority) asking for the signature.")
+	}
+	uris := append([]string{siwe.URI}, siwe.Resources...)
+	for i, s := range uris {
+		if u, err := url.Parse(s); err != nil || u.Scheme == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+			field := "siwe_params.uri is required and"
+			if i > 0 {
+				field = "each of siwe_params.resources"
+			}
+			return errorf(400, errorTypeBadRequest, "%s must be an absolute RFC 3986 URI.", field)
+		}
+	}
+	if strings.ContainsAny(deref(siwe.MessageRequestID), "\n\r") {
+		return errorf(400, errorTypeBadRequest, "siwe_params.message_request_id may not contain newlines.")
+	}
+	return nil
+}
+
 func (e consumerAPI) CryptoWalletsAuthenticate(_ context.Context, p *consumer.CryptoWalletsAuthenticateParams) (*consumer.CryptoWalletsAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
@@ -209,6 +238,9 @@ func (e consumerAPI) CryptoWalletsAuthenticate(_ context.Context, p *consumer.Cr
 	u, wallet := e.walletOwner(p.CryptoWalletType, p.CryptoWalletAddress)
 	if u == nil {
 		return nil, errorf(404, "crypto_wallet_not_found", "Crypto wallet could not be found.")
+	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
 	}
 	ch := e.extras().challenges[walletKey(p.CryptoWalletType, p.CryptoWalletAddress)]
 	if ch == nil || ch.used || !e.now().Before(ch.expires) {

@@ -142,6 +142,12 @@ func TestCryptoWalletsSolanaFlow(t *testing.T) {
 	_, err = c.CryptoWallets.AuthenticateStart(ctx, &consumer.CryptoWalletsAuthenticateStartParams{CryptoWalletType: "solana", CryptoWalletAddress: "0OIl"})
 	requireAPIError(t, err, 400, "invalid_crypto_wallet_address")
 	// Refused starts leave the first challenge standing.
+	// So does an authenticate that names another user's session.
+	intruder := signIn(t, srv, c, "intruder@example.com", nil)
+	_, err = c.CryptoWallets.Authenticate(ctx, &consumer.CryptoWalletsAuthenticateParams{
+		CryptoWalletType: "solana", CryptoWalletAddress: w.Address(), Signature: w.Sign(started.Challenge), SessionToken: &intruder.SessionToken,
+	})
+	requireAPIError(t, err, 400, "session_user_mismatch")
 
 	auth := func(address, signature string) (*consumer.CryptoWalletsAuthenticateResponse, error) {
 		return c.CryptoWallets.Authenticate(ctx, &consumer.CryptoWalletsAuthenticateParams{
@@ -204,4 +210,21 @@ func TestCryptoWalletsSIWE(t *testing.T) {
 		SiweParams: &consumer.SIWEParams{Domain: "app.example.com", URI: "https://app.example.com", Statement: stytch.Ptr("two\nlines")},
 	})
 	requireAPIError(t, err, 400, "bad_request")
+
+	// domain and uri are required; no field can add a line to the message
+	// (a forged "Nonce:" or "URI:" the wallet would show and sign).
+	for _, bad := range []consumer.SIWEParams{
+		{URI: "https://app.example.com"},
+		{Domain: "app.example.com"},
+		{Domain: "app.example.com", URI: "login"},
+		{Domain: "evil.example\nURI: https://evil.example", URI: "https://app.example.com"},
+		{Domain: "app.example.com", URI: "https://app.example.com/\nNonce: 12345678"},
+		{Domain: "app.example.com", URI: "https://app.example.com", Resources: []string{"https://a.example\n- https://b.example"}},
+		{Domain: "app.example.com", URI: "https://app.example.com", MessageRequestID: stytch.Ptr("r\nResources:")},
+	} {
+		_, err = c.CryptoWallets.AuthenticateStart(ctx, &consumer.CryptoWalletsAuthenticateStartParams{
+			CryptoWalletType: "ethereum", CryptoWalletAddress: NewEthereumWallet().Address(), SiweParams: &bad,
+		})
+		requireAPIError(t, err, 400, "bad_request")
+	}
 }

@@ -25,6 +25,7 @@
 package stytchtest
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -326,8 +327,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 
 var errUnauthorized = &apiError{status: 401, typ: "unauthorized_credentials", message: "Unauthorized credentials."}
 
+// authorized compares the credentials in constant time: the header holds
+// the project's secret.
 func (e *Emulator) authorized(r *http.Request) bool {
-	return r.Header.Get("Authorization") == e.auth
+	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(e.auth)) == 1
 }
 
 // withEnvelope encodes a response and sets the request_id and status_code

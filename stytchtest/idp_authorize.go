@@ -57,6 +57,9 @@ type authCode struct {
 	scopes                        []string
 	expires                       time.Time
 	used                          bool
+	// linked says the authorization named a session, which an access
+	// token must descend from to be exchanged for a session.
+	linked bool
 	// jtis are the access tokens issued from it, directly or by its
 	// refresh tokens; they are revoked with those if the code is presented
 	// again (RFC 6749 §4.1.2).
@@ -69,6 +72,7 @@ type refreshToken struct {
 	scopes  []string
 	expires time.Time
 	code    string // the authorization code it descends from
+	linked  bool   // as its code's
 }
 
 // oidcScopes are the scopes every project has, with their consent-screen
@@ -80,6 +84,14 @@ var oidcScopes = map[string]string{
 	"phone":          "View your phone number.",
 	"offline_access": "Stay signed in when you are not using the app.",
 }
+
+// fullAccessScope is Stytch's platform scope that lets an access token be
+// exchanged for a session (Sessions.ExchangeAccessToken); its description
+// is the emulator's wording (unconfirmed).
+const (
+	fullAccessScope       = "full_access"
+	fullAccessDescription = "Act as you, with full access to your account."
+)
 
 // scopeDef is a custom scope of a project's RBAC policy.
 type scopeDef struct {
@@ -98,6 +110,7 @@ type authorizeCall struct {
 	clientID, redirectURI, responseType, prompt string
 	scopes                                      []string
 	subject, orgID                              string
+	linked                                      bool                // named by a session, not an ID
 	custom                                      map[string]scopeDef // the policy's scopes
 	holds                                       func(resource, action string) bool
 }
@@ -126,6 +139,13 @@ func (e *Emulator) checkAuthorize(r authorizeCall) (*connectedApp, []scopeResult
 	for _, s := range r.scopes {
 		if d, ok := oidcScopes[s]; ok {
 			results = append(results, scopeResult{s, d, true})
+			continue
+		}
+		if s == fullAccessScope {
+			// Stytch's OAuth scopes guide: first-party apps can request it.
+			// Unconfirmed: that other apps see it as not grantable rather
+			// than refused.
+			results = append(results, scopeResult{s, fullAccessDescription, a.firstParty() && a.a.FullAccessAllowed})
 			continue
 		}
 		def, ok := r.custom[s]
@@ -211,7 +231,7 @@ func (e *Emulator) submitAuthorize(r authorizeCall, consentGranted bool, state, 
 		code = newSessionToken()
 		st.codes[code] = &authCode{
 			key: key, orgID: r.orgID, redirectURI: r.redirectURI, challenge: challenge, nonce: nonce,
-			scopes: scopes, expires: e.now().Add(authCodeLifetime),
+			scopes: scopes, expires: e.now().Add(authCodeLifetime), linked: r.linked,
 		}
 		q.Set("code", code)
 	}
@@ -229,8 +249,8 @@ func (e *Emulator) submitAuthorize(r authorizeCall, consentGranted bool, state, 
 
 // ---- Consumer ----
 
-// authorizingUser is the user an authorization is for: exactly one of a
-// user ID and a session.
+// authorizingUser is the user a call is for: exactly one of a user ID (or
+// external ID) and a session. IDP authorization and OAuth.Attach use it.
 func (e *Emulator) authorizingUser(userID, token, jwtStr *string) (*consumer.User, error) {
 	n := 0
 	for _, v := range []*string{userID, token, jwtStr} {
@@ -242,7 +262,7 @@ func (e *Emulator) authorizingUser(userID, token, jwtStr *string) (*consumer.Use
 		return nil, errorf(400, errorTypeBadRequest, "Pass exactly one of user_id, session_token and session_jwt.")
 	}
 	if deref(userID) != "" {
-		return e.consumer.user(*userID)
+		return e.consumer.userByIDOrExternal(*userID)
 	}
 	s, err := e.findSession(token, jwtStr)
 	if err != nil {
@@ -300,6 +320,7 @@ func (e consumerAPI) IDPOAuthAuthorize(_ context.Context, p *consumer.IDPOAuthAu
 		return nil, err
 	}
 	r := e.consumerAuthorizeCall(u, p.ClientID, p.RedirectURI, p.ResponseType, p.Scopes, p.Prompt)
+	r.linked = deref(p.SessionToken) != "" || deref(p.SessionJWT) != ""
 	redirect, code, err := e.submitAuthorize(r, p.ConsentGranted, deref(p.State), deref(p.Nonce), deref(p.CodeChallenge))
 	if err != nil {
 		return nil, err
@@ -460,6 +481,7 @@ func (e b2bAPI) IDPOAuthAuthorize(_ context.Context, p *b2b.IDPOAuthAuthorizePar
 		return nil, err
 	}
 	r := e.b2bAuthorizeCall(bm, p.ClientID, p.RedirectURI, p.ResponseType, p.Scopes, p.Prompt)
+	r.linked = deref(p.SessionToken) != "" || deref(p.SessionJWT) != ""
 	redirect, code, err := e.submitAuthorize(r, p.ConsentGranted, deref(p.State), deref(p.Nonce), deref(p.CodeChallenge))
 	if err != nil {
 		return nil, err
@@ -676,11 +698,11 @@ func (e *Emulator) exchangeCode(a *connectedApp, form url.Values, issuer string)
 		return nil, errInvalidGrant
 	}
 	c.used = true
-	resp, jti := e.connectedAppTokens(a, c.key, c.orgID, c.scopes, c.nonce, issuer)
+	resp, jti := e.connectedAppTokens(a, c.key, c.orgID, c.scopes, c.nonce, issuer, c.linked)
 	c.jtis = append(c.jtis, jti)
 	if contains(c.scopes, "offline_access") {
 		rt := newSessionToken()
-		st.refresh[rt] = &refreshToken{key: c.key, orgID: c.orgID, scopes: c.scopes, expires: e.now().AddDate(0, refreshTokenMonths, 0), code: form.Get("code")}
+		st.refresh[rt] = &refreshToken{key: c.key, orgID: c.orgID, scopes: c.scopes, expires: e.now().AddDate(0, refreshTokenMonths, 0), code: form.Get("code"), linked: c.linked}
 		resp["refresh_token"] = rt
 	}
 	return resp, nil
@@ -719,7 +741,7 @@ func (e *Emulator) exchangeRefreshToken(a *connectedApp, form url.Values, issuer
 		}
 		scopes = requested
 	}
-	resp, jti := e.connectedAppTokens(a, rt.key, rt.orgID, scopes, "", issuer)
+	resp, jti := e.connectedAppTokens(a, rt.key, rt.orgID, scopes, "", issuer, rt.linked)
 	if c := st.codes[rt.code]; c != nil {
 		c.jtis = append(c.jtis, jti)
 	}
@@ -739,8 +761,10 @@ func (e *Emulator) exchangeRefreshToken(a *connectedApp, form url.Values, issuer
 // connectedAppTokens mints the tokens of a grant: an access token as
 // IssueAccessToken does, with the app's lifetime, audience and template,
 // and an ID token when openid is among the scopes. It returns the token
-// response and the access token's jti, recorded on the grant.
-func (e *Emulator) connectedAppTokens(a *connectedApp, key grantKey, orgID string, scopes []string, nonce, issuer string) (map[string]any, string) {
+// response and the access token's jti, recorded on the grant. An access
+// token whose authorization named no session cannot be exchanged for one
+// (Stytch's reference: a session is needed for Exchange Access Token).
+func (e *Emulator) connectedAppTokens(a *connectedApp, key grantKey, orgID string, scopes []string, nonce, issuer string, linked bool) (map[string]any, string) {
 	var custom map[string]any
 	// Unconfirmed: Stytch fills a template's {{ }} placeholders from the
 	// user; the emulator adds its values as they are written.
@@ -752,8 +776,12 @@ func (e *Emulator) connectedAppTokens(a *connectedApp, key grantKey, orgID strin
 	})
 	claims, _ := e.keys.parse(access)
 	jti, _ := claims["jti"].(string)
-	g := e.connectedApps().grants[key]
+	st := e.connectedApps()
+	g := st.grants[key]
 	g.jtis = append(g.jtis, jti)
+	if !linked {
+		st.unlinked[jti] = true
+	}
 	resp := map[string]any{
 		"access_token": access, "token_type": "bearer", "expires_in": int(life / time.Second), "scope": strings.Join(scopes, " "),
 	}

@@ -492,3 +492,91 @@ func TestB2BIDPAuthorizationCodeFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, one.ActiveMembers)
 }
+
+// full_access is a Stytch platform scope: a first-party app that allows it
+// gets it through the authorization code flow, and its access token is
+// exchanged for a session; any other app cannot be granted it.
+func TestIDPFullAccessScope(t *testing.T) {
+	t.Parallel()
+	srv, c := newConsumer(t)
+	user := signIn(t, srv, c, "ada@example.com", nil)
+	const redirect = "https://app.example/cb"
+	newApp := func(typ consumer.ConnectedAppClientType, full bool) consumer.ConnectedAppWithClientSecret {
+		p := &consumer.ConnectedAppClientsCreateParams{ClientType: typ, RedirectURLs: []string{redirect}}
+		if full {
+			p.FullAccessAllowed = stytch.Ptr(true)
+		}
+		created, err := c.ConnectedApp.Clients.Create(ctx, p)
+		require.NoError(t, err)
+		return created.ConnectedApp
+	}
+	scopes := []string{"openid", "full_access"}
+	grantable := func(clientID string) bool {
+		start, err := c.IDP.OAuth.AuthorizeStart(ctx, &consumer.IDPOAuthAuthorizeStartParams{
+			ClientID: clientID, RedirectURI: redirect, ResponseType: "code", Scopes: scopes, SessionToken: &user.SessionToken,
+		})
+		require.NoError(t, err)
+		require.Len(t, start.ScopeResults, 2)
+		require.Equal(t, "full_access", start.ScopeResults[1].Scope)
+		return start.ScopeResults[1].IsGrantable
+	}
+
+	app := newApp(consumer.ConnectedAppClientTypeFirstParty, true)
+	require.True(t, grantable(app.ClientID))
+	code := authorizeCode(t, c, app.ClientID, redirect, user.SessionToken, scopes, "")
+	status, tokens := tokenRequest(t, srv, map[string]string{
+		"grant_type": "authorization_code", "client_id": app.ClientID, "client_secret": app.ClientSecret, "code": code, "redirect_uri": redirect,
+	})
+	require.Equal(t, 200, status, tokens)
+	require.Equal(t, "openid full_access", tokens["scope"])
+	resp, err := c.Sessions.ExchangeAccessToken(ctx, &consumer.SessionsExchangeAccessTokenParams{AccessToken: tokens["access_token"].(string)})
+	require.NoError(t, err)
+	require.Equal(t, user.UserID, resp.UserID)
+
+	// The exchange needs an authorization that named a session, not a user ID.
+	byID, err := c.IDP.OAuth.Authorize(ctx, &consumer.IDPOAuthAuthorizeParams{
+		ConsentGranted: true, Scopes: scopes, ClientID: app.ClientID, RedirectURI: redirect, ResponseType: "code", UserID: &user.UserID,
+	})
+	require.NoError(t, err)
+	status, tokens = tokenRequest(t, srv, map[string]string{
+		"grant_type": "authorization_code", "client_id": app.ClientID, "client_secret": app.ClientSecret, "code": byID.AuthorizationCode, "redirect_uri": redirect,
+	})
+	require.Equal(t, 200, status, tokens)
+	require.Equal(t, "openid full_access", tokens["scope"])
+	_, err = c.Sessions.ExchangeAccessToken(ctx, &consumer.SessionsExchangeAccessTokenParams{AccessToken: tokens["access_token"].(string)})
+	requireAPIError(t, err, 404, "idp_access_token_could_not_be_exchanged")
+
+	require.False(t, grantable(newApp(consumer.ConnectedAppClientTypeFirstParty, false).ClientID))
+	third := newApp(consumer.ConnectedAppClientTypeThirdParty, false)
+	require.False(t, grantable(third.ClientID))
+	code = authorizeCode(t, c, third.ClientID, redirect, user.SessionToken, scopes, "")
+	status, tokens = tokenRequest(t, srv, map[string]string{
+		"grant_type": "authorization_code", "client_id": third.ClientID, "client_secret": third.ClientSecret, "code": code, "redirect_uri": redirect,
+	})
+	require.Equal(t, 200, status, tokens)
+	require.Equal(t, "openid", tokens["scope"], "an ungrantable scope is left out")
+}
+
+// user_id may be the user's external ID, as the reference says.
+func TestIDPAuthorizeByExternalID(t *testing.T) {
+	t.Parallel()
+	_, c := newConsumer(t)
+	u, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("ada@example.com"), ExternalID: stytch.Ptr("ext-ada")})
+	require.NoError(t, err)
+	const redirect = "https://app.example/cb"
+	created, err := c.ConnectedApp.Clients.Create(ctx, &consumer.ConnectedAppClientsCreateParams{
+		ClientType: consumer.ConnectedAppClientTypeFirstParty, RedirectURLs: []string{redirect},
+	})
+	require.NoError(t, err)
+	start, err := c.IDP.OAuth.AuthorizeStart(ctx, &consumer.IDPOAuthAuthorizeStartParams{
+		ClientID: created.ConnectedApp.ClientID, RedirectURI: redirect, ResponseType: "code", Scopes: []string{"openid"}, UserID: stytch.Ptr("ext-ada"),
+	})
+	require.NoError(t, err)
+	require.Equal(t, u.UserID, start.UserID)
+	auth, err := c.IDP.OAuth.Authorize(ctx, &consumer.IDPOAuthAuthorizeParams{
+		ClientID: created.ConnectedApp.ClientID, RedirectURI: redirect, ResponseType: "code", Scopes: []string{"openid"},
+		UserID: stytch.Ptr("ext-ada"), ConsentGranted: true,
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, auth.AuthorizationCode)
+}

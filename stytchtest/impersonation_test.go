@@ -31,9 +31,11 @@ func TestImpersonationConsumer(t *testing.T) {
 	require.Equal(t, consumer.AuthenticationFactorTypeImpersonated, f.Type)
 	require.Equal(t, consumer.AuthenticationFactorDeliveryMethodImpersonation, f.DeliveryMethod)
 	require.Equal(t, &consumer.ImpersonatedFactor{ImpersonatorID: "member-test-support-1", ImpersonatorEmailAddress: "support@acme.example"}, f.ImpersonatedFactor)
-	sess, err := c.Sessions.Authenticate(ctx, &consumer.SessionsAuthenticateParams{SessionToken: &resp.SessionToken})
+	// Impersonated sessions cannot be extended (Stytch's reference).
+	sess, err := c.Sessions.Authenticate(ctx, &consumer.SessionsAuthenticateParams{SessionToken: &resp.SessionToken, SessionDurationMinutes: stytch.Ptr(600)})
 	require.NoError(t, err)
 	require.Equal(t, u.UserID, sess.User.UserID)
+	require.Equal(t, resp.Session.ExpiresAt, sess.Session.ExpiresAt)
 
 	// Single use; unknown tokens; a token past its 5 minutes.
 	_, err = c.Impersonation.Authenticate(ctx, &consumer.ImpersonationAuthenticateParams{ImpersonationToken: token})
@@ -71,9 +73,10 @@ func TestImpersonationB2B(t *testing.T) {
 	require.Equal(t, b2b.AuthenticationFactorTypeImpersonated, f.Type)
 	require.Equal(t, "support@vendor.example", f.ImpersonatedFactor.ImpersonatorEmailAddress)
 	require.Regexp(t, `^member-test-`, f.ImpersonatedFactor.ImpersonatorID)
-	sess, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &resp.SessionToken})
+	sess, err := c.Sessions.Authenticate(ctx, &b2b.SessionsAuthenticateParams{SessionToken: &resp.SessionToken, SessionDurationMinutes: stytch.Ptr(600)})
 	require.NoError(t, err)
 	require.Equal(t, m.MemberID, sess.Member.MemberID)
+	require.Equal(t, resp.MemberSession.ExpiresAt, sess.MemberSession.ExpiresAt, "impersonated sessions cannot be extended")
 
 	_, err = c.Impersonation.Authenticate(ctx, &b2b.ImpersonationAuthenticateParams{ImpersonationToken: token})
 	requireAPIError(t, err, 401, "unable_to_auth_impersonation_token")

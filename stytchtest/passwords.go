@@ -423,9 +423,7 @@ func (e consumerAPI) PasswordsSessionsReset(ctx context.Context, p *consumer.Pas
 	e.emit("user", "UPDATE", u.UserID, u)
 	now := e.now()
 	us.s.LastAccessedAt = now
-	if p.SessionDurationMinutes != nil {
-		us.s.ExpiresAt = now.Add(time.Duration(*p.SessionDurationMinutes) * time.Minute)
-	}
+	us.extend(now, p.SessionDurationMinutes)
 	us.s.CustomClaims = mergeClaims(us.s.CustomClaims, p.SessionCustomClaims)
 	s := us.s
 	return &consumer.PasswordsSessionsResetResponse{UserID: u.UserID, User: *u, Session: &s, SessionToken: us.token, SessionJWT: e.sessionJWT(&s)}, nil

@@ -174,8 +174,10 @@ func (e consumerAPI) SessionsAttest(_ context.Context, p *consumer.SessionsAttes
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
+	var prior *userSession
 	if deref(p.SessionToken) != "" || deref(p.SessionJWT) != "" {
-		if _, err := e.findSession(p.SessionToken, p.SessionJWT); err != nil {
+		var err error
+		if prior, err = e.findSession(p.SessionToken, p.SessionJWT); err != nil {
 			return nil, err
 		}
 	}
@@ -184,7 +186,12 @@ func (e consumerAPI) SessionsAttest(_ context.Context, p *consumer.SessionsAttes
 		return nil, err
 	}
 	var u *consumer.User
-	if id, ok := e.consumer.byEmail[strings.ToLower(at.email)]; ok {
+	id, known := e.consumer.byEmail[strings.ToLower(at.email)]
+	if prior != nil && (!known || prior.s.UserID != id) {
+		// Checked before JIT provisioning, so that a refused call creates no user.
+		return nil, errSessionUserMismatch
+	}
+	if known {
 		u = e.consumer.users[id]
 	} else if at.profile.AllowJITProvisioning {
 		if err := checkEmail(at.email); err != nil {
@@ -236,6 +243,9 @@ func (e b2bAPI) SessionsAttest(_ context.Context, p *b2b.SessionsAttestParams) (
 	}
 	bm := e.b2b.memberByEmail(o.OrganizationID, at.email)
 	switch {
+	case existing != nil && (bm == nil || existing.s.MemberID != bm.m.MemberID):
+		// Checked before JIT provisioning, so that a refused call creates no member.
+		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
 	case bm == nil && at.profile.AllowJITProvisioning:
 		if err := checkEmail(at.email); err != nil {
 			return nil, err
@@ -243,9 +253,6 @@ func (e b2bAPI) SessionsAttest(_ context.Context, p *b2b.SessionsAttestParams) (
 		bm = e.newMember(o, at.email, b2bActive)
 	case bm == nil || bm.m.Status == b2bDeleted:
 		return nil, errorf(404, "member_not_found", "No member of the organization has the email address of the token.")
-	}
-	if existing != nil && existing.s.MemberID != bm.m.MemberID {
-		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
 	}
 	bm.m.Status = b2bActive
 	factor := b2b.AuthenticationFactor{
@@ -271,9 +278,16 @@ func (e *Emulator) exchangeableAccessToken(token string) (sub, clientID, orgID s
 		return "", "", "", errorf(404, "idp_access_token_not_found", "The access token is invalid, expired or revoked.")
 	}
 	scope, _ := claims["scope"].(string)
-	if !contains(strings.Fields(scope), "full_access") {
+	if !contains(strings.Fields(scope), fullAccessScope) {
 		return "", "", "", errorf(404, "idp_access_token_could_not_be_exchanged", "The access token was not granted the full_access scope.")
 	}
+	if jti, _ := claims["jti"].(string); e.connectedApps().unlinked[jti] {
+		// Unconfirmed: the error Stytch answers; its reference says only
+		// that the authorization must name a session for the exchange.
+		return "", "", "", errorf(404, "idp_access_token_could_not_be_exchanged", "The access token's authorization named no session; pass session_token or session_jwt to IDP.OAuth.Authorize.")
+	}
+	// Unconfirmed: that a token can be exchanged more than once, until it
+	// expires (Stytch's reference does not say it is single-use).
 	sub, _ = claims["sub"].(string)
 	clientID, _ = claims["client_id"].(string)
 	if org, ok := claims[organizationClaim].(map[string]any); ok {

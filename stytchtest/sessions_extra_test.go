@@ -102,6 +102,14 @@ func TestSessionsAttestConsumer(t *testing.T) {
 	_, err = c.Sessions.Attest(ctx, &consumer.SessionsAttestParams{ProfileID: "no-such-profile", Token: tok})
 	requireAPIError(t, err, 404, "trusted_auth_token_profile_not_found")
 
+	// Another user's session is refused, and the refused call creates no user.
+	_, err = c.Sessions.Attest(ctx, &consumer.SessionsAttestParams{
+		ProfileID: jit, Token: ti.token(t, now, jwt.MapClaims{"mail": "eve@example.com", "tid": "t-8"}), SessionToken: &user.SessionToken,
+	})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.OTPs.Email.Send(ctx, &consumer.OTPsEmailSendParams{Email: "eve@example.com"})
+	requireAPIError(t, err, 404, stytch.ErrorTypeEmailNotFound)
+
 	// A JIT profile, with its own claim names, creates the user.
 	created, err := c.Sessions.Attest(ctx, &consumer.SessionsAttestParams{
 		ProfileID: jit, Token: ti.token(t, now, jwt.MapClaims{"mail": "new@example.com", "tid": "t-9"}), SessionDurationMinutes: stytch.Ptr(15),
@@ -143,6 +151,11 @@ func TestSessionsAttestB2B(t *testing.T) {
 	// Another member's session cannot take the factor.
 	_, err = c.Sessions.Attest(ctx, &b2b.SessionsAttestParams{ProfileID: profile, Token: ti.token(t, now, jwt.MapClaims{"email": "ada@acme.example"}), OrganizationID: &o.OrganizationID, SessionToken: &jit.SessionToken})
 	requireAPIError(t, err, 400, "session_member_mismatch")
+	// Nor does a refused call provision the member its token names.
+	_, err = c.Sessions.Attest(ctx, &b2b.SessionsAttestParams{ProfileID: profile, Token: ti.token(t, now, jwt.MapClaims{"email": "eve@acme.example"}), OrganizationID: &o.OrganizationID, SessionToken: &jit.SessionToken})
+	requireAPIError(t, err, 400, "session_member_mismatch")
+	_, err = c.Organizations.Members.Get(ctx, &b2b.OrganizationsMembersGetParams{OrganizationID: o.OrganizationID, EmailAddress: stytch.Ptr("eve@acme.example")})
+	requireAPIError(t, err, 404, "member_not_found")
 }
 
 func TestSessionsExchangeAccessToken(t *testing.T) {

@@ -48,12 +48,10 @@ func (e consumerAPI) UsersExchangePrimaryFactor(_ context.Context, p *consumer.U
 		}
 	}
 	for _, em := range u.Emails {
-		delete(c.byEmail, strings.ToLower(em.Email))
-		delete(c.otps, em.EmailID)
+		c.forgetEmail(em.EmailID, em.Email)
 	}
 	for _, ph := range u.PhoneNumbers {
-		delete(c.byPhone, ph.PhoneNumber)
-		delete(c.otps, ph.PhoneID)
+		c.forgetPhone(ph.PhoneID, ph.PhoneNumber)
 	}
 	u.Emails, u.PhoneNumbers = []consumer.Email{}, []consumer.PhoneNumber{}
 	if email != "" {
@@ -81,31 +79,12 @@ func (e consumerAPI) OAuthAttach(_ context.Context, p *consumer.OAuthAttachParam
 	if !contains(consumerOAuthProviders(), p.Provider) {
 		return nil, errorf(400, "invalid_oauth_provider", "%q is not an OAuth provider of the consumer API.", p.Provider) // unconfirmed type
 	}
-	given := 0
-	for _, s := range []*string{p.UserID, p.SessionToken, p.SessionJWT} {
-		if deref(s) != "" {
-			given++
-		}
-	}
-	if given != 1 {
-		return nil, errorf(400, errorTypeBadRequest, "Pass exactly one of user_id, session_token and session_jwt.")
-	}
-	var userID string
-	if deref(p.UserID) != "" {
-		u, err := e.consumer.userByIDOrExternal(*p.UserID)
-		if err != nil {
-			return nil, err
-		}
-		userID = u.UserID
-	} else {
-		us, err := e.findSession(p.SessionToken, p.SessionJWT)
-		if err != nil {
-			return nil, err
-		}
-		userID = us.s.UserID
+	u, err := e.authorizingUser(p.UserID, p.SessionToken, p.SessionJWT)
+	if err != nil {
+		return nil, err
 	}
 	token := newLinkToken()
-	e.extras().attaches[token] = &attachGrant{userID: userID, provider: p.Provider, expires: e.now().Add(attachTokenLifetime)}
+	e.extras().attaches[token] = &attachGrant{userID: u.UserID, provider: p.Provider, expires: e.now().Add(attachTokenLifetime)}
 	return &consumer.OAuthAttachResponse{OAuthAttachToken: token}, nil
 }
 

@@ -11,9 +11,13 @@ import (
 
 func TestUsersExchangePrimaryFactor(t *testing.T) {
 	t.Parallel()
-	_, c := newConsumer(t)
+	srv, c := newConsumer(t)
 	created, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("old@example.com"), ExternalID: stytch.Ptr("ext-1")})
 	require.NoError(t, err)
+	_, err = c.MagicLinks.Email.Send(ctx, &consumer.MagicLinksEmailSendParams{Email: "old@example.com"})
+	require.NoError(t, err)
+	oldLink, ok := srv.LastMessage("old@example.com")
+	require.True(t, ok)
 
 	// Email for phone, by external ID; the old email is free again.
 	resp, err := c.Users.ExchangePrimaryFactor(ctx, &consumer.UsersExchangePrimaryFactorParams{UserID: "ext-1", PhoneNumber: stytch.Ptr("+12025550123")})
@@ -27,6 +31,8 @@ func TestUsersExchangePrimaryFactor(t *testing.T) {
 	require.NoError(t, err, "the new phone number reaches the user")
 	_, err = c.OTPs.Email.Send(ctx, &consumer.OTPsEmailSendParams{Email: "old@example.com"})
 	requireAPIError(t, err, 404, stytch.ErrorTypeEmailNotFound)
+	_, err = c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: oldLink.Token, SessionDurationMinutes: stytch.Ptr(60)})
+	requireAPIError(t, err, 404, "magic_link_not_found") // a link sent to the old address dies with it, as with Users.DeleteEmail
 	other, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("old@example.com")})
 	require.NoError(t, err, "the old email is free")
 

@@ -63,6 +63,24 @@ func removeWhere[T any](list *[]T, match func(*T) bool) bool {
 	return removed
 }
 
+// forgetEmail frees an address removed from its user: its pending codes
+// and links die with it.
+func (c *consumerState) forgetEmail(emailID, email string) {
+	delete(c.byEmail, strings.ToLower(email))
+	delete(c.otps, emailID)
+	for token, l := range c.links {
+		if l.orgID == "" && l.emailID == emailID {
+			delete(c.links, token)
+		}
+	}
+}
+
+// forgetPhone frees a phone number removed from its user, with its codes.
+func (c *consumerState) forgetPhone(phoneID, phone string) {
+	delete(c.byPhone, phone)
+	delete(c.otps, phoneID)
+}
+
 func (e consumerAPI) UsersDeleteEmail(_ context.Context, p *consumer.UsersDeleteEmailParams) (*consumer.UsersDeleteEmailResponse, error) {
 	c := e.consumer
 	var email string
@@ -79,14 +97,7 @@ func (e consumerAPI) UsersDeleteEmail(_ context.Context, p *consumer.UsersDelete
 		// Stytch's 404 page: "…associated with the supplied email or email_id."
 		return nil, errorf(404, "email_not_found", "Email could not be found.")
 	}
-	delete(c.byEmail, strings.ToLower(email))
-	// The address's pending codes and links die with it.
-	delete(c.otps, p.EmailID)
-	for token, l := range c.links {
-		if l.orgID == "" && l.emailID == p.EmailID {
-			delete(c.links, token)
-		}
-	}
+	c.forgetEmail(p.EmailID, email)
 	e.emit("user", "UPDATE", u.UserID, u)
 	return &consumer.UsersDeleteEmailResponse{UserID: u.UserID, User: *u}, nil
 }
@@ -106,8 +117,7 @@ func (e consumerAPI) UsersDeletePhoneNumber(_ context.Context, p *consumer.Users
 	if u == nil {
 		return nil, errorf(404, "phone_number_not_found", "Phone number could not be found.")
 	}
-	delete(c.byPhone, phone)
-	delete(c.otps, p.PhoneID)
+	c.forgetPhone(p.PhoneID, phone)
 	e.emit("user", "UPDATE", u.UserID, u)
 	return &consumer.UsersDeletePhoneNumberResponse{UserID: u.UserID, User: *u}, nil
 }

@@ -347,6 +347,9 @@ func (e consumerAPI) WebAuthnRegister(_ context.Context, p *consumer.WebAuthnReg
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
+	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes([]byte(p.PublicKeyCredential))
 	if err != nil {
 		return nil, invalidCredential(err)
@@ -455,6 +458,9 @@ func (e consumerAPI) WebAuthnAuthenticate(_ context.Context, p *consumer.WebAuth
 	reg, u, entry := e.registrationByCredential(parsed.RawID)
 	if reg == nil {
 		return nil, errorf(404, "webauthn_registration_not_found", "WebAuthn registration could not be found.")
+	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
 	}
 	// Unconfirmed status for every failure below: 401, as for the other
 	// unable_to_auth types; the type is in Stytch's catalog.

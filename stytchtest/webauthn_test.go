@@ -74,7 +74,7 @@ func signCount(t *testing.T, credential string) uint32 {
 func TestWebAuthnFlow(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	_, c := newConsumer(t, WithClock(clock.Now))
+	srv, c := newConsumer(t, WithClock(clock.Now))
 	user, err := c.Users.Create(ctx, &consumer.UsersCreateParams{Email: stytch.Ptr("passkey@example.com")})
 	require.NoError(t, err)
 	userID := user.UserID
@@ -118,7 +118,15 @@ func TestWebAuthnFlow(t *testing.T) {
 	_, err = c.WebAuthn.Register(ctx, &consumer.WebAuthnRegisterParams{UserID: userID, PublicKeyCredential: `{"id":"x"}`})
 	requireAPIError(t, err, 400, "invalid_public_key_credential")
 
-	// The register above spent nothing: the challenge is still open for its user.
+	// Nor can it join another user's session, which changes nothing either.
+	intruder := signIn(t, srv, c, "intruder@example.com", nil)
+	_, err = c.WebAuthn.Register(ctx, &consumer.WebAuthnRegisterParams{UserID: userID, PublicKeyCredential: credential, SessionToken: &intruder.SessionToken})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	got, err = c.Users.Get(ctx, &consumer.UsersGetParams{UserID: userID})
+	require.NoError(t, err)
+	require.False(t, got.WebAuthnRegistrations[0].Verified)
+
+	// The registers above spent nothing: the challenge is still open for its user.
 	reg, err := c.WebAuthn.Register(ctx, &consumer.WebAuthnRegisterParams{UserID: userID, PublicKeyCredential: credential, SessionDurationMinutes: stytch.Ptr(60)})
 	require.NoError(t, err)
 	require.Equal(t, pending.WebAuthnRegistrationID, reg.WebAuthnRegistrationID)
