@@ -693,11 +693,15 @@ func (e consumerAPI) OTPsAuthenticate(ctx context.Context, p *consumer.OTPsAuthe
 	if code.used || !e.now().Before(code.expires) {
 		return nil, errorf(401, "unable_to_auth_otp_code", "The passcode was already used or has expired.")
 	}
-	code.used = true
 	u, err := e.consumer.user(code.userID)
 	if err != nil {
 		return nil, err
 	}
+	// A session of another user is refused before the code is spent.
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
+	}
+	code.used = true
 	u.Status = "active"
 	factor := consumer.AuthenticationFactor{Type: consumer.AuthenticationFactorTypeOTP, DeliveryMethod: code.delivery}
 	if code.delivery == consumer.AuthenticationFactorDeliveryMethodEmail {

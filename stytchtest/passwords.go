@@ -240,6 +240,9 @@ func (e consumerAPI) PasswordsAuthenticate(ctx context.Context, p *consumer.Pass
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
+	}
 	if err := e.checkPassword(u, p.Password); err != nil {
 		return nil, err
 	}
@@ -387,6 +390,9 @@ func (e consumerAPI) PasswordsExistingPasswordReset(ctx context.Context, p *cons
 	}
 	if !sp.verify(p.ExistingPassword) {
 		return nil, errorf(401, "unauthorized_credentials", "The email or password is incorrect.") // unconfirmed, as in checkPassword
+	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
 	}
 	if err := e.setPassword(u, p.NewPassword); err != nil {
 		return nil, err

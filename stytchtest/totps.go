@@ -267,6 +267,9 @@ func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthe
 	if err := e.checkUserLock(u); err != nil {
 		return nil, err
 	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+		return nil, err
+	}
 	r := e.userTOTP(u)
 	if r == nil {
 		// Unconfirmed: totp_not_found (catalog) for a user with no usable
@@ -322,6 +325,9 @@ func (e consumerAPI) TOTPsRecover(_ context.Context, p *consumer.TOTPsRecoverPar
 		return nil, err
 	}
 	if err := e.checkUserLock(u); err != nil {
+		return nil, err
+	}
+	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
 		return nil, err
 	}
 	r := e.userTOTP(u)

@@ -1,0 +1,52 @@
+package stytchtest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/consumer"
+)
+
+// TestAnotherUsersSessionSpendsNothing checks that an authenticate naming
+// another user's session is refused with session_user_mismatch before it
+// spends anything: the OTP, the TOTP code and the password still work
+// afterwards, and the existing password is not changed.
+func TestAnotherUsersSessionSpendsNothing(t *testing.T) {
+	t.Parallel()
+	srv, c := newConsumer(t)
+	other, err := c.Passwords.Create(ctx, &consumer.PasswordsCreateParams{Email: "eve@example.com", Password: strongPassword, SessionDurationMinutes: stytch.Ptr(60)})
+	require.NoError(t, err)
+	foreign := &other.SessionToken
+
+	sent, err := c.OTPs.Email.LoginOrCreate(ctx, &consumer.OTPsEmailLoginOrCreateParams{Email: "ada@example.com"})
+	require.NoError(t, err)
+	msg, _ := srv.LastMessage("ada@example.com")
+	_, err = c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sent.EmailID, Code: msg.Code, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.OTPs.Authenticate(ctx, &consumer.OTPsAuthenticateParams{MethodID: sent.EmailID, Code: msg.Code})
+	require.NoError(t, err, "the code was spent by the refused call")
+
+	totp, err := c.TOTPs.Create(ctx, &consumer.TOTPsCreateParams{UserID: sent.UserID})
+	require.NoError(t, err)
+	code, _ := srv.TOTPCode(totp.TOTPID)
+	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: sent.UserID, TOTPCode: code, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.TOTPs.Authenticate(ctx, &consumer.TOTPsAuthenticateParams{UserID: sent.UserID, TOTPCode: code})
+	require.NoError(t, err, "the TOTP code was spent by the refused call")
+	_, err = c.TOTPs.Recover(ctx, &consumer.TOTPsRecoverParams{UserID: sent.UserID, RecoveryCode: totp.RecoveryCodes[0], SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.TOTPs.Recover(ctx, &consumer.TOTPsRecoverParams{UserID: sent.UserID, RecoveryCode: totp.RecoveryCodes[0]})
+	require.NoError(t, err, "the recovery code was spent by the refused call")
+
+	_, err = c.Passwords.Create(ctx, &consumer.PasswordsCreateParams{Email: "grace@example.com", Password: strongPassword})
+	require.NoError(t, err)
+	_, err = c.Passwords.Authenticate(ctx, &consumer.PasswordsAuthenticateParams{Email: "grace@example.com", Password: strongPassword, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	const newPassword = "amber-Lantern-81-slowly-Turn"
+	_, err = c.Passwords.ExistingPassword.Reset(ctx, &consumer.PasswordsExistingPasswordResetParams{Email: "grace@example.com", ExistingPassword: strongPassword, NewPassword: newPassword, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.Passwords.Authenticate(ctx, &consumer.PasswordsAuthenticateParams{Email: "grace@example.com", Password: strongPassword})
+	require.NoError(t, err, "the refused reset changed the password")
+}
