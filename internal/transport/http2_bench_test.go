@@ -125,3 +125,63 @@ func BenchmarkProtocols(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkProtocolsColdBurst is the other side of BenchmarkProtocols: a
+// burst of 32 concurrent calls on a transport with no connection yet, as
+// after a deploy or once idle connections time out. Each op is one whole
+// burst, handshakes included: HTTP/2 makes one TLS handshake for it, HTTP/1.1
+// one per caller.
+func BenchmarkProtocolsColdBurst(b *testing.B) {
+	const callers = 32
+	for _, proto := range []string{"h2", "http1.1"} {
+		b.Run("proto="+proto, func(b *testing.B) {
+			var conns atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"status_code":200,"request_id":"request-id-test-bench"}`)
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.EnableHTTP2 = true
+			srv.StartTLS()
+			b.Cleanup(srv.Close)
+			tlsConfig := srv.Client().Transport.(*http.Transport).TLSClientConfig
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				tr := newDefaultTransport()
+				tr.TLSClientConfig = tlsConfig.Clone()
+				tr.Protocols = new(http.Protocols)
+				tr.Protocols.SetHTTP1(proto == "http1.1")
+				tr.Protocols.SetHTTP2(proto != "http1.1")
+				c, err := New(testProject, testSecret, stytch.WithBaseURL(srv.URL), stytch.WithHTTPClient(&http.Client{Transport: tr}))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				var failed atomic.Value
+				for range callers {
+					wg.Go(func() {
+						var out struct {
+							RequestID string `json:"request_id"`
+						}
+						if err := c.Do(ctx, &Request{Operation: "Bench.Call", Method: http.MethodPost, Path: "/v1/bench", Body: map[string]string{"token": "x"}}, &out); err != nil {
+							failed.Store(err)
+						}
+					})
+				}
+				wg.Wait()
+				tr.CloseIdleConnections()
+				if err, _ := failed.Load().(error); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(conns.Load())/float64(b.N), "conns/burst")
+		})
+	}
+}

@@ -227,16 +227,17 @@ func newDefaultTransport() *http.Transport {
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
 	t.IdleConnTimeout = 90 * time.Second
-	// HTTP/2 stays on. BenchmarkProtocols (TLS on loopback, 2 shared CPUs):
-	// with one caller HTTP/1.1 takes ~130 µs a call against HTTP/2's ~200,
-	// a difference far below one round trip to Stytch; with 8 and 32 callers
-	// neither wins from one run to the next (HTTP/1.1 was 2.2x faster in one
-	// run; at 32 callers HTTP/2 was 1.4x faster in two others, once within
-	// noise). HTTP/1.1 opens more connections than there are callers, up to
-	// three times as many at 32 as dials race with connections coming back,
-	// each a TLS handshake with Stytch; HTTP/2 holds one. To use HTTP/1.1,
-	// pass a client whose transport sets Protocols with stytch.WithHTTPClient.
-	t.ForceAttemptHTTP2 = true
+	// HTTP/1.1, over a pool of connections. BenchmarkProtocols (TLS on
+	// loopback, warm pools, a quiet 2-core machine) measured it 1.4-1.7x
+	// faster a call than HTTP/2 with 1, 8 and 32 concurrent callers, and
+	// BenchmarkProtocolsColdBurst found no handshake that HTTP/2 saves: from
+	// no connection, 32 concurrent calls dial about 31 connections either
+	// way. HTTP/2 holds fewer connections once warm; to use it, pass a
+	// client whose transport enables it (Protocols) with
+	// stytch.WithHTTPClient.
+	t.ForceAttemptHTTP2 = false
+	t.Protocols = new(http.Protocols)
+	t.Protocols.SetHTTP1(true)
 	return t
 }
 
