@@ -1220,7 +1220,7 @@ func (e *Emulator) b2bConsumeLink(token, verifier string, discovery bool) (*magi
 	if l, ok := e.b2b.links[token]; ok && (l.kind == MessageB2BDiscovery) != discovery {
 		return nil, errorf(404, "magic_link_not_found", "Magic link could not be found.")
 	}
-	return e.consumeLink(e.b2b.links, token, verifier)
+	return e.consumeLink(e.b2b.links, token, verifier, nil)
 }
 
 func (e *Emulator) b2bEmailFactor(emailID, email string) b2b.AuthenticationFactor {

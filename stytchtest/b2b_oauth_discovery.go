@@ -18,7 +18,7 @@ import (
 // reserved, as the spec says: they are ignored. Unconfirmed: full_name is
 // empty, since the emulated provider knows only the address.
 func (e b2bAPI) OAuthDiscoveryAuthenticate(_ context.Context, p *b2b.OAuthDiscoveryAuthenticateParams) (*b2b.OAuthDiscoveryAuthenticateResponse, error) {
-	l, err := e.consumeOAuth(p.DiscoveryOAuthToken, deref(p.PKCECodeVerifier), oauthB2BDiscovery)
+	l, err := e.consumeOAuth(p.DiscoveryOAuthToken, deref(p.PKCECodeVerifier), oauthB2BDiscovery, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -266,7 +266,7 @@ func (e *Emulator) b2bConsumeReset(token, password, verifier string, discovery b
 			return nil, err
 		}
 	}
-	return e.consumeLink(e.b2b.resets, token, verifier)
+	return e.consumeLink(e.b2b.resets, token, verifier, nil)
 }
 
 // PasswordsEmailReset sets a member's password from a reset link, which

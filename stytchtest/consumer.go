@@ -525,9 +525,11 @@ func (e consumerAPI) MagicLinksCreate(ctx context.Context, p *consumer.MagicLink
 	return &consumer.MagicLinksCreateResponse{UserID: u.UserID, Token: l.token}, nil
 }
 
-// consumeLink checks a magic link token from links and its PKCE verifier,
-// and marks it used. Unknown tokens are 404; used or expired ones 401.
-func (e *Emulator) consumeLink(links map[string]*magicLink, token, verifier string) (*magicLink, error) {
+// consumeLink checks a magic link token from links and its PKCE verifier
+// and, when check is not nil, with check, which may refuse it before it is
+// spent; then marks it used. Unknown tokens are 404; used or expired ones
+// 401.
+func (e *Emulator) consumeLink(links map[string]*magicLink, token, verifier string, check func(*magicLink) error) (*magicLink, error) {
 	l, ok := links[token]
 	if !ok {
 		return nil, errorf(404, "magic_link_not_found", "Magic link could not be found.")
@@ -535,23 +537,35 @@ func (e *Emulator) consumeLink(links map[string]*magicLink, token, verifier stri
 	if l.used || !e.now().Before(l.expires) {
 		return nil, errorf(401, "unable_to_auth_magic_link", "Magic link could not be authenticated because it was already used or has expired.")
 	}
-	switch {
-	case l.challenge != "" && verifier == "":
-		return nil, errorf(400, "pkce_expected_code_verifier", "This magic link was sent with a code_challenge; pass its code_verifier.")
-	case l.challenge == "" && verifier != "":
-		return nil, errorf(400, "pkce_did_not_expect_code_verifier", "This magic link was sent without a code_challenge.")
-	case l.challenge != "" && !pkceMatches(l.challenge, verifier):
-		return nil, errorf(400, "pkce_mismatch", "The code_verifier does not match the code_challenge.")
+	if err := checkPKCE(l.challenge, verifier); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(l); err != nil {
+			return nil, err
+		}
 	}
 	l.used = true
 	return l, nil
+}
+
+// priorSessionOf refuses, before a link or OAuth token of userID is spent,
+// a session of another user (checkPriorSession).
+func (e *Emulator) priorSessionOf(userID string, token, jwtStr *string) error {
+	u, err := e.consumer.user(userID)
+	if err != nil {
+		return err
+	}
+	return e.checkPriorSession(u, token, jwtStr)
 }
 
 func (e consumerAPI) MagicLinksAuthenticate(ctx context.Context, p *consumer.MagicLinksAuthenticateParams) (*consumer.MagicLinksAuthenticateResponse, error) {
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	l, err := e.consumeLink(e.consumer.links, p.Token, deref(p.CodeVerifier))
+	l, err := e.consumeLink(e.consumer.links, p.Token, deref(p.CodeVerifier), func(l *magicLink) error {
+		return e.priorSessionOf(l.userID, p.SessionToken, p.SessionJWT)
+	})
 	if err != nil {
 		return nil, err
 	}

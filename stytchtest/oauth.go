@@ -210,10 +210,12 @@ func (e *Emulator) b2bOAuthMember(q url.Values, email string) (id string, create
 	return bm.m.MemberID, false, nil
 }
 
-// consumeOAuth checks an OAuth token and its PKCE verifier, and uses it up.
+// consumeOAuth checks an OAuth token, its PKCE verifier and, when check is
+// not nil, with check, which may refuse it before it is spent; then uses it
+// up.
 // The error types are unconfirmed: Stytch's reference names none for
 // OAuth authenticate; these follow the magic links'.
-func (e *Emulator) consumeOAuth(token, verifier string, flow oauthFlow) (*oauthLogin, error) {
+func (e *Emulator) consumeOAuth(token, verifier string, flow oauthFlow, check func(*oauthLogin) error) (*oauthLogin, error) {
 	l, ok := e.idpState().oauth[token]
 	switch {
 	case !ok || l.flow != flow:
@@ -223,6 +225,11 @@ func (e *Emulator) consumeOAuth(token, verifier string, flow oauthFlow) (*oauthL
 	}
 	if err := checkPKCE(l.challenge, verifier); err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(l); err != nil {
+			return nil, err
+		}
 	}
 	l.used = true
 	return l, nil
@@ -257,7 +264,7 @@ func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticatePar
 	if err != nil {
 		return nil, err
 	}
-	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), oauthB2B)
+	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), oauthB2B, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +293,9 @@ func (e consumerAPI) OAuthAuthenticate(_ context.Context, p *consumer.OAuthAuthe
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	l, err := e.consumeOAuth(p.Token, deref(p.CodeVerifier), oauthConsumer)
+	l, err := e.consumeOAuth(p.Token, deref(p.CodeVerifier), oauthConsumer, func(l *oauthLogin) error {
+		return e.priorSessionOf(l.userID, p.SessionToken, p.SessionJWT)
+	})
 	if err != nil {
 		return nil, err
 	}

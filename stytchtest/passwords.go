@@ -351,7 +351,9 @@ func (e consumerAPI) PasswordsEmailReset(ctx context.Context, p *consumer.Passwo
 		}
 	}
 	// Reset tokens are magic-link tokens and fail as they do (unconfirmed).
-	l, err := e.consumeLink(e.consumer.resets, p.Token, deref(p.CodeVerifier))
+	l, err := e.consumeLink(e.consumer.resets, p.Token, deref(p.CodeVerifier), func(l *magicLink) error {
+		return e.priorSessionOf(l.userID, p.SessionToken, p.SessionJWT)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,8 @@ import (
 
 // TestAnotherUsersSessionSpendsNothing checks that an authenticate naming
 // another user's session is refused with session_user_mismatch before it
-// spends anything: the OTP, the TOTP code and the password still work
-// afterwards, and the existing password is not changed.
+// spends anything: the OTP, the TOTP and recovery codes, the magic link and
+// the OAuth token still work afterwards, and the password is not changed.
 func TestAnotherUsersSessionSpendsNothing(t *testing.T) {
 	t.Parallel()
 	srv, c := newConsumer(t)
@@ -39,6 +39,24 @@ func TestAnotherUsersSessionSpendsNothing(t *testing.T) {
 	requireAPIError(t, err, 400, "session_user_mismatch")
 	_, err = c.TOTPs.Recover(ctx, &consumer.TOTPsRecoverParams{UserID: sent.UserID, RecoveryCode: totp.RecoveryCodes[0]})
 	require.NoError(t, err, "the recovery code was spent by the refused call")
+
+	link, err := c.MagicLinks.Email.LoginOrCreate(ctx, &consumer.MagicLinksEmailLoginOrCreateParams{Email: "ada@example.com"})
+	require.NoError(t, err)
+	require.Equal(t, sent.UserID, link.UserID)
+	msg, _ = srv.LastMessage("ada@example.com")
+	_, err = c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.MagicLinks.Authenticate(ctx, &consumer.MagicLinksAuthenticateParams{Token: msg.Token})
+	require.NoError(t, err, "the magic link was spent by the refused call")
+
+	start, err := c.OAuth.StartURL(&consumer.OAuthStartParams{Provider: consumer.OAuthStartGoogle, PublicToken: srv.PublicToken()})
+	require.NoError(t, err)
+	back, err := srv.OAuthCallback(start.URL, "ada@example.com")
+	require.NoError(t, err)
+	_, err = c.OAuth.Authenticate(ctx, &consumer.OAuthAuthenticateParams{Token: back.Token, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_user_mismatch")
+	_, err = c.OAuth.Authenticate(ctx, &consumer.OAuthAuthenticateParams{Token: back.Token})
+	require.NoError(t, err, "the OAuth token was spent by the refused call")
 
 	_, err = c.Passwords.Create(ctx, &consumer.PasswordsCreateParams{Email: "grace@example.com", Password: strongPassword})
 	require.NoError(t, err)
