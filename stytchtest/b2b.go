@@ -1216,11 +1216,24 @@ func (e b2bAPI) MagicLinksEmailDiscoverySend(ctx context.Context, p *b2b.MagicLi
 // b2bConsumeLink consumes a B2B magic link of the wanted kind. A token of
 // the other kind (discovery vs organization) counts as unknown: unconfirmed,
 // the real API keeps them apart but its error for a mix-up is not documented.
-func (e *Emulator) b2bConsumeLink(token, verifier string, discovery bool) (*magicLink, error) {
+func (e *Emulator) b2bConsumeLink(token, verifier string, discovery bool, check func(*magicLink) error) (*magicLink, error) {
 	if l, ok := e.b2b.links[token]; ok && (l.kind == MessageB2BDiscovery) != discovery {
 		return nil, errorf(404, "magic_link_not_found", "Magic link could not be found.")
 	}
-	return e.consumeLink(e.b2b.links, token, verifier, nil)
+	return e.consumeLink(e.b2b.links, token, verifier, check)
+}
+
+// errSessionMemberMismatch answers an authenticate that names the session
+// of another member than the one it authenticates. Unconfirmed type.
+var errSessionMemberMismatch = &apiError{status: 400, typ: "session_member_mismatch", message: "The session belongs to another member."}
+
+// b2bSameMember refuses a prior session (b2bPriorSessions) of another
+// member than memberID; checked before the token is spent.
+func b2bSameMember(existing *b2bSession, memberID string) error {
+	if existing != nil && existing.s.MemberID != memberID {
+		return errSessionMemberMismatch
+	}
+	return nil
 }
 
 func (e *Emulator) b2bEmailFactor(emailID, email string) b2b.AuthenticationFactor {
@@ -1240,7 +1253,9 @@ func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAut
 	if err != nil {
 		return nil, err
 	}
-	l, err := e.b2bConsumeLink(p.MagicLinksToken, deref(p.PKCECodeVerifier), false)
+	l, err := e.b2bConsumeLink(p.MagicLinksToken, deref(p.PKCECodeVerifier), false, func(l *magicLink) error {
+		return b2bSameMember(existing, l.userID)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1249,10 +1264,6 @@ func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAut
 		return nil, errorf(404, "member_not_found", "Member could not be found.")
 	}
 	o := e.b2b.orgs[bm.m.OrganizationID]
-	if existing != nil && existing.s.MemberID != bm.m.MemberID {
-		// Unconfirmed type.
-		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
-	}
 	if l.kind == MessageB2BEmailUpdate {
 		if err := e.b2bFinishEmailUpdate(bm, l.email); err != nil {
 			return nil, err
@@ -1278,7 +1289,7 @@ func (e b2bAPI) MagicLinksAuthenticate(ctx context.Context, p *b2b.MagicLinksAut
 }
 
 func (e b2bAPI) MagicLinksDiscoveryAuthenticate(ctx context.Context, p *b2b.MagicLinksDiscoveryAuthenticateParams) (*b2b.MagicLinksDiscoveryAuthenticateResponse, error) {
-	l, err := e.b2bConsumeLink(p.DiscoveryMagicLinksToken, deref(p.PKCECodeVerifier), true)
+	l, err := e.b2bConsumeLink(p.DiscoveryMagicLinksToken, deref(p.PKCECodeVerifier), true, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -264,16 +264,15 @@ func (e b2bAPI) OAuthAuthenticate(_ context.Context, p *b2b.OAuthAuthenticatePar
 	if err != nil {
 		return nil, err
 	}
-	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), oauthB2B, nil)
+	l, err := e.consumeOAuth(p.OAuthToken, deref(p.PKCECodeVerifier), oauthB2B, func(l *oauthLogin) error {
+		return b2bSameMember(existing, l.userID)
+	})
 	if err != nil {
 		return nil, err
 	}
 	bm := e.b2b.members[l.userID]
 	if bm == nil || bm.m.Status == b2bDeleted {
 		return nil, errorf(404, "member_not_found", "Member could not be found.")
-	}
-	if existing != nil && existing.s.MemberID != bm.m.MemberID {
-		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.") // unconfirmed type
 	}
 	o := e.b2b.orgs[bm.m.OrganizationID]
 	bm.m.Status = b2bActive

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostytch/stytch"
+	"github.com/gostytch/stytch/b2b"
 	"github.com/gostytch/stytch/consumer"
 )
 
@@ -67,4 +68,33 @@ func TestAnotherUsersSessionSpendsNothing(t *testing.T) {
 	requireAPIError(t, err, 400, "session_user_mismatch")
 	_, err = c.Passwords.Authenticate(ctx, &consumer.PasswordsAuthenticateParams{Email: "grace@example.com", Password: strongPassword})
 	require.NoError(t, err, "the refused reset changed the password")
+}
+
+// TestAnotherMembersSessionSpendsNothing is the B2B side: a magic link or
+// an OAuth token authenticated with another member's session is refused
+// with session_member_mismatch and still works afterwards.
+func TestAnotherMembersSessionSpendsNothing(t *testing.T) {
+	t.Parallel()
+	srv, c := b2bTestServer(t)
+	o := b2bTestOrg(t, c, "Acme", func(p *b2b.OrganizationsCreateParams) { p.EmailAllowedDomains = []string{"acme.example"} })
+	b2bTestMember(t, c, o.OrganizationID, "eve@acme.example", nil)
+	ada := b2bTestMember(t, c, o.OrganizationID, "ada@acme.example", nil)
+	foreign := &b2bTestSignIn(t, srv, c, o.OrganizationID, "eve@acme.example", nil).SessionToken
+
+	_, err := c.MagicLinks.Email.LoginOrSignup(ctx, &b2b.MagicLinksEmailLoginOrSignupParams{OrganizationID: o.OrganizationID, EmailAddress: ada.EmailAddress})
+	require.NoError(t, err)
+	msg, _ := srv.LastMessage(ada.EmailAddress)
+	_, err = c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: msg.Token, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_member_mismatch")
+	_, err = c.MagicLinks.Authenticate(ctx, &b2b.MagicLinksAuthenticateParams{MagicLinksToken: msg.Token})
+	require.NoError(t, err, "the magic link was spent by the refused call")
+
+	start, err := c.OAuth.StartURL(&b2b.OAuthStartParams{Provider: b2b.OAuthStartGoogle, PublicToken: srv.PublicToken(), OrganizationID: o.OrganizationID})
+	require.NoError(t, err)
+	red, err := srv.OAuthCallback(start.URL, ada.EmailAddress)
+	require.NoError(t, err)
+	_, err = c.OAuth.Authenticate(ctx, &b2b.OAuthAuthenticateParams{OAuthToken: red.Token, SessionToken: foreign})
+	requireAPIError(t, err, 400, "session_member_mismatch")
+	_, err = c.OAuth.Authenticate(ctx, &b2b.OAuthAuthenticateParams{OAuthToken: red.Token})
+	require.NoError(t, err, "the OAuth token was spent by the refused call")
 }

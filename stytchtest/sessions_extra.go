@@ -245,7 +245,7 @@ func (e b2bAPI) SessionsAttest(_ context.Context, p *b2b.SessionsAttestParams) (
 	switch {
 	case existing != nil && (bm == nil || existing.s.MemberID != bm.m.MemberID):
 		// Checked before JIT provisioning, so that a refused call creates no member.
-		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.")
+		return nil, errSessionMemberMismatch
 	case bm == nil && at.profile.AllowJITProvisioning:
 		if err := checkEmail(at.email); err != nil {
 			return nil, err

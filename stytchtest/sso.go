@@ -627,8 +627,8 @@ func (e b2bAPI) SSOAuthenticate(_ context.Context, p *b2b.SSOAuthenticateParams)
 	if err != nil {
 		return nil, err
 	}
-	if existing != nil && existing.s.MemberID != bm.m.MemberID {
-		return nil, errorf(400, "session_member_mismatch", "The session belongs to another member.") // unconfirmed type
+	if err := b2bSameMember(existing, bm.m.MemberID); err != nil {
+		return nil, err
 	}
 	if ist != nil && ist.orgID != "" && ist.orgID != bm.m.OrganizationID {
 		return nil, errorf(400, "invalid_intermediate_session_token_for_organization", "The intermediate session token belongs to another organization.")
