@@ -256,18 +256,29 @@ func matchTOTPStep(secret, code string, now time.Time) int64 {
 	return 0
 }
 
-func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthenticateParams) (*consumer.TOTPsAuthenticateResponse, error) {
-	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
-		return nil, err
-	}
-	u, err := e.consumer.user(p.UserID)
+// totpCaller is the user a TOTP or recovery code call names, refused while
+// locked or when the call names another user's session, before any code
+// is checked.
+func (e *Emulator) totpCaller(userID string, token, jwtStr *string) (*consumer.User, error) {
+	u, err := e.consumer.user(userID)
 	if err != nil {
 		return nil, err
 	}
 	if err := e.checkUserLock(u); err != nil {
 		return nil, err
 	}
-	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
+	if err := e.checkPriorSession(u, token, jwtStr); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (e consumerAPI) TOTPsAuthenticate(_ context.Context, p *consumer.TOTPsAuthenticateParams) (*consumer.TOTPsAuthenticateResponse, error) {
+	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
+		return nil, err
+	}
+	u, err := e.totpCaller(p.UserID, p.SessionToken, p.SessionJWT)
+	if err != nil {
 		return nil, err
 	}
 	r := e.userTOTP(u)
@@ -320,14 +331,8 @@ func (e consumerAPI) TOTPsRecover(_ context.Context, p *consumer.TOTPsRecoverPar
 	if err := checkSessionArgs(p.SessionDurationMinutes); err != nil {
 		return nil, err
 	}
-	u, err := e.consumer.user(p.UserID)
+	u, err := e.totpCaller(p.UserID, p.SessionToken, p.SessionJWT)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.checkUserLock(u); err != nil {
-		return nil, err
-	}
-	if err := e.checkPriorSession(u, p.SessionToken, p.SessionJWT); err != nil {
 		return nil, err
 	}
 	r := e.userTOTP(u)
